@@ -1,0 +1,2 @@
+//! The permission audit engine. SKELETON: filled by the audit helper.
+pub mod explain;

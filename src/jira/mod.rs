@@ -1,0 +1,14 @@
+//! Everything that talks to Jira: the HTTP client, authentication, the OAuth 1.0a dance, response
+//! models and the diagnosis of failures.
+
+pub mod auth;
+pub mod client;
+pub mod diagnose;
+pub mod error;
+pub mod model;
+pub mod oauth;
+
+pub use auth::{Auth, OAuth1Auth, OAuthToken};
+pub use client::{ClientOptions, Flavor, JiraClient, RetryPolicy};
+pub use diagnose::{Code, Diagnosis, Severity};
+pub use error::JiraError;

@@ -1,0 +1,13 @@
+//! jiralink: link Jira to other applications (OAuth 1.0a application links) and audit what the link can see.
+
+pub mod audit;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod jira;
+pub mod keys;
+pub mod paths;
+pub mod secret;
+pub mod sim;
+pub mod tui;
+pub mod wizard;

@@ -1,0 +1,1 @@
+//! Where jiralink keeps its config, data (keys, tokens) and logs. SKELETON: the config helper fills this in.

@@ -1,0 +1,1 @@
+//! The Jira simulator. SKELETON: filled by the simulator helper.
