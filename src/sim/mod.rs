@@ -1,1 +1,2 @@
-//! The Jira simulator. SKELETON: filled by the simulator helper.
+//! The Jira simulator. SKELETON: filled by the simulator helpers.
+pub mod oauth;
