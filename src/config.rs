@@ -1,15 +1,35 @@
 //! The config file: connections and defaults; load, validate, save atomically with mode 0600.
-//! SKELETON: types are the contract; the config helper implements loading and saving.
 
-use crate::secret::SecretRef;
-use std::path::PathBuf;
+mod error;
+mod parse;
+mod save;
+
+pub use error::{ConfigError, Location};
+pub use parse::{normalize_url, CONNECTION_KEYS, DEFAULTS_KEYS};
+pub use save::ConfigFile;
+
+use crate::jira::{Auth, ClientOptions, Flavor, OAuth1Auth, OAuthToken};
+use crate::secret::{SecretRef, SecretString};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `[defaults]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Defaults {
     pub timeout_secs: u64,
     pub concurrency: usize,
     pub required_permissions: Vec<String>,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            timeout_secs: 20,
+            concurrency: 8,
+            required_permissions: vec!["BROWSE_PROJECTS".into(), "CREATE_ISSUES".into()],
+        }
+    }
 }
 
 /// `auth = "basic" | "pat" | "cloud-token" | "oauth1"`.
@@ -19,6 +39,31 @@ pub enum AuthKind {
     Pat,
     CloudToken,
     Oauth1,
+}
+
+impl AuthKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [AuthKind; 4] = [
+        AuthKind::Basic,
+        AuthKind::Pat,
+        AuthKind::CloudToken,
+        AuthKind::Oauth1,
+    ];
+
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::Basic => "basic",
+            AuthKind::Pat => "pat",
+            AuthKind::CloudToken => "cloud-token",
+            AuthKind::Oauth1 => "oauth1",
+        }
+    }
+
+    /// Parse the config spelling.
+    pub fn parse(s: &str) -> Option<AuthKind> {
+        AuthKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// One `[[connection]]`.
@@ -44,8 +89,244 @@ pub struct Connection {
 }
 
 /// The whole config.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     pub defaults: Defaults,
+    /// Connections that validated.
     pub connections: Vec<Connection>,
+    /// Connections that did not, by name (or `#N` when unnamed), so one bad entry hides nothing else.
+    pub connection_errors: Vec<(String, ConfigError)>,
+    /// Non-fatal findings (unknown top-level keys), each naming line and column.
+    pub warnings: Vec<String>,
+    /// The file this was read from; `None` when no file exists yet.
+    pub path: Option<PathBuf>,
+}
+
+impl Config {
+    /// Read and validate `path`. A file that is not valid TOML (or has a bad `[defaults]`) is an
+    /// error; a bad connection is kept in `connection_errors` instead.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let cfg = Config::parse_str(path, &text)?;
+        for w in &cfg.warnings {
+            tracing::warn!("{w}");
+        }
+        for (name, e) in &cfg.connection_errors {
+            tracing::warn!(connection = %name, "{e}");
+        }
+        Ok(cfg)
+    }
+
+    /// Like [`Config::load`], but a missing file is an empty config (first run), not an error.
+    pub fn load_or_default(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            _ => Config::load(path),
+        }
+    }
+
+    /// Validate config text; `path` is only used in error locations.
+    pub fn parse_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        parse::parse_config(path, text)
+    }
+
+    /// The valid connection with this name.
+    pub fn connection(&self, name: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.name == name)
+    }
+
+    /// The connection with this name, or why it cannot be used (invalid, or not configured).
+    pub fn require_connection(&self, name: &str) -> Result<&Connection, ConfigError> {
+        if let Some(c) = self.connection(name) {
+            return Ok(c);
+        }
+        match self.connection_errors.iter().find(|(n, _)| n == name) {
+            Some((_, e)) => Err(e.clone()),
+            None => Err(ConfigError::UnknownConnection(name.to_owned())),
+        }
+    }
+}
+
+impl Connection {
+    /// A connection with only the common fields set; fill in the auth fields before use.
+    pub fn new(name: impl Into<String>, url: impl Into<String>, auth: AuthKind) -> Connection {
+        Connection {
+            name: name.into(),
+            url: url.into(),
+            auth,
+            username: None,
+            password: None,
+            token: None,
+            email: None,
+            consumer_key: None,
+            consumer_name: None,
+            private_key: None,
+            access_token: None,
+            token_secret: None,
+            token_expires_at: None,
+            ca_file: None,
+            insecure: false,
+            proxy: None,
+            timeout_secs: None,
+        }
+    }
+
+    /// Check the connection exactly as the file reader would (same rules, same messages).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let table = save::connection_table(self);
+        let src = parse::Source {
+            path: Path::new("<connection>"),
+            text: "",
+        };
+        parse::parse_connection(&src, &table, None).map(|_| ())
+    }
+
+    /// Server or Cloud: Cloud for `cloud-token` or an `*.atlassian.net` host.
+    pub fn flavor(&self) -> Flavor {
+        let cloud_host = url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .is_some_and(|h| h == "atlassian.net" || h.ends_with(".atlassian.net"));
+        if self.auth == AuthKind::CloudToken || cloud_host {
+            Flavor::Cloud
+        } else {
+            Flavor::Server
+        }
+    }
+
+    /// The user the credentials claim (username or email), for listings.
+    pub fn claimed_user(&self) -> Option<&str> {
+        self.username.as_deref().or(self.email.as_deref())
+    }
+
+    /// Every secret field that is set, with its name (`password`, `token`, …).
+    pub fn secrets(&self) -> Vec<(&'static str, &SecretRef)> {
+        [
+            ("password", &self.password),
+            ("token", &self.token),
+            ("access_token", &self.access_token),
+            ("token_secret", &self.token_secret),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect()
+    }
+
+    fn secret(&self, key: &str, r: &Option<SecretRef>) -> Result<SecretString, ConfigError> {
+        let r = r.as_ref().ok_or_else(|| ConfigError::Invalid {
+            at: None,
+            connection: Some(self.name.clone()),
+            key: Some(key.to_owned()),
+            message: format!("missing; required with auth = \"{}\"", self.auth.as_str()),
+        })?;
+        r.resolve().map_err(|source| ConfigError::Secret {
+            connection: self.name.clone(),
+            key: key.to_owned(),
+            source,
+        })
+    }
+
+    fn field<'a>(&self, key: &str, v: &'a Option<String>) -> Result<&'a str, ConfigError> {
+        v.as_deref().ok_or_else(|| ConfigError::Invalid {
+            at: None,
+            connection: Some(self.name.clone()),
+            key: Some(key.to_owned()),
+            message: format!("missing; required with auth = \"{}\"", self.auth.as_str()),
+        })
+    }
+
+    /// Resolve the secrets and build the credentials (for OAuth 1.0a this loads the private key).
+    pub fn auth(&self) -> Result<Auth, ConfigError> {
+        Ok(match self.auth {
+            AuthKind::Basic => Auth::Basic {
+                username: self.field("username", &self.username)?.to_owned(),
+                password: self.secret("password", &self.password)?,
+            },
+            AuthKind::Pat => Auth::Pat {
+                token: self.secret("token", &self.token)?,
+            },
+            AuthKind::CloudToken => Auth::CloudToken {
+                email: self.field("email", &self.email)?.to_owned(),
+                token: self.secret("token", &self.token)?,
+            },
+            AuthKind::Oauth1 => {
+                let consumer_key = self.field("consumer_key", &self.consumer_key)?.to_owned();
+                // Tokens first: they are cheap and their errors are the likelier ones.
+                let token = match &self.access_token {
+                    None => None,
+                    Some(_) => Some(OAuthToken {
+                        token: self.secret("access_token", &self.access_token)?,
+                        // RSA-SHA1 signing never uses the token secret, so a link set up
+                        // without storing it still works.
+                        secret: match &self.token_secret {
+                            Some(_) => self.secret("token_secret", &self.token_secret)?,
+                            None => SecretString::from(String::new()),
+                        },
+                    }),
+                };
+                let path = self
+                    .private_key
+                    .as_deref()
+                    .ok_or_else(|| ConfigError::Invalid {
+                        at: None,
+                        connection: Some(self.name.clone()),
+                        key: Some("private_key".into()),
+                        message: "missing; required with auth = \"oauth1\"".into(),
+                    })?;
+                let path = crate::paths::expand_tilde(path);
+                let key = crate::keys::load_private_key(&path).map_err(|e| ConfigError::Key {
+                    connection: self.name.clone(),
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                Auth::OAuth1(OAuth1Auth {
+                    consumer_key,
+                    private_key: Arc::new(key),
+                    token,
+                })
+            }
+        })
+    }
+
+    /// Everything the Jira client needs: URL, resolved credentials, flavor, timeout, TLS, proxy.
+    pub fn client_options(&self, defaults: &Defaults) -> Result<ClientOptions, ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            at: None,
+            connection: Some(self.name.clone()),
+            key: Some(key.to_owned()),
+            message,
+        };
+        let base_url = normalize_url(&self.url)
+            .and_then(|u| url::Url::parse(&u).map_err(|e| e.to_string()))
+            .map_err(|m| invalid("url", m))?;
+        let ca_file = match &self.ca_file {
+            Some(p) => {
+                let p = crate::paths::expand_tilde(p);
+                if !p.is_file() {
+                    return Err(invalid(
+                        "ca_file",
+                        format!("{} does not exist or is not a file", p.display()),
+                    ));
+                }
+                Some(p)
+            }
+            None => None,
+        };
+        if self.insecure {
+            tracing::warn!(
+                connection = %self.name,
+                "TLS certificate verification is OFF (insecure = true): anyone on the network path can read the credentials"
+            );
+        }
+        let mut opts = ClientOptions::new(base_url, self.auth()?);
+        opts.flavor = self.flavor();
+        opts.timeout = Duration::from_secs(self.timeout_secs.unwrap_or(defaults.timeout_secs));
+        opts.ca_file = ca_file;
+        opts.insecure = self.insecure;
+        opts.proxy = self.proxy.clone();
+        Ok(opts)
+    }
 }

@@ -1,1 +1,204 @@
-//! Where jiralink keeps its config, data (keys, tokens) and logs. SKELETON: the config helper fills this in.
+//! Where jiralink keeps its config, data (keys, tokens) and logs, and how private files are written
+//! there (atomic, mode 0600, directories 0700).
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Env var overriding the config file path.
+pub const ENV_CONFIG: &str = "JIRALINK_CONFIG";
+/// Env var overriding the data dir (keys, tokens).
+pub const ENV_DATA: &str = "JIRALINK_DATA";
+/// Env var overriding the state dir (logs).
+pub const ENV_STATE: &str = "JIRALINK_STATE";
+/// Name of the log file inside the state dir.
+pub const LOG_FILE_NAME: &str = "jiralink.log";
+
+/// The places jiralink reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The config file (may not exist yet).
+    pub config_file: PathBuf,
+    /// Keys and tokens; created 0700.
+    pub data_dir: PathBuf,
+    /// Logs; created 0700.
+    pub state_dir: PathBuf,
+    /// The log file inside `state_dir`.
+    pub log_file: PathBuf,
+}
+
+/// No home directory could be found to put the default paths under.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot find a home directory for the default paths; set {ENV_CONFIG}, {ENV_DATA} and {ENV_STATE}")]
+pub struct NoHomeDir;
+
+impl Paths {
+    /// Resolve from the process environment; `config_override` (`--config`) wins over `JIRALINK_CONFIG`.
+    pub fn resolve(config_override: Option<&Path>) -> Result<Paths, NoHomeDir> {
+        Self::resolve_with(config_override, |k| std::env::var_os(k))
+    }
+
+    /// Resolve with an explicit environment lookup (tests use this to avoid mutating the process env).
+    pub fn resolve_with(
+        config_override: Option<&Path>,
+        env: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Paths, NoHomeDir> {
+        let from_env = |k: &str| {
+            env(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| expand_tilde(Path::new(&v)))
+        };
+        let config_file = config_override
+            .map(expand_tilde)
+            .or_else(|| from_env(ENV_CONFIG));
+        let data_dir = from_env(ENV_DATA);
+        let state_dir = from_env(ENV_STATE);
+        // Only ask `directories` when something is still missing, so a fully overridden
+        // environment (tests, containers without HOME) works.
+        let dirs = if config_file.is_none() || data_dir.is_none() || state_dir.is_none() {
+            Some(directories::ProjectDirs::from("", "", "jiralink").ok_or(NoHomeDir)?)
+        } else {
+            None
+        };
+        let pick = |v: Option<PathBuf>, f: &dyn Fn(&directories::ProjectDirs) -> PathBuf| {
+            v.or_else(|| dirs.as_ref().map(f)).ok_or(NoHomeDir)
+        };
+        let config_file = pick(config_file, &|d| d.config_dir().join("config.toml"))?;
+        let data_dir = pick(data_dir, &|d| d.data_dir().to_owned())?;
+        // `state_dir` is Linux-only in `directories`; elsewhere logs go under the local data dir.
+        let state_dir = pick(state_dir, &|d| {
+            d.state_dir()
+                .map(Path::to_owned)
+                .unwrap_or_else(|| d.data_local_dir().join("state"))
+        })?;
+        let log_file = state_dir.join(LOG_FILE_NAME);
+        Ok(Paths {
+            config_file,
+            data_dir,
+            state_dir,
+            log_file,
+        })
+    }
+
+    /// Create the data dir (0700) if needed and return it.
+    pub fn ensure_data_dir(&self) -> io::Result<&Path> {
+        create_private_dir(&self.data_dir)?;
+        Ok(&self.data_dir)
+    }
+
+    /// Create the state dir (0700) if needed and return it.
+    pub fn ensure_state_dir(&self) -> io::Result<&Path> {
+        create_private_dir(&self.state_dir)?;
+        Ok(&self.state_dir)
+    }
+}
+
+/// Expand a leading `~` or `~/` to the home directory; other paths are returned unchanged.
+pub fn expand_tilde(path: &Path) -> PathBuf {
+    let Ok(rest) = path.strip_prefix("~") else {
+        return path.to_owned();
+    };
+    match directories::BaseDirs::new() {
+        Some(b) => b.home_dir().join(rest),
+        None => path.to_owned(),
+    }
+}
+
+/// Create `dir` and any missing parents with mode 0700 (existing directories are left alone).
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// `Ok(Err(mode))` when `path` is readable or writable by group/others, `Ok(Ok(()))` when private.
+pub fn private_mode(path: &Path) -> io::Result<Result<(), u32>> {
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    Ok(if mode & 0o077 != 0 { Err(mode) } else { Ok(()) })
+}
+
+/// Refuse a file that group/others can access; the message carries the `chmod 600` fix.
+pub fn check_private_perms(path: &Path) -> Result<(), String> {
+    match private_mode(path) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(mode)) => Err(format!(
+            "{} is readable by group/others (mode {mode:o}); run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )),
+        Err(e) => Err(format!("cannot inspect {}: {e}", path.display())),
+    }
+}
+
+/// Write `bytes` to `path` atomically with mode 0600: temp file in the same dir, write, fsync,
+/// rename over the target, fsync the dir. The parent is created 0700 when missing. On any error
+/// the previous file (if any) is left untouched.
+pub fn write_secret_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    create_private_dir(&parent)?;
+    // tempfile creates the file with 0600 already; set it again so a umask or an odd platform
+    // default can never widen it.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".jiralink-")
+        .suffix(".tmp")
+        .tempfile_in(&parent)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    // On failure the temp file is dropped (and deleted) and the target is untouched.
+    tmp.persist(path).map_err(|e| e.error)?;
+    // The rename is only durable once the directory entry is on disk.
+    std::fs::File::open(&parent)?.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_win_and_log_lives_in_state_dir() {
+        let env = |k: &str| match k {
+            ENV_CONFIG => Some("/c/config.toml".into()),
+            ENV_DATA => Some("/d".into()),
+            ENV_STATE => Some("/s".into()),
+            _ => None,
+        };
+        let p = Paths::resolve_with(None, env).unwrap();
+        assert_eq!(p.config_file, PathBuf::from("/c/config.toml"));
+        assert_eq!(p.data_dir, PathBuf::from("/d"));
+        assert_eq!(p.log_file, PathBuf::from("/s/jiralink.log"));
+        let p = Paths::resolve_with(Some(Path::new("/x.toml")), env).unwrap();
+        assert_eq!(p.config_file, PathBuf::from("/x.toml"));
+    }
+
+    #[test]
+    fn tilde_expands_only_at_start() {
+        assert_eq!(expand_tilde(Path::new("/a/~/b")), PathBuf::from("/a/~/b"));
+        let e = expand_tilde(Path::new("~/k.pem"));
+        assert!(e.is_absolute() && e.ends_with("k.pem"), "{}", e.display());
+    }
+
+    #[test]
+    fn secret_file_is_0600_in_new_0700_dir() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("sub/dir/tok");
+        write_secret_file(&f, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&f), 0o600);
+        assert_eq!(mode(&t.path().join("sub/dir")), 0o700);
+        assert!(check_private_perms(&f).is_ok());
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = check_private_perms(&f).unwrap_err();
+        assert!(e.contains("chmod 600"), "{e}");
+    }
+}

@@ -1,9 +1,10 @@
-//! Secrets: where they come from (plain, env var, command, file) and a redacting wrapper.
-//! SKELETON: the config helper fills this in.
+//! Secrets: where they come from (plain, env var, command, file) and how they are resolved without
+//! ever letting the value reach `Debug`, logs or error messages.
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// Where a secret comes from. `Debug` never prints a plain value.
 #[derive(Clone)]
@@ -26,5 +27,183 @@ impl fmt::Debug for SecretRef {
             SecretRef::Cmd(c) => write!(f, "SecretRef::Cmd({c})"),
             SecretRef::File(p) => write!(f, "SecretRef::File({})", p.display()),
         }
+    }
+}
+
+/// Why a secret could not be resolved. Messages name the source, never the value (nor a
+/// command's stdout, which is where the value would be).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    /// The environment variable is missing, empty or not UTF-8.
+    #[error("environment variable {name} {problem}")]
+    Env { name: String, problem: &'static str },
+    /// The command could not be started.
+    #[error("cannot run `{cmd}` with sh -c: {message}")]
+    CmdSpawn { cmd: String, message: String },
+    /// The command exited non-zero; `stderr` is its first line.
+    #[error("`{cmd}` failed ({status}){}", stderr_suffix(.stderr))]
+    CmdFailed {
+        cmd: String,
+        status: String,
+        stderr: Option<String>,
+    },
+    /// The command succeeded but printed nothing (or nothing valid).
+    #[error("`{cmd}` {problem}")]
+    CmdOutput { cmd: String, problem: &'static str },
+    /// The file is readable by group or others.
+    #[error(
+        "{} is readable by group/others (mode {mode:o}); run `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    FileTooOpen { path: PathBuf, mode: u32 },
+    /// The file could not be read, or is empty.
+    #[error("cannot read secret file {}: {message}", path.display())]
+    File { path: PathBuf, message: String },
+}
+
+fn stderr_suffix(stderr: &Option<String>) -> String {
+    match stderr {
+        Some(line) => format!(": {line}"),
+        None => String::new(),
+    }
+}
+
+impl SecretRef {
+    /// Fetch the secret's value now (runs the command, reads the file or env var).
+    pub fn resolve(&self) -> Result<SecretString, SecretError> {
+        match self {
+            SecretRef::Plain(s) => Ok(s.clone()),
+            SecretRef::Env(name) => resolve_env(name),
+            SecretRef::Cmd(cmd) => resolve_cmd(cmd),
+            SecretRef::File(path) => resolve_file(&crate::paths::expand_tilde(path)),
+        }
+    }
+
+    /// Where the secret comes from, for listings: `env:NAME`, `cmd:…`, `file:…` or `plain`.
+    pub fn source(&self) -> String {
+        match self {
+            SecretRef::Plain(_) => "plain (in config)".to_owned(),
+            SecretRef::Env(n) => format!("env:{n}"),
+            SecretRef::Cmd(c) => format!("cmd:{c}"),
+            SecretRef::File(p) => format!("file:{}", p.display()),
+        }
+    }
+}
+
+fn resolve_env(name: &str) -> Result<SecretString, SecretError> {
+    let err = |problem| SecretError::Env {
+        name: name.to_owned(),
+        problem,
+    };
+    match std::env::var(name) {
+        Ok(v) if v.is_empty() => Err(err("is empty")),
+        Ok(v) => Ok(SecretString::from(v)),
+        Err(std::env::VarError::NotPresent) => Err(err("is not set")),
+        Err(std::env::VarError::NotUnicode(_)) => Err(err("is not valid UTF-8")),
+    }
+}
+
+fn resolve_cmd(cmd: &str) -> Result<SecretString, SecretError> {
+    // stdin is closed so a command that prompts (e.g. gpg without an agent) fails instead of hanging.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| SecretError::CmdSpawn {
+            cmd: cmd.to_owned(),
+            message: e.to_string(),
+        })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_owned);
+        return Err(SecretError::CmdFailed {
+            cmd: cmd.to_owned(),
+            status: out.status.to_string(),
+            stderr,
+        });
+    }
+    let stdout = String::from_utf8(out.stdout).map_err(|_| SecretError::CmdOutput {
+        cmd: cmd.to_owned(),
+        problem: "printed something that is not UTF-8",
+    })?;
+    let value = stdout.trim();
+    if value.is_empty() {
+        return Err(SecretError::CmdOutput {
+            cmd: cmd.to_owned(),
+            problem: "printed nothing on stdout",
+        });
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+fn resolve_file(path: &Path) -> Result<SecretString, SecretError> {
+    let file_err = |message: String| SecretError::File {
+        path: path.to_owned(),
+        message,
+    };
+    if let Err(mode) = crate::paths::private_mode(path).map_err(|e| file_err(e.to_string()))? {
+        return Err(SecretError::FileTooOpen {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+    let value = text.trim();
+    if value.is_empty() {
+        return Err(file_err("the file is empty".to_owned()));
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_source_never_show_plain_value() {
+        let s = SecretRef::Plain(SecretString::from("hunter2".to_owned()));
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!s.source().contains("hunter2"));
+    }
+
+    #[test]
+    fn cmd_failure_reports_stderr_not_stdout() {
+        let s = SecretRef::Cmd("echo topsecret; echo 'no such entry' >&2; exit 3".to_owned());
+        let e = s.resolve().unwrap_err().to_string();
+        assert!(e.contains("no such entry"), "{e}");
+        assert!(e.contains("exit status: 3"), "{e}");
+        assert!(
+            !e.replace("echo topsecret", "").contains("topsecret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn cmd_output_is_trimmed() {
+        let s = SecretRef::Cmd("printf '  abc \\n'".to_owned());
+        assert_eq!(s.resolve().unwrap().expose_secret(), "abc");
+    }
+
+    #[test]
+    fn cmd_with_empty_output_is_an_error() {
+        let s = SecretRef::Cmd("true".to_owned());
+        assert!(matches!(s.resolve(), Err(SecretError::CmdOutput { .. })));
+    }
+
+    #[test]
+    fn env_missing_is_named() {
+        let s = SecretRef::Env("JIRALINK_TEST_SURELY_UNSET_VAR".to_owned());
+        let e = s.resolve().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "environment variable JIRALINK_TEST_SURELY_UNSET_VAR is not set"
+        );
     }
 }
