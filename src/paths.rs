@@ -139,6 +139,16 @@ pub fn check_private_perms(path: &Path) -> Result<(), String> {
 /// rename over the target, fsync the dir. The parent is created 0700 when missing. On any error
 /// the previous file (if any) is left untouched.
 pub fn write_secret_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic(path, bytes, |tmp, target| std::fs::rename(tmp, target))
+}
+
+/// The body of [`write_secret_file`] with the rename step injectable, so tests can make the last
+/// step fail (even as root, where a read-only dir does not stop a rename).
+fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    rename: impl FnOnce(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -154,8 +164,11 @@ pub fn write_secret_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    // On failure the temp file is dropped (and deleted) and the target is untouched.
-    tmp.persist(path).map_err(|e| e.error)?;
+    // Keep the temp file's path; on failure `tmp` is dropped (and deleted) and the target is
+    // untouched.
+    rename(tmp.path(), path)?;
+    // The file now lives at `path`; stop the guard from deleting the (no longer existing) temp.
+    let _ = tmp.into_temp_path().keep();
     // The rename is only durable once the directory entry is on disk.
     std::fs::File::open(&parent)?.sync_all()?;
     Ok(())
@@ -179,6 +192,27 @@ mod tests {
         assert_eq!(p.log_file, PathBuf::from("/s/jiralink.log"));
         let p = Paths::resolve_with(Some(Path::new("/x.toml")), env).unwrap();
         assert_eq!(p.config_file, PathBuf::from("/x.toml"));
+    }
+
+    #[test]
+    fn failed_rename_leaves_old_file_and_no_debris() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("config.toml");
+        std::fs::write(&f, "old").unwrap();
+        let e = write_atomic(&f, b"new", |_, _| Err(io::Error::other("simulated crash")));
+        assert_eq!(e.unwrap_err().to_string(), "simulated crash");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "old");
+        let names: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("config.toml")]);
+    }
+
+    #[test]
+    fn parent_that_is_a_file_is_an_error() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("file");
+        std::fs::write(&f, "x").unwrap();
+        assert!(write_secret_file(&f.join("config.toml"), b"new").is_err());
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "x");
     }
 
     #[test]

@@ -1,14 +1,363 @@
-//! `jiralink connections …`. SKELETON.
-use super::Global;
+//! `jiralink connections list|add|remove`: manage `[[connection]]` entries without ever taking a
+//! secret as a command-line value.
+
+use super::{Global, EXIT_OK, EXIT_USAGE};
+use crate::config::{AuthKind, Config, ConfigFile, Connection};
+use crate::paths::Paths;
+use crate::secret::{SecretRef, SecretString};
+use std::io::BufRead;
+use std::path::PathBuf;
 
 /// `connections` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum ConnectionsCommand {
-    /// List configured connections.
-    List,
+    /// List configured connections (secret sources only, never values).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Add a connection (or replace one with --force).
+    Add(Box<AddArgs>),
+    /// Remove a connection.
+    Remove {
+        /// The connection's name.
+        name: String,
+    },
+}
+
+/// `connections list --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+/// `--auth` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthArg {
+    Basic,
+    Pat,
+    CloudToken,
+    Oauth1,
+}
+
+impl From<AuthArg> for AuthKind {
+    fn from(a: AuthArg) -> AuthKind {
+        match a {
+            AuthArg::Basic => AuthKind::Basic,
+            AuthArg::Pat => AuthKind::Pat,
+            AuthArg::CloudToken => AuthKind::CloudToken,
+            AuthArg::Oauth1 => AuthKind::Oauth1,
+        }
+    }
+}
+
+/// `connections add`: secrets come from an env var, a command, a 0600 file or stdin, never argv.
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// Unique name, used on the command line (letters, digits, '-', '_', '.').
+    pub name: String,
+    /// Jira base URL, context path included (e.g. https://jira.example.com/jira).
+    #[arg(long)]
+    pub url: String,
+    /// How to authenticate.
+    #[arg(long, value_enum)]
+    pub auth: AuthArg,
+    /// User name (basic).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Account email (cloud-token).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from this environment variable at run time.
+    #[arg(long, value_name = "VAR", group = "password_source")]
+    pub password_env: Option<String>,
+    /// Run this command (sh -c) at run time; its stdout is the password.
+    #[arg(long, value_name = "CMD", group = "password_source")]
+    pub password_cmd: Option<String>,
+    /// Read the password from this file (must be mode 0600) at run time.
+    #[arg(long, value_name = "PATH", group = "password_source")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from one line of stdin and store it in the 0600 config file.
+    #[arg(long, group = "password_source")]
+    pub password_stdin: bool,
+    /// Read the token (PAT or Cloud API token) from this environment variable at run time.
+    #[arg(long, value_name = "VAR", group = "token_source")]
+    pub token_env: Option<String>,
+    /// Run this command (sh -c) at run time; its stdout is the token.
+    #[arg(long, value_name = "CMD", group = "token_source")]
+    pub token_cmd: Option<String>,
+    /// Read the token from this file (must be mode 0600) at run time.
+    #[arg(long, value_name = "PATH", group = "token_source")]
+    pub token_file: Option<PathBuf>,
+    /// Read the token from one line of stdin and store it in the 0600 config file.
+    #[arg(long, group = "token_source", conflicts_with = "password_stdin")]
+    pub token_stdin: bool,
+    /// OAuth consumer key (oauth1).
+    #[arg(long)]
+    pub consumer_key: Option<String>,
+    /// OAuth consumer name shown in Jira (oauth1).
+    #[arg(long)]
+    pub consumer_name: Option<String>,
+    /// OAuth private key PEM (oauth1).
+    #[arg(long, value_name = "PATH")]
+    pub private_key: Option<PathBuf>,
+    /// Extra CA certificate (PEM) trusted on top of the system roots.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify TLS certificates (dangerous; for a lab only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Proxy URL for this connection (HTTPS_PROXY/NO_PROXY are honoured without it).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Request timeout in seconds for this connection.
+    #[arg(long, value_name = "SECS")]
+    pub timeout_secs: Option<u64>,
+    /// Replace an existing connection with the same name.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Run `connections`.
-pub async fn run(_g: &Global, _a: ConnectionsCommand) -> anyhow::Result<u8> {
-    anyhow::bail!("connections: not built yet")
+pub async fn run(g: &Global, a: ConnectionsCommand) -> anyhow::Result<u8> {
+    let paths = Paths::resolve(g.config.as_deref())?;
+    match a {
+        ConnectionsCommand::List { format } => list(&paths, format),
+        ConnectionsCommand::Add(args) => {
+            let stdin = std::io::stdin();
+            add(&paths, *args, &mut stdin.lock())
+        }
+        ConnectionsCommand::Remove { name } => remove(&paths, &name),
+    }
+}
+
+fn list(paths: &Paths, format: ListFormat) -> anyhow::Result<u8> {
+    let cfg = Config::load_or_default(&paths.config_file)?;
+    for w in &cfg.warnings {
+        eprintln!("warning: {w}");
+    }
+    match format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&list_json(&cfg))?),
+        ListFormat::Table => print!("{}", list_table(&cfg, paths)),
+    }
+    if cfg.connection_errors.is_empty() {
+        Ok(EXIT_OK)
+    } else {
+        for (_, e) in &cfg.connection_errors {
+            eprintln!("error: {e}");
+        }
+        Ok(EXIT_USAGE)
+    }
+}
+
+fn secret_sources(c: &Connection) -> String {
+    let s: Vec<String> = c
+        .secrets()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", v.source()))
+        .collect();
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s.join(", ")
+    }
+}
+
+fn list_table(cfg: &Config, paths: &Paths) -> String {
+    if cfg.connections.is_empty() && cfg.connection_errors.is_empty() {
+        return format!(
+            "No connections in {}. Add one with `jiralink connections add NAME --url URL --auth KIND`.\n",
+            paths.config_file.display()
+        );
+    }
+    let mut rows: Vec<[String; 5]> = vec![[
+        "NAME".into(),
+        "URL".into(),
+        "AUTH".into(),
+        "USER".into(),
+        "SECRETS".into(),
+    ]];
+    for c in &cfg.connections {
+        rows.push([
+            c.name.clone(),
+            c.url.clone(),
+            c.auth.as_str().into(),
+            c.claimed_user().unwrap_or("-").into(),
+            secret_sources(c),
+        ]);
+    }
+    for (name, _) in &cfg.connection_errors {
+        rows.push([
+            name.clone(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "INVALID (see below)".into(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn list_json(cfg: &Config) -> serde_json::Value {
+    let mut items: Vec<serde_json::Value> = cfg
+        .connections
+        .iter()
+        .map(|c| {
+            let secrets: serde_json::Map<String, serde_json::Value> = c
+                .secrets()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.source().into()))
+                .collect();
+            serde_json::json!({
+                "name": c.name,
+                "url": c.url,
+                "auth": c.auth.as_str(),
+                "user": c.claimed_user(),
+                "flavor": match c.flavor() {
+                    crate::jira::Flavor::Cloud => "cloud",
+                    crate::jira::Flavor::Server => "server",
+                },
+                "secrets": secrets,
+                "valid": true,
+                "error": null,
+            })
+        })
+        .collect();
+    items.extend(cfg.connection_errors.iter().map(|(name, e)| {
+        serde_json::json!({ "name": name, "valid": false, "error": e.to_string() })
+    }));
+    serde_json::Value::Array(items)
+}
+
+/// Read one line for a `--*-stdin` option.
+fn read_stdin_secret(input: &mut dyn BufRead, what: &str) -> anyhow::Result<SecretRef> {
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let value = line.trim_end_matches(['\r', '\n']).to_owned();
+    if value.is_empty() {
+        anyhow::bail!("no {what} on stdin (expected one line)");
+    }
+    Ok(SecretRef::Plain(SecretString::from(value)))
+}
+
+fn pick_secret(
+    env: Option<String>,
+    cmd: Option<String>,
+    file: Option<PathBuf>,
+    stdin: bool,
+    input: &mut dyn BufRead,
+    what: &str,
+) -> anyhow::Result<Option<SecretRef>> {
+    Ok(if let Some(v) = env {
+        Some(SecretRef::Env(v))
+    } else if let Some(c) = cmd {
+        Some(SecretRef::Cmd(c))
+    } else if let Some(f) = file {
+        Some(SecretRef::File(f))
+    } else if stdin {
+        Some(read_stdin_secret(input, what)?)
+    } else {
+        None
+    })
+}
+
+/// `connections add`, with stdin injectable for tests.
+pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result<u8> {
+    let mut file = ConfigFile::open(&paths.config_file)?;
+    if file.has_connection(&a.name) && !a.force {
+        eprintln!(
+            "jiralink: a connection named \"{}\" already exists in {}; use --force to replace it",
+            a.name,
+            paths.config_file.display()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    let mut c = Connection::new(a.name, a.url.trim(), a.auth.into());
+    // Store the normalized URL so listings and the file agree with what is used.
+    if let Ok(u) = crate::config::normalize_url(&c.url) {
+        c.url = u;
+    }
+    c.username = a.username;
+    c.email = a.email;
+    c.password = pick_secret(
+        a.password_env,
+        a.password_cmd,
+        a.password_file,
+        a.password_stdin,
+        input,
+        "password",
+    )?;
+    c.token = pick_secret(
+        a.token_env,
+        a.token_cmd,
+        a.token_file,
+        a.token_stdin,
+        input,
+        "token",
+    )?;
+    c.consumer_key = a.consumer_key;
+    c.consumer_name = a.consumer_name;
+    c.private_key = a.private_key;
+    c.ca_file = a.ca_file;
+    c.insecure = a.insecure;
+    c.proxy = a.proxy;
+    c.timeout_secs = a.timeout_secs;
+    file.upsert_connection(&c)?;
+    file.save()?;
+    let stored_plain = c.secrets().iter().any(|(_, s)| matches!(s, SecretRef::Plain(_)));
+    println!(
+        "Saved connection \"{}\" to {}.",
+        c.name,
+        paths.config_file.display()
+    );
+    if stored_plain {
+        eprintln!(
+            "note: the secret read from stdin is stored as plain text in {} (mode 0600); \
+             an env var, a command (e.g. `pass show …`) or a 0600 file keeps it out of the config",
+            paths.config_file.display()
+        );
+    }
+    if c.insecure {
+        eprintln!("warning: insecure = true turns off TLS certificate verification for this connection");
+    }
+    Ok(EXIT_OK)
+}
+
+fn remove(paths: &Paths, name: &str) -> anyhow::Result<u8> {
+    if !paths.config_file.exists() {
+        eprintln!(
+            "jiralink: no connection named \"{name}\" (no config file at {})",
+            paths.config_file.display()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    let mut file = ConfigFile::open(&paths.config_file)?;
+    if !file.remove_connection(name) {
+        eprintln!(
+            "jiralink: no connection named \"{name}\" in {}",
+            paths.config_file.display()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    file.save()?;
+    println!(
+        "Removed connection \"{name}\" from {}.",
+        paths.config_file.display()
+    );
+    Ok(EXIT_OK)
 }
