@@ -202,7 +202,10 @@ mod tests {
         let e = write_atomic(&f, b"new", |_, _| Err(io::Error::other("simulated crash")));
         assert_eq!(e.unwrap_err().to_string(), "simulated crash");
         assert_eq!(std::fs::read_to_string(&f).unwrap(), "old");
-        let names: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("config.toml")]);
     }
 

@@ -12,7 +12,12 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 /// The single per-connection error of `text`, as a message.
 fn conn_error(text: &str) -> String {
     let cfg = parse(text).unwrap();
-    assert_eq!(cfg.connection_errors.len(), 1, "{:?}", cfg.connection_errors);
+    assert_eq!(
+        cfg.connection_errors.len(),
+        1,
+        "{:?}",
+        cfg.connection_errors
+    );
     cfg.connection_errors[0].1.to_string()
 }
 
@@ -26,7 +31,11 @@ fn assert_has(msg: &str, parts: &[&str]) {
 fn example_config_parses_and_every_connection_validates() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
     let cfg = Config::load(&path).unwrap();
-    assert!(cfg.connection_errors.is_empty(), "{:?}", cfg.connection_errors);
+    assert!(
+        cfg.connection_errors.is_empty(),
+        "{:?}",
+        cfg.connection_errors
+    );
     assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
     let names: Vec<_> = cfg.connections.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["prod", "staging", "cloud", "applink"]);
@@ -36,7 +45,10 @@ fn example_config_parses_and_every_connection_validates() {
         c.validate().unwrap();
     }
     assert_eq!(cfg.defaults.timeout_secs, 20);
-    assert_eq!(cfg.defaults.required_permissions, ["BROWSE_PROJECTS", "CREATE_ISSUES"]);
+    assert_eq!(
+        cfg.defaults.required_permissions,
+        ["BROWSE_PROJECTS", "CREATE_ISSUES"]
+    );
     assert_eq!(cfg.connection("cloud").unwrap().flavor(), Flavor::Cloud);
     assert_eq!(cfg.connection("prod").unwrap().flavor(), Flavor::Server);
 }
@@ -48,7 +60,12 @@ fn misspelled_key_names_line_column_connection_and_suggestion() {
     );
     assert_has(
         &msg,
-        &["/etc/jl/config.toml:6:1", "connection \"prod\"", "`pasword`", "did you mean `password`?"],
+        &[
+            "/etc/jl/config.toml:6:1",
+            "connection \"prod\"",
+            "`pasword`",
+            "did you mean `password`?",
+        ],
     );
 }
 
@@ -62,9 +79,18 @@ fn one_bad_connection_does_not_stop_the_others() {
     assert_eq!(cfg.connections.len(), 1);
     assert_eq!(cfg.connections[0].url, "https://j.example.com/jira");
     assert_eq!(cfg.connection_errors[0].0, "bad");
-    assert_has(&cfg.connection_errors[0].1.to_string(), &[":3:7", "`url`", "http or https"]);
-    assert!(matches!(cfg.require_connection("bad"), Err(ConfigError::Invalid { .. })));
-    assert!(matches!(cfg.require_connection("nope"), Err(ConfigError::UnknownConnection(_))));
+    assert_has(
+        &cfg.connection_errors[0].1.to_string(),
+        &[":3:7", "`url`", "http or https"],
+    );
+    assert!(matches!(
+        cfg.require_connection("bad"),
+        Err(ConfigError::Invalid { .. })
+    ));
+    assert!(matches!(
+        cfg.require_connection("nope"),
+        Err(ConfigError::UnknownConnection(_))
+    ));
 }
 
 #[test]
@@ -74,14 +100,23 @@ fn duplicate_names_point_at_the_second() {
     assert_eq!(cfg.connections.len(), 1);
     assert_has(
         &cfg.connection_errors[0].1.to_string(),
-        &[":7:8", "connection \"p\"", "`name`", "duplicate connection name (first defined at line 1)"],
+        &[
+            ":7:8",
+            "connection \"p\"",
+            "`name`",
+            "duplicate connection name (first defined at line 1)",
+        ],
     );
 }
 
 #[test]
 fn missing_fields_per_auth_kind() {
     let cases = [
-        ("basic", "username = \"a\"", "`password`: missing; required with auth = \"basic\""),
+        (
+            "basic",
+            "username = \"a\"",
+            "`password`: missing; required with auth = \"basic\"",
+        ),
         ("basic", "password = \"a\"", "`username`: missing"),
         ("pat", "", "`token`: missing"),
         ("cloud-token", "token = \"t\"", "`email`: missing"),
@@ -100,7 +135,10 @@ fn key_of_another_auth_kind_is_rejected() {
     let msg = conn_error(
         "[[connection]]\nname = \"c\"\nurl = \"https://a.example\"\nauth = \"pat\"\ntoken = \"t\"\nusername = \"x\"\n",
     );
-    assert_has(&msg, &[":6:1", "`username`", "not used with auth = \"pat\""]);
+    assert_has(
+        &msg,
+        &[":6:1", "`username`", "not used with auth = \"pat\""],
+    );
 }
 
 #[test]
@@ -108,22 +146,66 @@ fn bad_values_name_line_column_and_key() {
     let base = "[[connection]]\nname = \"c\"\nurl = \"https://a.example\"\nauth = \"pat\"\n";
     let cases = [
         ("token = {}", ":5:9", "`token`", "no source"),
-        ("token = { env = \"A\", cmd = \"b\" }", ":5:9", "`token`", "2 sources (env, cmd)"),
-        ("token = { evn = \"A\" }", ":5:11", "`token.evn`", "did you mean `env`?"),
-        ("token = { env = \"\" }", ":5:17", "`token.env`", "must not be empty"),
-        ("token = 42", ":5:9", "`token`", "expected a string or a table"),
-        ("token = \"t\"\ntimeout_secs = \"30\"", ":6:16", "`timeout_secs`", "expected a whole number"),
-        ("token = \"t\"\ntimeout_secs = 0", ":6:16", "`timeout_secs`", "from 1 to 3600"),
-        ("token = \"t\"\ninsecure = \"yes\"", ":6:12", "`insecure`", "expected true or false"),
-        ("token = \"t\"\nproxy = \"gopher://p\"", ":6:9", "`proxy`", "scheme"),
+        (
+            "token = { env = \"A\", cmd = \"b\" }",
+            ":5:9",
+            "`token`",
+            "2 sources (env, cmd)",
+        ),
+        (
+            "token = { evn = \"A\" }",
+            ":5:11",
+            "`token.evn`",
+            "did you mean `env`?",
+        ),
+        (
+            "token = { env = \"\" }",
+            ":5:17",
+            "`token.env`",
+            "must not be empty",
+        ),
+        (
+            "token = 42",
+            ":5:9",
+            "`token`",
+            "expected a string or a table",
+        ),
+        (
+            "token = \"t\"\ntimeout_secs = \"30\"",
+            ":6:16",
+            "`timeout_secs`",
+            "expected a whole number",
+        ),
+        (
+            "token = \"t\"\ntimeout_secs = 0",
+            ":6:16",
+            "`timeout_secs`",
+            "from 1 to 3600",
+        ),
+        (
+            "token = \"t\"\ninsecure = \"yes\"",
+            ":6:12",
+            "`insecure`",
+            "expected true or false",
+        ),
+        (
+            "token = \"t\"\nproxy = \"gopher://p\"",
+            ":6:9",
+            "`proxy`",
+            "scheme",
+        ),
     ];
     for (extra, at, key, want) in cases {
         let msg = conn_error(&format!("{base}{extra}\n"));
         assert_has(&msg, &[at, "connection \"c\"", key, want]);
     }
-    let msg = conn_error("[[connection]]\nname = \"c\"\nurl = \"https://a.example\"\nauth = \"kerberos\"\n");
+    let msg = conn_error(
+        "[[connection]]\nname = \"c\"\nurl = \"https://a.example\"\nauth = \"kerberos\"\n",
+    );
     assert_has(&msg, &[":4:8", "`auth`", "basic, pat, cloud-token, oauth1"]);
-    let msg = conn_error("[[connection]]\nname = \"c\"\nurl = \"https://\"\nauth = \"pat\"\ntoken = \"t\"\n");
+    let msg = conn_error(
+        "[[connection]]\nname = \"c\"\nurl = \"https://\"\nauth = \"pat\"\ntoken = \"t\"\n",
+    );
     assert_has(&msg, &[":3:7", "`url`"]);
 }
 
@@ -137,9 +219,15 @@ fn syntax_error_is_a_file_error_with_line_and_column() {
 #[test]
 fn bad_defaults_are_a_file_error() {
     let e = parse("[defaults]\nconcurency = 3\n").unwrap_err();
-    assert_has(&e.to_string(), &[":2:1", "`concurency`", "did you mean `concurrency`?"]);
+    assert_has(
+        &e.to_string(),
+        &[":2:1", "`concurency`", "did you mean `concurrency`?"],
+    );
     let e = parse("[defaults]\nrequired_permissions = [\"browse\"]\n").unwrap_err();
-    assert_has(&e.to_string(), &[":2:25", "`required_permissions`", "not a permission key"]);
+    assert_has(
+        &e.to_string(),
+        &[":2:25", "`required_permissions`", "not a permission key"],
+    );
 }
 
 #[test]
@@ -168,7 +256,10 @@ fn missing_file_loads_as_empty_config_but_load_errors() {
     let p = t.path().join("none.toml");
     let cfg = Config::load_or_default(&p).unwrap();
     assert!(cfg.connections.is_empty() && cfg.path.is_none());
-    assert_has(&Config::load(&p).unwrap_err().to_string(), &["cannot read config", "none.toml"]);
+    assert_has(
+        &Config::load(&p).unwrap_err().to_string(),
+        &["cannot read config", "none.toml"],
+    );
 }
 
 #[test]
@@ -192,7 +283,9 @@ fn client_options_resolve_auth_flavor_and_timeouts() {
         }
         other => panic!("{other:?}"),
     }
-    let e = cfg.connections[1].client_options(&cfg.defaults).unwrap_err();
+    let e = cfg.connections[1]
+        .client_options(&cfg.defaults)
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         "connection \"s\": token: environment variable JIRALINK_TEST_LOAD_UNSET is not set"
@@ -205,6 +298,11 @@ fn missing_ca_file_is_reported_before_connecting() {
         "[[connection]]\nname = \"c\"\nurl = \"https://a.example\"\nauth = \"pat\"\ntoken = \"t\"\nca_file = \"/nonexistent/ca.pem\"\n",
     )
     .unwrap();
-    let e = cfg.connections[0].client_options(&cfg.defaults).unwrap_err();
-    assert_has(&e.to_string(), &["connection \"c\"", "`ca_file`", "/nonexistent/ca.pem"]);
+    let e = cfg.connections[0]
+        .client_options(&cfg.defaults)
+        .unwrap_err();
+    assert_has(
+        &e.to_string(),
+        &["connection \"c\"", "`ca_file`", "/nonexistent/ca.pem"],
+    );
 }

@@ -41,7 +41,10 @@ fn add_keeps_comments_unknown_keys_and_sets_0600() {
     f.save().unwrap();
     let text = std::fs::read_to_string(&p).unwrap();
     assert!(text.starts_with(ORIGINAL), "{text}");
-    assert!(text.contains("password = { cmd = \"pass show lab\" }"), "{text}");
+    assert!(
+        text.contains("password = { cmd = \"pass show lab\" }"),
+        "{text}"
+    );
     assert_eq!(mode(&p), 0o600);
     let cfg = Config::load(&p).unwrap();
     assert_eq!(cfg.connections.len(), 2);
@@ -58,9 +61,18 @@ fn replace_in_place_keeps_the_comments_around_it() {
     f.upsert_connection(&c).unwrap();
     f.save().unwrap();
     let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.contains("# production, do not touch\n[[connection]]"), "{text}");
-    assert!(text.contains("token = { env = \"PROD_PAT2\" } # from the vault"), "{text}");
-    assert!(text.contains("url = \"https://jira2.example.com/jira\""), "{text}");
+    assert!(
+        text.contains("# production, do not touch\n[[connection]]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("token = { env = \"PROD_PAT2\" } # from the vault"),
+        "{text}"
+    );
+    assert!(
+        text.contains("url = \"https://jira2.example.com/jira\""),
+        "{text}"
+    );
     assert_eq!(text.matches("[[connection]]").count(), 1);
 }
 
@@ -68,16 +80,24 @@ fn replace_in_place_keeps_the_comments_around_it() {
 fn remove_and_set_field() {
     let (_t, p) = setup();
     let mut f = ConfigFile::open(&p).unwrap();
-    f.set_connection_field("prod", "timeout_secs", 45i64).unwrap();
-    let e = f.set_connection_field("prod", "timeout_secs", "soon").unwrap_err();
+    f.set_connection_field("prod", "timeout_secs", 45i64)
+        .unwrap();
+    let e = f
+        .set_connection_field("prod", "timeout_secs", "soon")
+        .unwrap_err();
     assert!(e.to_string().contains("`timeout_secs`"), "{e}");
-    assert!(f.set_connection_field("prod", "tiemout_secs", 1i64).is_err());
+    assert!(f
+        .set_connection_field("prod", "tiemout_secs", 1i64)
+        .is_err());
     assert!(matches!(
         f.set_connection_field("nope", "proxy", "http://p"),
         Err(ConfigError::UnknownConnection(_))
     ));
     f.save().unwrap();
-    assert_eq!(Config::load(&p).unwrap().connections[0].timeout_secs, Some(45));
+    assert_eq!(
+        Config::load(&p).unwrap().connections[0].timeout_secs,
+        Some(45)
+    );
     assert!(f.remove_connection("prod"));
     assert!(!f.remove_connection("prod"));
     f.save().unwrap();
@@ -104,7 +124,10 @@ fn unparsable_file_is_never_opened_for_writing() {
     std::fs::write(&p, "[[connection]\nname = ").unwrap();
     let e = ConfigFile::open(&p).unwrap_err();
     assert!(e.to_string().contains("config.toml:1:"), "{e}");
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), "[[connection]\nname = ");
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "[[connection]\nname = "
+    );
 }
 
 #[test]
@@ -118,7 +141,9 @@ fn new_file_and_dir_get_private_modes_and_plain_secret_round_trips() {
     f.save().unwrap();
     assert_eq!(mode(&p), 0o600);
     assert_eq!(mode(p.parent().unwrap()), 0o700);
-    assert!(std::fs::read_to_string(&p).unwrap().contains("token = \"typed\""));
+    assert!(std::fs::read_to_string(&p)
+        .unwrap()
+        .contains("token = \"typed\""));
 }
 
 #[test]
@@ -140,7 +165,13 @@ fn failed_save_leaves_the_old_file_intact() {
     std::fs::write(&dir, "not a dir").unwrap();
     let e = f.save().unwrap_err();
     assert!(matches!(e, ConfigError::Write { .. }), "{e:?}");
-    assert!(e.to_string().contains("the previous file is unchanged"), "{e}");
-    assert_eq!(std::fs::read_to_string(moved.join("config.toml")).unwrap(), ORIGINAL);
+    assert!(
+        e.to_string().contains("the previous file is unchanged"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(moved.join("config.toml")).unwrap(),
+        ORIGINAL
+    );
     assert_eq!(std::fs::read_to_string(&dir).unwrap(), "not a dir");
 }

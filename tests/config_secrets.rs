@@ -28,7 +28,10 @@ fn pat_token(cfg: &Config) -> Result<String, String> {
 #[test]
 fn from_env() {
     std::env::set_var("JIRALINK_TEST_SECRET_ENV", "env-value");
-    assert_eq!(pat_token(&pat_with("{ env = \"JIRALINK_TEST_SECRET_ENV\" }")).unwrap(), "env-value");
+    assert_eq!(
+        pat_token(&pat_with("{ env = \"JIRALINK_TEST_SECRET_ENV\" }")).unwrap(),
+        "env-value"
+    );
 }
 
 #[test]
@@ -42,7 +45,10 @@ fn cmd_failure_names_connection_key_and_stderr_but_not_stdout() {
     let cfg = pat_with("{ cmd = \"echo leaked-value; echo 'pass: jira/pat is not in the password store' >&2; exit 1\" }");
     let e = pat_token(&cfg).unwrap_err();
     assert!(e.starts_with("connection \"j\": token: "), "{e}");
-    assert!(e.contains("pass: jira/pat is not in the password store"), "{e}");
+    assert!(
+        e.contains("pass: jira/pat is not in the password store"),
+        "{e}"
+    );
     assert!(e.contains("exit status: 1"), "{e}");
     // The command text itself is shown (it is the source); its output is not.
     assert_eq!(e.matches("leaked-value").count(), 1, "{e}");
@@ -65,7 +71,10 @@ fn world_readable_file_is_refused_with_the_fix() {
     std::fs::write(&f, "file-value").unwrap();
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
     let r = SecretRef::File(f.clone()).resolve();
-    assert!(matches!(r, Err(SecretError::FileTooOpen { mode: 0o644, .. })));
+    assert!(matches!(
+        r,
+        Err(SecretError::FileTooOpen { mode: 0o644, .. })
+    ));
     let e = pat_token(&pat_with(&format!("{{ file = \"{}\" }}", f.display()))).unwrap_err();
     assert!(e.contains(&format!("chmod 600 {}", f.display())), "{e}");
     assert!(e.starts_with("connection \"j\": token: "), "{e}");
@@ -76,7 +85,10 @@ fn world_readable_file_is_refused_with_the_fix() {
 fn missing_and_empty_file_are_errors() {
     let t = tempfile::tempdir().unwrap();
     let f = t.path().join("tok");
-    assert!(matches!(SecretRef::File(f.clone()).resolve(), Err(SecretError::File { .. })));
+    assert!(matches!(
+        SecretRef::File(f.clone()).resolve(),
+        Err(SecretError::File { .. })
+    ));
     std::fs::write(&f, "  \n").unwrap();
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
     let e = SecretRef::File(f).resolve().unwrap_err().to_string();

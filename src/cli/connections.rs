@@ -238,9 +238,9 @@ fn list_json(cfg: &Config) -> serde_json::Value {
             })
         })
         .collect();
-    items.extend(cfg.connection_errors.iter().map(|(name, e)| {
-        serde_json::json!({ "name": name, "valid": false, "error": e.to_string() })
-    }));
+    items.extend(cfg.connection_errors.iter().map(
+        |(name, e)| serde_json::json!({ "name": name, "valid": false, "error": e.to_string() }),
+    ));
     serde_json::Value::Array(items)
 }
 
@@ -268,12 +268,21 @@ fn pick_secret(
     } else if let Some(c) = cmd {
         Some(SecretRef::Cmd(c))
     } else if let Some(f) = file {
-        Some(SecretRef::File(f))
+        Some(SecretRef::File(absolute(f)?))
     } else if stdin {
         Some(read_stdin_secret(input, what)?)
     } else {
         None
     })
+}
+
+/// Relative paths would be resolved against whatever directory jiralink later runs in; pin them
+/// to the directory the user typed them in. `~/…` is kept as written (expanded at use).
+fn absolute(p: PathBuf) -> anyhow::Result<PathBuf> {
+    if p.is_absolute() || p.starts_with("~") {
+        return Ok(p);
+    }
+    Ok(std::path::absolute(&p)?)
 }
 
 /// `connections add`, with stdin injectable for tests.
@@ -312,14 +321,17 @@ pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result
     )?;
     c.consumer_key = a.consumer_key;
     c.consumer_name = a.consumer_name;
-    c.private_key = a.private_key;
-    c.ca_file = a.ca_file;
+    c.private_key = a.private_key.map(absolute).transpose()?;
+    c.ca_file = a.ca_file.map(absolute).transpose()?;
     c.insecure = a.insecure;
     c.proxy = a.proxy;
     c.timeout_secs = a.timeout_secs;
     file.upsert_connection(&c)?;
     file.save()?;
-    let stored_plain = c.secrets().iter().any(|(_, s)| matches!(s, SecretRef::Plain(_)));
+    let stored_plain = c
+        .secrets()
+        .iter()
+        .any(|(_, s)| matches!(s, SecretRef::Plain(_)));
     println!(
         "Saved connection \"{}\" to {}.",
         c.name,
@@ -333,7 +345,9 @@ pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result
         );
     }
     if c.insecure {
-        eprintln!("warning: insecure = true turns off TLS certificate verification for this connection");
+        eprintln!(
+            "warning: insecure = true turns off TLS certificate verification for this connection"
+        );
     }
     Ok(EXIT_OK)
 }

@@ -38,7 +38,11 @@ pub fn render(paths: &Paths, env: impl Fn(&str) -> Option<String>) -> String {
                     "{} ({} connection{}",
                     paths.config_file.display(),
                     cfg.connections.len() + bad,
-                    if cfg.connections.len() + bad == 1 { "" } else { "s" }
+                    if cfg.connections.len() + bad == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
                 );
                 if bad > 0 {
                     s += &format!(", {bad} invalid: run `jiralink connections list`");
@@ -53,7 +57,11 @@ pub fn render(paths: &Paths, env: impl Fn(&str) -> Option<String>) -> String {
     out += &line("config read:", read);
     let proxies: Vec<String> = PROXY_VARS
         .iter()
-        .filter_map(|k| env(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", redact_userinfo(&v))))
+        .filter_map(|k| {
+            env(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", redact_userinfo(&v)))
+        })
         .collect();
     out += &line(
         "proxy env:",
@@ -96,7 +104,10 @@ mod tests {
             _ => None,
         });
         assert!(!text.contains("s3cret"), "{text}");
-        assert!(text.contains("HTTPS_PROXY=http://bob:***@proxy:3128/"), "{text}");
+        assert!(
+            text.contains("HTTPS_PROXY=http://bob:***@proxy:3128/"),
+            "{text}"
+        );
         assert!(text.contains("NO_PROXY=localhost,.corp"), "{text}");
         assert!(text.contains("config read:  none yet"), "{text}");
     }

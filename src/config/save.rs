@@ -8,6 +8,11 @@ use crate::secret::{ExposeSecret, SecretRef};
 use std::path::{Path, PathBuf};
 use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
 
+/// The first lines of a config file jiralink creates, so a reader knows where it came from.
+const NEW_FILE_HEADER: &str =
+    "# jiralink configuration. Edited by `jiralink connections …` and the TUI, which keep\n\
+# comments and formatting. Every option is described in config.example.toml.\n\n";
+
 /// A config file opened for editing. It only exists for a file that parsed, so a file with a
 /// syntax error can never be overwritten.
 #[derive(Debug, Clone)]
@@ -21,7 +26,7 @@ impl ConfigFile {
     pub fn open(path: &Path) -> Result<ConfigFile, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => NEW_FILE_HEADER.to_owned(),
             Err(e) => {
                 return Err(ConfigError::Read {
                     path: path.to_owned(),
