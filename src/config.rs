@@ -110,7 +110,18 @@ impl Config {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        let cfg = Config::parse_str(path, &text)?;
+        let mut cfg = Config::parse_str(path, &text)?;
+        let has_plain = cfg
+            .connections
+            .iter()
+            .flat_map(Connection::secrets)
+            .any(|(_, s)| matches!(s, SecretRef::Plain(_)));
+        if has_plain {
+            if let Err(why) = crate::paths::check_private_perms(path) {
+                cfg.warnings
+                    .push(format!("the config holds a plain-text secret and {why}"));
+            }
+        }
         for w in &cfg.warnings {
             tracing::warn!("{w}");
         }
@@ -195,6 +206,47 @@ impl Connection {
         } else {
             Flavor::Server
         }
+    }
+
+    /// When the OAuth access token stops working (`token_expires_at`), if recorded.
+    pub fn token_expiry(&self) -> Option<time::OffsetDateTime> {
+        let text = self.token_expires_at.as_deref()?;
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    }
+
+    /// Risks a front end should show next to this connection: TLS checks off, a password or
+    /// token sent over plain http, an expired or soon-expiring OAuth token.
+    pub fn warnings(&self, now: time::OffsetDateTime) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.insecure {
+            w.push(format!(
+                "connection \"{}\": insecure = true: TLS certificates are not verified",
+                self.name
+            ));
+        }
+        if self.url.starts_with("http://") && self.auth != AuthKind::Oauth1 {
+            // OAuth 1.0a RSA-SHA1 never sends the secret; the other kinds send it on every request.
+            w.push(format!(
+                "connection \"{}\": credentials are sent unencrypted over http://",
+                self.name
+            ));
+        }
+        if let Some(exp) = self.token_expiry() {
+            if exp <= now {
+                w.push(format!(
+                    "connection \"{}\": the OAuth access token expired at {}; authorize again",
+                    self.name,
+                    self.token_expires_at.as_deref().unwrap_or_default()
+                ));
+            } else if exp - now < time::Duration::days(14) {
+                w.push(format!(
+                    "connection \"{}\": the OAuth access token expires at {}",
+                    self.name,
+                    self.token_expires_at.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        w
     }
 
     /// The user the credentials claim (username or email), for listings.
@@ -289,6 +341,23 @@ impl Connection {
                 })
             }
         })
+    }
+
+    /// [`Connection::client_options`] on a blocking thread: secret commands may take seconds
+    /// (`pass`, `gpg`) and must not stall the async runtime (the TUI's event loop).
+    pub async fn client_options_async(
+        &self,
+        defaults: &Defaults,
+    ) -> Result<ClientOptions, ConfigError> {
+        let (conn, defaults) = (self.clone(), defaults.clone());
+        tokio::task::spawn_blocking(move || conn.client_options(&defaults))
+            .await
+            .map_err(|e| ConfigError::Invalid {
+                at: None,
+                connection: Some(self.name.clone()),
+                key: None,
+                message: format!("resolving the credentials failed: {e}"),
+            })?
     }
 
     /// Everything the Jira client needs: URL, resolved credentials, flavor, timeout, TLS, proxy.

@@ -50,6 +50,7 @@ impl Paths {
                 .map(|v| expand_tilde(Path::new(&v)))
         };
         let config_file = config_override
+            .filter(|p| !p.as_os_str().is_empty())
             .map(expand_tilde)
             .or_else(|| from_env(ENV_CONFIG));
         let data_dir = from_env(ENV_DATA);

@@ -3,8 +3,11 @@
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use zeroize::Zeroize;
 
 /// Where a secret comes from. `Debug` never prints a plain value.
 #[derive(Clone)]
@@ -47,6 +50,11 @@ pub enum SecretError {
         status: String,
         stderr: Option<String>,
     },
+    /// The command ran longer than [`CMD_TIMEOUT`] and was killed.
+    #[error(
+        "`{cmd}` did not finish within {secs} s and was stopped (is it waiting for a passphrase?)"
+    )]
+    CmdTimeout { cmd: String, secs: u64 },
     /// The command succeeded but printed nothing (or nothing valid).
     #[error("`{cmd}` {problem}")]
     CmdOutput { cmd: String, problem: &'static str },
@@ -104,43 +112,102 @@ fn resolve_env(name: &str) -> Result<SecretString, SecretError> {
     }
 }
 
+/// How long a secret command may run; `pass`/`gpg` waiting on a pinentry that can never show
+/// (stdin is closed, the TUI owns the terminal) must not hang jiralink forever.
+pub const CMD_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn resolve_cmd(cmd: &str) -> Result<SecretString, SecretError> {
-    // stdin is closed so a command that prompts (e.g. gpg without an agent) fails instead of hanging.
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| SecretError::CmdSpawn {
-            cmd: cmd.to_owned(),
-            message: e.to_string(),
-        })?;
+    let out = run_with_timeout(cmd, CMD_TIMEOUT)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr)
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
             .map(str::to_owned);
+        let mut stdout = out.stdout;
+        stdout.zeroize();
         return Err(SecretError::CmdFailed {
             cmd: cmd.to_owned(),
             status: out.status.to_string(),
             stderr,
         });
     }
-    let stdout = String::from_utf8(out.stdout).map_err(|_| SecretError::CmdOutput {
-        cmd: cmd.to_owned(),
-        problem: "printed something that is not UTF-8",
+    let mut stdout = String::from_utf8(out.stdout).map_err(|e| {
+        e.into_bytes().zeroize();
+        SecretError::CmdOutput {
+            cmd: cmd.to_owned(),
+            problem: "printed something that is not UTF-8",
+        }
     })?;
-    let value = stdout.trim();
+    let value = stdout.trim().to_owned();
+    stdout.zeroize();
     if value.is_empty() {
         return Err(SecretError::CmdOutput {
             cmd: cmd.to_owned(),
             problem: "printed nothing on stdout",
         });
     }
-    Ok(SecretString::from(value.to_owned()))
+    Ok(SecretString::from(value))
+}
+
+/// `sh -c cmd` with stdin closed, stdout/stderr captured, killed after `timeout`.
+fn run_with_timeout(cmd: &str, timeout: Duration) -> Result<Output, SecretError> {
+    let spawn_err = |e: std::io::Error| SecretError::CmdSpawn {
+        cmd: cmd.to_owned(),
+        message: e.to_string(),
+    };
+    // stdin is closed so a command that prompts fails instead of waiting for input.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_err)?;
+    // Drain both pipes on threads so a chatty command cannot fill a pipe and deadlock.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out_t = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_t = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait().map_err(spawn_err)? {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                // The reader threads finish when the pipes close; nobody waits for them.
+                return Err(SecretError::CmdTimeout {
+                    cmd: cmd.to_owned(),
+                    secs: timeout.as_secs(),
+                });
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    Ok(Output {
+        status,
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
+    })
 }
 
 fn resolve_file(path: &Path) -> Result<SecretString, SecretError> {
@@ -154,12 +221,13 @@ fn resolve_file(path: &Path) -> Result<SecretString, SecretError> {
             mode,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
-    let value = text.trim();
+    let mut text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+    let value = text.trim().to_owned();
+    text.zeroize();
     if value.is_empty() {
         return Err(file_err("the file is empty".to_owned()));
     }
-    Ok(SecretString::from(value.to_owned()))
+    Ok(SecretString::from(value))
 }
 
 #[cfg(test)]
@@ -195,6 +263,14 @@ mod tests {
     fn cmd_with_empty_output_is_an_error() {
         let s = SecretRef::Cmd("true".to_owned());
         assert!(matches!(s.resolve(), Err(SecretError::CmdOutput { .. })));
+    }
+
+    #[test]
+    fn hanging_cmd_is_stopped() {
+        let start = Instant::now();
+        let r = run_with_timeout("sleep 5", Duration::from_millis(200));
+        assert!(matches!(r, Err(SecretError::CmdTimeout { .. })), "{r:?}");
+        assert!(start.elapsed() < Duration::from_secs(3));
     }
 
     #[test]

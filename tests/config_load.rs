@@ -306,3 +306,48 @@ fn missing_ca_file_is_reported_before_connecting() {
         &["connection \"c\"", "`ca_file`", "/nonexistent/ca.pem"],
     );
 }
+
+#[test]
+fn connection_warnings_flag_insecure_http_and_token_expiry() {
+    let cfg = parse(
+        "[[connection]]\nname = \"lab\"\nurl = \"http://lab.example\"\nauth = \"pat\"\ntoken = \"t\"\ninsecure = true\n\n\
+         [[connection]]\nname = \"o\"\nurl = \"http://o.example\"\nauth = \"oauth1\"\nconsumer_key = \"k\"\n\
+         private_key = \"/k.pem\"\naccess_token = \"a\"\ntoken_expires_at = \"2030-01-10T00:00:00Z\"\n",
+    )
+    .unwrap();
+    let now = time::macros::datetime!(2030-01-01 0:00 UTC);
+    let w = cfg.connections[0].warnings(now);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].contains("insecure") && w[1].contains("unencrypted"),
+        "{w:?}"
+    );
+    let w = cfg.connections[1].warnings(now);
+    assert_eq!(
+        w,
+        ["connection \"o\": the OAuth access token expires at 2030-01-10T00:00:00Z"]
+    );
+    let later = time::macros::datetime!(2030-02-01 0:00 UTC);
+    assert!(cfg.connections[1].warnings(later)[0].contains("expired"));
+    assert!(cfg.connections[1]
+        .warnings(time::macros::datetime!(2029-01-01 0:00 UTC))
+        .is_empty());
+}
+
+#[test]
+fn plain_secret_in_an_open_config_file_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("config.toml");
+    std::fs::write(
+        &p,
+        "[[connection]]\nname = \"c\"\nurl = \"https://a.example\"\nauth = \"pat\"\ntoken = \"plain\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let cfg = Config::load(&p).unwrap();
+    assert_eq!(cfg.warnings.len(), 1, "{:?}", cfg.warnings);
+    assert!(cfg.warnings[0].contains("chmod 600"), "{:?}", cfg.warnings);
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(Config::load(&p).unwrap().warnings.is_empty());
+}

@@ -94,3 +94,16 @@ fn missing_and_empty_file_are_errors() {
     let e = SecretRef::File(f).resolve().unwrap_err().to_string();
     assert!(e.contains("empty"), "{e}");
 }
+
+#[tokio::test]
+async fn async_resolution_runs_the_command_off_the_runtime() {
+    let cfg = pat_with("{ cmd = \"echo async-value\" }");
+    let o = cfg.connections[0]
+        .client_options_async(&cfg.defaults)
+        .await
+        .unwrap();
+    match o.auth {
+        Auth::Pat { token } => assert_eq!(token.expose_secret(), "async-value"),
+        other => panic!("{other:?}"),
+    }
+}

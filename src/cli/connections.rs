@@ -249,6 +249,7 @@ fn read_stdin_secret(input: &mut dyn BufRead, what: &str) -> anyhow::Result<Secr
     let mut line = String::new();
     input.read_line(&mut line)?;
     let value = line.trim_end_matches(['\r', '\n']).to_owned();
+    zeroize::Zeroize::zeroize(&mut line);
     if value.is_empty() {
         anyhow::bail!("no {what} on stdin (expected one line)");
     }
