@@ -213,7 +213,20 @@ fn bad_values_name_line_column_and_key() {
 fn syntax_error_is_a_file_error_with_line_and_column() {
     let e = parse("[defaults]\ntimeout_secs = 20\nconcurrency = = 3\n").unwrap_err();
     assert!(matches!(e, ConfigError::Parse { .. }), "{e:?}");
-    assert_has(&e.to_string(), &["/etc/jl/config.toml:3:", "invalid TOML"]);
+    assert_has(
+        &e.to_string(),
+        &[
+            "/etc/jl/config.toml:3:15",
+            "invalid TOML",
+            "(at `concurrency`)",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_key_names_the_key() {
+    let e = parse("[[connection]]\nname = \"a\"\nname = \"b\"\n").unwrap_err();
+    assert_has(&e.to_string(), &[":3:1", "duplicate key", "`name`"]);
 }
 
 #[test]

@@ -91,14 +91,7 @@ impl Source<'_> {
 
 /// Parse and validate a whole config file.
 pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let doc = toml_edit::Document::parse(text).map_err(|e| ConfigError::Parse {
-        at: Location::from_offset(
-            path.to_owned(),
-            text,
-            e.span().map(|s| s.start).unwrap_or(0),
-        ),
-        message: e.message().trim().to_owned(),
-    })?;
+    let doc = toml_edit::Document::parse(text).map_err(|e| syntax_error(path, text, &e))?;
     let src = Source { path, text };
     let root = doc.as_table();
     let mut cfg = Config {
@@ -171,6 +164,32 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
         }
     }
     Ok(cfg)
+}
+
+/// A TOML syntax error at file:line:column, naming the key or table header on that line (the
+/// parser's own message often does not, e.g. "duplicate key").
+pub(super) fn syntax_error(path: &Path, text: &str, e: &toml_edit::TomlError) -> ConfigError {
+    let at = Location::from_offset(
+        path.to_owned(),
+        text,
+        e.span().map(|s| s.start).unwrap_or(0),
+    );
+    let line = text.lines().nth(at.line - 1).unwrap_or("").trim();
+    let key = if line.starts_with('[') {
+        Some(line.split('#').next().unwrap_or(line).trim())
+    } else {
+        line.split_once('=')
+            .map(|(k, _)| k.trim())
+            .filter(|k| !k.is_empty() && !k.contains(['{', '"', '\'']) || k.starts_with('"'))
+    };
+    let message = e.message().trim();
+    ConfigError::Parse {
+        message: match key {
+            Some(k) => format!("{message} (at `{k}`)"),
+            None => message.to_owned(),
+        },
+        at,
+    }
 }
 
 /// Error-building context: the source and the connection being read.

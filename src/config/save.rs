@@ -38,14 +38,7 @@ impl ConfigFile {
         parse::parse_config(path, &text)?;
         let doc = text
             .parse::<DocumentMut>()
-            .map_err(|e| ConfigError::Parse {
-                at: super::Location::from_offset(
-                    path.to_owned(),
-                    &text,
-                    e.span().map(|s| s.start).unwrap_or(0),
-                ),
-                message: e.message().trim().to_owned(),
-            })?;
+            .map_err(|e| parse::syntax_error(path, &text, &e))?;
         Ok(ConfigFile {
             path: path.to_owned(),
             doc,
