@@ -187,12 +187,18 @@ impl Connection {
 
     /// Check the connection exactly as the file reader would (same rules, same messages).
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.normalized().map(|_| ())
+    }
+
+    /// The connection as it will read back from the file (URL without trailing slash), or why
+    /// it is invalid.
+    pub fn normalized(&self) -> Result<Connection, ConfigError> {
         let table = save::connection_table(self);
         let src = parse::Source {
             path: Path::new("<connection>"),
             text: "",
         };
-        parse::parse_connection(&src, &table, None).map(|_| ())
+        parse::parse_connection(&src, &table, None)
     }
 
     /// Server or Cloud: Cloud for `cloud-token` or an `*.atlassian.net` host.

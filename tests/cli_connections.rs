@@ -146,6 +146,14 @@ fn stdin_secret_is_stored_with_a_note_and_never_printed() {
         .assert()
         .success()
         .stdout(predicate::str::contains("typed-token-123").not());
+    e.cmd()
+        .args(["connections", "list"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("token=plain (in config)")
+                .and(predicate::str::contains("typed-token-123").not()),
+        );
 }
 
 #[test]

@@ -298,10 +298,6 @@ pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result
         return Ok(EXIT_USAGE);
     }
     let mut c = Connection::new(a.name, a.url.trim(), a.auth.into());
-    // Store the normalized URL so listings and the file agree with what is used.
-    if let Ok(u) = crate::config::normalize_url(&c.url) {
-        c.url = u;
-    }
     c.username = a.username;
     c.email = a.email;
     c.password = pick_secret(

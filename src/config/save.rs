@@ -75,7 +75,7 @@ impl ConfigFile {
     /// Add the connection, or replace the fields of the one with the same name in place (its
     /// comments and key order are kept). The connection is validated first.
     pub fn upsert_connection(&mut self, c: &Connection) -> Result<(), ConfigError> {
-        c.validate()?;
+        let c = &c.normalized()?;
         let fresh = connection_table(c);
         match self.index_of(&c.name) {
             Some(i) => {
