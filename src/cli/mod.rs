@@ -8,6 +8,7 @@ pub mod demo;
 pub mod info;
 pub mod link;
 pub mod sim;
+pub mod style;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -87,6 +88,10 @@ pub enum Command {
 /// Parse arguments, run, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
+    let _log = crate::paths::Paths::resolve(cli.global.config.as_deref())
+        .ok()
+        .and_then(|p| crate::logging::init(&p, 0).ok());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -105,6 +110,13 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// Load the config the global options point at (a missing file is an empty config).
+pub fn load_config(g: &Global) -> anyhow::Result<(crate::paths::Paths, crate::config::Config)> {
+    let paths = crate::paths::Paths::resolve(g.config.as_deref())?;
+    let cfg = crate::config::Config::load_or_default(&paths.config_file)?;
+    Ok((paths, cfg))
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<u8> {

@@ -108,3 +108,37 @@ impl ConfigError {
         }
     }
 }
+
+impl ConfigError {
+    /// The same failure as a [`Diagnosis`](crate::jira::Diagnosis), so front ends show config
+    /// problems next to network ones in one shape.
+    pub fn diagnosis(&self) -> crate::jira::Diagnosis {
+        use crate::jira::{Code, Diagnosis};
+        let (code, fix) = match self {
+            ConfigError::Secret { connection, key, .. } => (
+                Code::SecretUnavailable,
+                format!(
+                    "make the secret source of `{key}` in connection \"{connection}\" work (set the env var, fix the command or the file), or change it with `jiralink connections add {connection} --force …`"
+                ),
+            ),
+            ConfigError::Key { path, .. } => (
+                Code::KeyError,
+                format!(
+                    "check the private key at {} (`chmod 600` it if it is readable by others), or generate one with `jiralink link keygen`",
+                    path.display()
+                ),
+            ),
+            _ => (
+                Code::ConfigError,
+                "correct the config file at the place named above, then run the command again"
+                    .to_owned(),
+            ),
+        };
+        Diagnosis::error(
+            code,
+            "the connection cannot be used as configured",
+            self.to_string(),
+            fix,
+        )
+    }
+}
