@@ -50,7 +50,7 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
             config_problem = true;
             targets.push(Target::Broken(name.to_owned(), err.diagnosis()));
         } else if let Some(conn) = cfg.connection(name) {
-            targets.push(Target::Conn(conn.clone()));
+            targets.push(Target::Conn(Box::new(conn.clone())));
         }
     }
     let defaults = cfg.defaults.clone();
@@ -92,7 +92,7 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
 }
 
 enum Target {
-    Conn(crate::config::Connection),
+    Conn(Box<crate::config::Connection>),
     Broken(String, Diagnosis),
 }
 
