@@ -99,7 +99,7 @@ pub struct Approval {
 /// The OAuth 1.0a service provider state. Thread-safe (interior mutability).
 ///
 /// The lifetimes are plain fields so tests can shorten them before sharing the provider:
-/// `OAuthProvider { access_token_ttl_secs: 5, ..OAuthProvider::new() }`.
+/// `let mut p = OAuthProvider::new(); p.access_token_ttl_secs = 5;`.
 pub struct OAuthProvider {
     /// Request token lifetime in seconds (default [`REQUEST_TOKEN_TTL_SECS`]).
     pub request_token_ttl_secs: i64,
