@@ -12,21 +12,22 @@ pub mod base_string;
 mod pages;
 #[path = "oauth_problem.rs"]
 pub mod problem;
+#[path = "oauth_verify.rs"]
+mod verify;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
-use base64::Engine as _;
 use rand::distributions::Alphanumeric;
 use rand::Rng as _;
-use rsa::pkcs8::DecodePublicKey as _;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
-use sha1::{Digest as _, Sha1};
+use rsa::RsaPublicKey;
 
-use self::base_string::{form_encode, normalize_url, parse_authorization, signature_base_string};
+use self::base_string::{form_encode, normalize_url};
 use self::problem::Problem;
+pub use self::verify::parse_public_key;
+use self::verify::{collect_params, header_params, verify_message, Nonces, Params};
 
 /// The message key Jira's "Incoming Authentication" form shows for an unusable public key.
 pub const INVALID_PUBLIC_KEY: &str = "applinks.invalid.consumer.publickey";
@@ -127,7 +128,8 @@ impl fmt::Debug for OAuthProvider {
         f.debug_struct("OAuthProvider")
             .field("consumers", &st.consumers.len())
             .field("tokens", &st.tokens.len())
-            .field("nonce_timestamps", &st.nonces.len())
+            .field("nonces", &st.nonces.len())
+            .field("nonce_timestamps", &st.nonces.timestamps())
             .field("request_token_ttl_secs", &self.request_token_ttl_secs)
             .field("access_token_ttl_secs", &self.access_token_ttl_secs)
             .finish()
@@ -138,8 +140,7 @@ impl fmt::Debug for OAuthProvider {
 struct State {
     consumers: HashMap<String, Consumer>,
     tokens: HashMap<String, Token>,
-    /// Seen nonces by timestamp, so the ones outside the window can be dropped in order.
-    nonces: BTreeMap<i64, HashSet<(String, String)>>,
+    nonces: Nonces,
     issued_since_sweep: usize,
 }
 
@@ -178,77 +179,6 @@ enum Authorization {
     Pending,
     Approved { user: String, verifier: String },
     Denied,
-}
-
-/// The OAuth parameters of one request: protocol parameters for look-ups and every parameter
-/// (header without `realm` + query + form) for the base string.
-struct Params {
-    all: Vec<(String, String)>,
-}
-
-impl Params {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.all
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// net.oauth `requireParameters`: every missing name is listed.
-    fn require(&self, names: &[&str]) -> Result<(), Problem> {
-        let missing: Vec<&str> = names
-            .iter()
-            .copied()
-            .filter(|n| self.get(n).is_none())
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Problem::absent(&missing))
-        }
-    }
-
-    fn required(&self, name: &str) -> Result<&str, Problem> {
-        self.get(name).ok_or_else(|| Problem::absent(&[name]))
-    }
-}
-
-/// Reads the parameters; Ok(None) when the request has no OAuth `Authorization` header.
-fn header_params(req: &SignedRequest) -> Result<Option<Vec<(String, String)>>, Problem> {
-    let Some(header) = req.authorization.as_deref() else {
-        return Ok(None);
-    };
-    let parsed = parse_authorization(header).map_err(|e| {
-        tracing::debug!(error = %e, "unparsable OAuth Authorization header");
-        Problem::rejected("Authorization")
-    })?;
-    Ok(parsed.map(|p| p.into_iter().filter(|(k, _)| k != "realm").collect()))
-}
-
-fn collect_params(header: Vec<(String, String)>, req: &SignedRequest) -> Params {
-    let mut all = header;
-    all.extend(req.query.iter().cloned());
-    all.extend(req.form.iter().cloned());
-    Params { all }
-}
-
-/// Parses a consumer public key the way Jira's incoming-link form accepts it: an X.509
-/// SubjectPublicKeyInfo, either PEM (`BEGIN PUBLIC KEY`) or the bare base64 body. PKCS#1
-/// (`BEGIN RSA PUBLIC KEY`) and anything else → Err([`INVALID_PUBLIC_KEY`]).
-pub fn parse_public_key(text: &str) -> Result<RsaPublicKey, String> {
-    let text = text.trim();
-    let invalid = || INVALID_PUBLIC_KEY.to_string();
-    if text.contains("-----BEGIN") {
-        if !text.starts_with("-----BEGIN PUBLIC KEY-----") {
-            return Err(invalid());
-        }
-        return RsaPublicKey::from_public_key_pem(text).map_err(|_| invalid());
-    }
-    let body: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .map_err(|_| invalid())?;
-    RsaPublicKey::from_public_key_der(&der).map_err(|_| invalid())
 }
 
 fn random_string(len: usize) -> String {
@@ -344,7 +274,7 @@ impl OAuthProvider {
         self.lock().consumers.contains_key(key)
     }
 
-    /// The checks of net.oauth `SimpleOAuthValidator.validateMessage`, in its order.
+    /// The message checks (net.oauth `SimpleOAuthValidator` order) with this provider's window.
     fn validate(
         &self,
         st: &mut State,
@@ -354,83 +284,11 @@ impl OAuthProvider {
         public_key: &RsaPublicKey,
         now: i64,
     ) -> Result<(), Problem> {
-        // checkSingleParameters: each protocol parameter at most once.
-        let mut seen = HashSet::new();
-        for (k, _) in &p.all {
-            if k.starts_with("oauth_") && !seen.insert(k.as_str()) {
-                return Err(Problem::rejected(k));
-            }
-        }
-        if let Some(v) = p.get("oauth_version") {
-            if v != "1.0" {
-                return Err(
-                    Problem::new("version_rejected").with("oauth_acceptable_versions", "1.0-1.0")
-                );
-            }
-        }
-        p.require(&["oauth_timestamp", "oauth_nonce"])?;
-        let ts: i64 = p
-            .required("oauth_timestamp")?
-            .parse()
-            .map_err(|_| Problem::rejected("oauth_timestamp"))?;
-        let (min, max) = (
+        let window = (
             now - self.timestamp_window_secs,
             now + self.timestamp_window_secs,
         );
-        if ts < min || ts > max {
-            return Err(Problem::new("timestamp_refused")
-                .with("oauth_acceptable_timestamps", format!("{min}-{max}")));
-        }
-        // Nonces older than the window can never be replayed (the timestamp check refuses
-        // them first), so forget them: memory stays bounded by the request rate × window.
-        while let Some(entry) = st.nonces.first_entry() {
-            if *entry.key() < min {
-                entry.remove();
-            } else {
-                break;
-            }
-        }
-        let nonce = p.required("oauth_nonce")?.to_string();
-        if !st
-            .nonces
-            .entry(ts)
-            .or_default()
-            .insert((consumer_key.to_string(), nonce))
-        {
-            return Err(Problem::new("nonce_used"));
-        }
-        p.require(&[
-            "oauth_consumer_key",
-            "oauth_signature_method",
-            "oauth_signature",
-        ])?;
-        let method = p.required("oauth_signature_method")?;
-        if method != RSA_SHA1 {
-            return Err(Problem::new("signature_method_rejected")
-                .with("oauth_acceptable_signature_methods", RSA_SHA1));
-        }
-        let signature = p.required("oauth_signature")?;
-        let base = signature_base_string(&req.method, &req.url, &p.all).map_err(|e| {
-            tracing::warn!(error = %e, "cannot build a base string from the request URL");
-            Problem::new("signature_invalid")
-        })?;
-        let verified = base64::engine::general_purpose::STANDARD
-            .decode(signature.as_bytes())
-            .ok()
-            .is_some_and(|sig| {
-                let digest = Sha1::digest(base.as_bytes());
-                public_key
-                    .verify(Pkcs1v15Sign::new::<Sha1>(), &digest, &sig)
-                    .is_ok()
-            });
-        if !verified {
-            // net.oauth `OAuthSignatureMethod.validate` reports all three so the client can diff.
-            return Err(Problem::new("signature_invalid")
-                .with("oauth_signature", signature)
-                .with("oauth_signature_base_string", base)
-                .with("oauth_signature_method", method));
-        }
-        Ok(())
+        verify_message(p, req, consumer_key, public_key, window, &mut st.nonces)
     }
 
     /// Drops expired request tokens once in a while so abandoned dances cannot pile up.
@@ -878,10 +736,89 @@ mod tests {
         assert!(parse_public_key("").is_err());
     }
 
+    fn unsigned(ts: i64, nonce: &str) -> SignedRequest {
+        SignedRequest {
+            method: "POST".to_string(),
+            url: "http://jira.example.com/plugins/servlet/oauth/request-token".to_string(),
+            authorization: Some(format!(
+                "OAuth oauth_consumer_key=\"k\", oauth_signature_method=\"RSA-SHA1\", \
+                 oauth_timestamp=\"{ts}\", oauth_nonce=\"{nonce}\", oauth_callback=\"oob\", \
+                 oauth_signature=\"AAAA\""
+            )),
+            ..SignedRequest::default()
+        }
+    }
+
+    #[test]
+    fn nonces_outside_the_window_are_forgotten() {
+        let p = OAuthProvider::new();
+        p.register_consumer(
+            "k",
+            "K",
+            include_str!("../../tests/data/test_key_pub.pem"),
+            None,
+        )
+        .unwrap();
+        let now = 1_700_000_000;
+        for i in 0..50 {
+            // Signatures are bogus, but the nonce is recorded before the signature check, as
+            // net.oauth's validator does.
+            let r = p.request_token(&unsigned(now - i, &format!("n{i}")), now);
+            assert!(r.body.contains("signature_invalid"), "{}", r.body);
+        }
+        assert_eq!(p.lock().nonces.timestamps(), 50);
+        let replay = p.request_token(&unsigned(now - 3, "n3"), now);
+        assert!(replay.body.contains("nonce_used"), "{}", replay.body);
+        // Ten minutes later every earlier timestamp is outside the window: all dropped.
+        let later = now + 600;
+        let _ = p.request_token(&unsigned(later, "fresh"), later);
+        let st = p.lock();
+        assert_eq!((st.nonces.timestamps(), st.nonces.len()), (1, 1));
+    }
+
+    #[test]
+    fn expired_request_tokens_are_swept() {
+        let p = OAuthProvider::new();
+        let mut st = p.lock();
+        for i in 0..SWEEP_EVERY {
+            st.tokens.insert(
+                format!("t{i}"),
+                Token {
+                    consumer_key: "k".to_string(),
+                    secret: String::new(),
+                    kind: TokenKind::Request {
+                        created: 0,
+                        born: Instant::now(),
+                        callback: None,
+                        authorization: Authorization::Pending,
+                    },
+                },
+            );
+        }
+        for _ in 0..SWEEP_EVERY {
+            p.maybe_sweep(&mut st, REQUEST_TOKEN_TTL_SECS + 1);
+        }
+        assert!(st.tokens.is_empty());
+    }
+
     #[test]
     fn debug_does_not_leak_secrets() {
         let p = OAuthProvider::new();
+        p.lock().tokens.insert(
+            "tok".to_string(),
+            Token {
+                consumer_key: "k".to_string(),
+                secret: "SEKRIT-token-secret".to_string(),
+                kind: TokenKind::Access {
+                    user: "alice".to_string(),
+                    created: 0,
+                    session_handle: "SEKRIT-handle".to_string(),
+                    session_created: 0,
+                },
+            },
+        );
         let s = format!("{p:?}");
-        assert!(s.contains("consumers: 0"), "{s}");
+        assert!(s.contains("tokens: 1"), "{s}");
+        assert!(!s.contains("SEKRIT"), "{s}");
     }
 }

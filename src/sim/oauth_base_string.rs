@@ -299,5 +299,12 @@ mod tests {
             p("oauth_signature", "x"),
         ];
         assert_eq!(normalize_parameters(&params), "a=a&a=a%20b&a=z&b=2");
+        // Sorting happens after encoding: `c%40` < `c2` because '%' < '2', and non-ASCII keys
+        // (all `%XX`) come before letters.
+        let params = vec![p("c2", ""), p("c@", ""), p("ключ", "☃"), p("~", "")];
+        assert_eq!(
+            normalize_parameters(&params),
+            "%D0%BA%D0%BB%D1%8E%D1%87=%E2%98%83&c%40=&c2=&~="
+        );
     }
 }
