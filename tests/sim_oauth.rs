@@ -959,3 +959,119 @@ fn concurrent_requests_are_safe() {
         assert_eq!(h.join().unwrap(), Ok(Some("alice".to_string())));
     }
 }
+
+#[test]
+fn access_token_renewal_with_the_session_handle() {
+    let p = provider();
+    let mut c = Client::new();
+    let (rt, rs) = get_request_token(&p, &mut c, NOW);
+    let v = p.approve(&rt, "alice", NOW).unwrap();
+    let first = exchange(&p, &mut c, (&rt, &rs), Some(&v.verifier), NOW + 1);
+    let at = field(&first.body, "oauth_token").unwrap();
+    let ats = field(&first.body, "oauth_token_secret").unwrap();
+    let handle = field(&first.body, "oauth_session_handle").unwrap();
+
+    let url = at_url();
+    let mut call = Call {
+        method: "POST",
+        url: &url,
+        token: Some((&at, &ats)),
+        timestamp: Some(NOW + 100),
+        ..Call::default()
+    };
+    // Without the handle: parameter_absent; with a wrong one: token_rejected.
+    let r = p.access_token(&c.sign(&call), NOW + 100);
+    assert_eq!(
+        field(&r.body, "oauth_parameters_absent").as_deref(),
+        Some("oauth_session_handle")
+    );
+    call.form = vec![("oauth_session_handle", "wrong")];
+    let r = p.access_token(&c.sign(&call), NOW + 100);
+    assert_eq!((r.status, problem(&r)), (401, "token_rejected".to_string()));
+
+    call.form = vec![("oauth_session_handle", &handle)];
+    let r = p.access_token(&c.sign(&call), NOW + 100);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(field(&r.body, "oauth_session_handle"), Some(handle.clone()));
+    assert_eq!(
+        field(&r.body, "oauth_authorization_expires_in").as_deref(),
+        Some("160271901")
+    );
+    let renewed = field(&r.body, "oauth_token").unwrap();
+    assert_ne!(renewed, at);
+    // The old access token is gone.
+    let rest = myself_url();
+    let old = c.sign(&Call {
+        method: "GET",
+        url: &rest,
+        token: Some((&at, &ats)),
+        timestamp: Some(NOW + 101),
+        ..Call::default()
+    });
+    assert_eq!(
+        problem(&p.authenticate(&old, NOW + 101).unwrap_err()),
+        "token_rejected"
+    );
+}
+
+#[test]
+fn rejected_parameters_version_and_callback() {
+    let p = provider();
+    let mut c = Client::new();
+    let url = rt_url();
+    // A callback that is neither `oob` nor an absolute URL.
+    let r = p.request_token(
+        &c.sign(&Call {
+            method: "POST",
+            url: &url,
+            callback: Some("not a url"),
+            ..Call::default()
+        }),
+        NOW,
+    );
+    assert_eq!(
+        (r.status, problem(&r)),
+        (400, "parameter_rejected".to_string())
+    );
+    assert_eq!(
+        field(&r.body, "oauth_parameters_rejected").as_deref(),
+        Some("oauth_callback")
+    );
+
+    // A protocol parameter sent twice (header and query).
+    let call = Call {
+        method: "POST",
+        url: &url,
+        query: vec![("oauth_nonce", "again")],
+        callback: Some("oob"),
+        ..Call::default()
+    };
+    let r = p.request_token(&c.sign(&call), NOW);
+    assert_eq!(
+        (r.status, problem(&r)),
+        (400, "parameter_rejected".to_string())
+    );
+    assert_eq!(
+        field(&r.body, "oauth_parameters_rejected").as_deref(),
+        Some("oauth_nonce")
+    );
+
+    // Only OAuth 1.0 is spoken.
+    let call = Call {
+        method: "POST",
+        url: &url,
+        ..Call::default()
+    };
+    let auth = format!(
+        "OAuth oauth_consumer_key=\"{CONSUMER}\", oauth_version=\"2.0\", oauth_timestamp=\"{NOW}\""
+    );
+    let r = p.request_token(&request(&call, Some(auth)), NOW);
+    assert_eq!(
+        (r.status, problem(&r)),
+        (400, "version_rejected".to_string())
+    );
+    assert_eq!(
+        field(&r.body, "oauth_acceptable_versions").as_deref(),
+        Some("1.0-1.0")
+    );
+}
