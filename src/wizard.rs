@@ -721,9 +721,9 @@ impl Wizard {
                 Ok(Vec::new())
             }
             Input::SetConsumerKey(k) => {
-                let changed = k.trim() != self.consumer_key.trim();
+                let before = self.consumer_key();
                 self.consumer_key = k;
-                if changed {
+                if self.consumer_key() != before {
                     self.after_registration_change();
                 }
                 if self.consumer_key.trim().is_empty() {
