@@ -19,6 +19,9 @@ pub const DEFAULT_BITS: usize = 2048;
 /// Key sizes jiralink will generate. Below 2048 is too weak; above 4096 only slows every signature.
 pub const ALLOWED_BITS: [usize; 3] = [2048, 3072, 4096];
 
+/// Largest file `load_private_key` reads (a 4096-bit PEM key is about 3.3 KiB).
+const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
 /// Why a key could not be made, read, written or accepted. Messages never contain key material.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -197,6 +200,14 @@ pub fn load_private_key(path: &Path) -> Result<RsaPrivateKey, KeyError> {
         source,
     })?;
     check_private_mode(path, &meta)?;
+    // A PEM RSA key is a few KiB; refuse to slurp something that clearly is not one.
+    if meta.len() > MAX_KEY_FILE_BYTES {
+        return Err(KeyError::Format(format!(
+            "{} is {} bytes, too large to be a PEM private key",
+            path.display(),
+            meta.len()
+        )));
+    }
     let text =
         zeroize::Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Io {
             action: "read",
@@ -235,15 +246,15 @@ pub fn import_private_key_pem(text: &str) -> Result<RsaPrivateKey, KeyError> {
     if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
         return Err(KeyError::Encrypted);
     }
-    if text.contains("-----BEGIN PRIVATE KEY-----") {
-        return RsaPrivateKey::from_pkcs8_pem(text).map_err(|e| {
+    if let Some(block) = pem_block(text, "PRIVATE KEY") {
+        return RsaPrivateKey::from_pkcs8_pem(block).map_err(|e| {
             KeyError::Format(format!(
                 "not a valid PKCS#8 RSA private key ({e}); only RSA keys work with OAuth 1.0a RSA-SHA1"
             ))
         });
     }
-    if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
-        return RsaPrivateKey::from_pkcs1_pem(text)
+    if let Some(block) = pem_block(text, "RSA PRIVATE KEY") {
+        return RsaPrivateKey::from_pkcs1_pem(block)
             .map_err(|e| KeyError::Format(format!("not a valid PKCS#1 RSA private key ({e})")));
     }
     if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
@@ -260,6 +271,17 @@ pub fn import_private_key_pem(text: &str) -> Result<RsaPrivateKey, KeyError> {
         "no PEM private key found (expected `-----BEGIN PRIVATE KEY-----` or `-----BEGIN RSA PRIVATE KEY-----`, found {})",
         describe_pem_label(text)
     )))
+}
+
+/// The first `-----BEGIN {label}-----` … `-----END {label}-----` block in `text`. Files exported by
+/// other tools often carry text around the block (openssl's "Bag Attributes", comments), which the
+/// strict PEM decoder refuses.
+fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)?;
+    let stop = text[start..].find(&end)? + start + end.len();
+    Some(&text[start..stop])
 }
 
 /// Names the PEM label in `text` (never its contents) for error messages.
@@ -338,8 +360,8 @@ pub fn check_public_key_text(text: &str) -> Result<RsaPublicKey, KeyError> {
                 .into(),
         ));
     }
-    if text.contains("-----BEGIN PUBLIC KEY-----") {
-        return RsaPublicKey::from_public_key_pem(text)
+    if let Some(block) = pem_block(text, "PUBLIC KEY") {
+        return RsaPublicKey::from_public_key_pem(block)
             .map_err(|e| KeyError::Format(format!("not a valid RSA public key ({e})")));
     }
     if text.contains("-----BEGIN ") {

@@ -399,11 +399,9 @@ impl Wizard {
         if !typed.is_empty() {
             return typed.to_string();
         }
-        let key: String = percent_encoding::utf8_percent_encode(
-            &self.consumer_key(),
-            percent_encoding::NON_ALPHANUMERIC,
-        )
-        .to_string();
+        let key: String =
+            percent_encoding::utf8_percent_encode(&self.consumer_key(), OAUTH_ENCODE_SET)
+                .to_string();
         format!("https://jiralink.invalid/{key}")
     }
 
@@ -910,7 +908,8 @@ impl Wizard {
     }
 
     fn next(&mut self) -> Result<Vec<Effect>, String> {
-        if self.step == Step::Target && matches!(self.probe, Pending::Idle) {
+        // On the first step Next doubles as "probe" (and "probe again" after a failure).
+        if self.step == Step::Target && matches!(self.probe, Pending::Idle | Pending::Failed(_)) {
             return self.start_probe();
         }
         self.can_advance()?;
@@ -942,7 +941,7 @@ impl Wizard {
     fn enter(&mut self, step: Step) -> Result<Vec<Effect>, String> {
         self.step = step;
         if step == Step::Authorize
-            && matches!(self.request_token, Pending::Idle)
+            && matches!(self.request_token, Pending::Idle | Pending::Failed(_))
             && self.access.done().is_none()
         {
             return self.start_request_token();

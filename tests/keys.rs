@@ -57,6 +57,24 @@ fn load_accepts_0600_and_refuses_group_or_world_readable() {
 }
 
 #[test]
+fn text_around_the_pem_block_is_ignored() {
+    let wrapped = format!("Bag Attributes\n    localKeyID: 01 02\n{TEST_KEY}\ntrailing comment\n");
+    assert_eq!(keys::import_private_key_pem(&wrapped).unwrap(), test_key());
+    let pub_wrapped = format!("# consumer key for Jira\n{TEST_PUB}");
+    assert!(keys::check_public_key_text(&pub_wrapped).is_ok());
+}
+
+#[test]
+fn load_refuses_huge_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = key_file(dir.path(), &"A".repeat(100_000), 0o600);
+    assert!(keys::load_private_key(&p)
+        .unwrap_err()
+        .to_string()
+        .contains("too large"));
+}
+
+#[test]
 fn load_missing_file_names_the_path() {
     let err = keys::load_private_key(Path::new("/nonexistent/jiralink/key.pem")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/jiralink/key.pem"));

@@ -238,11 +238,12 @@ fn target_requires_a_valid_url_and_a_successful_probe() {
     assert!(err.contains("dns_failed happened"), "{err}");
     let view = w.view();
     assert_eq!(view.diagnosis.unwrap().code, Code::DnsFailed);
-    assert!(w.apply(Input::Next).is_empty());
+    // Next after a failure probes again instead of advancing.
+    assert_eq!(
+        ok(&mut w, Input::Next),
+        vec![Effect::Probe { url: BASE.into() }]
+    );
     assert_eq!(w.step(), Step::Target);
-
-    // Retry succeeds.
-    ok(&mut w, Input::Probe);
     ok(&mut w, Input::ProbeResult(Ok(probe_ok((10, 3, 19)))));
     assert!(w.can_advance().is_ok());
     assert_eq!(w.probe_info().unwrap().version.as_deref(), Some("10.3.19"));
@@ -393,7 +394,7 @@ fn register_fields_are_exact() {
 
     assert_eq!(
         get("application_url").value,
-        "https://jiralink.invalid/jiralink%2Djira%2Eexample%2Ecom"
+        "https://jiralink.invalid/jiralink-jira.example.com"
     );
     assert_eq!(get("application_name").value, "jiralink");
     assert_eq!(get("application_type").value, "Generic Application");
@@ -544,8 +545,8 @@ fn create_plan_bodies() {
         serde_json::json!({
             "id": null,
             "name": "jiralink",
-            "rpcUrl": "https://jiralink.invalid/jiralink%2Djira%2Eexample%2Ecom",
-            "displayUrl": "https://jiralink.invalid/jiralink%2Djira%2Eexample%2Ecom",
+            "rpcUrl": "https://jiralink.invalid/jiralink-jira.example.com",
+            "displayUrl": "https://jiralink.invalid/jiralink-jira.example.com",
             "typeId": "generic",
         })
     );
@@ -1059,4 +1060,20 @@ fn access_info_debug_is_redacted() {
     let dbg = format!("{:?}", access());
     assert!(!dbg.contains("ACCESS-TOKEN") && !dbg.contains("TOKEN-SECRET"));
     assert!(dbg.contains("2031"));
+}
+
+#[test]
+fn entering_authorize_retries_a_failed_request_token() {
+    let mut w = at_authorize();
+    ok(&mut w, Input::RequestToken);
+    ok(
+        &mut w,
+        Input::RequestTokenResult(Err(diag(Code::OauthConsumerUnknown))),
+    );
+    ok(&mut w, Input::Back);
+    let fx = ok(&mut w, Input::SkipCreate);
+    assert!(matches!(&fx[..], [Effect::RequestToken { .. }]));
+    // A second RequestToken while one is on its way is refused.
+    assert!(w.apply(Input::RequestToken).is_empty());
+    assert!(w.error().is_some());
 }
