@@ -37,17 +37,27 @@ pub enum KeyError {
     /// A file operation failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {
+        /// What was being done ("read", "write", …).
         action: &'static str,
+        /// The file or directory concerned.
         path: PathBuf,
         #[source]
         source: io::Error,
     },
     /// Refusing to replace an existing key file.
     #[error("{} already exists; pass --force to overwrite it (the old key stops working in Jira)", path.display())]
-    Exists { path: PathBuf },
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
     /// The private key file is readable by group or others.
     #[error("private key {} is accessible by group/others (mode {mode:03o}); run `chmod 600 {}` and try again", path.display(), path.display())]
-    TooOpen { path: PathBuf, mode: u32 },
+    TooOpen {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// The private key is protected by a passphrase.
     #[error("the private key is encrypted with a passphrase, which jiralink cannot use unattended; write an unencrypted copy with `openssl pkcs8 -topk8 -nocrypt -in <encrypted.pem> -out <key.pem>` and `chmod 600 <key.pem>`")]
     Encrypted,

@@ -31,11 +31,17 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
+    /// Base URL and probe.
     Target,
+    /// Consumer key/name and the RSA key pair.
     Keys,
+    /// The values to paste into Jira's application link form.
     Register,
+    /// Optional: create the link through the REST API with an admin connection.
     Create,
+    /// Request token → browser approval → verifier → access token.
     Authorize,
+    /// Who the token acts as, and the export.
     Verify,
 }
 
@@ -75,11 +81,15 @@ impl Step {
 /// What probing the URL found (from `GET /rest/api/2/serverInfo`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProbeInfo {
+    /// `version` as reported ("9.12.3").
     pub version: Option<String>,
+    /// (major, minor, patch), used to pick the menu path.
     pub version_tuple: Option<(u32, u32, u32)>,
+    /// "Server", "DataCenter" or "Cloud".
     pub deployment_type: Option<String>,
     /// Jira's own Base URL setting, as serverInfo reports it.
     pub base_url_reported: Option<String>,
+    /// `serverTitle`.
     pub title: Option<String>,
 }
 
@@ -99,7 +109,9 @@ impl ProbeInfo {
 /// A usable key pair: where the private key is and what Jira needs of the public one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
+    /// The private key file.
     pub path: PathBuf,
+    /// Modulus size in bits.
     pub bits: usize,
     /// `SHA256:…` of the public key (see [`crate::keys::fingerprint_sha256`]).
     pub fingerprint: String,
@@ -125,13 +137,16 @@ impl KeyInfo {
 /// An unauthorized request token. Not secret: it is part of the authorize URL the user opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestTokenInfo {
+    /// `oauth_token` from the request-token response.
     pub token: String,
 }
 
 /// The access token and its secret. `Debug` never shows either.
 #[derive(Clone)]
 pub struct AccessInfo {
+    /// `oauth_token` from the access-token response.
     pub token: SecretString,
+    /// `oauth_token_secret` (unused by RSA-SHA1 signing, but part of the credential).
     pub secret: SecretString,
     /// When Jira says the token expires (RFC 3339), computed by the driver from `oauth_expires_in`.
     pub expires_at: Option<String>,
@@ -152,6 +167,7 @@ impl fmt::Debug for AccessInfo {
 pub struct VerifyInfo {
     /// Login name (`name`) of the user the token acts as.
     pub user: String,
+    /// `displayName`, when Jira returns it.
     pub display_name: Option<String>,
     /// Projects visible to that user through the token.
     pub project_count: usize,
@@ -164,6 +180,7 @@ pub enum Input {
     SetUrl(String),
     /// Probe the URL (also done by `Next` on the first step when not probed yet).
     Probe,
+    /// Result of [`Effect::Probe`].
     ProbeResult(Result<ProbeInfo, Diagnosis>),
     /// Empty means "use the default derived from the host".
     SetConsumerKey(String),
@@ -178,37 +195,40 @@ pub enum Input {
     /// 2048, 3072 or 4096.
     SetKeyBits(usize),
     /// Generate a key at the key path; `overwrite` replaces an existing file.
-    GenerateKey {
-        overwrite: bool,
-    },
+    GenerateKey { overwrite: bool },
     /// Use an existing private key file instead of generating one.
     UseExistingKey(PathBuf),
+    /// Result of [`Effect::GenerateKey`] or [`Effect::LoadKey`]; the error is the `KeyError` text.
     KeyReady(Result<KeyInfo, String>),
     /// The admin connection (from the config) used to create the link automatically.
     SetAdmin(Option<String>),
     /// Go ahead with the [`CreatePlan`] shown on the Create step.
     ConfirmCreate,
+    /// Result of [`Effect::CreateLink`].
     CreateResult(Result<(), Diagnosis>),
     /// Register by hand: go from Register (or Create) straight to Authorize.
     SkipCreate,
     /// Ask for a new request token (also done on entering Authorize).
     RequestToken,
+    /// Result of [`Effect::RequestToken`].
     RequestTokenResult(Result<RequestTokenInfo, Diagnosis>),
     /// The verification code Jira showed after "Allow", as typed.
     SetVerifier(String),
     /// Exchange the request token and verifier for an access token.
     SubmitVerifier,
+    /// Result of [`Effect::ExchangeVerifier`]; expired/rejected/denied tokens restart authorization.
     AccessTokenResult(Result<AccessInfo, Diagnosis>),
     /// Run the verification call again.
     Verify,
+    /// Result of [`Effect::Verify`].
     VerifyResult(Result<VerifyInfo, Diagnosis>),
     /// Write [`Wizard::export`] in `format` to `path` (mode 0600).
-    Export {
-        format: ExportFormat,
-        path: PathBuf,
-    },
+    Export { format: ExportFormat, path: PathBuf },
+    /// Result of [`Effect::Export`]: the path written, or why not.
     ExportResult(Result<PathBuf, String>),
+    /// Go to the next step (refused with the reason from [`Wizard::can_advance`]).
     Next,
+    /// Go to the previous step; nothing entered is lost.
     Back,
 }
 

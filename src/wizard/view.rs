@@ -8,11 +8,14 @@ use serde::Serialize;
 /// Everything to show for the current step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepView {
+    /// The step shown.
     pub step: Step,
     /// 1-based position and the number of steps, for "Step 2 of 6".
     pub number: usize,
     pub total: usize,
+    /// The step's title.
     pub title: String,
+    /// Labelled values, in display order.
     pub fields: Vec<Field>,
     /// Instructions and context.
     pub notes: Vec<String>,
