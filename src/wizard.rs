@@ -570,6 +570,10 @@ impl Wizard {
     }
 
     /// The exact values to paste into Jira's application link form.
+    ///
+    /// Only the incoming side is filled: guides for API-only consumers tick "Create incoming link"
+    /// and leave everything else empty (PyPI `jira-oauth` README: "Don't need to fill any other
+    /// information"); the callback stays empty so Jira shows the verifier (out-of-band flow).
     pub fn register_fields(&self) -> Vec<Field> {
         let public_key = self
             .key_info()
