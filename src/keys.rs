@@ -105,6 +105,12 @@ pub fn write_public_key(path: &Path, key: &RsaPublicKey, force: bool) -> Result<
     write_atomic(path, public_key_pem(key).as_bytes(), 0o644, force)
 }
 
+/// Write any secret (the wizard's export, a token file) like a private key: mode 0600, atomic,
+/// parent created 0700, never replacing an existing file without `force`.
+pub fn write_secret_file(path: &Path, contents: &[u8], force: bool) -> Result<(), KeyError> {
+    write_atomic(path, contents, 0o600, force)
+}
+
 fn write_atomic(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result<(), KeyError> {
     let io_err = |action: &'static str, p: &Path| {
         let p = p.to_path_buf();

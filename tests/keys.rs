@@ -268,3 +268,18 @@ fn generate_refuses_odd_sizes_and_makes_a_2048_bit_key() {
         Err(KeyError::UnsupportedBits(512))
     ));
 }
+
+#[test]
+fn secret_files_are_private_and_not_clobbered() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("export/jira.env");
+    keys::write_secret_file(&p, b"TOKEN=x\n", false).unwrap();
+    assert_eq!(mode_of(&p), 0o600);
+    assert_eq!(mode_of(p.parent().unwrap()), 0o700);
+    assert!(matches!(
+        keys::write_secret_file(&p, b"other", false),
+        Err(KeyError::Exists { .. })
+    ));
+    keys::write_secret_file(&p, b"TOKEN=y\n", true).unwrap();
+    assert_eq!(fs::read_to_string(&p).unwrap(), "TOKEN=y\n");
+}
