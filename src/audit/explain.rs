@@ -130,7 +130,7 @@ pub fn relevant_roles(scheme: &PermissionScheme, permissions: &[String]) -> BTre
     scheme
         .permissions
         .iter()
-        .filter(|g| permissions.iter().any(|p| *p == g.permission))
+        .filter(|g| permissions.contains(&g.permission))
         .filter_map(|g| match g.holder.interpret() {
             HolderKind::ProjectRole { id } => Some(id),
             _ => None,

@@ -2,7 +2,7 @@
 //! colour and ASCII optional), CSV, and a diff between two runs.
 
 use super::diff::ReportDiff;
-use super::report::{ProjectRow, Report};
+use super::report::{Mode, ProjectRow, Report};
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
@@ -161,18 +161,17 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "{} projects: {} ok, {} missing, {} invisible, {} errors ({} mode, user {})\n",
-        s.projects,
-        s.ok,
-        s.missing,
-        s.invisible,
-        s.errors,
-        match report.mode {
-            super::report::Mode::SelfCheck => "self",
-            super::report::Mode::AdminAssisted => "admin-assisted",
-        },
-        report.user.name
+        "{} projects: {} ok, {} missing, {} invisible, {} errors\n",
+        s.projects, s.ok, s.missing, s.invisible, s.errors
     ));
+    let mode = match report.mode {
+        Mode::SelfCheck => "self",
+        Mode::AdminAssisted => "admin-assisted",
+    };
+    let version = report.jira.version.as_deref().unwrap_or("version unknown");
+    let context = format!("user {}, {mode} mode, Jira {version}", report.user.name);
+    out.push_str(&fit(&context, width.max(20), ascii));
+    out.push('\n');
     for n in &report.notes {
         out.push_str(&format!("note: {n}\n"));
     }
