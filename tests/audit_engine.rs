@@ -810,3 +810,13 @@ fn run_with_the_real_client_is_send() {
     let fut = audit::run(AuditRequest::new("x"), |_| {});
     assert_send(&fut);
 }
+
+#[tokio::test]
+#[ignore = "prints the renderings for a human look"]
+async fn show_renderings() {
+    let (r, _) = run_admin(admin_fake()).await;
+    println!("{}", render_table(&r, 80, false, false));
+    println!("{}", render_table(&r, 120, false, true));
+    println!("{}", render_csv(&r));
+    println!("{}", serde_json::to_string_pretty(&r.projects[0]).unwrap());
+}

@@ -90,7 +90,7 @@ impl Fix {
     pub fn text(&self) -> String {
         let mut s = format!("{} ({})", self.action, self.menu_path);
         if self.blast_radius.is_empty() {
-            s.push_str("; no other project uses this scheme");
+            s.push_str("; no other audited project uses this scheme");
         } else {
             s.push_str(&format!(
                 "; blast radius: {} other project(s) share the scheme ({})",
@@ -569,7 +569,9 @@ mod tests {
         assert!(fix.menu_path.contains("Permission schemes → 'Restricted Scheme' → Permissions → Browse Projects → Edit → Grant"));
         assert!(fix.blast_radius.is_empty());
         assert!(fix.safer.is_none());
-        assert!(fix.text().contains("no other project uses this scheme"));
+        assert!(fix
+            .text()
+            .contains("no other audited project uses this scheme"));
     }
 
     #[test]

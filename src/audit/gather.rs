@@ -555,6 +555,12 @@ async fn admin_assisted<S: Source>(
         ));
         engine.tick();
     }
+    if !req.projects.is_empty() {
+        notes.push(
+            "blast radius counts only the audited projects (--project filter); run without the filter to see every project sharing a scheme"
+                .into(),
+        );
+    }
     if subject_client.is_none() {
         notes.push(format!(
             "verdicts are computed from the permission schemes; add {}'s own connection to cross-check them against Jira's mypermissions",

@@ -41,6 +41,44 @@ fn fit(s: &str, w: usize, ascii: bool) -> String {
     out
 }
 
+/// Lines a row's reason may take in the table; the JSON output has it whole.
+const REASON_LINES: usize = 3;
+
+/// Word-wrap `s` into at most `max_lines` lines of `w` chars; the last line ends with an ellipsis
+/// when text was left out. Words longer than `w` are cut.
+fn wrap(s: &str, w: usize, max_lines: usize, ascii: bool) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let len = cur.chars().count();
+        let wlen = word.chars().count();
+        if len > 0 && len + 1 + wlen > w {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    let truncated = lines.len() > max_lines;
+    lines.truncate(max_lines);
+    let last = lines.len().saturating_sub(1);
+    for (i, l) in lines.iter_mut().enumerate() {
+        if truncated && i == last {
+            // Force the ellipsis even when the line itself fits.
+            let ell = if ascii { "..." } else { "…" };
+            let keep = w.saturating_sub(ell.chars().count());
+            *l = format!("{}{ell}", l.chars().take(keep).collect::<String>());
+        } else {
+            *l = fit(l, w, ascii);
+        }
+    }
+    lines
+}
+
 fn pad(s: &str, w: usize) -> String {
     let n = s.chars().count();
     format!("{s}{}", " ".repeat(w.saturating_sub(n)))
@@ -119,6 +157,8 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
         0
     };
     let reason_w = rest.saturating_sub(name_w + scheme_w).max(8);
+    // Every gap precedes the REASON column, which is last.
+    let width_before_reason = key_w + name_w + scheme_w + cell_w.iter().sum::<usize>() + gaps;
 
     let mut out = String::new();
     let mut header = vec![pad("KEY", key_w), pad("NAME", name_w)];
@@ -149,15 +189,22 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
             };
             cells.push(paint(pad(text, *w), Some(c), color));
         }
-        let note = fit(&row_note(r), reason_w, ascii);
         let note_color = if r.error.is_some() {
             Some(YELLOW)
         } else {
             None
         };
-        cells.push(paint(note, note_color, color));
+        let mut wrapped = wrap(&row_note(r), reason_w, REASON_LINES, ascii).into_iter();
+        cells.push(paint(wrapped.next().unwrap_or_default(), note_color, color));
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
+        // Continuation lines of the reason, aligned under the REASON column.
+        let indent = " ".repeat(width_before_reason);
+        for line in wrapped {
+            out.push_str(&indent);
+            out.push_str(&paint(line, note_color, color));
+            out.push('\n');
+        }
     }
     let s = &report.summary;
     out.push_str(&format!(
@@ -172,6 +219,9 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
     let context = format!("user {}, {mode} mode, Jira {version}", report.user.name);
     out.push_str(&fit(&context, width.max(20), ascii));
     out.push('\n');
+    if report.projects.iter().any(|r| !r.ok) {
+        out.push_str("full reasons and fixes: --format json or csv\n");
+    }
     for n in &report.notes {
         out.push_str(&format!("note: {n}\n"));
     }
@@ -277,5 +327,20 @@ mod tests {
         ]);
         assert_eq!(l, vec!["BROWSE", "EDIT_ISSUES", "EDIT_ALL_COMMENTS"]);
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap("aa bb cc dd", 5, 3, false), vec!["aa bb", "cc dd"]);
+        assert_eq!(
+            wrap("aa bb cc dd ee ff", 5, 2, false),
+            vec!["aa bb", "cc d…"]
+        );
+        assert_eq!(
+            wrap("aa bb cc dd ee ff", 5, 2, true),
+            vec!["aa bb", "cc..."]
+        );
+        assert_eq!(wrap("abcdefgh", 4, 3, false), vec!["abc…"]);
+        assert!(wrap("", 4, 3, false).is_empty());
     }
 }
