@@ -459,7 +459,7 @@ async fn admin_assisted<S: Source>(
         {
             Ok(list) => Some(list.into_iter().map(|p| p.key).collect()),
             Err(e) => {
-                notes.push(format!("cross-check skipped: {e}"));
+                notes.push(format!("cross-check skipped: {}", e.diagnosis().summary));
                 None
             }
         },
