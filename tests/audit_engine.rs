@@ -338,6 +338,35 @@ async fn admin_mode_verdicts_reasons_fixes_and_blast_radius() {
 }
 
 #[tokio::test]
+async fn issue_level_browse_and_inactive_user_are_noted() {
+    let mut f = admin_fake();
+    f.schemes[2].permissions.push(
+        scheme("x", "x", &[("BROWSE_PROJECTS", "reporter", "")])
+            .permissions
+            .remove(0),
+    );
+    let mut u = user("svc-link", &["jira-users"]);
+    u.active = Some(false);
+    f.users.insert("svc-link".into(), u);
+    let (r, _) = run_admin(f).await;
+    assert!(r
+        .notes
+        .contains(&"scheme 'Team' grants Browse Projects to reporter (issue-level): every logged-in user can see TEAM".to_string()));
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.starts_with("svc-link is deactivated in Jira")));
+    assert_eq!(r.summary.ok, 0);
+    assert!(r
+        .row("OPEN")
+        .unwrap()
+        .fix
+        .as_deref()
+        .unwrap()
+        .starts_with("reactivate user svc-link"));
+}
+
+#[tokio::test]
 async fn schemes_listed_once_and_never_refetched_per_project() {
     let (r, log) = run_admin(admin_fake()).await;
     assert_eq!(log.calls("schemes"), 1);
@@ -809,14 +838,4 @@ fn run_with_the_real_client_is_send() {
     fn assert_send<T: Send>(_: &T) {}
     let fut = audit::run(AuditRequest::new("x"), |_| {});
     assert_send(&fut);
-}
-
-#[tokio::test]
-#[ignore = "prints the renderings for a human look"]
-async fn show_renderings() {
-    let (r, _) = run_admin(admin_fake()).await;
-    println!("{}", render_table(&r, 80, false, false));
-    println!("{}", render_table(&r, 120, false, true));
-    println!("{}", render_csv(&r));
-    println!("{}", serde_json::to_string_pretty(&r.projects[0]).unwrap());
 }

@@ -48,6 +48,7 @@ fn subject(groups: &[&str]) -> Subject {
         key: None,
         groups: groups.iter().map(|g| g.to_string()).collect(),
         application_roles: Default::default(),
+        inactive: false,
     }
 }
 

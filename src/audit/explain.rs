@@ -19,6 +19,8 @@ pub struct Subject {
     pub groups: BTreeSet<String>,
     /// Application role keys; empty when Jira did not expand them.
     pub application_roles: BTreeSet<String>,
+    /// Deactivated in Jira (`active: false`): every permission check fails whatever the grants.
+    pub inactive: bool,
 }
 
 impl Subject {
@@ -29,6 +31,7 @@ impl Subject {
             key: user.key.clone(),
             groups: user.group_names().into_iter().collect(),
             application_roles: user.application_role_keys().into_iter().collect(),
+            inactive: user.active == Some(false),
         }
     }
 
@@ -156,6 +159,9 @@ pub fn evaluate(
     ctx: &ProjectContext<'_>,
     permission: &str,
 ) -> PermissionVerdict {
+    if subject.inactive {
+        return inactive_verdict(subject, ctx, permission);
+    }
     let grants: Vec<&PermissionGrant> = ctx
         .scheme
         .permissions
@@ -203,6 +209,46 @@ pub fn evaluate(
         reason,
         fix,
     }
+}
+
+/// A deactivated user holds nothing; the fix is the account, not the scheme.
+fn inactive_verdict(
+    subject: &Subject,
+    ctx: &ProjectContext<'_>,
+    permission: &str,
+) -> PermissionVerdict {
+    PermissionVerdict {
+        permission: permission.to_string(),
+        granted: false,
+        via: Vec::new(),
+        issue_level: false,
+        unresolved: Vec::new(),
+        reason: Some(format!(
+            "{} is deactivated in Jira, so no grant in scheme '{}' applies",
+            subject.name, ctx.scheme.name
+        )),
+        fix: Some(Fix {
+            action: format!("reactivate user {}", subject.name),
+            menu_path: "⚙ Administration → User management → Users → <user> → Edit → Active".into(),
+            blast_radius: Vec::new(),
+            safer: None,
+        }),
+    }
+}
+
+/// Issue-level holders (reporter, assignee, user/group field) granted Browse Projects in `scheme`:
+/// each makes every project using the scheme visible to every logged-in user.
+pub fn browse_open_to_all(scheme: &PermissionScheme) -> Vec<String> {
+    scheme
+        .permissions
+        .iter()
+        .filter(|g| g.permission == super::permissions::BROWSE_PROJECTS)
+        .filter_map(|g| match g.holder.interpret() {
+            HolderKind::Reporter | HolderKind::Assignee => Some(g.holder.kind.clone()),
+            HolderKind::CustomField { kind, field } => Some(format!("{kind} {field}")),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Does this holder include the subject in this project?
@@ -483,6 +529,7 @@ mod tests {
             key: Some("JIRAUSER10100".into()),
             groups: ["jira-users".to_string()].into(),
             application_roles: ["jira-software".to_string()].into(),
+            inactive: false,
         }
     }
 
@@ -795,6 +842,37 @@ mod tests {
         assert!(v.granted && !v.issue_level);
         assert_eq!(v.via.len(), 2);
         assert_eq!(v.via[0], "group jira-users");
+    }
+
+    #[test]
+    fn inactive_user_holds_nothing() {
+        let f = Fixture::new(vec![
+            grant(B, "group", Some("jira-users")),
+            grant(B, "anyone", None),
+        ]);
+        let mut s = alice();
+        s.inactive = true;
+        let v = f.browse(&s);
+        assert!(!v.granted);
+        assert_eq!(
+            v.reason.as_deref(),
+            Some("alice is deactivated in Jira, so no grant in scheme 'Restricted Scheme' applies")
+        );
+        assert_eq!(v.fix.unwrap().action, "reactivate user alice");
+    }
+
+    #[test]
+    fn issue_level_browse_grants_are_listed() {
+        let s = scheme(vec![
+            grant(B, "reporter", None),
+            grant(B, "userCustomField", Some("customfield_1")),
+            grant(B, "group", Some("g")),
+            grant("CREATE_ISSUES", "assignee", None),
+        ]);
+        assert_eq!(
+            browse_open_to_all(&s),
+            vec!["reporter", "userCustomField customfield_1"]
+        );
     }
 
     #[test]

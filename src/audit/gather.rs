@@ -2,7 +2,9 @@
 //! low rate limit, one scheme fetch per scheme id, a 403 remembered per endpoint family, and a row per
 //! project whatever happens to the others. Evaluation itself is pure (see `explain`).
 
-use super::explain::{evaluate_all, relevant_roles, PermissionVerdict, ProjectContext, Subject};
+use super::explain::{
+    browse_open_to_all, evaluate_all, relevant_roles, PermissionVerdict, ProjectContext, Subject,
+};
 use super::permissions::{self, display_name, BROWSE_PROJECTS};
 use super::report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
 use super::source::Source;
@@ -554,6 +556,33 @@ async fn admin_assisted<S: Source>(
             format!("no project with key {key} (the admin connection sees every project)"),
         ));
         engine.tick();
+    }
+    // Who else sees these projects: an issue-level Browse grant opens them to everyone logged in.
+    let mut open_to_all: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for f in &facts {
+        if let Ok(s) = &f.scheme {
+            let holders = browse_open_to_all(s);
+            if !holders.is_empty() {
+                let entry = open_to_all
+                    .entry(s.name.clone())
+                    .or_insert_with(|| (holders, Vec::new()));
+                entry.1.push(f.project.key.clone());
+            }
+        }
+    }
+    for (scheme, (holders, mut keys)) in open_to_all {
+        keys.sort();
+        notes.push(format!(
+            "scheme '{scheme}' grants Browse Projects to {} (issue-level): every logged-in user can see {}",
+            holders.join(", "),
+            keys.join(", ")
+        ));
+    }
+    if subject.inactive {
+        notes.push(format!(
+            "{} is deactivated in Jira: reactivate the user before changing any scheme",
+            subject.name
+        ));
     }
     if !req.projects.is_empty() {
         notes.push(
