@@ -592,8 +592,17 @@ async fn self_mode_is_honest_about_hidden_projects() {
     assert_eq!(r.summary.missing, 1);
     assert_eq!(r.summary.invisible, 1);
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
+    assert_eq!(
+        seen[0],
+        Progress {
+            done: 0,
+            total: 3,
+            requests: 3
+        }
+    );
     assert!(seen.iter().all(|p| p.total == 3));
+    assert!(seen.windows(2).all(|w| w[0].done < w[1].done));
     assert_eq!(seen.last().unwrap().done, 3);
     // serverInfo, myself, projects, 2 × mypermissions
     assert_eq!(r.requests, 5);

@@ -120,6 +120,16 @@ impl Engine<'_> {
         }
     }
 
+    /// Announce the total before any project finishes, so a progress bar can appear at once.
+    fn start(&mut self, total: usize) {
+        self.total = total;
+        (self.progress)(Progress {
+            done: 0,
+            total,
+            requests: self.requests.load(Ordering::Relaxed),
+        });
+    }
+
     fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         (self.progress)(Progress {
@@ -290,7 +300,7 @@ async fn self_check<S: Source>(
         .fatal(subject, "listing visible projects", subject.projects())
         .await?;
     let (projects, absent) = apply_filter(all, &req.projects);
-    engine.total = projects.len() + absent.len();
+    engine.start(projects.len() + absent.len());
 
     let mut rows: Vec<ProjectRow> = absent
         .iter()
@@ -431,7 +441,7 @@ async fn admin_assisted<S: Source>(
         .fatal(admin, "listing all projects", admin.projects())
         .await?;
     let (projects, absent) = apply_filter(all, &req.projects);
-    engine.total = projects.len() + absent.len();
+    engine.start(projects.len() + absent.len());
     let mut notes = Vec::new();
 
     // One list call for every scheme with its grants; an instance (or proxy) that strips the
