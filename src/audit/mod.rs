@@ -1,2 +1,125 @@
-//! The permission audit engine. SKELETON: filled by the audit helper.
+//! The permission audit engine: for every project, can the integration user see it and use it,
+//! why not, the smallest fix and its blast radius. Gathering is in `gather`, pure evaluation in
+//! `explain`, the JSON report in `report`, run-to-run changes in `diff`, text output in `render`.
+
+pub mod diff;
 pub mod explain;
+pub mod gather;
+pub mod menu;
+pub mod permissions;
+pub mod render;
+pub mod report;
+pub mod source;
+
+pub use diff::{diff, PermissionChange, ReportDiff};
+pub use explain::{Fix, PermissionVerdict, Subject};
+pub use gather::run_with;
+pub use render::{render_csv, render_diff, render_table};
+pub use report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
+pub use source::Source;
+
+use crate::jira::{Code, Diagnosis, JiraClient};
+use std::time::Duration;
+
+/// Default number of concurrent requests.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// What to audit and through which connections.
+#[derive(Debug, Clone)]
+pub struct AuditRequest<S = JiraClient> {
+    /// Connection name(s) for the report, e.g. "integration" or "integration+admin".
+    pub connection: String,
+    /// The integration user's own connection (self mode, or the cross-check in admin mode).
+    pub subject: Option<S>,
+    /// A Jira administrator's connection (admin-assisted mode).
+    pub admin: Option<S>,
+    /// The username to audit through `admin` (default: the `subject` connection's user).
+    pub username: Option<String>,
+    /// Required project permission keys; empty = BROWSE_PROJECTS, CREATE_ISSUES.
+    pub required: Vec<String>,
+    /// Only these project keys; empty = every project.
+    pub projects: Vec<String>,
+    /// Concurrent requests (at least 1).
+    pub concurrency: usize,
+    /// Wait before each request while the server's rate-limit window is nearly spent.
+    pub pace: Duration,
+}
+
+impl<S> AuditRequest<S> {
+    /// A request with defaults (default permissions, all projects, concurrency 8) and no connection.
+    pub fn new(connection: impl Into<String>) -> Self {
+        Self {
+            connection: connection.into(),
+            subject: None,
+            admin: None,
+            username: None,
+            required: Vec::new(),
+            projects: Vec::new(),
+            concurrency: DEFAULT_CONCURRENCY,
+            pace: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Progress of a run: projects done out of total, HTTP requests made so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Projects finished.
+    pub done: usize,
+    /// Projects to check.
+    pub total: usize,
+    /// Requests made so far.
+    pub requests: u64,
+}
+
+/// Why an audit could not run at all (a single project's failure is a row `error` instead).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuditError {
+    /// Jira could not be used (auth, network, …) for a call the whole audit depends on.
+    #[error("{during}: {diagnosis}")]
+    Jira {
+        /// The step that failed, e.g. "listing all projects".
+        during: &'static str,
+        /// What happened, why, and the fix.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// A required permission key Jira does not know.
+    #[error("unknown permission '{key}'{}", suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default())]
+    UnknownPermission {
+        /// The key as given.
+        key: String,
+        /// The closest known key.
+        suggestion: Option<String>,
+    },
+    /// The request itself is incomplete.
+    #[error("{0}")]
+    InvalidRequest(String),
+}
+
+impl AuditError {
+    /// The diagnosis to show: Jira's for connection failures, a config error otherwise.
+    pub fn diagnosis(&self) -> Diagnosis {
+        match self {
+            AuditError::Jira { diagnosis, .. } => (**diagnosis).clone(),
+            other => Diagnosis::error(
+                Code::ConfigError,
+                other.to_string(),
+                "the audit request was rejected before contacting Jira",
+                match other {
+                    AuditError::UnknownPermission { .. } => {
+                        "use a project permission key from GET /rest/api/2/permissions, e.g. BROWSE_PROJECTS"
+                    }
+                    _ => "pass the integration user's connection, or --admin ADMIN with --user NAME",
+                },
+            ),
+        }
+    }
+}
+
+/// Run an audit with the real client. Cancel by dropping the future.
+pub async fn run(
+    req: AuditRequest,
+    progress: impl Fn(Progress) + Send + Sync,
+) -> Result<Report, AuditError> {
+    run_with(req, progress).await
+}

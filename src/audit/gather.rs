@@ -1,0 +1,759 @@
+//! The audit engine's orchestration: which calls to make, with bounded concurrency, pacing under a
+//! low rate limit, one scheme fetch per scheme id, a 403 remembered per endpoint family, and a row per
+//! project whatever happens to the others. Evaluation itself is pure (see `explain`).
+
+use super::explain::{
+    browse_open_to_all, evaluate_all, relevant_roles, PermissionVerdict, ProjectContext, Subject,
+};
+use super::permissions::{self, display_name, BROWSE_PROJECTS};
+use super::report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
+use super::source::Source;
+use super::{AuditError, AuditRequest, Progress};
+use crate::jira::model::{PermissionScheme, Permissions, Project, ProjectRole, ServerInfo};
+use crate::jira::{Code, JiraError};
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// Below this many remaining requests in the rate-limit window, each request waits `pace` first.
+const PACE_BELOW: u32 = 10;
+
+/// Endpoint families: a 403 from one member means every member will answer 403 for this caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Family {
+    MyPermissions,
+    ProjectScheme,
+    SchemeById,
+    ProjectRole,
+}
+
+impl Family {
+    fn endpoint(self) -> &'static str {
+        match self {
+            Family::MyPermissions => "GET /rest/api/2/mypermissions",
+            Family::ProjectScheme => "GET /rest/api/2/project/{key}/permissionscheme",
+            Family::SchemeById => "GET /rest/api/2/permissionscheme/{id}",
+            Family::ProjectRole => "GET /rest/api/2/project/{key}/role/{id}",
+        }
+    }
+}
+
+type SchemeCell = Arc<OnceCell<Result<Arc<PermissionScheme>, String>>>;
+
+/// Shared state of one run.
+struct Engine<'p> {
+    requests: AtomicU64,
+    done: AtomicUsize,
+    total: usize,
+    concurrency: usize,
+    pace: std::time::Duration,
+    forbidden: Mutex<HashMap<Family, String>>,
+    schemes: Mutex<HashMap<String, SchemeCell>>,
+    progress: &'p (dyn Fn(Progress) + Send + Sync),
+}
+
+fn is_forbidden(e: &JiraError) -> bool {
+    e.status() == Some(403) || e.code() == Code::Forbidden
+}
+
+impl Engine<'_> {
+    /// Count, pace and make one call whose failure is fatal for the run.
+    async fn fatal<T, F>(
+        &self,
+        src: &impl Source,
+        during: &'static str,
+        f: F,
+    ) -> Result<T, AuditError>
+    where
+        F: Future<Output = Result<T, JiraError>>,
+    {
+        self.pace(src).await;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        f.await.map_err(|e| AuditError::Jira {
+            during,
+            diagnosis: Box::new(e.diagnose()),
+        })
+    }
+
+    /// Count, pace and make one per-project call, unless its family already answered 403.
+    async fn call<T, F>(
+        &self,
+        src: &impl Source,
+        family: Family,
+        f: impl FnOnce() -> F,
+    ) -> Result<T, String>
+    where
+        F: Future<Output = Result<T, JiraError>>,
+    {
+        if let Some(first) = self.forbidden_lock().get(&family) {
+            return Err(format!(
+                "not requested: {} answered 403 earlier in this run ({first})",
+                family.endpoint()
+            ));
+        }
+        self.pace(src).await;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        match f().await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if is_forbidden(&e) {
+                    self.forbidden_lock()
+                        .entry(family)
+                        .or_insert_with(|| e.to_string());
+                }
+                Err(e.to_string())
+            }
+        }
+    }
+
+    fn forbidden_lock(&self) -> std::sync::MutexGuard<'_, HashMap<Family, String>> {
+        // A panic while holding this lock cannot leave the map inconsistent; keep going.
+        self.forbidden.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn pace(&self, src: &impl Source) {
+        if src.rate_limit_remaining().is_some_and(|n| n < PACE_BELOW) {
+            tokio::time::sleep(self.pace).await;
+        }
+    }
+
+    /// Announce the total before any project finishes, so a progress bar can appear at once.
+    fn start(&mut self, total: usize) {
+        self.total = total;
+        (self.progress)(Progress {
+            done: 0,
+            total,
+            requests: self.requests.load(Ordering::Relaxed),
+        });
+    }
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        (self.progress)(Progress {
+            done,
+            total: self.total,
+            requests: self.requests.load(Ordering::Relaxed),
+        });
+    }
+
+    /// The scheme with grants: from the list when it had them, else one fetch per id, shared by
+    /// every project using it (concurrent askers wait for the same fetch).
+    async fn scheme_grants(
+        &self,
+        src: &impl Source,
+        id: &str,
+    ) -> Result<Arc<PermissionScheme>, String> {
+        let cell = {
+            let mut map = self.schemes.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(id.to_string()).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            self.call(src, Family::SchemeById, || src.permission_scheme(id))
+                .await
+                .map(Arc::new)
+        })
+        .await
+        .clone()
+    }
+}
+
+/// Run an audit against any [`Source`] (the client in production, fakes in tests).
+pub async fn run_with<S: Source>(
+    req: AuditRequest<S>,
+    progress: impl Fn(Progress) + Send + Sync,
+) -> Result<Report, AuditError> {
+    let required: Vec<String> = if req.required.is_empty() {
+        permissions::default_required()
+    } else {
+        let mut seen = BTreeSet::new();
+        req.required
+            .iter()
+            .map(|k| permissions::normalize(k))
+            .filter(|k| seen.insert(k.clone()))
+            .collect()
+    };
+    let engine = Engine {
+        requests: AtomicU64::new(0),
+        done: AtomicUsize::new(0),
+        total: 0,
+        concurrency: req.concurrency.max(1),
+        pace: req.pace,
+        forbidden: Mutex::new(HashMap::new()),
+        schemes: Mutex::new(HashMap::new()),
+        progress: &progress,
+    };
+    match (&req.admin, &req.subject) {
+        (Some(admin), subject) => {
+            admin_assisted(&req, engine, admin, subject.as_ref(), required).await
+        }
+        (None, Some(subject)) => {
+            if req.username.is_some() {
+                return Err(AuditError::InvalidRequest(
+                    "auditing another user by name needs an admin connection (--admin)".into(),
+                ));
+            }
+            self_check(&req, engine, subject, required).await
+        }
+        (None, None) => Err(AuditError::InvalidRequest(
+            "nothing to audit: give the integration user's connection and/or an admin connection"
+                .into(),
+        )),
+    }
+}
+
+/// Check every required key against the built-in list, asking Jira only for keys it does not know
+/// (plugins add project permissions).
+async fn validate_required<S: Source>(
+    engine: &Engine<'_>,
+    src: &S,
+    required: &[String],
+) -> Result<(), AuditError> {
+    let builtin = || permissions::BUILTIN.iter().map(|(k, _)| *k);
+    if permissions::validate(required, builtin()).is_ok() {
+        return Ok(());
+    }
+    let all = engine
+        .fatal(
+            src,
+            "listing the instance's permissions",
+            src.all_permissions(),
+        )
+        .await
+        .map(Permissions::without_deprecated);
+    let known: Vec<String> = match &all {
+        Ok(p) => p.permissions.keys().cloned().collect(),
+        Err(_) => Vec::new(),
+    };
+    let combined = || builtin().chain(known.iter().map(String::as_str));
+    permissions::validate(required, combined())
+        .map_err(|(key, suggestion)| AuditError::UnknownPermission { key, suggestion })
+}
+
+fn jira_info(info: &ServerInfo) -> JiraInfo {
+    JiraInfo {
+        version: info.version.clone(),
+        deployment_type: info.deployment_type.clone(),
+    }
+}
+
+/// Split the project list by the requested keys: (projects to check, requested keys that are absent).
+fn apply_filter(projects: Vec<Project>, filter: &[String]) -> (Vec<Project>, Vec<String>) {
+    if filter.is_empty() {
+        return (projects, Vec::new());
+    }
+    let wanted: BTreeSet<String> = filter
+        .iter()
+        .map(|k| k.trim().to_ascii_uppercase())
+        .collect();
+    let absent = wanted
+        .iter()
+        .filter(|k| !projects.iter().any(|p| p.key.eq_ignore_ascii_case(k)))
+        .cloned()
+        .collect();
+    let kept = projects
+        .into_iter()
+        .filter(|p| wanted.contains(&p.key.to_ascii_uppercase()))
+        .collect();
+    (kept, absent)
+}
+
+fn finish(mut report: Report, engine: &Engine<'_>) -> Report {
+    report.projects.sort_by(|a, b| a.key.cmp(&b.key));
+    report.summary = Summary::of(&report.projects);
+    report.requests = engine.requests.load(Ordering::Relaxed);
+    report
+}
+
+/// What an admin connection would add, and how to look by hand.
+fn admin_handoff(connection: &str, user: &str) -> String {
+    format!(
+        "self mode: a project hidden from {user} and one that does not exist look the same without admin \
+         rights, and the grants behind each verdict are not readable. For reasons and fixes run \
+         `jiralink audit {connection} --admin ADMIN` with a Jira administrator's connection, or in Jira: \
+         ⚙ Administration → Projects → <project> → Permissions shows the scheme, and ⚙ Administration → \
+         Issues → Permission schemes → <scheme> → Permissions → Browse Projects shows who holds it"
+    )
+}
+
+async fn self_check<S: Source>(
+    req: &AuditRequest<S>,
+    mut engine: Engine<'_>,
+    subject: &S,
+    required: Vec<String>,
+) -> Result<Report, AuditError> {
+    let info = engine
+        .fatal(subject, "reading serverInfo", subject.server_info())
+        .await?;
+    validate_required(&engine, subject, &required).await?;
+    let me = engine
+        .fatal(
+            subject,
+            "reading the current user (myself)",
+            subject.myself(),
+        )
+        .await?;
+    let me = Subject::from_user(&me);
+    let all = engine
+        .fatal(subject, "listing visible projects", subject.projects())
+        .await?;
+    let (projects, absent) = apply_filter(all, &req.projects);
+    engine.start(projects.len() + absent.len());
+
+    let mut rows: Vec<ProjectRow> = absent
+        .iter()
+        .map(|key| {
+            let mut row = ProjectRow::failed(key, "", String::new());
+            row.error = None;
+            row.permissions = required.iter().map(|p| (p.clone(), false)).collect();
+            row.reason = Some(format!(
+                "not visible to {}: {key} is hidden from this user or does not exist (indistinguishable without admin rights)",
+                me.name
+            ));
+            row.fix = Some(format!(
+                "run `jiralink audit {} --admin ADMIN --project {key}` with an admin connection to tell which",
+                req.connection
+            ));
+            engine.tick();
+            row
+        })
+        .collect();
+
+    let engine_ref = &engine;
+    let required_ref = &required;
+    let me_ref = &me;
+    let checked: Vec<ProjectRow> = stream::iter(projects)
+        .map(|p| async move {
+            let res = engine_ref
+                .call(subject, Family::MyPermissions, || {
+                    subject.my_permissions(Some(&p.key), required_ref)
+                })
+                .await;
+            let row = self_row(&p, res, required_ref, me_ref, &req.connection);
+            engine_ref.tick();
+            row
+        })
+        .buffer_unordered(engine.concurrency)
+        .collect()
+        .await;
+    rows.extend(checked);
+
+    let report = Report {
+        connection: req.connection.clone(),
+        mode: Mode::SelfCheck,
+        user: UserInfo {
+            name: me.name.clone(),
+            groups: me.groups.iter().cloned().collect(),
+            application_roles: me.application_roles.iter().cloned().collect(),
+        },
+        jira: jira_info(&info),
+        required,
+        projects: rows,
+        summary: Summary::default(),
+        notes: vec![admin_handoff(&req.connection, &me.name)],
+        requests: 0,
+    };
+    Ok(finish(report, &engine))
+}
+
+/// A self-mode row from `mypermissions`.
+fn self_row(
+    p: &Project,
+    res: Result<Permissions, String>,
+    required: &[String],
+    me: &Subject,
+    connection: &str,
+) -> ProjectRow {
+    let perms = match res {
+        Ok(perms) => perms.without_deprecated(),
+        Err(e) => return ProjectRow::failed(&p.key, &p.name, e),
+    };
+    let mut row = ProjectRow::failed(&p.key, &p.name, String::new());
+    row.error = None;
+    // It is in the caller's project list, so Jira lets the caller browse it.
+    row.visible = true;
+    let mut missing = Vec::new();
+    for key in required {
+        let has = perms.has(key);
+        row.permissions.insert(key.clone(), has == Some(true));
+        match has {
+            Some(true) => {}
+            Some(false) => missing.push(display_name(key)),
+            None => missing.push(format!("{} (not reported by Jira)", display_name(key))),
+        }
+    }
+    row.ok = missing.is_empty();
+    if !row.ok {
+        row.reason = Some(format!(
+            "Jira reports that {} lacks {} in {}",
+            me.name,
+            missing.join(", "),
+            p.key
+        ));
+        row.fix = Some(format!(
+            "a Jira admin grants it in {}'s permission scheme; run `jiralink audit {connection} --admin ADMIN` to get the exact grant and its blast radius",
+            p.key
+        ));
+    }
+    row
+}
+
+/// Facts gathered for one project in admin-assisted mode.
+struct Facts {
+    project: Project,
+    scheme: Result<Arc<PermissionScheme>, String>,
+    roles: BTreeMap<String, Result<ProjectRole, String>>,
+    /// Jira's own answer for the subject, when its connection was given and it sees the project.
+    mine: Option<Result<Permissions, String>>,
+}
+
+async fn admin_assisted<S: Source>(
+    req: &AuditRequest<S>,
+    mut engine: Engine<'_>,
+    admin: &S,
+    subject_client: Option<&S>,
+    required: Vec<String>,
+) -> Result<Report, AuditError> {
+    let info = engine
+        .fatal(admin, "reading serverInfo", admin.server_info())
+        .await?;
+    validate_required(&engine, admin, &required).await?;
+    let username = match (&req.username, subject_client) {
+        (Some(u), _) => u.clone(),
+        (None, Some(s)) => engine
+            .fatal(s, "reading the integration user (myself)", s.myself())
+            .await?
+            .login()
+            .to_string(),
+        (None, None) => {
+            return Err(AuditError::InvalidRequest(
+                "admin-assisted audit needs the username to audit (--user) or the user's own connection".into(),
+            ))
+        }
+    };
+    let user = engine
+        .fatal(admin, "looking up the audited user", admin.user(&username))
+        .await?;
+    let subject = Subject::from_user(&user);
+    let all = engine
+        .fatal(admin, "listing all projects", admin.projects())
+        .await?;
+    let (projects, absent) = apply_filter(all, &req.projects);
+    engine.start(projects.len() + absent.len());
+    let mut notes = Vec::new();
+
+    // One list call for every scheme with its grants; an instance (or proxy) that strips the
+    // expansion gets per-id fetches instead, still one per scheme.
+    engine.requests.fetch_add(1, Ordering::Relaxed);
+    engine.pace(admin).await;
+    match admin.permission_schemes().await {
+        Ok(list) => {
+            let mut map = engine.schemes.lock().unwrap_or_else(|p| p.into_inner());
+            for s in list.into_iter().filter(|s| !s.permissions.is_empty()) {
+                map.insert(
+                    s.id.clone(),
+                    Arc::new(OnceCell::new_with(Some(Ok(Arc::new(s))))),
+                );
+            }
+        }
+        Err(e) => notes.push(format!(
+            "listing permission schemes failed ({e}); fetched each project's scheme by id instead"
+        )),
+    }
+
+    // What the subject's own connection says, for the cross-check.
+    let subject_visible: Option<BTreeSet<String>> = match subject_client {
+        Some(s) => match engine
+            .fatal(s, "listing the integration user's projects", s.projects())
+            .await
+        {
+            Ok(list) => Some(list.into_iter().map(|p| p.key).collect()),
+            Err(e) => {
+                notes.push(format!("cross-check skipped: {}", e.diagnosis().summary));
+                None
+            }
+        },
+        None => None,
+    };
+
+    let mut evaluated = required.clone();
+    if !evaluated.iter().any(|p| p == BROWSE_PROJECTS) {
+        // Visibility is always reported, required or not.
+        evaluated.push(BROWSE_PROJECTS.to_string());
+    }
+    let engine_ref = &engine;
+    let evaluated_ref = &evaluated;
+    let required_ref = &required;
+    let subject_visible_ref = &subject_visible;
+    let facts: Vec<Facts> = stream::iter(projects)
+        .map(|project| async move {
+            let scheme = match engine_ref
+                .call(admin, Family::ProjectScheme, || {
+                    admin.project_permission_scheme(&project.key)
+                })
+                .await
+            {
+                Ok(s) => engine_ref.scheme_grants(admin, &s.id).await,
+                Err(e) => Err(e),
+            };
+            let mut roles = BTreeMap::new();
+            if let Ok(s) = &scheme {
+                // Sequential within a project: the projects already run `concurrency` at a time.
+                for role_id in relevant_roles(s, evaluated_ref) {
+                    let r = engine_ref
+                        .call(admin, Family::ProjectRole, || {
+                            admin.project_role(&project.key, &role_id)
+                        })
+                        .await;
+                    roles.insert(role_id, r);
+                }
+            }
+            let mine = match (subject_client, subject_visible_ref) {
+                (Some(s), Some(visible)) if visible.contains(&project.key) => Some(
+                    engine_ref
+                        .call(s, Family::MyPermissions, || {
+                            s.my_permissions(Some(&project.key), required_ref)
+                        })
+                        .await,
+                ),
+                _ => None,
+            };
+            engine_ref.tick();
+            Facts {
+                project,
+                scheme,
+                roles,
+                mine,
+            }
+        })
+        .buffer_unordered(engine.concurrency)
+        .collect()
+        .await;
+
+    // Blast radius: which projects share each scheme (among those checked).
+    let mut by_scheme: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in &facts {
+        if let Ok(s) = &f.scheme {
+            by_scheme
+                .entry(s.id.clone())
+                .or_default()
+                .push(f.project.key.clone());
+        }
+    }
+    let version = info.version_tuple();
+    let cloud = info.is_cloud();
+    let mut rows: Vec<ProjectRow> = facts
+        .iter()
+        .map(|f| {
+            admin_row(
+                f,
+                &subject,
+                &evaluated,
+                &required,
+                &by_scheme,
+                version,
+                cloud,
+                subject_visible.as_ref(),
+            )
+        })
+        .collect();
+    for key in &absent {
+        rows.push(ProjectRow::failed(
+            key,
+            "",
+            format!("no project with key {key} (the admin connection sees every project)"),
+        ));
+        engine.tick();
+    }
+    // Who else sees these projects: an issue-level Browse grant opens them to everyone logged in.
+    let mut open_to_all: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for f in &facts {
+        if let Ok(s) = &f.scheme {
+            let holders = browse_open_to_all(s);
+            if !holders.is_empty() {
+                let entry = open_to_all
+                    .entry(s.name.clone())
+                    .or_insert_with(|| (holders, Vec::new()));
+                entry.1.push(f.project.key.clone());
+            }
+        }
+    }
+    for (scheme, (holders, mut keys)) in open_to_all {
+        keys.sort();
+        notes.push(format!(
+            "scheme '{scheme}' grants Browse Projects to {} (issue-level): every logged-in user can see {}",
+            holders.join(", "),
+            keys.join(", ")
+        ));
+    }
+    if subject.inactive {
+        notes.push(format!(
+            "{} is deactivated in Jira: reactivate the user before changing any scheme",
+            subject.name
+        ));
+    }
+    if !req.projects.is_empty() {
+        notes.push(
+            "blast radius counts only the audited projects (--project filter); run without the filter to see every project sharing a scheme"
+                .into(),
+        );
+    }
+    if subject_client.is_none() {
+        notes.push(format!(
+            "verdicts are computed from the permission schemes; add {}'s own connection to cross-check them against Jira's mypermissions",
+            subject.name
+        ));
+    }
+    let report = Report {
+        connection: req.connection.clone(),
+        mode: Mode::AdminAssisted,
+        user: UserInfo {
+            name: subject.name.clone(),
+            groups: subject.groups.iter().cloned().collect(),
+            application_roles: subject.application_roles.iter().cloned().collect(),
+        },
+        jira: jira_info(&info),
+        required,
+        projects: rows,
+        summary: Summary::default(),
+        notes,
+        requests: 0,
+    };
+    Ok(finish(report, &engine))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn admin_row(
+    f: &Facts,
+    subject: &Subject,
+    evaluated: &[String],
+    required: &[String],
+    by_scheme: &BTreeMap<String, Vec<String>>,
+    version: Option<(u32, u32, u32)>,
+    cloud: bool,
+    subject_visible: Option<&BTreeSet<String>>,
+) -> ProjectRow {
+    let p = &f.project;
+    let scheme = match &f.scheme {
+        Ok(s) => s,
+        Err(e) => return ProjectRow::failed(&p.key, &p.name, format!("permission scheme: {e}")),
+    };
+    let shared_with: Vec<String> = by_scheme
+        .get(&scheme.id)
+        .map(|keys| keys.iter().filter(|k| **k != p.key).cloned().collect())
+        .unwrap_or_default();
+    let lead = p
+        .lead
+        .as_ref()
+        .and_then(|l| l.name.clone().or(l.key.clone()));
+    let ctx = ProjectContext {
+        key: &p.key,
+        lead: lead.as_deref(),
+        scheme,
+        roles: &f.roles,
+        shared_with: &shared_with,
+        version,
+        cloud,
+    };
+    let verdicts = evaluate_all(subject, &ctx, evaluated);
+    let get = |k: &str| verdicts.iter().find(|v| v.permission == k);
+    let visible = get(BROWSE_PROJECTS).is_some_and(|v| v.granted);
+    let details: Vec<PermissionVerdict> = verdicts
+        .iter()
+        .filter(|v| required.contains(&v.permission))
+        .cloned()
+        .collect();
+    let missing: Vec<&PermissionVerdict> = details.iter().filter(|v| !v.granted).collect();
+    let mut row = ProjectRow::failed(&p.key, &p.name, String::new());
+    row.error = None;
+    row.visible = visible;
+    row.permissions = details
+        .iter()
+        .map(|v| (v.permission.clone(), v.granted))
+        .collect();
+    row.ok = missing.is_empty();
+    row.scheme = Some(SchemeRef {
+        id: scheme.id.clone(),
+        name: scheme.name.clone(),
+        shared_with,
+    });
+    if !missing.is_empty() {
+        row.reason = Some(
+            missing
+                .iter()
+                .filter_map(|v| v.reason.clone())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
+        row.fix = Some(
+            missing
+                .iter()
+                .filter_map(|v| v.fix.as_ref().map(|f| f.text()))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
+    } else if let Some(v) = get(BROWSE_PROJECTS).filter(|v| v.issue_level) {
+        // Not a failure, but an admin should know why everyone logged in sees this project.
+        row.reason = Some(format!("visible only through {}", v.via.join(", ")));
+    }
+    let failed_roles: Vec<String> = f
+        .roles
+        .iter()
+        .filter_map(|(id, r)| r.as_ref().err().map(|e| format!("role {id}: {e}")))
+        .collect();
+    if !failed_roles.is_empty() && !row.ok {
+        // The verdict may be wrong when role actors were unreadable: say what failed.
+        row.error = Some(failed_roles.join("; "));
+    }
+    row.disagreements = cross_check(f, &row, subject_visible);
+    row.details = details;
+    row
+}
+
+/// Compare the computed verdicts with what Jira tells the subject itself.
+fn cross_check(
+    f: &Facts,
+    row: &ProjectRow,
+    subject_visible: Option<&BTreeSet<String>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(visible) = subject_visible else {
+        return out;
+    };
+    let jira_visible = visible.contains(&f.project.key);
+    if jira_visible != row.visible {
+        out.push(format!(
+            "visibility: computed {}, but the user's own project list {} it",
+            if row.visible { "visible" } else { "hidden" },
+            if jira_visible { "contains" } else { "lacks" }
+        ));
+    }
+    match &f.mine {
+        Some(Ok(perms)) => {
+            for (key, computed) in &row.permissions {
+                if let Some(actual) = perms.has(key) {
+                    if actual != *computed {
+                        out.push(format!(
+                            "{key}: computed {}, Jira says {}",
+                            yes_no(*computed),
+                            yes_no(actual)
+                        ));
+                    }
+                }
+            }
+        }
+        Some(Err(e)) => out.push(format!("cross-check failed: {e}")),
+        None => {}
+    }
+    out
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "granted"
+    } else {
+        "missing"
+    }
+}

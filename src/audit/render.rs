@@ -1,0 +1,346 @@
+//! Pure text renderings of a report for the headless CLI: an aligned table (80 columns friendly,
+//! colour and ASCII optional), CSV, and a diff between two runs.
+
+use super::diff::ReportDiff;
+use super::report::{Mode, ProjectRow, Report};
+
+const GREEN: &str = "\x1b[32m";
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const RESET: &str = "\x1b[0m";
+
+/// Column header for a permission: its first word ("BROWSE"), the full key when that collides.
+fn perm_labels(required: &[String]) -> Vec<String> {
+    let first = |k: &String| k.split('_').next().unwrap_or(k).to_string();
+    required
+        .iter()
+        .map(|k| {
+            let short = first(k);
+            let clashes = required.iter().filter(|o| first(o) == short).count() > 1;
+            if clashes {
+                k.clone()
+            } else {
+                short
+            }
+        })
+        .collect()
+}
+
+/// Cut `s` to `w` chars, ending with an ellipsis when cut.
+fn fit(s: &str, w: usize, ascii: bool) -> String {
+    let n = s.chars().count();
+    if n <= w {
+        return s.to_string();
+    }
+    let (ell, ell_len) = if ascii { ("...", 3) } else { ("…", 1) };
+    if w <= ell_len {
+        return s.chars().take(w).collect();
+    }
+    let mut out: String = s.chars().take(w - ell_len).collect();
+    out.push_str(ell);
+    out
+}
+
+/// Lines a row's reason may take in the table; the JSON output has it whole.
+const REASON_LINES: usize = 3;
+
+/// Word-wrap `s` into at most `max_lines` lines of `w` chars; the last line ends with an ellipsis
+/// when text was left out. Words longer than `w` are cut.
+fn wrap(s: &str, w: usize, max_lines: usize, ascii: bool) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let len = cur.chars().count();
+        let wlen = word.chars().count();
+        if len > 0 && len + 1 + wlen > w {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    let truncated = lines.len() > max_lines;
+    lines.truncate(max_lines);
+    let last = lines.len().saturating_sub(1);
+    for (i, l) in lines.iter_mut().enumerate() {
+        if truncated && i == last {
+            // Force the ellipsis even when the line itself fits.
+            let ell = if ascii { "..." } else { "…" };
+            let keep = w.saturating_sub(ell.chars().count());
+            *l = format!("{}{ell}", l.chars().take(keep).collect::<String>());
+        } else {
+            *l = fit(l, w, ascii);
+        }
+    }
+    lines
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+fn paint(s: String, color: Option<&str>, on: bool) -> String {
+    match color {
+        Some(c) if on => format!("{c}{s}{RESET}"),
+        _ => s,
+    }
+}
+
+/// The text of a row's last column: the error, the reason, or what else is worth knowing.
+fn row_note(r: &ProjectRow) -> String {
+    if let Some(e) = &r.error {
+        return format!("error: {e}");
+    }
+    if let Some(reason) = &r.reason {
+        return reason.clone();
+    }
+    if !r.disagreements.is_empty() {
+        return format!("disagreement: {}", r.disagreements.join("; "));
+    }
+    if !r.visible {
+        return "not visible".into();
+    }
+    String::new()
+}
+
+/// The report as an aligned table of `width` columns: key, name, scheme, one ✓/✗ column per
+/// required permission (OK/MISSING with `ascii`), reason; then a summary line and the notes.
+pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> String {
+    let labels = perm_labels(&report.required);
+    let (yes, no, unknown) = if ascii {
+        ("OK", "MISSING", "?")
+    } else {
+        ("✓", "✗", "?")
+    };
+    let cell_w: Vec<usize> = labels
+        .iter()
+        .map(|l| {
+            l.chars()
+                .count()
+                .max(yes.chars().count())
+                .max(no.chars().count())
+        })
+        .collect();
+    let with_scheme = report.projects.iter().any(|r| r.scheme.is_some());
+    let key_w = report
+        .projects
+        .iter()
+        .map(|r| r.key.chars().count())
+        .chain([3])
+        .max()
+        .unwrap_or(3)
+        .min(12);
+    let gaps = 2 * (3 + labels.len() + usize::from(with_scheme)) - 2;
+    let fixed = key_w + cell_w.iter().sum::<usize>() + gaps;
+    let rest = width.saturating_sub(fixed).max(24);
+    let max_name = report
+        .projects
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(4);
+    let name_w = max_name.clamp(4, (rest * 3 / 10).max(6));
+    let scheme_w = if with_scheme {
+        let max_scheme = report
+            .projects
+            .iter()
+            .filter_map(|r| r.scheme.as_ref().map(|s| s.name.chars().count()))
+            .max()
+            .unwrap_or(6);
+        max_scheme.clamp(6, (rest / 4).max(6))
+    } else {
+        0
+    };
+    let reason_w = rest.saturating_sub(name_w + scheme_w).max(8);
+    // Every gap precedes the REASON column, which is last.
+    let width_before_reason = key_w + name_w + scheme_w + cell_w.iter().sum::<usize>() + gaps;
+
+    let mut out = String::new();
+    let mut header = vec![pad("KEY", key_w), pad("NAME", name_w)];
+    if with_scheme {
+        header.push(pad("SCHEME", scheme_w));
+    }
+    for (l, w) in labels.iter().zip(&cell_w) {
+        header.push(pad(l, *w));
+    }
+    header.push("REASON".into());
+    out.push_str(header.join("  ").trim_end());
+    out.push('\n');
+
+    for r in &report.projects {
+        let mut cells = vec![
+            pad(&fit(&r.key, key_w, ascii), key_w),
+            pad(&fit(&r.name, name_w, ascii), name_w),
+        ];
+        if with_scheme {
+            let s = r.scheme.as_ref().map(|s| s.name.as_str()).unwrap_or("-");
+            cells.push(pad(&fit(s, scheme_w, ascii), scheme_w));
+        }
+        for (p, w) in report.required.iter().zip(&cell_w) {
+            let (text, c) = match r.permissions.get(p) {
+                Some(true) => (yes, GREEN),
+                Some(false) => (no, RED),
+                None => (unknown, YELLOW),
+            };
+            cells.push(paint(pad(text, *w), Some(c), color));
+        }
+        let note_color = if r.error.is_some() {
+            Some(YELLOW)
+        } else {
+            None
+        };
+        let mut wrapped = wrap(&row_note(r), reason_w, REASON_LINES, ascii).into_iter();
+        cells.push(paint(wrapped.next().unwrap_or_default(), note_color, color));
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        // Continuation lines of the reason, aligned under the REASON column.
+        let indent = " ".repeat(width_before_reason);
+        for line in wrapped {
+            out.push_str(&indent);
+            out.push_str(&paint(line, note_color, color));
+            out.push('\n');
+        }
+    }
+    let s = &report.summary;
+    out.push_str(&format!(
+        "{} projects: {} ok, {} missing, {} invisible, {} errors\n",
+        s.projects, s.ok, s.missing, s.invisible, s.errors
+    ));
+    let mode = match report.mode {
+        Mode::SelfCheck => "self",
+        Mode::AdminAssisted => "admin-assisted",
+    };
+    let version = report.jira.version.as_deref().unwrap_or("version unknown");
+    let context = format!("user {}, {mode} mode, Jira {version}", report.user.name);
+    out.push_str(&fit(&context, width.max(20), ascii));
+    out.push('\n');
+    if report.projects.iter().any(|r| !r.ok) {
+        out.push_str("full reasons and fixes: --format json or csv\n");
+    }
+    for n in &report.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// RFC 4180 field quoting.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The report as CSV: `key,name,visible,ok,scheme,<one column per permission>,reason,fix,error`.
+pub fn render_csv(report: &Report) -> String {
+    let mut header: Vec<String> = ["key", "name", "visible", "ok", "scheme"]
+        .map(String::from)
+        .to_vec();
+    header.extend(report.required.iter().cloned());
+    header.extend(["reason", "fix", "error"].map(String::from));
+    let mut out = header
+        .iter()
+        .map(|h| csv_field(h))
+        .collect::<Vec<_>>()
+        .join(",");
+    out.push_str("\r\n");
+    for r in &report.projects {
+        let mut f = vec![
+            r.key.clone(),
+            r.name.clone(),
+            r.visible.to_string(),
+            r.ok.to_string(),
+            r.scheme
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+        ];
+        f.extend(report.required.iter().map(|p| {
+            r.permissions
+                .get(p)
+                .map(|b| b.to_string())
+                .unwrap_or_default()
+        }));
+        f.push(r.reason.clone().unwrap_or_default());
+        f.push(r.fix.clone().unwrap_or_default());
+        f.push(r.error.clone().unwrap_or_default());
+        out.push_str(&f.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The diff as lines: `+` newly ok, `-` newly broken, `~` permission flips, appeared/disappeared.
+pub fn render_diff(diff: &ReportDiff) -> String {
+    if diff.is_empty() {
+        return "no changes\n".into();
+    }
+    let b = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "n/a",
+    };
+    let mut out = String::new();
+    for k in &diff.newly_ok {
+        out.push_str(&format!("+ {k}: now ok\n"));
+    }
+    for k in &diff.newly_broken {
+        out.push_str(&format!("- {k}: broken\n"));
+    }
+    for c in &diff.changes {
+        out.push_str(&format!(
+            "~ {} {}: {} -> {}\n",
+            c.project,
+            c.permission,
+            b(c.before),
+            b(c.after)
+        ));
+    }
+    for k in &diff.appeared {
+        out.push_str(&format!("+ {k}: appeared\n"));
+    }
+    for k in &diff.disappeared {
+        out.push_str(&format!("- {k}: disappeared\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_and_labels() {
+        assert_eq!(fit("abcdef", 4, false), "abc…");
+        assert_eq!(fit("abcdef", 5, true), "ab...");
+        assert_eq!(fit("abc", 4, true), "abc");
+        let l = perm_labels(&[
+            "BROWSE_PROJECTS".into(),
+            "EDIT_ISSUES".into(),
+            "EDIT_ALL_COMMENTS".into(),
+        ]);
+        assert_eq!(l, vec!["BROWSE", "EDIT_ISSUES", "EDIT_ALL_COMMENTS"]);
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap("aa bb cc dd", 5, 3, false), vec!["aa bb", "cc dd"]);
+        assert_eq!(
+            wrap("aa bb cc dd ee ff", 5, 2, false),
+            vec!["aa bb", "cc d…"]
+        );
+        assert_eq!(
+            wrap("aa bb cc dd ee ff", 5, 2, true),
+            vec!["aa bb", "cc..."]
+        );
+        assert_eq!(wrap("abcdefgh", 4, 3, false), vec!["abc…"]);
+        assert!(wrap("", 4, 3, false).is_empty());
+    }
+}
