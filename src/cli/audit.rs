@@ -1,5 +1,13 @@
-//! `jiralink audit`. SKELETON.
-use super::{Format, Global};
+//! `jiralink audit`: which projects the integration user can see and use, why not, and the fix.
+//! The same `audit::run` and `Report` as the TUI checker; this file only picks clients and prints.
+use super::style::{use_ascii, use_color};
+use super::{load_config, Format, Global, EXIT_CANNOT_RUN, EXIT_USAGE};
+use crate::audit::{self, AuditRequest, Progress, Report};
+use crate::config::{Config, Defaults};
+use crate::jira::{Diagnosis, JiraClient};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 /// Arguments of `audit`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +38,241 @@ pub struct AuditArgs {
 }
 
 /// Run `audit`.
-pub async fn run(_g: &Global, _a: AuditArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("audit: not built yet")
+pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
+    if a.subject.is_none() && (a.admin.is_none() || a.user.is_none()) {
+        eprintln!(
+            "jiralink: audit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
+        );
+        return Ok(EXIT_USAGE);
+    }
+    if a.watch == Some(0) {
+        eprintln!("jiralink: --watch takes a positive number of seconds");
+        return Ok(EXIT_USAGE);
+    }
+    let (_paths, cfg) = load_config(g)?;
+    let subject = match &a.subject {
+        Some(name) => match client_for(&cfg, name).await {
+            Ok(c) => Some(c),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let admin = match &a.admin {
+        Some(name) => match client_for(&cfg, name).await {
+            Ok(c) => Some(c),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let mut req = AuditRequest::new(
+        [a.subject.as_deref(), a.admin.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("+"),
+    );
+    req.subject = subject;
+    req.admin = admin;
+    req.username = a.user.clone();
+    req.required = if a.require.is_empty() {
+        cfg.defaults.required_permissions.clone()
+    } else {
+        a.require.clone()
+    };
+    req.projects = a.projects.clone();
+    req.concurrency = a.concurrency.unwrap_or(cfg.defaults.concurrency).max(1);
+
+    let out = Output::new(g, a.format);
+    let Some(secs) = a.watch else {
+        return Ok(match run_once(&req, &out).await {
+            Ok(report) => {
+                out.print_report(&report)?;
+                report.exit_code()
+            }
+            Err(d) => {
+                out.print_failure(&d);
+                EXIT_CANNOT_RUN
+            }
+        });
+    };
+    watch(req, out, Duration::from_secs(secs)).await
+}
+
+/// The live loop: a full report first, then only what changed on each run, until Ctrl-C.
+async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Result<u8> {
+    let mut last: Option<Report> = None;
+    loop {
+        let code = match run_once(&req, &out).await {
+            Ok(report) => {
+                match &last {
+                    None => out.print_report(&report)?,
+                    Some(old) => out.print_changes(old, &report)?,
+                }
+                let code = report.exit_code();
+                last = Some(report);
+                code
+            }
+            Err(d) => {
+                out.print_failure(&d);
+                EXIT_CANNOT_RUN
+            }
+        };
+        if out.human() {
+            eprintln!("-- next run in {}s (Ctrl-C to stop)", every.as_secs());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(code),
+        }
+    }
+}
+
+async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, Diagnosis> {
+    let bar = out.progress_bar();
+    let progress = {
+        let bar = bar.clone();
+        move |p: Progress| {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(format!("{} requests", p.requests));
+        }
+    };
+    let result = audit::run(req.clone(), progress).await;
+    bar.finish_and_clear();
+    result.map_err(|e| e.diagnosis())
+}
+
+/// Build a client for a configured connection, or print why not and return the exit code.
+async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
+    if let Some((_, err)) = cfg.connection_errors.iter().find(|(n, _)| n == name) {
+        eprintln!("jiralink: {}", err.diagnosis());
+        return Err(EXIT_USAGE);
+    }
+    let Some(conn) = cfg.connection(name) else {
+        let names: Vec<&str> = cfg.connections.iter().map(|c| c.name.as_str()).collect();
+        eprintln!(
+            "jiralink: no connection named \"{name}\" (configured: {})",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        );
+        return Err(EXIT_USAGE);
+    };
+    let defaults: &Defaults = &cfg.defaults;
+    let opts = conn.client_options_async(defaults).await.map_err(|e| {
+        eprintln!("jiralink: {}", e.diagnosis());
+        EXIT_USAGE
+    })?;
+    JiraClient::new(opts).map_err(|e| {
+        eprintln!("jiralink: {}", e.diagnose());
+        EXIT_CANNOT_RUN
+    })
+}
+
+/// Where and how results are printed.
+struct Output {
+    format: Format,
+    color: bool,
+    ascii: bool,
+    width: usize,
+    progress: bool,
+}
+
+impl Output {
+    fn new(g: &Global, format: Format) -> Self {
+        let width = if std::io::stdout().is_terminal() {
+            crossterm::terminal::size()
+                .map(|(w, _)| w as usize)
+                .unwrap_or(100)
+        } else {
+            100
+        };
+        Output {
+            format,
+            color: use_color(g.color),
+            ascii: use_ascii(g.ascii),
+            width,
+            // Progress only for a person watching: stderr is a terminal and the output is a table.
+            progress: std::io::stderr().is_terminal() && format == Format::Table,
+        }
+    }
+
+    fn human(&self) -> bool {
+        self.format == Format::Table
+    }
+
+    fn progress_bar(&self) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} auditing {pos}/{len} projects, {msg} [{elapsed}]",
+        ) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    }
+
+    fn print_report(&self, report: &Report) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        match self.format {
+            Format::Table => {
+                write!(
+                    stdout,
+                    "{}",
+                    audit::render_table(report, self.width, self.color, self.ascii)
+                )?;
+                for note in &report.notes {
+                    writeln!(stdout, "note: {note}")?;
+                }
+            }
+            Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(report)?)?,
+            Format::Csv => write!(stdout, "{}", audit::render_csv(report))?,
+        }
+        stdout.flush()?;
+        Ok(())
+    }
+
+    fn print_changes(&self, old: &Report, new: &Report) -> anyhow::Result<()> {
+        let d = audit::diff(old, new);
+        let mut stdout = std::io::stdout().lock();
+        match self.format {
+            Format::Table => {
+                let now = time::OffsetDateTime::now_utc();
+                writeln!(
+                    stdout,
+                    "== {:02}:{:02}:{:02} UTC: {} ok, {} missing, {} invisible, {} errors",
+                    now.hour(),
+                    now.minute(),
+                    now.second(),
+                    new.summary.ok,
+                    new.summary.missing,
+                    new.summary.invisible,
+                    new.summary.errors
+                )?;
+                write!(stdout, "{}", audit::render_diff(&d))?;
+            }
+            // One JSON document per line, so `--watch --format json` feeds line-based monitoring.
+            Format::Json => writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string(&serde_json::json!({
+                    "changes": d,
+                    "summary": new.summary,
+                    "report": new,
+                }))?
+            )?,
+            Format::Csv => write!(stdout, "{}", audit::render_csv(new))?,
+        }
+        stdout.flush()?;
+        Ok(())
+    }
+
+    fn print_failure(&self, d: &Diagnosis) {
+        eprintln!("jiralink: the audit could not run\n{d}");
+    }
 }
