@@ -209,7 +209,7 @@ impl Sim {
         if let Some(task) = self.task.take() {
             // Graceful shutdown waits for idle keep-alive connections; do not hang on them.
             let abort = task.abort_handle();
-            if tokio::time::timeout(std::time::Duration::from_secs(2), task).await.is_err() {
+            if tokio::time::timeout(std::time::Duration::from_millis(300), task).await.is_err() {
                 abort.abort();
             }
         }
