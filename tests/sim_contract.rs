@@ -4,7 +4,10 @@
 use jiralink::sim::{Sim, SimConfig};
 use serde_json::Value;
 
-const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/contracts/jira-software-dc-10.3-openapi.json");
+const SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/contracts/jira-software-dc-10.3-openapi.json"
+);
 
 /// The contract sits next to the main checkout (`../shared`); git worktrees live one level deeper,
 /// so also look in the manifest directory's ancestors.
@@ -15,15 +18,21 @@ fn load_spec() -> Value {
         .chain(manifest.ancestors().map(|a| a.join(rel)))
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("the Jira DC OpenAPI contract is missing: expected {SPEC} (or {rel} in a parent directory)"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
 }
 
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => {
-            let ptr = r.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {r}"));
-            let target = spec.pointer(ptr).unwrap_or_else(|| panic!("dangling $ref {r}"));
+            let ptr = r
+                .strip_prefix('#')
+                .unwrap_or_else(|| panic!("external $ref {r}"));
+            let target = spec
+                .pointer(ptr)
+                .unwrap_or_else(|| panic!("dangling $ref {r}"));
             resolve(spec, target)
         }
         None => schema,
@@ -64,7 +73,12 @@ fn check(spec: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
         }
     }
     if let Some(obj) = v.as_object() {
-        for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for req in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let name = req.as_str().unwrap_or_default();
             if !obj.contains_key(name) {
                 errors.push(format!("{at}: required field `{name}` missing"));
@@ -109,7 +123,11 @@ async fn fetch(sim: &Sim, user: &str, path: &str) -> Value {
 fn assert_conforms(spec: &Value, schema: &Value, v: &Value, what: &str) {
     let mut errors = Vec::new();
     check(spec, schema, v, what, &mut errors);
-    assert!(errors.is_empty(), "{what} violates the DC contract:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{what} violates the DC contract:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -117,11 +135,23 @@ fn validator_catches_violations() {
     let spec = load_spec();
     let schema = response_schema(&spec, "/api/2/permissionscheme/{schemeId}");
     let mut errors = Vec::new();
-    check(&spec, schema, &serde_json::json!({"id": "10000", "name": 3, "permissions": [{"id": "x"}]}), "bad", &mut errors);
+    check(
+        &spec,
+        schema,
+        &serde_json::json!({"id": "10000", "name": 3, "permissions": [{"id": "x"}]}),
+        "bad",
+        &mut errors,
+    );
     assert_eq!(errors.len(), 3, "{errors:?}");
     let perms = response_schema(&spec, "/api/2/mypermissions");
     let mut errors = Vec::new();
-    check(&spec, perms, &serde_json::json!({"permissions": {"X": {"type": "SOMETIMES", "id": 1}}}), "bad", &mut errors);
+    check(
+        &spec,
+        perms,
+        &serde_json::json!({"permissions": {"X": {"type": "SOMETIMES", "id": 1}}}),
+        "bad",
+        &mut errors,
+    );
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
 
@@ -132,15 +162,43 @@ async fn main_endpoints_conform_to_the_dc_contract() {
     let cases: &[(&str, &str, &str)] = &[
         ("/api/2/serverInfo", "alice", "/rest/api/2/serverInfo"),
         ("/api/2/myself", "alice", "/rest/api/2/myself"),
-        ("/api/2/myself", "alice", "/rest/api/2/myself?expand=groups,applicationRoles"),
-        ("/api/2/user", "alice", "/rest/api/2/user?username=admin&expand=groups"),
+        (
+            "/api/2/myself",
+            "alice",
+            "/rest/api/2/myself?expand=groups,applicationRoles",
+        ),
+        (
+            "/api/2/user",
+            "alice",
+            "/rest/api/2/user?username=admin&expand=groups",
+        ),
         ("/api/2/mypermissions", "alice", "/rest/api/2/mypermissions"),
-        ("/api/2/mypermissions", "alice", "/rest/api/2/mypermissions?projectKey=ACME"),
+        (
+            "/api/2/mypermissions",
+            "alice",
+            "/rest/api/2/mypermissions?projectKey=ACME",
+        ),
         ("/api/2/permissions", "alice", "/rest/api/2/permissions"),
-        ("/api/2/permissionscheme", "admin", "/rest/api/2/permissionscheme?expand=permissions,user,group,projectRole,field"),
-        ("/api/2/permissionscheme/{schemeId}", "admin", "/rest/api/2/permissionscheme/0?expand=all"),
-        ("/api/2/project/{projectKeyOrId}/permissionscheme", "admin", "/rest/api/2/project/ACME/permissionscheme?expand=permissions"),
-        ("/api/2/project/{projectIdOrKey}/role/{id}", "alice", "/rest/api/2/project/ACME/role/10002"),
+        (
+            "/api/2/permissionscheme",
+            "admin",
+            "/rest/api/2/permissionscheme?expand=permissions,user,group,projectRole,field",
+        ),
+        (
+            "/api/2/permissionscheme/{schemeId}",
+            "admin",
+            "/rest/api/2/permissionscheme/0?expand=all",
+        ),
+        (
+            "/api/2/project/{projectKeyOrId}/permissionscheme",
+            "admin",
+            "/rest/api/2/project/ACME/permissionscheme?expand=permissions",
+        ),
+        (
+            "/api/2/project/{projectIdOrKey}/role/{id}",
+            "alice",
+            "/rest/api/2/project/ACME/role/10002",
+        ),
     ];
     for (spec_path, user, path) in cases {
         let v = fetch(&sim, user, path).await;
@@ -152,7 +210,12 @@ async fn main_endpoints_conform_to_the_dc_contract() {
     let items = list.as_array().expect("DC project list is an array");
     assert!(!items.is_empty());
     for (i, p) in items.iter().enumerate() {
-        assert_conforms(&spec, response_schema(&spec, "/api/2/project"), p, &format!("project[{i}]"));
+        assert_conforms(
+            &spec,
+            response_schema(&spec, "/api/2/project"),
+            p,
+            &format!("project[{i}]"),
+        );
     }
     // The role map is documented without a schema: a name → URL object.
     let roles = fetch(&sim, "alice", "/rest/api/2/project/ACME/role").await;

@@ -66,10 +66,25 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         out.flush()?;
     }
     let mut err = std::io::stderr().lock();
-    writeln!(err, "jiralink sim: Jira {} simulator{} with {} projects, scenario {}", a.jira_version, if a.cloud { " (Cloud dialect)" } else { "" }, sim.project_keys().len(), sim.scenario())?;
-    writeln!(err, "{:<8} {:<10} {:<20} TOKEN", "USER", "PASSWORD", "EMAIL")?;
+    writeln!(
+        err,
+        "jiralink sim: Jira {} simulator{} with {} projects, scenario {}",
+        a.jira_version,
+        if a.cloud { " (Cloud dialect)" } else { "" },
+        sim.project_keys().len(),
+        sim.scenario()
+    )?;
+    writeln!(
+        err,
+        "{:<8} {:<10} {:<20} TOKEN",
+        "USER", "PASSWORD", "EMAIL"
+    )?;
     for user in sim.usernames() {
-        let token = if a.cloud { sim.api_token(&user) } else { sim.pat(&user) };
+        let token = if a.cloud {
+            sim.api_token(&user)
+        } else {
+            sim.pat(&user)
+        };
         writeln!(
             err,
             "{:<8} {:<10} {:<20} {}",
@@ -79,7 +94,11 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
             token.unwrap_or_default()
         )?;
     }
-    writeln!(err, "control API: {}/__sim/state  (Ctrl-C to stop)", sim.base_url().origin().ascii_serialization())?;
+    writeln!(
+        err,
+        "control API: {}/__sim/state  (Ctrl-C to stop)",
+        sim.base_url().origin().ascii_serialization()
+    )?;
     drop(err);
     wait_for_signal().await;
     sim.shutdown().await;

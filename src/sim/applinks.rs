@@ -33,7 +33,14 @@ fn applinks_version(jira: &str) -> &'static str {
 pub fn uuid_from(n: u128) -> String {
     let x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) ^ (n >> 7);
     let h = format!("{x:032x}");
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 /// Route `/rest/applinks…`.
@@ -117,8 +124,11 @@ fn require_admin(st: &Shared, ctx: &Ctx) -> Option<Reply> {
     }
     if ctx.via == Via::Session {
         return Some(
-            Reply::json(401, &json!({"status": 401, "message": "This resource requires WebSudo."}))
-                .header("X-Atlassian-WebSudo", "Has-No-Authentication"),
+            Reply::json(
+                401,
+                &json!({"status": 401, "message": "This resource requires WebSudo."}),
+            )
+            .header("X-Atlassian-WebSudo", "Has-No-Authentication"),
         );
     }
     None
@@ -139,10 +149,18 @@ fn create_link(st: &Shared, ctx: &Ctx) -> Reply {
     }
     let body: LinkBody = match serde_json::from_slice(&ctx.body) {
         Ok(b) => b,
-        Err(e) => return Reply::json(400, &json!({"status": 400, "message": format!("Invalid JSON: {e}")})),
+        Err(e) => {
+            return Reply::json(
+                400,
+                &json!({"status": 400, "message": format!("Invalid JSON: {e}")}),
+            )
+        }
     };
     let Some(rpc_url) = body.rpc_url.filter(|u| url::Url::parse(u).is_ok()) else {
-        return Reply::json(400, &json!({"status": 400, "message": "applinks.error.url.invalid", "errors": [{"context": "rpcUrl", "summary": "The application URL is invalid."}]}));
+        return Reply::json(
+            400,
+            &json!({"status": 400, "message": "applinks.error.url.invalid", "errors": [{"context": "rpcUrl", "summary": "The application URL is invalid."}]}),
+        );
     };
     let name = body.name.unwrap_or_else(|| rpc_url.clone());
     let display_url = body.display_url.unwrap_or_else(|| rpc_url.clone());
@@ -166,7 +184,10 @@ fn create_link(st: &Shared, ctx: &Ctx) -> Reply {
             "self": format!("{base}/rest/applinks/3.0/applicationlink/{id}"),
         }),
     )
-    .header("Location", format!("{base}/rest/applinks/3.0/applicationlink/{id}"))
+    .header(
+        "Location",
+        format!("{base}/rest/applinks/3.0/applicationlink/{id}"),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,17 +212,32 @@ fn register_consumer(st: &Shared, ctx: &Ctx, link_id: &str) -> Reply {
         return r;
     }
     if !st.world().applinks.iter().any(|l| l.id == link_id) {
-        return Reply::json(404, &json!({"status": 404, "message": format!("No application link with id {link_id} found.")}));
+        return Reply::json(
+            404,
+            &json!({"status": 404, "message": format!("No application link with id {link_id} found.")}),
+        );
     }
     let body: ConsumerBody = match serde_json::from_slice(&ctx.body) {
         Ok(b) => b,
-        Err(e) => return Reply::json(400, &json!({"status": 400, "message": format!("Invalid JSON: {e}")})),
+        Err(e) => {
+            return Reply::json(
+                400,
+                &json!({"status": 400, "message": format!("Invalid JSON: {e}")}),
+            )
+        }
     };
-    let (Some(key), Some(public_key)) = (body.key.filter(|k| !k.is_empty()), body.public_key) else {
-        return Reply::json(400, &json!({"status": 400, "message": "applinks.oauth.consumer.key.required", "errors": [{"context": "key", "summary": "Consumer key and public key are required."}]}));
+    let (Some(key), Some(public_key)) = (body.key.filter(|k| !k.is_empty()), body.public_key)
+    else {
+        return Reply::json(
+            400,
+            &json!({"status": 400, "message": "applinks.oauth.consumer.key.required", "errors": [{"context": "key", "summary": "Consumer key and public key are required."}]}),
+        );
     };
     let name = body.name.unwrap_or_else(|| key.clone());
-    if let Err(msg) = st.oauth.register_consumer(&key, &name, &public_key, body.callback.clone()) {
+    if let Err(msg) = st
+        .oauth
+        .register_consumer(&key, &name, &public_key, body.callback.clone())
+    {
         return Reply::json(
             400,
             &json!({"status": 400, "message": msg, "errors": [{"context": "publicKey", "summary": msg}]}),

@@ -81,9 +81,19 @@ pub fn handle(st: &Shared, method: &Method, rest: &str, body: &[u8]) -> Reply {
                 };
                 let mut w = st.world_mut();
                 done(if rest == "grant" {
-                    w.grant(&scheme, &b.permission, &b.holder.kind, b.holder.parameter.as_deref())
+                    w.grant(
+                        &scheme,
+                        &b.permission,
+                        &b.holder.kind,
+                        b.holder.parameter.as_deref(),
+                    )
                 } else {
-                    w.revoke(&scheme, &b.permission, &b.holder.kind, b.holder.parameter.as_deref())
+                    w.revoke(
+                        &scheme,
+                        &b.permission,
+                        &b.holder.kind,
+                        b.holder.parameter.as_deref(),
+                    )
                 })
             }
             Err(r) => r,
@@ -106,7 +116,10 @@ pub fn handle(st: &Shared, method: &Method, rest: &str, body: &[u8]) -> Reply {
             }
             Err(r) => r,
         },
-        _ => Reply::json(404, &json!({"error": format!("no control endpoint {method} /__sim/{rest}")})),
+        _ => Reply::json(
+            404,
+            &json!({"error": format!("no control endpoint {method} /__sim/{rest}")}),
+        ),
     };
     reply.jira = false;
     reply

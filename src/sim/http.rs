@@ -80,7 +80,9 @@ impl Ctx {
 
     /// Decoded `application/x-www-form-urlencoded` body.
     pub fn form(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(&self.body).into_owned().collect()
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
     }
 
     /// A cookie value.
@@ -101,9 +103,10 @@ impl Ctx {
             // Behind a mismatched proxy Jira rebuilds URLs from its configured public base URL.
             Scenario::ProxyMismatch => format!("{}{}", super::state::PUBLIC_BASE, self.rel),
             _ => {
-                let host = self.header("host").map(str::to_owned).unwrap_or_else(|| {
-                    st.origin.trim_start_matches("http://").to_owned()
-                });
+                let host = self
+                    .header("host")
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| st.origin.trim_start_matches("http://").to_owned());
                 format!("http://{host}{}", self.path)
             }
         };
@@ -138,7 +141,11 @@ pub async fn dispatch(
     let query: Vec<(String, String)> = parts
         .uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
 
     // The control API is not part of the simulated server: no scenario, no Jira headers.
@@ -159,7 +166,8 @@ pub async fn dispatch(
         } else {
             Reply::raw(404, "text/html", pages::nginx_404())
         };
-        let mut r = reply.into_response(&[("date", http_date(&st)), ("server", "nginx/1.24.0".into())]);
+        let mut r =
+            reply.into_response(&[("date", http_date(&st)), ("server", "nginx/1.24.0".into())]);
         r.headers_mut().remove("x-content-type-options");
         return r;
     }
@@ -212,7 +220,13 @@ fn finish(st: &Shared, ctx: &Ctx, reply: Reply) -> Response {
         let sid = ctx
             .user
             .as_deref()
-            .map(|u| format!("{:x}", u.bytes().fold(5381u32, |h, b| h.wrapping_mul(33) ^ b as u32)))
+            .map(|u| {
+                format!(
+                    "{:x}",
+                    u.bytes()
+                        .fold(5381u32, |h, b| h.wrapping_mul(33) ^ b as u32)
+                )
+            })
             .unwrap_or_else(|| format!("{:x}", n.wrapping_mul(2_654_435_761) & 0xff_ffff));
         common.push(("x-asessionid", sid));
         common.push(("x-content-type-options", "nosniff".into()));
@@ -255,18 +269,31 @@ async fn jira(st: &Shared, ctx: &mut Ctx, _n: u64) -> Reply {
                 )
                 .header("Retry-After", "1");
             }
-            Scenario::RateLimited { every, retry_after_secs } => {
+            Scenario::RateLimited {
+                every,
+                retry_after_secs,
+            } => {
                 // Headers of Jira DC 8.6+ rate limiting
                 // (confluence.atlassian.com/doc/_ratelimiting_httpheaders-992678779.html),
                 // plus X-RateLimit-Reset as clients commonly read it.
                 let limited = k % u64::from(every.max(1)) == 0;
-                let remaining = if limited { 0 } else { u64::from(every) - (k % u64::from(every)) - 1 };
+                let remaining = if limited {
+                    0
+                } else {
+                    u64::from(every) - (k % u64::from(every)) - 1
+                };
                 let headers = |r: Reply| {
                     r.header("X-RateLimit-Limit", every.to_string())
                         .header("X-RateLimit-Remaining", remaining.to_string())
-                        .header("X-RateLimit-Interval-Seconds", retry_after_secs.max(1).to_string())
+                        .header(
+                            "X-RateLimit-Interval-Seconds",
+                            retry_after_secs.max(1).to_string(),
+                        )
                         .header("X-RateLimit-FillRate", "1")
-                        .header("X-RateLimit-Reset", (st.now_secs() + retry_after_secs as i64).to_string())
+                        .header(
+                            "X-RateLimit-Reset",
+                            (st.now_secs() + retry_after_secs as i64).to_string(),
+                        )
                 };
                 if limited {
                     return headers(Reply::error(429, "Rate limit exceeded."))
@@ -279,7 +306,10 @@ async fn jira(st: &Shared, ctx: &mut Ctx, _n: u64) -> Reply {
             _ => {}
         }
     }
-    if ctx.scenario == Scenario::SsoRedirect && (is_rest || is_login) && !is_anonymous_endpoint(&ctx.rel) {
+    if ctx.scenario == Scenario::SsoRedirect
+        && (is_rest || is_login)
+        && !is_anonymous_endpoint(&ctx.rel)
+    {
         let relay = format!("{}{}", st.base, ctx.rel);
         let location = format!(
             "{}/idp/saml/login?SAMLRequest=fZJNT8MwDIbv%2FIoq9zZpt05T1FYa4sAkPqQKHrhFqVctUuOUOOXrz5P%2BAA&RelayState={}",
@@ -315,7 +345,10 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
         }
         Err(reply) => return reply,
     }
-    if ctx.scenario == Scenario::HtmlLogin && ctx.rel.starts_with("/rest/") && !is_anonymous_endpoint(&ctx.rel) {
+    if ctx.scenario == Scenario::HtmlLogin
+        && ctx.rel.starts_with("/rest/")
+        && !is_anonymous_endpoint(&ctx.rel)
+    {
         // A front-end (SSO plugin, proxy) answering with the login page instead of JSON.
         return Reply::html(200, pages::login_page(&st.base, None, false));
     }
@@ -355,7 +388,9 @@ fn captcha_denied(st: &Shared) -> Reply {
 
 fn decode_basic(value: &str) -> Option<(String, String)> {
     use base64::Engine as _;
-    let raw = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (u, p) = text.split_once(':')?;
     Some((u.to_owned(), p.to_owned()))
@@ -378,14 +413,20 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             if ctx.scenario == Scenario::BasicDisabled {
                 // The atlassian-authentication plugin's answer when basic auth is switched off
                 // (seen on Bitbucket 10 in atlassian/data-center-helm-charts#1101).
-                return Err(Reply::error(403, "Basic Authentication has been disabled on this instance."));
+                return Err(Reply::error(
+                    403,
+                    "Basic Authentication has been disabled on this instance.",
+                ));
             }
             let Some((login, secret)) = decode_basic(rest) else {
                 return Err(basic_failed(st));
             };
             let world = st.world();
             let user = if st.cloud {
-                world.users.iter().find(|u| u.email.eq_ignore_ascii_case(&login))
+                world
+                    .users
+                    .iter()
+                    .find(|u| u.email.eq_ignore_ascii_case(&login))
             } else {
                 world.user(&login)
             };
@@ -418,7 +459,10 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             }
         }
         "bearer" => Err(Reply::not_authenticated()),
-        "oauth" => match st.oauth.authenticate(&ctx.signed_request(st), st.now_secs()) {
+        "oauth" => match st
+            .oauth
+            .authenticate(&ctx.signed_request(st), st.now_secs())
+        {
             Ok(Some(user)) => Ok((Some(user), Via::OAuth)),
             Ok(None) => Ok((None, Via::Anonymous)),
             Err(reply) => Err(reply.into()),
@@ -446,9 +490,16 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
             .filter(|d| d.starts_with('/'))
             .map(|d| format!("{}{d}", st.base))
             .unwrap_or_else(|| format!("{}/secure/Dashboard.jspa", st.base));
-        let cookie_path = if st.context_path.is_empty() { "/" } else { st.context_path.as_str() };
+        let cookie_path = if st.context_path.is_empty() {
+            "/"
+        } else {
+            st.context_path.as_str()
+        };
         return Reply::redirect(&dest)
-            .header("Set-Cookie", format!("JSESSIONID={sid}; Path={cookie_path}; HttpOnly"))
+            .header(
+                "Set-Cookie",
+                format!("JSESSIONID={sid}; Path={cookie_path}; HttpOnly"),
+            )
             .header("X-Seraph-LoginReason", "OK");
     }
     if st.world().user(&user).is_some() {
@@ -457,7 +508,11 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
     let captcha = st.failures(&user) >= CAPTCHA_AFTER;
     Reply::html(
         200,
-        pages::login_page(&st.base, Some("Sorry, your username and password are incorrect - please try again."), captcha),
+        pages::login_page(
+            &st.base,
+            Some("Sorry, your username and password are incorrect - please try again."),
+            captcha,
+        ),
     )
     .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
 }

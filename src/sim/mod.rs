@@ -126,7 +126,10 @@ impl Sim {
 
     /// The user's Cloud API token (used with the e-mail in cloud mode).
     pub fn api_token(&self, username: &str) -> Option<String> {
-        self.shared.world().user(username).map(|u| u.api_token.clone())
+        self.shared
+            .world()
+            .user(username)
+            .map(|u| u.api_token.clone())
     }
 
     /// The user's e-mail address.
@@ -136,32 +139,67 @@ impl Sim {
 
     /// The user's password.
     pub fn password(&self, username: &str) -> Option<String> {
-        self.shared.world().user(username).map(|u| u.password.clone())
+        self.shared
+            .world()
+            .user(username)
+            .map(|u| u.password.clone())
     }
 
     /// All user names.
     pub fn usernames(&self) -> Vec<String> {
-        self.shared.world().users.iter().map(|u| u.name.clone()).collect()
+        self.shared
+            .world()
+            .users
+            .iter()
+            .map(|u| u.name.clone())
+            .collect()
     }
 
     /// Add a grant to a permission scheme (id or name).
-    pub fn grant(&self, scheme: &str, permission: &str, holder_type: &str, parameter: Option<&str>) -> Result<(), String> {
-        self.shared.world_mut().grant(scheme, permission, holder_type, parameter)
+    pub fn grant(
+        &self,
+        scheme: &str,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .grant(scheme, permission, holder_type, parameter)
     }
 
     /// Remove a grant from a permission scheme.
-    pub fn revoke(&self, scheme: &str, permission: &str, holder_type: &str, parameter: Option<&str>) -> Result<(), String> {
-        self.shared.world_mut().revoke(scheme, permission, holder_type, parameter)
+    pub fn revoke(
+        &self,
+        scheme: &str,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .revoke(scheme, permission, holder_type, parameter)
     }
 
     /// Add or remove a user from a group.
     pub fn set_group_member(&self, group: &str, user: &str, member: bool) -> Result<(), String> {
-        self.shared.world_mut().set_group_member(group, user, member)
+        self.shared
+            .world_mut()
+            .set_group_member(group, user, member)
     }
 
     /// Add or remove a role actor in a project (role by id or name).
-    pub fn set_role_actor(&self, project: &str, role: &str, actor_type: ActorType, name: &str, present: bool) -> Result<(), String> {
-        self.shared.world_mut().set_role_actor(project, role, actor_type, name, present)
+    pub fn set_role_actor(
+        &self,
+        project: &str,
+        role: &str,
+        actor_type: ActorType,
+        name: &str,
+        present: bool,
+    ) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .set_role_actor(project, role, actor_type, name, present)
     }
 
     /// Move a project to another permission scheme (id or name).
@@ -170,13 +208,25 @@ impl Sim {
     }
 
     /// Ground truth: the same evaluator the HTTP API uses.
-    pub fn has_permission(&self, username: Option<&str>, project_key: &str, permission: &str) -> bool {
-        self.shared.world().has_permission(username, project_key, permission)
+    pub fn has_permission(
+        &self,
+        username: Option<&str>,
+        project_key: &str,
+        permission: &str,
+    ) -> bool {
+        self.shared
+            .world()
+            .has_permission(username, project_key, permission)
     }
 
     /// All project keys, in creation order.
     pub fn project_keys(&self) -> Vec<String> {
-        self.shared.world().projects.iter().map(|p| p.key.clone()).collect()
+        self.shared
+            .world()
+            .projects
+            .iter()
+            .map(|p| p.key.clone())
+            .collect()
     }
 
     /// The name of the permission scheme a project uses.
@@ -209,7 +259,10 @@ impl Sim {
         if let Some(task) = self.task.take() {
             // Graceful shutdown waits for idle keep-alive connections; do not hang on them.
             let abort = task.abort_handle();
-            if tokio::time::timeout(std::time::Duration::from_millis(300), task).await.is_err() {
+            if tokio::time::timeout(std::time::Duration::from_millis(300), task)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

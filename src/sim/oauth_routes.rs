@@ -20,14 +20,21 @@ pub fn handle(st: &Shared, ctx: &mut Ctx) -> Reply {
             let user = browser_user(st, ctx);
             ctx.user = user.clone();
             let token = ctx.q("oauth_token").unwrap_or_default().to_owned();
-            st.oauth.authorize_page(&token, user.as_deref(), &st.jira_base()).into()
+            st.oauth
+                .authorize_page(&token, user.as_deref(), &st.jira_base())
+                .into()
         }
         ("/plugins/servlet/oauth/authorize", &Method::POST) => {
             let form = ctx.form();
             let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            let token = get("oauth_token").or_else(|| ctx.q("oauth_token").map(str::to_owned)).unwrap_or_default();
+            let token = get("oauth_token")
+                .or_else(|| ctx.q("oauth_token").map(str::to_owned))
+                .unwrap_or_default();
             let Some(user) = browser_user(st, ctx) else {
-                return Reply::html(401, pages::login_page(&st.base, Some("You must log in to approve access."), false));
+                return Reply::html(
+                    401,
+                    pages::login_page(&st.base, Some("You must log in to approve access."), false),
+                );
             };
             ctx.user = Some(user.clone());
             if get("approve").is_some_and(|v| v.eq_ignore_ascii_case("allow")) {
@@ -57,9 +64,13 @@ fn browser_user(st: &Shared, ctx: &Ctx) -> Option<String> {
         return None;
     }
     use base64::Engine as _;
-    let raw = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (login, pass) = text.split_once(':')?;
     let w = st.world();
-    w.user(login).filter(|u| u.password == pass).map(|u| u.name.clone())
+    w.user(login)
+        .filter(|u| u.password == pass)
+        .map(|u| u.name.clone())
 }

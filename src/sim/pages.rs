@@ -12,7 +12,12 @@ pub fn esc(s: &str) -> String {
 /// Jira's login page (`/login.jsp`), optionally with an error and the CAPTCHA notice.
 pub fn login_page(base: &str, error: Option<&str>, captcha: bool) -> String {
     let error = error
-        .map(|e| format!("<div class=\"aui-message error\" id=\"login-form-error\">{}</div>", esc(e)))
+        .map(|e| {
+            format!(
+                "<div class=\"aui-message error\" id=\"login-form-error\">{}</div>",
+                esc(e)
+            )
+        })
         .unwrap_or_default();
     let captcha = if captcha {
         "<div class=\"field-group\" id=\"captcha\"><label for=\"os_captcha\">Please enter the word as shown below</label><input type=\"text\" name=\"os_captcha\" id=\"os_captcha\"></div>"

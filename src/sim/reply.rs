@@ -75,7 +75,8 @@ impl Reply {
     /// Convert, adding the given common headers.
     pub fn into_response(self, common: &[(&'static str, String)]) -> Response {
         let mut resp = Response::new(Body::from(self.body));
-        *resp.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *resp.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let h = resp.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&self.content_type) {
             h.insert(header::CONTENT_TYPE, v);
@@ -86,7 +87,10 @@ impl Reply {
             }
         }
         for (k, v) in self.headers {
-            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(&v),
+            ) {
                 h.append(k, v);
             }
         }

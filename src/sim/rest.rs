@@ -66,10 +66,10 @@ pub(crate) fn build_number(v: &str) -> u64 {
 }
 
 fn jira_time(secs: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].000+0000"
-    );
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let fmt =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000+0000");
     t.format(&fmt).unwrap_or_default()
 }
 
@@ -149,7 +149,10 @@ fn user_full(st: &Shared, ctx: &Ctx, w: &World, u: &User) -> Value {
     };
     let roles = w.app_roles_of(&u.name);
     let role_items: Vec<Value> = if ctx.expands("applicationRoles") {
-        roles.iter().map(|r| json!({"key": r.key, "name": r.name})).collect()
+        roles
+            .iter()
+            .map(|r| json!({"key": r.key, "name": r.name}))
+            .collect()
     } else {
         Vec::new()
     };
@@ -169,7 +172,10 @@ fn myself(st: &Shared, ctx: &Ctx, name: &str) -> Reply {
 
 fn user(st: &Shared, ctx: &Ctx) -> Reply {
     let w = st.world();
-    let wanted = ctx.q("username").or_else(|| ctx.q("key")).or_else(|| ctx.q("accountId"));
+    let wanted = ctx
+        .q("username")
+        .or_else(|| ctx.q("key"))
+        .or_else(|| ctx.q("accountId"));
     let Some(wanted) = wanted else {
         return Reply::error(400, "The username query parameter was not provided");
     };
@@ -215,7 +221,10 @@ fn project_list(st: &Shared, ctx: &Ctx) -> Reply {
     let lead = ctx.expands("lead") || ctx.expands("description");
     let base = st.jira_base();
     let w = st.world();
-    let key = format!("project|{}|{lead}|{base}", ctx.user.as_deref().unwrap_or(""));
+    let key = format!(
+        "project|{}|{lead}|{base}",
+        ctx.user.as_deref().unwrap_or("")
+    );
     if let Some(body) = st.cached(&key, w.generation) {
         return Reply::raw(200, JSON, body);
     }
@@ -312,7 +321,11 @@ fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
     let Some(p) = visible(&w, ctx.user.as_deref(), key) else {
         return project_not_found(key);
     };
-    let Some(role) = id.parse::<i64>().ok().and_then(|i| w.roles.iter().find(|r| r.id == i)) else {
+    let Some(role) = id
+        .parse::<i64>()
+        .ok()
+        .and_then(|i| w.roles.iter().find(|r| r.id == i))
+    else {
         // Fixture `error.role-not-found`.
         return Reply::error(404, "Role with given id not found.");
     };
@@ -327,7 +340,9 @@ fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
             let id = 10100 + (p.id - 10000) * 10 + i as u64;
             match a.kind {
                 ActorType::User => {
-                    let display = w.user(&a.name).map_or(a.name.as_str(), |u| u.display_name.as_str());
+                    let display = w
+                        .user(&a.name)
+                        .map_or(a.name.as_str(), |u| u.display_name.as_str());
                     json!({
                         "id": id,
                         "displayName": display,
@@ -395,9 +410,11 @@ fn my_permissions(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
     };
     let wanted: Option<Vec<String>> = if st.cloud {
         match ctx.q("permissions") {
-            Some(p) if !p.trim().is_empty() => {
-                Some(p.split(',').map(|s| s.trim().to_ascii_uppercase()).collect())
-            }
+            Some(p) if !p.trim().is_empty() => Some(
+                p.split(',')
+                    .map(|s| s.trim().to_ascii_uppercase())
+                    .collect(),
+            ),
             _ => {
                 return Reply::error(400, "The 'permissions' query parameter is required.");
             }
@@ -405,7 +422,10 @@ fn my_permissions(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
     } else {
         None
     };
-    let cache_key = format!("myperm|{user}|{}", project.map_or(String::new(), |p| p.key.clone()));
+    let cache_key = format!(
+        "myperm|{user}|{}",
+        project.map_or(String::new(), |p| p.key.clone())
+    );
     if wanted.is_none() {
         if let Some(body) = st.cached(&cache_key, w.generation) {
             return Reply::raw(200, JSON, body);
@@ -420,10 +440,16 @@ fn my_permissions(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
     };
     let mut out = Map::new();
     for def in PERMISSIONS {
-        if wanted.as_ref().is_some_and(|ws| !ws.iter().any(|k| k == def.key)) {
+        if wanted
+            .as_ref()
+            .is_some_and(|ws| !ws.iter().any(|k| k == def.key))
+        {
             continue;
         }
-        out.insert(def.key.to_owned(), perm_json(def, def.key, Some(have(def.key, def.kind)), false));
+        out.insert(
+            def.key.to_owned(),
+            perm_json(def, def.key, Some(have(def.key, def.kind)), false),
+        );
     }
     if !st.cloud {
         for (old, new) in DEPRECATED_ALIASES {
@@ -533,7 +559,11 @@ fn scheme_list(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
     if !w.has_global(Some(user), "ADMINISTER") {
         return forbidden_schemes();
     }
-    let list: Vec<Value> = w.schemes.iter().map(|s| scheme_json(st, ctx, &w, s)).collect();
+    let list: Vec<Value> = w
+        .schemes
+        .iter()
+        .map(|s| scheme_json(st, ctx, &w, s))
+        .collect();
     Reply::json(200, &json!({"permissionSchemes": list}))
 }
 
@@ -542,7 +572,11 @@ fn scheme_one(st: &Shared, ctx: &Ctx, user: &str, id: &str) -> Reply {
     if !w.has_global(Some(user), "ADMINISTER") {
         return forbidden_schemes();
     }
-    match id.parse::<i64>().ok().and_then(|i| w.schemes.iter().find(|s| s.id == i)) {
+    match id
+        .parse::<i64>()
+        .ok()
+        .and_then(|i| w.schemes.iter().find(|s| s.id == i))
+    {
         Some(s) => Reply::json(200, &scheme_json(st, ctx, &w, s)),
         // Fixture `error.permissionscheme-not-found`.
         None => Reply::error(404, &format!("Permission scheme {id} does not exist")),
@@ -556,8 +590,13 @@ fn project_scheme(st: &Shared, ctx: &Ctx, user: &str, key: &str) -> Reply {
     let Some(p) = visible(&w, Some(user), key) else {
         return project_not_found(key);
     };
-    if !w.has_global(Some(user), "ADMINISTER") && !w.has_project_perm(Some(user), p, "ADMINISTER_PROJECTS") {
-        return Reply::error(403, "You do not have the permission to see the specified project's permission scheme.");
+    if !w.has_global(Some(user), "ADMINISTER")
+        && !w.has_project_perm(Some(user), p, "ADMINISTER_PROJECTS")
+    {
+        return Reply::error(
+            403,
+            "You do not have the permission to see the specified project's permission scheme.",
+        );
     }
     match w.schemes.get(p.scheme) {
         Some(s) => Reply::json(200, &scheme_json(st, ctx, &w, s)),

@@ -180,7 +180,10 @@ impl Scheme {
     fn reindex(&mut self) {
         self.by_perm.clear();
         for (i, g) in self.grants.iter().enumerate() {
-            self.by_perm.entry(g.permission.clone()).or_default().push(i);
+            self.by_perm
+                .entry(g.permission.clone())
+                .or_default()
+                .push(i);
         }
     }
 
@@ -417,9 +420,18 @@ impl World {
             project_by_id: HashMap::new(),
             next_grant_id: 10000,
         };
-        world.global_grants.insert("ADMINISTER", vec!["jira-administrators".into()]);
-        world.global_grants.insert("SYSTEM_ADMIN", vec!["jira-administrators".into()]);
-        for key in ["USER_PICKER", "CREATE_SHARED_OBJECTS", "MANAGE_GROUP_FILTER_SUBSCRIPTIONS", "BULK_CHANGE"] {
+        world
+            .global_grants
+            .insert("ADMINISTER", vec!["jira-administrators".into()]);
+        world
+            .global_grants
+            .insert("SYSTEM_ADMIN", vec!["jira-administrators".into()]);
+        for key in [
+            "USER_PICKER",
+            "CREATE_SHARED_OBJECTS",
+            "MANAGE_GROUP_FILTER_SUBSCRIPTIONS",
+            "BULK_CHANGE",
+        ] {
             world.global_grants.insert(key, vec!["jira-users".into()]);
         }
         world.build_schemes();
@@ -457,39 +469,113 @@ impl World {
         ];
         // Default: jira-users use the project, Administrators role does everything.
         self.add_grants(S_DEFAULT, USER_PERMS, holder("group", Some("jira-users")));
-        self.add_grants(S_DEFAULT, &all_project, holder("projectRole", Some(&role_admin)));
         self.add_grants(
             S_DEFAULT,
-            &["ASSIGN_ISSUES", "SCHEDULE_ISSUES", "MOVE_ISSUES", "VIEW_DEV_TOOLS", "MANAGE_WATCHERS"],
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
+        self.add_grants(
+            S_DEFAULT,
+            &[
+                "ASSIGN_ISSUES",
+                "SCHEDULE_ISSUES",
+                "MOVE_ISSUES",
+                "VIEW_DEV_TOOLS",
+                "MANAGE_WATCHERS",
+            ],
             holder("projectRole", Some(&role_dev)),
         );
-        self.add_grants(S_DEFAULT, &["EDIT_OWN_COMMENTS", "CLOSE_ISSUES"], holder("reporter", None));
+        self.add_grants(
+            S_DEFAULT,
+            &["EDIT_OWN_COMMENTS", "CLOSE_ISSUES"],
+            holder("reporter", None),
+        );
         self.add_grants(S_DEFAULT, &["RESOLVE_ISSUES"], holder("assignee", None));
         // Restricted: only admins.
-        self.add_grants(S_RESTRICTED, &["BROWSE_PROJECTS"], holder("group", Some("jira-administrators")));
-        self.add_grants(S_RESTRICTED, &all_project, holder("projectRole", Some(&role_admin)));
+        self.add_grants(
+            S_RESTRICTED,
+            &["BROWSE_PROJECTS"],
+            holder("group", Some("jira-administrators")),
+        );
+        self.add_grants(
+            S_RESTRICTED,
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
         // Developers role.
-        self.add_grants(S_DEVELOPERS, USER_PERMS, holder("projectRole", Some(&role_dev)));
-        self.add_grants(S_DEVELOPERS, &all_project, holder("projectRole", Some(&role_admin)));
-        self.add_grants(S_DEVELOPERS, &["EDIT_ISSUES"], holder("userCustomField", Some("customfield_10100")));
-        self.add_grants(S_DEVELOPERS, &["ADD_COMMENTS"], holder("groupCustomField", Some("customfield_10101")));
+        self.add_grants(
+            S_DEVELOPERS,
+            USER_PERMS,
+            holder("projectRole", Some(&role_dev)),
+        );
+        self.add_grants(
+            S_DEVELOPERS,
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
+        self.add_grants(
+            S_DEVELOPERS,
+            &["EDIT_ISSUES"],
+            holder("userCustomField", Some("customfield_10100")),
+        );
+        self.add_grants(
+            S_DEVELOPERS,
+            &["ADD_COMMENTS"],
+            holder("groupCustomField", Some("customfield_10101")),
+        );
         // Public: anyone browses, logged-in users (any application role) create.
-        self.add_grants(S_PUBLIC, &["BROWSE_PROJECTS", "VIEW_VOTERS_AND_WATCHERS"], holder("anyone", None));
-        self.add_grants(S_PUBLIC, &["CREATE_ISSUES", "ADD_COMMENTS"], holder("applicationRole", None));
-        self.add_grants(S_PUBLIC, &all_project, holder("projectRole", Some(&role_admin)));
+        self.add_grants(
+            S_PUBLIC,
+            &["BROWSE_PROJECTS", "VIEW_VOTERS_AND_WATCHERS"],
+            holder("anyone", None),
+        );
+        self.add_grants(
+            S_PUBLIC,
+            &["CREATE_ISSUES", "ADD_COMMENTS"],
+            holder("applicationRole", None),
+        );
+        self.add_grants(
+            S_PUBLIC,
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
         // Software: the jira-software licence.
-        self.add_grants(S_SOFTWARE, USER_PERMS, holder("applicationRole", Some("jira-software")));
-        self.add_grants(S_SOFTWARE, &["VIEW_DEV_TOOLS"], holder("group", Some("developers")));
-        self.add_grants(S_SOFTWARE, &all_project, holder("projectRole", Some(&role_admin)));
+        self.add_grants(
+            S_SOFTWARE,
+            USER_PERMS,
+            holder("applicationRole", Some("jira-software")),
+        );
+        self.add_grants(
+            S_SOFTWARE,
+            &["VIEW_DEV_TOOLS"],
+            holder("group", Some("developers")),
+        );
+        self.add_grants(
+            S_SOFTWARE,
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
         // Lead only.
         self.add_grants(S_LEAD_ONLY, &all_project, holder("projectLead", None));
         // Reporter browse: issue-level holder, so every logged-in user can browse at project level.
-        self.add_grants(S_REPORTER, &["BROWSE_PROJECTS", "ADD_COMMENTS"], holder("reporter", None));
+        self.add_grants(
+            S_REPORTER,
+            &["BROWSE_PROJECTS", "ADD_COMMENTS"],
+            holder("reporter", None),
+        );
         self.add_grants(S_REPORTER, &["EDIT_ISSUES"], holder("assignee", None));
-        self.add_grants(S_REPORTER, &all_project, holder("projectRole", Some(&role_admin)));
+        self.add_grants(
+            S_REPORTER,
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
         // Integration user.
         self.add_grants(S_INTEGRATION, USER_PERMS, holder("user", Some("alice")));
-        self.add_grants(S_INTEGRATION, &all_project, holder("projectRole", Some(&role_admin)));
+        self.add_grants(
+            S_INTEGRATION,
+            &all_project,
+            holder("projectRole", Some(&role_admin)),
+        );
         for s in &mut self.schemes {
             s.reindex();
         }
@@ -531,28 +617,53 @@ impl World {
             };
             let mut actors: HashMap<i64, Vec<Actor>> = HashMap::new();
             let admins = actors.entry(ROLE_ADMINISTRATORS).or_default();
-            admins.push(Actor { kind: ActorType::User, name: "admin".into() });
-            admins.push(Actor { kind: ActorType::Group, name: "jira-administrators".into() });
+            admins.push(Actor {
+                kind: ActorType::User,
+                name: "admin".into(),
+            });
+            admins.push(Actor {
+                kind: ActorType::Group,
+                name: "jira-administrators".into(),
+            });
             let devs = actors.entry(ROLE_DEVELOPERS).or_default();
             // DEVX (index 2) always has alice as a Developer so the role path is visible early.
             if i == 2 || rng.gen_bool(0.4) {
-                devs.push(Actor { kind: ActorType::User, name: "alice".into() });
+                devs.push(Actor {
+                    kind: ActorType::User,
+                    name: "alice".into(),
+                });
             }
             if rng.gen_bool(0.6) {
-                devs.push(Actor { kind: ActorType::User, name: "bob".into() });
+                devs.push(Actor {
+                    kind: ActorType::User,
+                    name: "bob".into(),
+                });
             }
             if rng.gen_bool(0.5) {
-                devs.push(Actor { kind: ActorType::Group, name: "developers".into() });
+                devs.push(Actor {
+                    kind: ActorType::Group,
+                    name: "developers".into(),
+                });
             }
             let users_role = actors.entry(ROLE_USERS).or_default();
             if rng.gen_bool(0.6) {
-                users_role.push(Actor { kind: ActorType::Group, name: "jira-users".into() });
+                users_role.push(Actor {
+                    kind: ActorType::Group,
+                    name: "jira-users".into(),
+                });
             }
             if rng.gen_bool(0.3) {
-                users_role.push(Actor { kind: ActorType::User, name: "carol".into() });
+                users_role.push(Actor {
+                    kind: ActorType::User,
+                    name: "carol".into(),
+                });
             }
             let id = 10000 + i as u64;
-            let type_key = if rng.gen_bool(0.7) { "software" } else { "business" };
+            let type_key = if rng.gen_bool(0.7) {
+                "software"
+            } else {
+                "business"
+            };
             self.project_by_key.insert(key.clone(), self.projects.len());
             self.project_by_id.insert(id, self.projects.len());
             self.projects.push(Project {
@@ -607,7 +718,8 @@ impl World {
 
     /// A project by key (case-insensitive, as Jira) or numeric id.
     pub fn project(&self, key_or_id: &str) -> Option<&Project> {
-        self.project_index(key_or_id).and_then(|i| self.projects.get(i))
+        self.project_index(key_or_id)
+            .and_then(|i| self.projects.get(i))
     }
 
     fn project_index(&self, key_or_id: &str) -> Option<usize> {
@@ -688,7 +800,12 @@ impl World {
             // Issue-level holders: Jira's project-level check (no issue in context) treats them as
             // satisfiable by any logged-in user, so a "Reporter" Browse grant makes the project
             // visible to every logged-in user.
-            "reporter" | "assignee" | "userCustomField" | "groupCustomField" | "reporterWithCreatePermission" | "assigneeWithAssignablePermission" => true,
+            "reporter"
+            | "assignee"
+            | "userCustomField"
+            | "groupCustomField"
+            | "reporterWithCreatePermission"
+            | "assigneeWithAssignablePermission" => true,
             _ => false,
         }
     }
@@ -709,11 +826,16 @@ impl World {
     /// Whether the user holds a project permission in at least one project (Jira's answer when
     /// `mypermissions` has no project context).
     pub fn has_in_any_project(&self, user: Option<&str>, key: &str) -> bool {
-        self.projects.iter().any(|p| self.has_project_perm(user, p, key))
+        self.projects
+            .iter()
+            .any(|p| self.has_project_perm(user, p, key))
     }
 
     /// Projects the user can browse.
-    pub fn visible_projects<'a>(&'a self, user: Option<&'a str>) -> impl Iterator<Item = &'a Project> + 'a {
+    pub fn visible_projects<'a>(
+        &'a self,
+        user: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Project> + 'a {
         self.projects
             .iter()
             .filter(move |p| self.has_project_perm(user, p, "BROWSE_PROJECTS"))
@@ -721,7 +843,11 @@ impl World {
 
     // ---- mutations ---------------------------------------------------------------------------
 
-    fn validate_holder(&self, holder_type: &str, parameter: Option<&str>) -> Result<Holder, String> {
+    fn validate_holder(
+        &self,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<Holder, String> {
         if !HOLDER_TYPES.contains(&holder_type) {
             return Err(format!(
                 "unknown holder type `{holder_type}` (expected one of: {})",
@@ -739,7 +865,8 @@ impl World {
                 Some(k.to_owned())
             }
             ("group", Some(g)) => {
-                self.group(g).ok_or_else(|| format!("unknown group `{g}`"))?;
+                self.group(g)
+                    .ok_or_else(|| format!("unknown group `{g}`"))?;
                 Some(g.to_owned())
             }
             ("user", Some(u)) => {
@@ -762,7 +889,11 @@ impl World {
         })
     }
 
-    fn scheme_and_perm(&self, scheme: &str, permission: &str) -> Result<(usize, &'static str), String> {
+    fn scheme_and_perm(
+        &self,
+        scheme: &str,
+        permission: &str,
+    ) -> Result<(usize, &'static str), String> {
         let si = self
             .scheme_index(scheme)
             .ok_or_else(|| format!("unknown permission scheme `{scheme}`"))?;
@@ -773,12 +904,22 @@ impl World {
     }
 
     /// Add a grant (no-op if the same grant exists).
-    pub fn grant(&mut self, scheme: &str, permission: &str, holder_type: &str, parameter: Option<&str>) -> Result<(), String> {
+    pub fn grant(
+        &mut self,
+        scheme: &str,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(), String> {
         let (si, key) = self.scheme_and_perm(scheme, permission)?;
         let h = self.validate_holder(holder_type, parameter)?;
         let id = self.next_grant_id;
         let s = self.schemes.get_mut(si).ok_or("scheme vanished")?;
-        if !s.grants.iter().any(|g| g.permission == key && g.holder == h) {
+        if !s
+            .grants
+            .iter()
+            .any(|g| g.permission == key && g.holder == h)
+        {
             s.grants.push(Grant {
                 id,
                 permission: key.to_owned(),
@@ -792,7 +933,13 @@ impl World {
     }
 
     /// Remove a grant; Err when there was no such grant.
-    pub fn revoke(&mut self, scheme: &str, permission: &str, holder_type: &str, parameter: Option<&str>) -> Result<(), String> {
+    pub fn revoke(
+        &mut self,
+        scheme: &str,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(), String> {
         let (si, key) = self.scheme_and_perm(scheme, permission)?;
         let h = self.validate_holder(holder_type, parameter)?;
         let s = self.schemes.get_mut(si).ok_or("scheme vanished")?;
@@ -807,7 +954,12 @@ impl World {
     }
 
     /// Add or remove a user from a group.
-    pub fn set_group_member(&mut self, group: &str, user: &str, member: bool) -> Result<(), String> {
+    pub fn set_group_member(
+        &mut self,
+        group: &str,
+        user: &str,
+        member: bool,
+    ) -> Result<(), String> {
         if self.user(user).is_none() {
             return Err(format!("unknown user `{user}`"));
         }
@@ -826,8 +978,18 @@ impl World {
     }
 
     /// Add or remove a role actor in a project.
-    pub fn set_role_actor(&mut self, project: &str, role: &str, kind: ActorType, name: &str, present: bool) -> Result<(), String> {
-        let role_id = self.role(role).ok_or_else(|| format!("unknown project role `{role}`"))?.id;
+    pub fn set_role_actor(
+        &mut self,
+        project: &str,
+        role: &str,
+        kind: ActorType,
+        name: &str,
+        present: bool,
+    ) -> Result<(), String> {
+        let role_id = self
+            .role(role)
+            .ok_or_else(|| format!("unknown project role `{role}`"))?
+            .id;
         let exists = match kind {
             ActorType::User => self.user(name).is_some(),
             ActorType::Group => self.group(name).is_some(),
@@ -840,7 +1002,10 @@ impl World {
             .ok_or_else(|| format!("unknown project `{project}`"))?;
         let p = self.projects.get_mut(pi).ok_or("project vanished")?;
         let actors = p.actors.entry(role_id).or_default();
-        let actor = Actor { kind, name: name.to_owned() };
+        let actor = Actor {
+            kind,
+            name: name.to_owned(),
+        };
         if present {
             if !actors.contains(&actor) {
                 actors.push(actor);
@@ -882,7 +1047,12 @@ mod tests {
     fn generation_is_deterministic_and_spread() {
         let a = World::generate(300, 7);
         let b = World::generate(300, 7);
-        let keys = |w: &World| w.projects.iter().map(|p| (p.key.clone(), p.scheme, p.lead.clone())).collect::<Vec<_>>();
+        let keys = |w: &World| {
+            w.projects
+                .iter()
+                .map(|p| (p.key.clone(), p.scheme, p.lead.clone()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(keys(&a), keys(&b));
         let visible = a.visible_projects(Some("alice")).count();
         assert!(visible > 150 && visible < 300, "alice sees {visible}");
@@ -893,7 +1063,12 @@ mod tests {
         assert!(cannot_create > 0);
         // Every holder type is used by some scheme.
         for t in HOLDER_TYPES {
-            assert!(a.schemes.iter().any(|s| s.grants.iter().any(|g| g.holder.kind == *t)), "{t}");
+            assert!(
+                a.schemes
+                    .iter()
+                    .any(|s| s.grants.iter().any(|g| g.holder.kind == *t)),
+                "{t}"
+            );
         }
     }
 
@@ -913,7 +1088,8 @@ mod tests {
         assert!(!w.has_permission(Some("alice"), "SUP", "CREATE_ISSUES"));
         // Role actors are per project.
         assert!(w.has_permission(Some("alice"), "DEVX", "BROWSE_PROJECTS"));
-        w.set_role_actor("DEVX", "Developers", ActorType::User, "alice", false).unwrap();
+        w.set_role_actor("DEVX", "Developers", ActorType::User, "alice", false)
+            .unwrap();
         assert!(!w.has_permission(Some("alice"), "DEVX", "BROWSE_PROJECTS"));
         // Lead only.
         assert!(!w.has_permission(Some("alice"), "LEAD", "BROWSE_PROJECTS"));
@@ -922,15 +1098,27 @@ mod tests {
         assert!(w.has_permission(Some("admin"), "X", "ADMINISTER"));
         assert!(!w.has_permission(Some("admin"), "LEAD", "BROWSE_PROJECTS"));
         // Grants and group membership flip results.
-        w.grant("Restricted Scheme", "BROWSE_PROJECTS", "user", Some("alice")).unwrap();
+        w.grant(
+            "Restricted Scheme",
+            "BROWSE_PROJECTS",
+            "user",
+            Some("alice"),
+        )
+        .unwrap();
         assert!(w.has_permission(Some("alice"), "OPS", "BROWSE_PROJECTS"));
-        w.revoke("10000", "BROWSE_PROJECTS", "user", Some("alice")).unwrap();
+        w.revoke("10000", "BROWSE_PROJECTS", "user", Some("alice"))
+            .unwrap();
         assert!(!w.has_permission(Some("alice"), "OPS", "BROWSE_PROJECTS"));
-        assert!(w.revoke("10000", "BROWSE_PROJECTS", "user", Some("alice")).is_err());
-        w.set_group_member("jira-administrators", "alice", true).unwrap();
+        assert!(w
+            .revoke("10000", "BROWSE_PROJECTS", "user", Some("alice"))
+            .is_err());
+        w.set_group_member("jira-administrators", "alice", true)
+            .unwrap();
         assert!(w.has_permission(Some("alice"), "OPS", "BROWSE_PROJECTS"));
         assert!(w.grant("nope", "BROWSE", "anyone", None).is_err());
         assert!(w.grant("0", "BROWSE", "wizard", None).is_err());
-        assert!(w.grant("0", "BROWSE", "group", Some("no-such-group")).is_err());
+        assert!(w
+            .grant("0", "BROWSE", "group", Some("no-such-group"))
+            .is_err());
     }
 }
