@@ -422,51 +422,84 @@ fn my_permissions(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
     } else {
         None
     };
-    let cache_key = format!(
-        "myperm|{user}|{}",
-        project.map_or(String::new(), |p| p.key.clone())
-    );
-    if wanted.is_none() {
+    // Only the no-project answer is cached: it scans every project, the per-project one is cheap.
+    let cache_key = format!("myperm|{user}");
+    let cacheable = wanted.is_none() && project.is_none();
+    if cacheable {
         if let Some(body) = st.cached(&cache_key, w.generation) {
             return Reply::raw(200, JSON, body);
         }
     }
-    let have = |key: &str, kind: PermType| match kind {
-        PermType::Global => w.has_global(Some(user), key),
-        PermType::Project => match project {
-            Some(p) => w.has_project_perm(Some(user), p, key),
-            None => w.has_in_any_project(Some(user), key),
-        },
+    let have: Vec<bool> = PERMISSIONS
+        .iter()
+        .map(|def| match def.kind {
+            PermType::Global => w.has_global(Some(user), def.key),
+            PermType::Project => match project {
+                Some(p) => w.has_project_perm(Some(user), p, def.key),
+                None => w.has_in_any_project(Some(user), def.key),
+            },
+        })
+        .collect();
+    let frags = fragments();
+    let mut body = String::with_capacity(16 * 1024);
+    body.push_str("{\"permissions\":{");
+    let mut first = true;
+    let mut push = |frag: &str, h: bool| {
+        if !first {
+            body.push(',');
+        }
+        first = false;
+        body.push_str(frag);
+        body.push_str(if h { "true}" } else { "false}" });
     };
-    let mut out = Map::new();
-    for def in PERMISSIONS {
+    for (i, def) in PERMISSIONS.iter().enumerate() {
         if wanted
             .as_ref()
             .is_some_and(|ws| !ws.iter().any(|k| k == def.key))
         {
             continue;
         }
-        out.insert(
-            def.key.to_owned(),
-            perm_json(def, def.key, Some(have(def.key, def.kind)), false),
-        );
+        push(&frags.current[i], have[i]);
     }
     if !st.cloud {
-        for (old, new) in DEPRECATED_ALIASES {
-            if let Some(def) = catalog::find(new) {
-                let h = out
-                    .get(*new)
-                    .and_then(|v| v["havePermission"].as_bool())
-                    .unwrap_or(false);
-                out.insert((*old).to_owned(), perm_json(def, old, Some(h), true));
-            }
+        for (i, frag) in &frags.deprecated {
+            push(frag, have[*i]);
         }
     }
-    let body = bytes::Bytes::from(json!({"permissions": out}).to_string());
-    if wanted.is_none() {
+    body.push_str("}}");
+    let body = bytes::Bytes::from(body);
+    if cacheable {
         st.store(cache_key, w.generation, body.clone());
     }
     Reply::raw(200, JSON, body)
+}
+
+/// Pre-serialised `"KEY":{…,"havePermission":` prefixes: audits call `mypermissions` once per
+/// project, so its body is assembled from these instead of building a JSON tree each time.
+struct Fragments {
+    current: Vec<String>,
+    deprecated: Vec<(usize, String)>,
+}
+
+fn fragments() -> &'static Fragments {
+    static F: std::sync::OnceLock<Fragments> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let frag = |def: &catalog::PermDef, key: &str, deprecated: bool| {
+            let mut v = perm_json(def, key, None, deprecated).to_string();
+            v.pop(); // the closing brace: havePermission follows
+            format!("{}:{v},\"havePermission\":", Value::from(key))
+        };
+        Fragments {
+            current: PERMISSIONS.iter().map(|d| frag(d, d.key, false)).collect(),
+            deprecated: DEPRECATED_ALIASES
+                .iter()
+                .filter_map(|(old, new)| {
+                    let i = PERMISSIONS.iter().position(|d| d.key == *new)?;
+                    Some((i, frag(&PERMISSIONS[i], old, true)))
+                })
+                .collect(),
+        }
+    })
 }
 
 fn all_permissions() -> Reply {

@@ -148,8 +148,12 @@ impl Shared {
     /// Cache a body for a generation.
     pub fn store(&self, key: String, generation: u64, body: bytes::Bytes) {
         let mut c = lock(&self.cache);
-        if c.len() > 256 {
+        if c.len() >= 256 {
             c.retain(|_, (g, _)| *g == generation);
+            if c.len() >= 256 {
+                // Still full of current entries: start over rather than grow without bound.
+                c.clear();
+            }
         }
         c.insert(key, (generation, body));
     }

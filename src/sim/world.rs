@@ -797,9 +797,11 @@ impl World {
                 Some(key) => self.app_roles_of(user).iter().any(|r| r.key == key),
             },
             "projectLead" => project.lead == user,
-            // Issue-level holders: Jira's project-level check (no issue in context) treats them as
-            // satisfiable by any logged-in user, so a "Reporter" Browse grant makes the project
-            // visible to every logged-in user.
+            // Issue-level holders: at project level they hold for any logged-in user, so a
+            // "Reporter" Browse grant makes the project visible to everyone logged in. Jira source,
+            // security/type/AbstractIssueFieldSecurityType.java, hasPermission javadoc: "If the
+            // entity is a Project the permission is always true as report and assignee have no
+            // context in a project only on the issues with the project"; a null user → false.
             "reporter"
             | "assignee"
             | "userCustomField"
