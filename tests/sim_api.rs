@@ -74,6 +74,7 @@ async fn myself_anonymous_basic_pat_and_expand() {
     let r = get_as(&sim, "alice", "/rest/api/2/myself").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-ausername"], "alice");
+    assert_eq!(r.headers()["x-seraph-loginreason"], "OK");
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["name"], "alice");
     assert_eq!(v["groups"]["items"], json!([]));

@@ -216,6 +216,10 @@ fn finish(st: &Shared, ctx: &Ctx, reply: Reply) -> Response {
             ctx.user.clone().unwrap_or_else(|| "anonymous".into()),
         ));
         common.push(("x-arequestid", format!("{minutes}x{n}x1")));
+        if ctx.via == Via::Basic {
+            // Seraph reports a successful Basic login on the response.
+            common.push(("x-seraph-loginreason", "OK".into()));
+        }
         // Seraph puts a short hash of the HTTP session here; stable per user is close enough.
         let sid = ctx
             .user

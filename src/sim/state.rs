@@ -14,8 +14,7 @@ pub const CAPTCHA_AFTER: u32 = 3;
 /// The public base URL Jira believes it has in the proxy-mismatch scenario.
 pub const PUBLIC_BASE: &str = "https://jira.example.com/jira";
 
-/// State shared by every request handler.
-#[derive(Debug)]
+/// State shared by every request handler. Debug leaves out credentials and session ids.
 pub struct Shared {
     /// Local base URL (`http://127.0.0.1:PORT/jira`), no trailing slash.
     pub base: String,
@@ -41,6 +40,18 @@ pub struct Shared {
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("base", &self.base)
+            .field("version", &self.version)
+            .field("cloud", &self.cloud)
+            .field("scenario", &self.scenario())
+            .field("requests", &self.request_count())
+            .finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
