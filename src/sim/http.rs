@@ -129,7 +129,7 @@ pub async fn dispatch(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let n = st.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    st.requests.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -195,7 +195,7 @@ pub async fn dispatch(
     let reply = match rel {
         None if path.starts_with("/idp/") => idp(&ctx),
         None => Reply::html(404, pages::tomcat_404(&path)),
-        Some(_) => jira(&st, &mut ctx, n).await,
+        Some(_) => jira(&st, &mut ctx).await,
     };
     finish(&st, &ctx, reply)
 }
@@ -254,7 +254,7 @@ fn is_anonymous_endpoint(rel: &str) -> bool {
     rel == "/rest/api/2/serverInfo" || rel == "/rest/applinks/1.0/manifest"
 }
 
-async fn jira(st: &Shared, ctx: &mut Ctx, _n: u64) -> Reply {
+async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
     let is_rest = ctx.rel.starts_with("/rest/");
     let is_login = ctx.rel == "/login.jsp";
     if is_rest {
