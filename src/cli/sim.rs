@@ -1,5 +1,9 @@
-//! `jiralink sim`. SKELETON.
+//! `jiralink sim`: run the built-in Jira simulator until interrupted. Prints exactly one
+//! `LISTENING <base-url>` line on stdout when ready; accounts and tokens go to stderr.
 use super::Global;
+use crate::sim::{Scenario, Sim, SimConfig};
+use anyhow::Context as _;
+use std::io::Write as _;
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
@@ -10,15 +14,115 @@ pub struct SimArgs {
     /// How many projects to generate.
     #[arg(long, default_value_t = 50)]
     pub projects: usize,
-    /// Failure scenario to start with.
+    /// Failure scenario to start with (normal, slow:MS, flaky:PERCENT, rate-limited:N[:SECS],
+    /// sso-redirect, html-login, clock-skew:SECS, proxy-mismatch, basic-disabled, anonymous,
+    /// server-error, not-jira).
     #[arg(long)]
     pub scenario: Option<String>,
     /// The Jira version to claim.
     #[arg(long, default_value = "9.12.3")]
     pub jira_version: String,
+    /// Seed of the generated users, projects and schemes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Speak the Jira Cloud dialect (e-mail + API token, paged project search).
+    #[arg(long)]
+    pub cloud: bool,
+    /// Context path Jira is served under ("" for none).
+    #[arg(long, default_value = "/jira")]
+    pub context_path: String,
+}
+
+/// Turn the arguments into a simulator configuration.
+pub fn config(a: &SimArgs) -> anyhow::Result<SimConfig> {
+    let bind = a
+        .bind
+        .parse()
+        .with_context(|| format!("--bind: `{}` is not an address like 127.0.0.1:8080", a.bind))?;
+    let scenario = match &a.scenario {
+        Some(s) => s.parse::<Scenario>().context("--scenario")?,
+        None => Scenario::Normal,
+    };
+    Ok(SimConfig {
+        bind,
+        projects: a.projects,
+        context_path: a.context_path.clone(),
+        jira_version: a.jira_version.clone(),
+        scenario,
+        seed: a.seed,
+        cloud: a.cloud,
+    })
 }
 
 /// Run `sim`.
-pub async fn run(_g: &Global, _a: SimArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("sim: not built yet")
+pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
+    let cfg = config(&a)?;
+    let sim = Sim::start(cfg)
+        .await
+        .with_context(|| format!("cannot listen on {}", a.bind))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "LISTENING {}", sim.base_url())?;
+        out.flush()?;
+    }
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "jiralink sim: Jira {} simulator{} with {} projects, scenario {}",
+        a.jira_version,
+        if a.cloud { " (Cloud dialect)" } else { "" },
+        sim.project_keys().len(),
+        sim.scenario()
+    )?;
+    writeln!(
+        err,
+        "{:<8} {:<10} {:<20} TOKEN",
+        "USER", "PASSWORD", "EMAIL"
+    )?;
+    for user in sim.usernames() {
+        let token = if a.cloud {
+            sim.api_token(&user)
+        } else {
+            sim.pat(&user)
+        };
+        writeln!(
+            err,
+            "{:<8} {:<10} {:<20} {}",
+            user,
+            sim.password(&user).unwrap_or_default(),
+            sim.email(&user).unwrap_or_default(),
+            token.unwrap_or_default()
+        )?;
+    }
+    writeln!(
+        err,
+        "control API: {}/__sim/state  (Ctrl-C to stop)",
+        sim.base_url().origin().ascii_serialization()
+    )?;
+    drop(err);
+    wait_for_signal().await;
+    sim.shutdown().await;
+    Ok(super::EXIT_OK)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

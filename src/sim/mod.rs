@@ -1,2 +1,281 @@
-//! The Jira simulator. SKELETON: filled by the simulator helpers.
+//! The Jira simulator: a fast, faithful stand-in for Jira Server/DC (and Cloud where it differs) on
+//! loopback, for integration tests, `jiralink demo` and benchmarks. It shares no code with the
+//! client (`crate::jira`): its own response shapes, its own permission evaluator, its own OAuth.
 pub mod oauth;
+
+mod applinks;
+mod catalog;
+mod control;
+mod http;
+mod oauth_routes;
+mod pages;
+mod reply;
+mod rest;
+mod scenario;
+mod state;
+mod world;
+
+pub use scenario::{ParseScenarioError, Scenario};
+pub use world::ActorType;
+
+use state::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Listen address (`127.0.0.1:0` picks a free port).
+    pub bind: SocketAddr,
+    /// How many projects to generate.
+    pub projects: usize,
+    /// Context path, e.g. `/jira` (empty for none).
+    pub context_path: String,
+    /// The Jira version to claim.
+    pub jira_version: String,
+    /// Initial failure scenario.
+    pub scenario: Scenario,
+    /// Seed of the generated world.
+    pub seed: u64,
+    /// Speak the Cloud dialect instead of Server/DC.
+    pub cloud: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            projects: 50,
+            context_path: "/jira".into(),
+            jira_version: "9.12.3".into(),
+            scenario: Scenario::Normal,
+            seed: 42,
+            cloud: false,
+        }
+    }
+}
+
+/// A running simulator; dropping it (or `shutdown().await`) stops the server.
+#[derive(Debug)]
+pub struct Sim {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: url::Url,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sim {
+    /// Bind and start serving.
+    pub async fn start(cfg: SimConfig) -> std::io::Result<Sim> {
+        let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
+        let addr = listener.local_addr()?;
+        let origin = format!("http://{addr}");
+        let base = format!("{origin}{}", state::normalize_context(&cfg.context_path));
+        let base_url = url::Url::parse(&base)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let shared = Arc::new(Shared::new(base, origin, &cfg));
+        let app = axum::Router::new()
+            .fallback(http::dispatch)
+            .with_state(shared.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!("simulator stopped: {e}");
+            }
+        });
+        Ok(Sim {
+            shared,
+            addr,
+            base_url,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/jira` (no trailing slash).
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Switch the scenario live.
+    pub fn set_scenario(&self, s: Scenario) {
+        self.shared.set_scenario(s);
+    }
+
+    /// The current scenario.
+    pub fn scenario(&self) -> Scenario {
+        self.shared.scenario()
+    }
+
+    /// The user's Personal Access Token.
+    pub fn pat(&self, username: &str) -> Option<String> {
+        self.shared.world().user(username).map(|u| u.pat.clone())
+    }
+
+    /// The user's Cloud API token (used with the e-mail in cloud mode).
+    pub fn api_token(&self, username: &str) -> Option<String> {
+        self.shared
+            .world()
+            .user(username)
+            .map(|u| u.api_token.clone())
+    }
+
+    /// The user's e-mail address.
+    pub fn email(&self, username: &str) -> Option<String> {
+        self.shared.world().user(username).map(|u| u.email.clone())
+    }
+
+    /// The user's password.
+    pub fn password(&self, username: &str) -> Option<String> {
+        self.shared
+            .world()
+            .user(username)
+            .map(|u| u.password.clone())
+    }
+
+    /// All user names.
+    pub fn usernames(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .users
+            .iter()
+            .map(|u| u.name.clone())
+            .collect()
+    }
+
+    /// Add a grant to a permission scheme (id or name).
+    pub fn grant(
+        &self,
+        scheme: &str,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .grant(scheme, permission, holder_type, parameter)
+    }
+
+    /// Remove a grant from a permission scheme.
+    pub fn revoke(
+        &self,
+        scheme: &str,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .revoke(scheme, permission, holder_type, parameter)
+    }
+
+    /// Add or remove a user from a group.
+    pub fn set_group_member(&self, group: &str, user: &str, member: bool) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .set_group_member(group, user, member)
+    }
+
+    /// Add or remove a role actor in a project (role by id or name).
+    pub fn set_role_actor(
+        &self,
+        project: &str,
+        role: &str,
+        actor_type: ActorType,
+        name: &str,
+        present: bool,
+    ) -> Result<(), String> {
+        self.shared
+            .world_mut()
+            .set_role_actor(project, role, actor_type, name, present)
+    }
+
+    /// Move a project to another permission scheme (id or name).
+    pub fn set_project_scheme(&self, project: &str, scheme: &str) -> Result<(), String> {
+        self.shared.world_mut().set_project_scheme(project, scheme)
+    }
+
+    /// Ground truth: the same evaluator the HTTP API uses.
+    pub fn has_permission(
+        &self,
+        username: Option<&str>,
+        project_key: &str,
+        permission: &str,
+    ) -> bool {
+        self.shared
+            .world()
+            .has_permission(username, project_key, permission)
+    }
+
+    /// All project keys, in creation order.
+    pub fn project_keys(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .projects
+            .iter()
+            .map(|p| p.key.clone())
+            .collect()
+    }
+
+    /// The name of the permission scheme a project uses.
+    pub fn project_scheme(&self, project: &str) -> Option<String> {
+        let w = self.shared.world();
+        let p = w.project(project)?;
+        w.schemes.get(p.scheme).map(|s| s.name.clone())
+    }
+
+    /// The OAuth provider (register consumers, approve tokens in tests).
+    pub fn oauth(&self) -> &Arc<oauth::OAuthProvider> {
+        &self.shared.oauth
+    }
+
+    /// Lift the CAPTCHA requirement of a user.
+    pub fn clear_captcha(&self, username: &str) {
+        self.shared.clear_failures(username);
+    }
+
+    /// Requests served so far (all paths).
+    pub fn request_count(&self) -> u64 {
+        self.shared.request_count()
+    }
+
+    /// Stop serving and wait until the listener is closed.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Graceful shutdown waits for idle keep-alive connections; do not hang on them.
+            let abort = task.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_millis(300), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! HTML pages the simulator serves: Jira's login page, a SAML IdP page, error pages and the
+//! generic web server page of the not-Jira scenario.
+
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Jira's login page (`/login.jsp`), optionally with an error and the CAPTCHA notice.
+pub fn login_page(base: &str, error: Option<&str>, captcha: bool) -> String {
+    let error = error
+        .map(|e| {
+            format!(
+                "<div class=\"aui-message error\" id=\"login-form-error\">{}</div>",
+                esc(e)
+            )
+        })
+        .unwrap_or_default();
+    let captcha = if captcha {
+        "<div class=\"field-group\" id=\"captcha\"><label for=\"os_captcha\">Please enter the word as shown below</label><input type=\"text\" name=\"os_captcha\" id=\"os_captcha\"></div>"
+    } else {
+        ""
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Log in - Jira</title>\n\
+<meta name=\"application-name\" content=\"JIRA\" data-name=\"jira\">\n<meta name=\"ajs-base-url\" content=\"{base}\">\n</head>\n\
+<body id=\"jira\" class=\"aui-layout aui-theme-default page-type-login\">\n<div id=\"page\"><main role=\"main\" id=\"main\">\n\
+<h1>Log in</h1>\n{error}\n<form action=\"{base}/login.jsp\" class=\"aui\" id=\"login-form\" method=\"post\">\n\
+<div class=\"field-group\"><label for=\"login-form-username\">Username</label><input class=\"text medium-field\" id=\"login-form-username\" name=\"os_username\" type=\"text\"></div>\n\
+<div class=\"field-group\"><label for=\"login-form-password\">Password</label><input class=\"text medium-field\" id=\"login-form-password\" name=\"os_password\" type=\"password\"></div>\n\
+{captcha}\n<input type=\"hidden\" name=\"os_destination\" value=\"\">\n<input class=\"aui-button aui-button-primary\" id=\"login-form-submit\" name=\"login\" type=\"submit\" value=\"Log In\">\n\
+</form>\n</main></div>\n</body>\n</html>\n",
+        base = esc(base),
+    )
+}
+
+/// The page a SAML identity provider shows.
+pub fn idp_page(relay_state: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in - Example Identity Provider</title></head>\n\
+<body><h1>Sign in to continue to Jira</h1>\n<form method=\"post\" action=\"/idp/saml/login\">\
+<input type=\"hidden\" name=\"RelayState\" value=\"{}\"><label>Email <input name=\"username\"></label>\
+<label>Password <input type=\"password\" name=\"password\"></label><button>Sign in</button></form></body></html>\n",
+        esc(relay_state)
+    )
+}
+
+/// Seraph's page for a failed Basic login on REST (as captured by OBSS, "Basic Authentication
+/// Failure - Reason : AUTHENTICATED_FAILED": dev.obss.com.tr/confluence/display/MD/TiS+v4.36+-+Authorization).
+pub fn unauthorized_page(reason: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><title>Unauthorized (401)</title></head><body>\n\
+<h1>Unauthorized (401)</h1>\n<p>Encountered a &quot;401 - Unauthorized&quot; error while loading this page.</p>\n\
+<p>Basic Authentication Failure - Reason : {}</p>\n<a href=\"/\">Go to Jira home</a>\n</body></html>\n",
+        esc(reason)
+    )
+}
+
+/// Jira's 500 page text for REST errors is JSON; this is the body of the `server-error` scenario.
+pub fn server_error_message() -> &'static str {
+    "java.lang.RuntimeException: com.atlassian.jira.exception.DataAccessException: org.ofbiz.core.entity.GenericDataSourceException: Unable to establish a connection with the database."
+}
+
+/// A generic nginx welcome page (the not-Jira scenario at `/`).
+pub fn nginx_welcome() -> String {
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n\
+<p>If you see this page, the nginx web server is successfully installed and working. Further configuration is required.</p>\n\
+</body>\n</html>\n"
+        .to_owned()
+}
+
+/// A generic nginx 404 page.
+pub fn nginx_404() -> String {
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
+        .to_owned()
+}
+
+/// Tomcat's 404 page for paths outside Jira's context path.
+pub fn tomcat_404(path: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 – Not Found</title></head><body>\
+<h1>HTTP Status 404 – Not Found</h1><hr class=\"line\" /><p><b>Type</b> Status Report</p>\
+<p><b>Message</b> {}</p><p><b>Description</b> The origin server did not find a current representation for the target resource or is not willing to disclose that one exists.</p>\
+<hr class=\"line\" /><h3>Apache Tomcat/9.0.82</h3></body></html>",
+        esc(path)
+    )
+}
