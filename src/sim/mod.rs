@@ -76,7 +76,9 @@ impl Sim {
         let base = format!("{origin}{}", state::normalize_context(&cfg.context_path));
         let base_url = url::Url::parse(&base)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let shared = Arc::new(Shared::new(base, origin, &cfg));
+        let shared = Arc::new(Shared::new(base.clone(), origin, &cfg));
+        // The realm Jira names in its OAuth challenges is its own base URL.
+        shared.oauth.set_base_url(&base);
         let app = axum::Router::new()
             .fallback(http::dispatch)
             .with_state(shared.clone())
