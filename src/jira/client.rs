@@ -479,7 +479,7 @@ impl JiraClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let req = self.build_request(&method, &url, &body, &signing)?;
+            let (req, oauth_header) = self.build_request(&method, &url, &body, &signing)?;
             self.shared.requests.fetch_add(1, Ordering::Relaxed);
             let resp = self
                 .shared
@@ -516,28 +516,21 @@ impl JiraClient {
                 self.shared.timeout,
             )
             .await?;
-            let ours = match signing.auth {
-                Auth::OAuth1(c) => {
-                    let mut params = vec![
-                        ("oauth_consumer_key".to_string(), c.consumer_key.clone()),
-                        ("oauth_signature_method".to_string(), "RSA-SHA1".to_string()),
-                        ("oauth_version".to_string(), "1.0".to_string()),
-                    ];
-                    let tok = signing.token.unwrap_or(c.token.as_ref());
-                    if let Some(t) = tok {
-                        params.push(("oauth_token".into(), t.token.expose_secret().to_string()));
-                    }
-                    if let Body::Form(f) = &body {
-                        params.extend(f.iter().cloned());
-                    }
-                    Some(oauth::redact_base_string(&oauth::signature_base_string(
-                        method.as_str(),
-                        &url,
-                        &params,
-                    )))
+            // Our side of a signature_invalid comparison: rebuilt from the header actually sent.
+            let ours = oauth_header.as_deref().map(|h| {
+                let mut params: Vec<(String, String)> = oauth::parse_auth_header_params(h)
+                    .into_iter()
+                    .filter(|(k, _)| k != "oauth_signature" && k != "realm")
+                    .collect();
+                if let Body::Form(f) = &body {
+                    params.extend(f.iter().cloned());
                 }
-                _ => None,
-            };
+                oauth::redact_base_string(&oauth::signature_base_string(
+                    method.as_str(),
+                    &url,
+                    &params,
+                ))
+            });
             return response::classify(
                 raw,
                 signing.auth.kind(),
@@ -554,7 +547,7 @@ impl JiraClient {
         url: &Url,
         body: &Body,
         signing: &Signing<'_>,
-    ) -> Result<reqwest::Request, JiraError> {
+    ) -> Result<(reqwest::Request, Option<String>), JiraError> {
         let mut rb = self
             .shared
             .http
@@ -601,6 +594,10 @@ impl JiraClient {
                 ))
             }
         };
+        let oauth_header = match signing.auth {
+            Auth::OAuth1(_) => value.clone(),
+            _ => None,
+        };
         if let Some(v) = value {
             let mut hv = HeaderValue::from_str(&v).map_err(|_| {
                 JiraError::config("the credentials contain characters not allowed in an HTTP header")
@@ -608,8 +605,10 @@ impl JiraClient {
             hv.set_sensitive(true);
             rb = rb.header(AUTHORIZATION, hv);
         }
-        rb.build()
-            .map_err(|e| JiraError::config(format!("cannot build the request: {e}")))
+        let req = rb
+            .build()
+            .map_err(|e| JiraError::config(format!("cannot build the request: {e}")))?;
+        Ok((req, oauth_header))
     }
 
     /// Record the headers every response may carry: rate limit budget and server clock.

@@ -276,7 +276,14 @@ pub fn classify(
         return Err(raw.error(ErrorKind::Captcha { login_url }));
     }
     let text = raw.text();
-    if let Some(problem) = oauth::parse_oauth_problem(raw.header("www-authenticate"), &text) {
+    if let Some(mut problem) = oauth::parse_oauth_problem(raw.header("www-authenticate"), &text) {
+        // Jira echoes our token inside its base string: keep only a redacted copy.
+        if let Some(b) = problem.params.get_mut("oauth_signature_base_string") {
+            *b = oauth::redact_base_string(b);
+        }
+        if let Some(t) = problem.params.get_mut("oauth_token") {
+            *t = "[redacted]".to_string();
+        }
         return Err(raw.error(ErrorKind::OAuth {
             problem,
             our_base_string,
