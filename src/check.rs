@@ -85,7 +85,11 @@ impl CheckResult {
         let done: Vec<&str> = self.steps.iter().map(|s| s.name).collect();
         for n in ORDER {
             if !done.contains(&n) {
-                self.step(n, StepStatus::Skipped, format!("skipped after {after} failed"));
+                self.step(
+                    n,
+                    StepStatus::Skipped,
+                    format!("skipped after {after} failed"),
+                );
             }
         }
     }
@@ -175,7 +179,7 @@ fn looks_like_jira(si: &ServerInfo) -> bool {
 fn is_conclusive(e: &JiraError) -> bool {
     e.is_transport()
         || matches!(
-            e.kind,
+            *e.kind,
             ErrorKind::SsoRedirect { .. }
                 | ErrorKind::WrongBaseUrl { .. }
                 | ErrorKind::Captcha { .. }
@@ -269,14 +273,10 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
             return r.finish();
         }
         let candidates = variants(&configured);
-        let probes = futures::future::join_all(
-            candidates
-                .iter()
-                .map(|u| {
-                    let c = anon.with_base_url(u.clone());
-                    async move { c.server_info().await }
-                }),
-        )
+        let probes = futures::future::join_all(candidates.iter().map(|u| {
+            let c = anon.with_base_url(u.clone());
+            async move { c.server_info().await }
+        }))
         .await;
         let working = candidates
             .iter()
@@ -328,7 +328,11 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
     if matches!(client.auth(), Auth::None) {
         r.step("auth", StepStatus::Skipped, "no credentials configured");
         r.step("myself", StepStatus::Skipped, "no credentials configured");
-        r.step("signed_call", StepStatus::Skipped, "no credentials configured");
+        r.step(
+            "signed_call",
+            StepStatus::Skipped,
+            "no credentials configured",
+        );
     } else {
         match client.myself().await {
             Ok(u) => {

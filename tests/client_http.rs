@@ -153,7 +153,7 @@ async fn retry_after_zero_backs_off_and_is_bounded() {
         // Never immediately: backoff has a 10 ms floor even when Retry-After says 0.
         assert!(w[1].at - w[0].at >= Duration::from_millis(9));
     }
-    match e.kind {
+    match *e.kind {
         ErrorKind::RateLimited { attempts, .. } => assert_eq!(attempts, 3),
         other => panic!("{other:?}"),
     }
@@ -193,7 +193,7 @@ async fn html_login_page_instead_of_json() {
     .await;
     let e = client(&s.base, basic()).myself().await.unwrap_err();
     assert_eq!(e.code(), Code::HtmlInsteadOfJson);
-    match &e.kind {
+    match &*e.kind {
         ErrorKind::Html { title, login_page } => {
             assert_eq!(title.as_deref(), Some("Log in - ACME Jira"));
             assert!(login_page);
@@ -207,10 +207,22 @@ async fn html_login_page_instead_of_json() {
 
 #[tokio::test]
 async fn html_portal_page_is_not_a_login_page() {
-    let s = serve(|_, _| Canned::new(200, "<html><head><title>Intranet Portal</title></head></html>")).await;
+    let s = serve(|_, _| {
+        Canned::new(
+            200,
+            "<html><head><title>Intranet Portal</title></head></html>",
+        )
+    })
+    .await;
     let e = client(&s.base, basic()).server_info().await.unwrap_err();
     assert_eq!(e.code(), Code::HtmlInsteadOfJson);
-    assert!(matches!(e.kind, ErrorKind::Html { login_page: false, .. }));
+    assert!(matches!(
+        *e.kind,
+        ErrorKind::Html {
+            login_page: false,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
@@ -220,7 +232,10 @@ async fn redirects_to_login_and_idp_are_sso() {
             "location",
             "/jira/login.jsp?os_destination=%2Frest%2Fapi%2F2%2Fmyself",
         ),
-        _ => Canned::new(302, "").header("location", "https://idp.example.com/adfs/ls/?SAMLRequest=abc"),
+        _ => Canned::new(302, "").header(
+            "location",
+            "https://idp.example.com/adfs/ls/?SAMLRequest=abc",
+        ),
     })
     .await;
     let c = client(&s.base, basic());
@@ -243,8 +258,10 @@ async fn redirect_to_https_is_wrong_base_url_with_location() {
     .await;
     let e = client(&s.base, basic()).server_info().await.unwrap_err();
     assert_eq!(e.code(), Code::WrongBaseUrl);
-    match &e.kind {
-        ErrorKind::WrongBaseUrl { location } => assert_eq!(location, "https://jira.example.com/jira"),
+    match &*e.kind {
+        ErrorKind::WrongBaseUrl { location } => {
+            assert_eq!(location, "https://jira.example.com/jira")
+        }
         other => panic!("{other:?}"),
     }
     assert!(e.diagnose().fix.contains("https://jira.example.com/jira"));
@@ -253,7 +270,8 @@ async fn redirect_to_https_is_wrong_base_url_with_location() {
 #[tokio::test]
 async fn anonymous_fallback_is_detected_only_with_credentials() {
     let s = serve(|_, _| {
-        Canned::json(200, r#"[{"id":"1","key":"PUB","name":"Public"}]"#).header("x-ausername", "anonymous")
+        Canned::json(200, r#"[{"id":"1","key":"PUB","name":"Public"}]"#)
+            .header("x-ausername", "anonymous")
     })
     .await;
     let e = client(&s.base, basic()).projects().await.unwrap_err();
@@ -265,10 +283,9 @@ async fn anonymous_fallback_is_detected_only_with_credentials() {
 
 #[tokio::test]
 async fn seraph_authenticated_failed_maps_per_auth_kind() {
-    let s = serve(|_, _| {
-        Canned::new(401, "").header("x-seraph-loginreason", "AUTHENTICATED_FAILED")
-    })
-    .await;
+    let s =
+        serve(|_, _| Canned::new(401, "").header("x-seraph-loginreason", "AUTHENTICATED_FAILED"))
+            .await;
     let e = client(&s.base, basic()).myself().await.unwrap_err();
     assert_eq!(e.code(), Code::AuthFailed);
     assert!(e.diagnose().detail.contains("AUTHENTICATED_FAILED"));
@@ -297,7 +314,10 @@ async fn captcha_challenge_names_the_login_url() {
 #[tokio::test]
 async fn basic_auth_disabled_suggests_pat() {
     let s = serve(|_, _| {
-        Canned::json(403, r#"{"message":"Basic Authentication has been disabled on this instance."}"#)
+        Canned::json(
+            403,
+            r#"{"message":"Basic Authentication has been disabled on this instance."}"#,
+        )
     })
     .await;
     let e = client(&s.base, basic()).myself().await.unwrap_err();
@@ -325,7 +345,10 @@ async fn the_three_error_body_shapes() {
     let c = client(&s.base, basic());
     let e = c.permission_scheme("101001").await.unwrap_err();
     assert_eq!(e.code(), Code::NotFound);
-    assert!(e.diagnose().detail.contains("Permission scheme 101001 does not exist"));
+    assert!(e
+        .diagnose()
+        .detail
+        .contains("Permission scheme 101001 does not exist"));
     let e = c.project_roles("NOPE").await.unwrap_err();
     assert_eq!(e.code(), Code::Other);
     assert!(e.diagnose().detail.contains("Edge says no"));
@@ -336,7 +359,10 @@ async fn the_three_error_body_shapes() {
 
 #[tokio::test]
 async fn body_cap_with_and_without_content_length() {
-    let big = format!("[{}]", vec![r#"{"id":"1","key":"K","name":"x"}"#; 200].join(","));
+    let big = format!(
+        "[{}]",
+        vec![r#"{"id":"1","key":"K","name":"x"}"#; 200].join(",")
+    );
     let big2 = big.clone();
     let s = serve(move |_, n| {
         if n == 0 {
@@ -361,7 +387,10 @@ async fn body_cap_with_and_without_content_length() {
 
 #[tokio::test]
 async fn dns_failure() {
-    let mut o = ClientOptions::new(Url::parse("http://nonexistent.invalid/jira").unwrap(), basic());
+    let mut o = ClientOptions::new(
+        Url::parse("http://nonexistent.invalid/jira").unwrap(),
+        basic(),
+    );
     o.timeout = Duration::from_secs(10);
     let e = JiraClient::new(o).unwrap().server_info().await.unwrap_err();
     assert_eq!(e.code(), Code::DnsFailed, "{e:?}");
@@ -456,7 +485,9 @@ async fn cloud_projects_are_paged_until_is_last() {
     );
     let r = s.requests();
     assert_eq!(r.len(), 2);
-    assert!(r.iter().all(|r| r.path == "/jira/rest/api/3/project/search"));
+    assert!(r
+        .iter()
+        .all(|r| r.path == "/jira/rest/api/3/project/search"));
     assert!(r[1].query.as_deref().unwrap().contains("startAt=2"));
 }
 
@@ -501,7 +532,10 @@ async fn send_json_puts_a_body_and_accepts_204() {
         .unwrap();
     let r = &s.requests()[0];
     assert_eq!(r.method, "PUT");
-    assert_eq!(r.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/json")
+    );
     assert_eq!(r.body, r#"{"name":"x"}"#);
 }
 

@@ -6,7 +6,9 @@ mod client_support;
 
 use base64::Engine;
 use client_support::{serve, Canned, Seen, MYSELF};
-use jiralink::jira::{oauth, Auth, ClientOptions, Code, JiraClient, OAuth1Auth, OAuthToken, RetryPolicy};
+use jiralink::jira::{
+    oauth, Auth, ClientOptions, Code, JiraClient, OAuth1Auth, OAuthToken, RetryPolicy,
+};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
@@ -105,7 +107,11 @@ fn verify(r: &Seen, port: u16, form: &[(String, String)]) -> String {
     let base = independent_base_string(r, port, form);
     let public = RsaPublicKey::from(&key());
     public
-        .verify(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(base.as_bytes()), &sig)
+        .verify(
+            Pkcs1v15Sign::new::<Sha1>(),
+            &Sha1::digest(base.as_bytes()),
+            &sig,
+        )
         .unwrap_or_else(|e| panic!("signature does not verify over {base}: {e}"));
     get("oauth_nonce").unwrap()
 }
@@ -131,7 +137,9 @@ async fn signature_over_query_context_path_port_and_unicode_verifies() {
     assert_eq!(r.path, "/jira/rest/api/2/search");
     verify(r, port, &[]);
     let params = header_params(&r.header("authorization").unwrap());
-    assert!(params.iter().any(|(k, v)| k == "oauth_token" && v == "tök-en"));
+    assert!(params
+        .iter()
+        .any(|(k, v)| k == "oauth_token" && v == "tök-en"));
 
     // The crate's own base string agrees with the independent one for the same request.
     let url = Url::parse(&format!(
@@ -173,7 +181,10 @@ async fn every_attempt_gets_a_fresh_nonce_and_valid_signature() {
 
 #[tokio::test]
 async fn authorization_header_with_callback_verifier_and_form() {
-    let url = Url::parse("https://jira.example.com:8443/ctx/plugins/servlet/oauth/access-token?x=%E2%9C%93").unwrap();
+    let url = Url::parse(
+        "https://jira.example.com:8443/ctx/plugins/servlet/oauth/access-token?x=%E2%9C%93",
+    )
+    .unwrap();
     let form = vec![("extra".to_string(), "a b&c".to_string())];
     let token = OAuthToken {
         token: SecretString::from("req-token"),
@@ -202,7 +213,11 @@ async fn authorization_header_with_callback_verifier_and_form() {
     all.extend(form.iter().cloned());
     let mut e: Vec<(String, String)> = all.iter().map(|(k, v)| (enc(k), enc(v))).collect();
     e.sort();
-    let norm = e.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let norm = e
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     let base = format!(
         "POST&{}&{}",
         enc("https://jira.example.com:8443/ctx/plugins/servlet/oauth/access-token"),
@@ -212,7 +227,11 @@ async fn authorization_header_with_callback_verifier_and_form() {
         .decode(get("oauth_signature").unwrap())
         .unwrap();
     RsaPublicKey::from(&key())
-        .verify(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(base.as_bytes()), &sig)
+        .verify(
+            Pkcs1v15Sign::new::<Sha1>(),
+            &Sha1::digest(base.as_bytes()),
+            &sig,
+        )
         .unwrap();
 }
 
@@ -222,14 +241,21 @@ async fn oauth_post_request_and_access_token() {
         if r.path.ends_with("/request-token") {
             Canned::new(200, "oauth_token=req123&oauth_token_secret=s3cr3t")
         } else {
-            Canned::new(200, "oauth_token=acc456&oauth_token_secret=s3&oauth_expires_in=157680000")
+            Canned::new(
+                200,
+                "oauth_token=acc456&oauth_token_secret=s3&oauth_expires_in=157680000",
+            )
         }
     })
     .await;
     let port = s.base.port().unwrap();
     let c = client(&s.base, consumer(None));
     let m = c
-        .oauth_post("/plugins/servlet/oauth/request-token", &[("oauth_callback", "oob")], None)
+        .oauth_post(
+            "/plugins/servlet/oauth/request-token",
+            &[("oauth_callback", "oob")],
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(m.get("oauth_token").map(String::as_str), Some("req123"));
@@ -256,7 +282,9 @@ async fn oauth_post_request_and_access_token() {
     assert!(!p0.iter().any(|(k, _)| k == "oauth_token"));
     let p1 = header_params(&r[1].header("authorization").unwrap());
     assert!(p1.iter().any(|(k, v)| k == "oauth_token" && v == "req123"));
-    assert!(p1.iter().any(|(k, v)| k == "oauth_verifier" && v == "AbC123"));
+    assert!(p1
+        .iter()
+        .any(|(k, v)| k == "oauth_verifier" && v == "AbC123"));
 }
 
 #[tokio::test]
@@ -338,13 +366,30 @@ async fn signature_invalid_with_equal_base_strings_blames_the_key() {
             .into_iter()
             .filter(|(k, _)| k != "oauth_signature")
             .collect();
-        p.extend(url::form_urlencoded::parse(r.query.clone().unwrap_or_default().as_bytes()).into_owned());
+        p.extend(
+            url::form_urlencoded::parse(r.query.clone().unwrap_or_default().as_bytes())
+                .into_owned(),
+        );
         let mut e: Vec<(String, String)> = p.iter().map(|(k, v)| (enc(k), enc(v))).collect();
         e.sort();
-        let norm = e.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+        let norm = e
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
         let host = r.header("host").unwrap();
-        let theirs = format!("GET&{}&{}", enc(&format!("http://{host}{}", r.path)), enc(&norm));
-        Canned::new(401, &format!("oauth_problem=signature_invalid&oauth_signature_base_string={}", enc(&theirs)))
+        let theirs = format!(
+            "GET&{}&{}",
+            enc(&format!("http://{host}{}", r.path)),
+            enc(&norm)
+        );
+        Canned::new(
+            401,
+            &format!(
+                "oauth_problem=signature_invalid&oauth_signature_base_string={}",
+                enc(&theirs)
+            ),
+        )
     })
     .await;
     let c = client(&s.base, consumer(Some(("tok", "sec"))));

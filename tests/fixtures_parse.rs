@@ -40,7 +40,11 @@ fn parse_fixture(name: &str, text: &str) -> Result<String, String> {
             // Every holder is interpreted; none is silently lost.
             let _ = g.holder.interpret();
         }
-        Ok(format!("scheme {} with {} grants", s.id, s.permissions.len()))
+        Ok(format!(
+            "scheme {} with {} grants",
+            s.id,
+            s.permissions.len()
+        ))
     } else if name.starts_with("role.") {
         let r: ProjectRole = serde_json::from_str(text).map_err(e)?;
         assert!(r.actors.iter().all(|a| a.actor_name().is_some()));
@@ -51,7 +55,10 @@ fn parse_fixture(name: &str, text: &str) -> Result<String, String> {
         Ok(format!("user {}", u.login()))
     } else if name.starts_with("error.") {
         let b: ErrorBody = serde_json::from_str(text).map_err(e)?;
-        assert!(b.summary().is_some(), "{name}: error body without a message");
+        assert!(
+            b.summary().is_some(),
+            "{name}: error body without a message"
+        );
         Ok(format!("error {:?}", b.summary()))
     } else if name.starts_with("permissions-check.") {
         // Cloud's bulk permission check has no model (jiralink does not call it); it must at
@@ -107,11 +114,14 @@ fn specific_fixture_values() {
     assert!(u.group_names().is_empty());
     let s: PermissionScheme =
         serde_json::from_str(&read("permissionscheme.cloud-v3.go-jira.json")).unwrap();
-    assert!(s.permissions.iter().any(|g| g.permission == "BROWSE_PROJECTS"
-        && g.holder.interpret()
-            == HolderKind::Group {
-                name: "FooBarGroup".into()
-            }));
+    assert!(s
+        .permissions
+        .iter()
+        .any(|g| g.permission == "BROWSE_PROJECTS"
+            && g.holder.interpret()
+                == HolderKind::Group {
+                    name: "FooBarGroup".into()
+                }));
 }
 
 /// Build a JSON value from a schema's per-property `example`s, following `$ref`s a few levels.
@@ -158,7 +168,8 @@ fn openapi_shapes_parse() {
         &std::fs::read_to_string(format!(
             "{}/contracts/jira-software-dc-10.3-openapi.json",
             shared()
-        )).expect("the DC 10.3 OpenAPI contract is missing"),
+        ))
+        .expect("the DC 10.3 OpenAPI contract is missing"),
     )
     .unwrap();
     let schemas = &spec["components"]["schemas"];

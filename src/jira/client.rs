@@ -231,7 +231,11 @@ impl JiraClient {
         } else {
             format!("/{p}")
         };
-        url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), p));
+        url.set_path(&format!(
+            "{}{}",
+            self.base_url.path().trim_end_matches('/'),
+            p
+        ));
         url.set_query(q);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -246,7 +250,9 @@ impl JiraClient {
         query: &[(&str, &str)],
     ) -> Result<T, JiraError> {
         let url = self.url_for(path, query);
-        let raw = self.execute(Method::GET, url, Body::None, self.signing()).await?;
+        let raw = self
+            .execute(Method::GET, url, Body::None, self.signing())
+            .await?;
         response::decode_json(&raw)
     }
 
@@ -323,7 +329,9 @@ impl JiraClient {
     /// `GET /rest/applinks/1.0/manifest` (JSON, or the XML older applinks send regardless).
     pub async fn manifest(&self) -> Result<Manifest, JiraError> {
         let url = self.url_for("/rest/applinks/1.0/manifest", &[]);
-        let raw = self.execute(Method::GET, url, Body::None, self.signing()).await?;
+        let raw = self
+            .execute(Method::GET, url, Body::None, self.signing())
+            .await?;
         let text = String::from_utf8_lossy(&raw.body);
         let t = text.trim_start();
         if t.starts_with("<?xml") || t.starts_with("<manifest") {
@@ -389,7 +397,12 @@ impl JiraClient {
         // Cloud refuses mypermissions without `permissions=`; ask for every key it knows then.
         if wanted.is_empty() && self.flavor == Flavor::Cloud {
             let all = self.all_permissions().await?;
-            wanted = all.permissions.keys().cloned().collect::<Vec<_>>().join(",");
+            wanted = all
+                .permissions
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",");
         }
         let mut query: Vec<(&str, &str)> = Vec::new();
         if let Some(k) = project_key {
@@ -481,12 +494,10 @@ impl JiraClient {
             attempt += 1;
             let (req, oauth_header) = self.build_request(&method, &url, &body, &signing)?;
             self.shared.requests.fetch_add(1, Ordering::Relaxed);
-            let resp = self
-                .shared
-                .http
-                .execute(req)
-                .await
-                .map_err(|e| transport::classify(&e, method.as_str(), &url, self.shared.timeout))?;
+            let resp =
+                self.shared.http.execute(req).await.map_err(|e| {
+                    transport::classify(&e, method.as_str(), &url, self.shared.timeout)
+                })?;
             self.observe(resp.headers());
             let status = resp.status().as_u16();
             if (status == 429 || status == 503) && attempt <= policy.max_retries {
@@ -558,9 +569,7 @@ impl JiraClient {
         match body {
             Body::None => {}
             Body::Json(b) => {
-                rb = rb
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(b.clone());
+                rb = rb.header(CONTENT_TYPE, "application/json").body(b.clone());
             }
             Body::Form(f) => {
                 form_params = f.clone();
@@ -574,9 +583,7 @@ impl JiraClient {
         }
         let value = match signing.auth {
             Auth::None => None,
-            Auth::Basic { username, password } => {
-                Some(basic(username, password.expose_secret()))
-            }
+            Auth::Basic { username, password } => Some(basic(username, password.expose_secret())),
             Auth::CloudToken { email, token } => Some(basic(email, token.expose_secret())),
             Auth::Pat { token } => Some(format!("Bearer {}", token.expose_secret())),
             Auth::OAuth1(c) => {
@@ -600,7 +607,9 @@ impl JiraClient {
         };
         if let Some(v) = value {
             let mut hv = HeaderValue::from_str(&v).map_err(|_| {
-                JiraError::config("the credentials contain characters not allowed in an HTTP header")
+                JiraError::config(
+                    "the credentials contain characters not allowed in an HTTP header",
+                )
             })?;
             hv.set_sensitive(true);
             rb = rb.header(AUTHORIZATION, hv);

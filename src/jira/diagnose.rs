@@ -229,7 +229,7 @@ impl fmt::Display for Diagnosis {
 
 /// The code a failed call maps to.
 pub fn code_of(e: &JiraError) -> Code {
-    match &e.kind {
+    match &*e.kind {
         ErrorKind::Dns { .. } => Code::DnsFailed,
         ErrorKind::ConnectionRefused { .. } => Code::ConnectionRefused,
         ErrorKind::Timeout { .. } => Code::Timeout,
@@ -293,7 +293,7 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         format!("{} {}", e.method, e.url)
     };
     let said = response_facts(e);
-    let (summary, detail, fix): (String, String, String) = match &e.kind {
+    let (summary, detail, fix): (String, String, String) = match &*e.kind {
         ErrorKind::Dns { host, message } => (
             format!("The host name `{host}` does not resolve"),
             format!("DNS lookup failed for {call}: {message}"),
@@ -474,7 +474,11 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             String::new(),
         ),
     };
-    let detail = if said.is_empty() { detail } else { format!("{detail} [{said}]") };
+    let detail = if said.is_empty() {
+        detail
+    } else {
+        format!("{detail} [{said}]")
+    };
     Diagnosis::error(code, summary, detail, fix)
 }
 

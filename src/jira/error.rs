@@ -86,8 +86,8 @@ pub enum ErrorKind {
 /// A failed Jira call, with the facts needed to diagnose it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JiraError {
-    /// The classified failure.
-    pub kind: ErrorKind,
+    /// The classified failure (boxed: keeps `Result<_, JiraError>` small).
+    pub kind: Box<ErrorKind>,
     /// `GET`, `POST`, …
     pub method: String,
     /// The URL called (never carries credentials).
@@ -104,7 +104,7 @@ impl JiraError {
     /// An error without a response (transport, config).
     pub fn new(kind: ErrorKind, method: &str, url: &str) -> Self {
         Self {
-            kind,
+            kind: Box::new(kind),
             method: method.to_string(),
             url: url.to_string(),
             status: None,
@@ -129,6 +129,11 @@ impl JiraError {
         diagnose::diagnose_error(self)
     }
 
+    /// The classified failure.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
     /// The diagnosis code.
     pub fn code(&self) -> Code {
         diagnose::code_of(self)
@@ -150,7 +155,7 @@ impl JiraError {
     /// True for failures where retrying another URL cannot help (DNS, refused, TLS, timeout).
     pub fn is_transport(&self) -> bool {
         matches!(
-            self.kind,
+            *self.kind,
             ErrorKind::Dns { .. }
                 | ErrorKind::ConnectionRefused { .. }
                 | ErrorKind::Timeout { .. }

@@ -90,11 +90,7 @@ pub fn authorization_header(
     builder.token(token_creds);
     builder.callback(callback);
     builder.verifier(verifier);
-    builder.authorize(
-        &method.to_ascii_uppercase(),
-        base_string_uri(url),
-        &list,
-    )
+    builder.authorize(&method.to_ascii_uppercase(), base_string_uri(url), &list)
 }
 
 /// Parameters of an `Authorization` / `WWW-Authenticate` OAuth header, decoded.
@@ -371,10 +367,7 @@ dj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1\
         let body = "oauth_problem=signature_invalid&oauth_signature_base_string=GET%26https%253A%252F%252Fj%252Fx%26a%253Db";
         let p = parse_oauth_problem(None, body).unwrap();
         assert_eq!(p.problem, "signature_invalid");
-        assert_eq!(
-            p.their_base_string(),
-            Some("GET&https%3A%2F%2Fj%2Fx&a%3Db")
-        );
+        assert_eq!(p.their_base_string(), Some("GET&https%3A%2F%2Fj%2Fx&a%3Db"));
         assert!(parse_oauth_problem(None, r#"{"oauth_problem=":1}"#).is_none());
         assert!(parse_oauth_problem(Some("Basic realm=\"x\""), "").is_none());
     }
@@ -389,9 +382,18 @@ dj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1\
         let a = signature_base_string("GET", &u1, &p);
         assert_eq!(compare_base_strings(&a, &a), BaseStringDiff::Same);
         let diff = |u: &Url| compare_base_strings(&a, &signature_base_string("GET", u, &p));
-        assert!(matches!(diff(&u2), BaseStringDiff::Url { part: "scheme", .. }));
-        assert!(matches!(diff(&u3), BaseStringDiff::Url { part: "port", .. }));
-        assert!(matches!(diff(&u4), BaseStringDiff::Url { part: "path", .. }));
+        assert!(matches!(
+            diff(&u2),
+            BaseStringDiff::Url { part: "scheme", .. }
+        ));
+        assert!(matches!(
+            diff(&u3),
+            BaseStringDiff::Url { part: "port", .. }
+        ));
+        assert!(matches!(
+            diff(&u4),
+            BaseStringDiff::Url { part: "path", .. }
+        ));
         let mut u5 = u1.clone();
         u5.set_query(Some("expand=groups"));
         match compare_base_strings(&a, &signature_base_string("GET", &u5, &p)) {

@@ -65,7 +65,7 @@ impl Raw {
             }
         }
         JiraError {
-            kind,
+            kind: Box::new(kind),
             method: self.method.clone(),
             url: self.url.to_string(),
             status: Some(self.status),
@@ -317,7 +317,10 @@ pub fn classify(
         }));
     }
     if (raw.status == 401 || raw.status == 403) && matches!(auth_kind, "basic" | "cloud-token") {
-        let m = message.clone().unwrap_or_else(|| text.clone()).to_ascii_lowercase();
+        let m = message
+            .clone()
+            .unwrap_or_else(|| text.clone())
+            .to_ascii_lowercase();
         // DC 8.16+: 403 `{"message":"Basic Authentication has been disabled on this instance."}`
         // (codeclou.io, "Disabling Basic Auth in Jira Data Center", 2021); Cloud: 401 "Basic
         // authentication with passwords is deprecated".
@@ -353,7 +356,8 @@ pub fn classify(
             title: html_title,
         })),
         429 => {
-            let retry_after_secs = retry_after(&raw.headers, SystemTime::now()).map(|d| d.as_secs());
+            let retry_after_secs =
+                retry_after(&raw.headers, SystemTime::now()).map(|d| d.as_secs());
             let attempts = raw.attempts;
             Err(raw.error(ErrorKind::RateLimited {
                 retry_after_secs,

@@ -91,7 +91,9 @@ pub async fn serve(f: impl Fn(&Seen, usize) -> Canned + Send + Sync + 'static) -
         let handler = handler.clone();
         async move {
             let (parts, body) = req.into_parts();
-            let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
             let s = Seen {
                 method: parts.method.to_string(),
                 path: parts.uri.path().to_string(),
