@@ -92,6 +92,7 @@ struct Shared {
     retry: RetryPolicy,
     max_body_bytes: usize,
     insecure: bool,
+    proxy: Option<String>,
     requests: AtomicU64,
     rate_limit_remaining: AtomicI64,
     clock_skew_secs: AtomicI64,
@@ -152,6 +153,7 @@ impl JiraClient {
                 retry: opts.retry,
                 max_body_bytes: opts.max_body_bytes,
                 insecure: opts.insecure,
+                proxy: opts.proxy.clone(),
                 requests: AtomicU64::new(0),
                 rate_limit_remaining: AtomicI64::new(UNSET),
                 clock_skew_secs: AtomicI64::new(UNSET),
@@ -494,10 +496,22 @@ impl JiraClient {
             attempt += 1;
             let (req, oauth_header) = self.build_request(&method, &url, &body, &signing)?;
             self.shared.requests.fetch_add(1, Ordering::Relaxed);
-            let resp =
-                self.shared.http.execute(req).await.map_err(|e| {
-                    transport::classify(&e, method.as_str(), &url, self.shared.timeout)
-                })?;
+            let resp = match self.shared.http.execute(req).await {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut err =
+                        transport::classify(&e, method.as_str(), &url, self.shared.timeout);
+                    if let ErrorKind::TlsUntrusted { issuer, .. } = &mut *err.kind {
+                        *issuer = transport::probe_issuer(
+                            &url,
+                            self.shared.timeout,
+                            self.shared.proxy.as_deref(),
+                        )
+                        .await;
+                    }
+                    return Err(err);
+                }
+            };
             self.observe(resp.headers());
             let status = resp.status().as_u16();
             if (status == 429 || status == 503) && attempt <= policy.max_retries {

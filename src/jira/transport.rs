@@ -142,3 +142,74 @@ pub fn classify(e: &reqwest::Error, method: &str, url: &Url, timeout: Duration) 
     };
     JiraError::new(kind, method, url.as_str())
 }
+
+/// The issuer of the certificate a server presents, fetched with a throw-away client that accepts
+/// any certificate (TLS info only: a HEAD without credentials, nothing is trusted or kept).
+pub async fn probe_issuer(url: &Url, timeout: Duration, proxy: Option<&str>) -> Option<String> {
+    let mut b = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout);
+    if let Some(p) = proxy.filter(|p| !p.trim().is_empty()) {
+        b = b.proxy(reqwest::Proxy::all(p).ok()?);
+    }
+    let probe = b.build().ok()?;
+    let resp = probe.head(url.clone()).send().await.ok()?;
+    let info = resp.extensions().get::<reqwest::tls::TlsInfo>()?;
+    issuer_cn(info.peer_certificate()?)
+}
+
+/// One DER TLV: (tag, content, rest).
+fn tlv(d: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *d.first()?;
+    let first = *d.get(1)?;
+    let (len, hdr) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for b in d.get(2..2 + n)? {
+            len = (len << 8) | usize::from(*b);
+        }
+        (len, 2 + n)
+    };
+    let content = d.get(hdr..hdr + len)?;
+    Some((tag, content, &d[hdr + len..]))
+}
+
+/// The issuer's common name (or whole issuer as `O=`/`CN=` pairs) from a DER X.509 certificate:
+/// Certificate → tbsCertificate → [version] serial signatureAlg issuer (RFC 5280 §4.1).
+pub fn issuer_cn(der: &[u8]) -> Option<String> {
+    let (_, cert, _) = tlv(der)?;
+    let (_, tbs, _) = tlv(cert)?;
+    let mut rest = tbs;
+    let (tag, _, r) = tlv(rest)?;
+    if tag == 0xa0 {
+        rest = r; // explicit version
+    }
+    let (_, _, r) = tlv(rest)?; // serialNumber
+    let (_, _, r) = tlv(r)?; // signature algorithm
+    let (_, issuer, _) = tlv(r)?;
+    let mut parts = Vec::new();
+    let mut sets = issuer;
+    while let Some((_, set, next)) = tlv(sets) {
+        if let Some((_, atv, _)) = tlv(set) {
+            if let Some((_, oid, after)) = tlv(atv) {
+                let name = match oid {
+                    [0x55, 0x04, 0x03] => Some("CN"),
+                    [0x55, 0x04, 0x0a] => Some("O"),
+                    _ => None,
+                };
+                if let (Some(n), Some((_, val, _))) = (name, tlv(after)) {
+                    parts.push(format!("{n}={}", String::from_utf8_lossy(val)));
+                }
+            }
+        }
+        sets = next;
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
