@@ -547,3 +547,37 @@ async fn user_lookup_uses_username_on_server() {
     let q = s.requests()[0].query.clone().unwrap();
     assert!(q.starts_with("username=svc+link&expand="), "{q}");
 }
+
+#[tokio::test]
+async fn explicit_proxy_is_used() {
+    // The loopback server plays an HTTP forward proxy: it receives the absolute-form request.
+    let s = serve(|_, _| {
+        Canned::json(
+            200,
+            r#"{"baseUrl":"http://jira.example.invalid/jira","version":"9.12.3"}"#,
+        )
+    })
+    .await;
+    let mut o = ClientOptions::new(
+        Url::parse("http://jira.example.invalid/jira").unwrap(),
+        Auth::None,
+    );
+    o.proxy = Some(s.root.to_string());
+    o.timeout = Duration::from_secs(5);
+    let si = JiraClient::new(o).unwrap().server_info().await.unwrap();
+    assert_eq!(si.version.as_deref(), Some("9.12.3"));
+    let r = &s.requests()[0];
+    assert_eq!(r.path, "/jira/rest/api/2/serverInfo");
+    assert_eq!(r.header("host").as_deref(), Some("jira.example.invalid"));
+}
+
+#[tokio::test]
+async fn invalid_proxy_is_a_config_error() {
+    let mut o = ClientOptions::new(
+        Url::parse("http://jira.example.invalid/jira").unwrap(),
+        Auth::None,
+    );
+    o.proxy = Some("http://[::1".into());
+    let e = JiraClient::new(o).unwrap_err();
+    assert_eq!(e.code(), Code::ConfigError);
+}

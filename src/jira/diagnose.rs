@@ -276,7 +276,7 @@ pub fn oauth_code(problem: &str) -> Code {
         "token_rejected" | "token_used" | "token_revoked" => Code::OauthTokenRejected,
         "token_expired" => Code::OauthTokenExpired,
         "permission_unknown" => Code::OauthPermissionUnknown,
-        "permission_denied" => Code::OauthPermissionDenied,
+        "permission_denied" | "user_refused" => Code::OauthPermissionDenied,
         "signature_method_rejected" => Code::OauthSignatureMethodRejected,
         "parameter_absent" | "parameter_rejected" => Code::OauthParameterAbsent,
         "verifier_invalid" => Code::OauthVerifierInvalid,
@@ -664,6 +664,164 @@ pub fn wrong_base_url(configured: &str, working: &str) -> JiraError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    fn problem(p: &str) -> OAuthProblem {
+        OAuthProblem {
+            problem: p.to_string(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn every_error_kind_is_explained() {
+        let kinds = vec![
+            ErrorKind::Dns {
+                host: "h".into(),
+                message: "m".into(),
+            },
+            ErrorKind::ConnectionRefused {
+                addr: "h:1".into(),
+                message: "m".into(),
+            },
+            ErrorKind::Timeout { secs: 3 },
+            ErrorKind::TlsUntrusted {
+                issuer: Some("CN=Corp CA".into()),
+                message: "m".into(),
+            },
+            ErrorKind::Tls {
+                message: "m".into(),
+            },
+            ErrorKind::Transport {
+                message: "m".into(),
+            },
+            ErrorKind::SsoRedirect {
+                location: "https://idp/x".into(),
+            },
+            ErrorKind::WrongBaseUrl {
+                location: "https://h/jira".into(),
+            },
+            ErrorKind::Html {
+                title: Some("t".into()),
+                login_page: true,
+            },
+            ErrorKind::Html {
+                title: None,
+                login_page: false,
+            },
+            ErrorKind::NotJira { detail: "d".into() },
+            ErrorKind::AuthFailed {
+                auth_kind: "basic",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::AuthFailed {
+                auth_kind: "pat",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::AuthFailed {
+                auth_kind: "cloud-token",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::AuthFailed {
+                auth_kind: "none",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::Captcha { login_url: None },
+            ErrorKind::AnonymousFallback {
+                auth_kind: "oauth1",
+            },
+            ErrorKind::BasicAuthDisabled {
+                message: "m".into(),
+            },
+            ErrorKind::Forbidden { message: None },
+            ErrorKind::NotFound {
+                message: None,
+                title: None,
+            },
+            ErrorKind::RateLimited {
+                retry_after_secs: Some(30),
+                attempts: 5,
+            },
+            ErrorKind::ServerError {
+                attempts: 5,
+                message: None,
+            },
+            ErrorKind::UnexpectedStatus { message: None },
+            ErrorKind::TooLarge { limit: 10 },
+            ErrorKind::Decode {
+                message: "m".into(),
+                snippet: "s".into(),
+            },
+            ErrorKind::OAuth {
+                problem: problem("signature_invalid"),
+                our_base_string: None,
+                clock_skew_secs: None,
+            },
+            ErrorKind::Config {
+                message: "m".into(),
+            },
+            ErrorKind::Cancelled,
+        ];
+        for k in kinds {
+            let e = JiraError::new(k.clone(), "GET", "https://h/jira/rest/api/2/myself");
+            let d = e.diagnose();
+            assert_eq!(d.code, e.code());
+            assert!(!d.summary.is_empty() && !d.detail.is_empty(), "{k:?}");
+            if k != ErrorKind::Cancelled {
+                assert!(!d.fix.is_empty(), "{k:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn oauth_problems_map_to_codes() {
+        let cases = [
+            ("consumer_key_unknown", Code::OauthConsumerUnknown),
+            ("signature_invalid", Code::OauthSignatureInvalid),
+            ("timestamp_refused", Code::OauthTimestampRefused),
+            ("nonce_used", Code::OauthNonceUsed),
+            ("token_rejected", Code::OauthTokenRejected),
+            ("token_expired", Code::OauthTokenExpired),
+            ("permission_unknown", Code::OauthPermissionUnknown),
+            ("permission_denied", Code::OauthPermissionDenied),
+            (
+                "signature_method_rejected",
+                Code::OauthSignatureMethodRejected,
+            ),
+            ("parameter_absent", Code::OauthParameterAbsent),
+            ("verifier_invalid", Code::OauthVerifierInvalid),
+            ("something_new", Code::OauthProblem),
+        ];
+        for (p, c) in cases {
+            assert_eq!(oauth_code(p), c, "{p}");
+            let e = JiraError::new(
+                ErrorKind::OAuth {
+                    problem: problem(p),
+                    our_base_string: None,
+                    clock_skew_secs: None,
+                },
+                "GET",
+                "u",
+            );
+            let d = e.diagnose();
+            assert_eq!(d.code, c);
+            assert!(d.detail.contains(p), "{d}");
+            assert!(!d.fix.is_empty());
+        }
+    }
+
+    #[test]
+    fn clock_skew_thresholds() {
+        assert!(clock_skew(60).is_none());
+        assert!(clock_skew(-60).is_none());
+        assert!(!clock_skew(61).unwrap().is_error());
+        assert!(clock_skew(-301).unwrap().is_error());
+        assert!(clock_skew(-301).unwrap().summary.contains("behind"));
+    }
 
     #[test]
     fn as_str_matches_serde() {
