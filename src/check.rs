@@ -187,6 +187,14 @@ fn is_conclusive(e: &JiraError) -> bool {
                 | ErrorKind::ServerError { .. }
                 | ErrorKind::TooLarge { .. }
                 | ErrorKind::Config { .. }
+                | ErrorKind::AuthFailed { .. }
+                | ErrorKind::Forbidden { .. }
+                | ErrorKind::AnonymousFallback { .. }
+                | ErrorKind::BasicAuthDisabled { .. }
+                | ErrorKind::Html {
+                    login_page: true,
+                    ..
+                }
         )
 }
 
@@ -204,7 +212,16 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
         }
     };
     let anon = client.with_auth(Auth::None);
-    let (si, mf) = tokio::join!(anon.server_info(), anon.manifest());
+    let (mut si, mf) = tokio::join!(anon.server_info(), anon.manifest());
+    let anonymous_refused = matches!(&si, Err(e) if matches!(
+        *e.kind,
+        ErrorKind::AuthFailed { .. } | ErrorKind::Forbidden { .. }
+    ));
+    if anonymous_refused && !matches!(client.auth(), Auth::None) {
+        // Some instances (or the SSO in front of them) refuse every anonymous REST call; ask
+        // again with the configured credentials before judging the server.
+        si = client.server_info().await;
+    }
     let si_ok = si.as_ref().ok().filter(|s| looks_like_jira(s)).cloned();
     let mf_ok: Option<Manifest> = mf.as_ref().ok().cloned();
     match (&si, &si_ok) {

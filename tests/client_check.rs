@@ -240,3 +240,36 @@ async fn bad_ca_file_is_a_config_error() {
     assert_eq!(d.code, Code::ConfigError);
     assert!(d.detail.contains("/nonexistent/ca.pem"));
 }
+
+#[tokio::test]
+async fn anonymous_refused_then_authenticated_server_info_works() {
+    let inner = jira(None, 0);
+    let s = serve(move |r, n| {
+        if r.header("authorization").is_none() {
+            Canned::json(401, r#"{"message":"Client must be authenticated to access this resource.","status-code":401}"#)
+        } else {
+            inner(r, n)
+        }
+    })
+    .await;
+    let r = check("locked", opts(&s.base, basic())).await;
+    assert!(r.ok, "{r:#?}");
+    assert_eq!(step(&r, "server_info"), StepStatus::Ok);
+    assert_eq!(step(&r, "manifest"), StepStatus::Warn);
+    assert_eq!(r.user.as_deref(), Some("svc-link"));
+}
+
+#[tokio::test]
+async fn sso_login_page_everywhere_is_not_called_not_jira() {
+    let s = serve(|_, _| {
+        Canned::new(
+            200,
+            "<html><head><title>Sign in to your account</title></head></html>",
+        )
+        .header("content-type", "text/html")
+    })
+    .await;
+    let r = check("sso", opts(&s.base, basic())).await;
+    assert!(!r.ok);
+    assert_eq!(r.diagnosis.clone().unwrap().code, Code::HtmlInsteadOfJson);
+}

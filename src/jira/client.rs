@@ -310,6 +310,9 @@ impl JiraClient {
         let raw = self
             .execute(Method::POST, url, Body::Form(form), signing)
             .await?;
+        if let Some(e) = response::html_error(&raw) {
+            return Err(e);
+        }
         let text = String::from_utf8_lossy(&raw.body);
         let map: BTreeMap<String, String> = url::form_urlencoded::parse(text.trim().as_bytes())
             .into_owned()

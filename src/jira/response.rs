@@ -377,6 +377,22 @@ pub fn classify(
     }
 }
 
+/// An `html_instead_of_json` error when a 2xx body is an HTML page (its title extracted).
+pub fn html_error(raw: &Raw) -> Option<JiraError> {
+    let text = raw.text();
+    let t = text.trim();
+    let is_html = raw
+        .header("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
+        || looks_html(t);
+    if !is_html {
+        return None;
+    }
+    let title = html_title(t);
+    let login_page = title.as_deref().is_some_and(is_login_title);
+    Some(raw.error(ErrorKind::Html { title, login_page }))
+}
+
 /// Decode a 2xx body as JSON; HTML gets its title extracted, anything else a body snippet.
 pub fn decode_json<T: DeserializeOwned>(raw: &Raw) -> Result<T, JiraError> {
     let text = raw.text();
@@ -389,14 +405,8 @@ pub fn decode_json<T: DeserializeOwned>(raw: &Raw) -> Result<T, JiraError> {
             })
         });
     }
-    let is_html = raw
-        .header("content-type")
-        .is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
-        || looks_html(t);
-    if is_html {
-        let title = html_title(t);
-        let login_page = title.as_deref().is_some_and(is_login_title);
-        return Err(raw.error(ErrorKind::Html { title, login_page }));
+    if let Some(e) = html_error(raw) {
+        return Err(e);
     }
     serde_json::from_str(t).map_err(|e| {
         raw.error(ErrorKind::Decode {
