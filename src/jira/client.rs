@@ -382,9 +382,13 @@ impl JiraClient {
                 .await?;
             let n = page.values.len();
             out.extend(page.values);
-            let last = page.is_last.unwrap_or(true)
-                || n == 0
-                || page.total.is_some_and(|t| out.len() as u64 >= t);
+            // `isLast` is authoritative; without it fall back to `total`, then to a short page.
+            let last = n == 0
+                || match (page.is_last, page.total) {
+                    (Some(l), _) => l,
+                    (None, Some(t)) => out.len() as u64 >= t,
+                    (None, None) => n < 50,
+                };
             if last {
                 break;
             }
@@ -517,6 +521,7 @@ impl JiraClient {
             };
             self.observe(resp.headers());
             let status = resp.status().as_u16();
+            tracing::debug!(method = %method, url = %url, status, attempt, "jira response");
             if (status == 429 || status == 503) && attempt <= policy.max_retries {
                 let retry_after = response::retry_after(resp.headers(), SystemTime::now());
                 match retry_after {
