@@ -5,10 +5,11 @@ use jiralink::audit::{
     self, diff, render_csv, render_diff, render_table, run_with, AuditError, AuditRequest, Mode,
     Progress, Report, Source,
 };
+use jiralink::jira::error::ErrorKind;
 use jiralink::jira::model::{
     PermissionScheme, Permissions, Project, ProjectRole, ServerInfo, User,
 };
-use jiralink::jira::{Code, Diagnosis, JiraError};
+use jiralink::jira::{Code, JiraError};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -39,16 +40,25 @@ struct Fake {
 }
 
 fn err(status: u16) -> JiraError {
-    let code = match status {
-        401 => Code::AuthFailed,
-        403 => Code::Forbidden,
-        404 => Code::NotFound,
-        _ => Code::ServerError,
+    let kind = match status {
+        401 => ErrorKind::AuthFailed {
+            auth_kind: "basic",
+            login_reason: None,
+            message: None,
+        },
+        403 => ErrorKind::Forbidden { message: None },
+        404 => ErrorKind::NotFound {
+            message: None,
+            title: None,
+        },
+        _ => ErrorKind::ServerError {
+            attempts: 1,
+            message: None,
+        },
     };
-    JiraError {
-        diagnosis: Diagnosis::error(code, format!("HTTP {status}"), "scripted", "none"),
-        status: Some(status),
-    }
+    let mut e = JiraError::new(kind, "GET", "http://fake/scripted");
+    e.status = Some(status);
+    e
 }
 
 impl Fake {
@@ -460,7 +470,7 @@ async fn one_failing_project_keeps_the_others() {
     f.fail.insert("projectScheme:WEB".into(), 500);
     let (r, log) = run_admin(f).await;
     let web = r.row("WEB").unwrap();
-    assert!(web.error.as_deref().unwrap().contains("HTTP 500"));
+    assert!(web.error.as_deref().unwrap().contains("server_error"));
     assert!(!web.ok);
     assert!(r.row("OPEN").unwrap().ok);
     assert!(r.row("TEAM").unwrap().ok);

@@ -1,6 +1,8 @@
 //! Every failure becomes a [`Diagnosis`]: a stable snake_case code, what happened, why, and the fix.
 //! The TUI and the headless commands show the same diagnoses, built here and nowhere else.
 
+use super::error::{ErrorKind, JiraError};
+use super::oauth::{compare_base_strings, redact_base_string, BaseStringDiff, OAuthProblem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -43,6 +45,8 @@ pub enum Code {
     OauthVerifierInvalid,
     OauthCallbackSet,
     OauthProblem,
+    /// TLS certificate checks are switched off (`insecure = true`).
+    InsecureTls,
     ConfigError,
     SecretUnavailable,
     KeyError,
@@ -88,6 +92,7 @@ impl Code {
         Code::OauthVerifierInvalid,
         Code::OauthCallbackSet,
         Code::OauthProblem,
+        Code::InsecureTls,
         Code::ConfigError,
         Code::SecretUnavailable,
         Code::KeyError,
@@ -134,6 +139,7 @@ impl Code {
             Code::OauthVerifierInvalid => "oauth_verifier_invalid",
             Code::OauthCallbackSet => "oauth_callback_set",
             Code::OauthProblem => "oauth_problem",
+            Code::InsecureTls => "insecure_tls",
             Code::ConfigError => "config_error",
             Code::SecretUnavailable => "secret_unavailable",
             Code::KeyError => "key_error",
@@ -221,9 +227,601 @@ impl fmt::Display for Diagnosis {
     }
 }
 
+/// The code a failed call maps to.
+pub fn code_of(e: &JiraError) -> Code {
+    match &*e.kind {
+        ErrorKind::Dns { .. } => Code::DnsFailed,
+        ErrorKind::ConnectionRefused { .. } => Code::ConnectionRefused,
+        ErrorKind::Timeout { .. } => Code::Timeout,
+        ErrorKind::TlsUntrusted { .. } => Code::TlsUntrusted,
+        ErrorKind::Tls { .. } => Code::TlsError,
+        ErrorKind::Transport { .. } => Code::Other,
+        ErrorKind::SsoRedirect { .. } => Code::SsoRedirect,
+        ErrorKind::WrongBaseUrl { .. } => Code::WrongBaseUrl,
+        ErrorKind::Html { .. } => Code::HtmlInsteadOfJson,
+        ErrorKind::NotJira { .. } => Code::NotJira,
+        ErrorKind::AuthFailed { auth_kind, .. } => {
+            if *auth_kind == "pat" {
+                Code::TokenRejected
+            } else {
+                Code::AuthFailed
+            }
+        }
+        ErrorKind::Captcha { .. } => Code::CaptchaRequired,
+        ErrorKind::AnonymousFallback { .. } => Code::AnonymousFallback,
+        ErrorKind::BasicAuthDisabled { .. } => Code::BasicAuthDisabled,
+        ErrorKind::Forbidden { .. } => Code::Forbidden,
+        ErrorKind::NotFound { .. } => Code::NotFound,
+        ErrorKind::RateLimited { .. } => Code::RateLimited,
+        ErrorKind::ServerError { .. } => Code::ServerError,
+        ErrorKind::UnexpectedStatus { .. } => Code::Other,
+        ErrorKind::TooLarge { .. } => Code::ResponseTooLarge,
+        ErrorKind::Decode { .. } => Code::InvalidResponse,
+        ErrorKind::OAuth { problem, .. } => oauth_code(&problem.problem),
+        ErrorKind::Config { .. } => Code::ConfigError,
+        ErrorKind::Cancelled => Code::Cancelled,
+    }
+}
+
+/// Map an `oauth_problem` value (OAuth Problem Reporting extension, as Jira's OAuth plugin sends
+/// it) to its code.
+pub fn oauth_code(problem: &str) -> Code {
+    match problem {
+        "consumer_key_unknown" | "consumer_key_rejected" | "consumer_key_refused" => {
+            Code::OauthConsumerUnknown
+        }
+        "signature_invalid" => Code::OauthSignatureInvalid,
+        "timestamp_refused" => Code::OauthTimestampRefused,
+        "nonce_used" => Code::OauthNonceUsed,
+        "token_rejected" | "token_used" | "token_revoked" => Code::OauthTokenRejected,
+        "token_expired" => Code::OauthTokenExpired,
+        "permission_unknown" => Code::OauthPermissionUnknown,
+        "permission_denied" | "user_refused" => Code::OauthPermissionDenied,
+        "signature_method_rejected" => Code::OauthSignatureMethodRejected,
+        "parameter_absent" | "parameter_rejected" => Code::OauthParameterAbsent,
+        "verifier_invalid" => Code::OauthVerifierInvalid,
+        _ => Code::OauthProblem,
+    }
+}
+
+/// Explain a failed call: what happened, what Jira said, and what the admin should do.
+pub fn diagnose_error(e: &JiraError) -> Diagnosis {
+    let code = code_of(e);
+    let call = if e.method.is_empty() {
+        String::new()
+    } else {
+        format!("{} {}", e.method, e.url)
+    };
+    let said = response_facts(e);
+    let (summary, detail, fix): (String, String, String) = match &*e.kind {
+        ErrorKind::Dns { host, message } => (
+            format!("The host name `{host}` does not resolve"),
+            format!("DNS lookup failed for {call}: {message}"),
+            "Check the spelling of the URL, or the DNS / /etc/hosts entry on this machine (try `getent hosts HOST`).".into(),
+        ),
+        ErrorKind::ConnectionRefused { addr, message } => (
+            format!("Nothing accepts connections at {addr}"),
+            format!("{call}: {message}"),
+            "Check the port in the URL, that Jira (or its reverse proxy) is running, and that no firewall rejects this machine.".into(),
+        ),
+        ErrorKind::Timeout { secs } => (
+            format!("No answer within {secs} s"),
+            format!("{call} timed out; the server or a proxy in between did not answer in time."),
+            "Check that the host is reachable from here (proxy settings, firewall dropping packets), or raise `timeout_secs` for a slow instance.".into(),
+        ),
+        ErrorKind::TlsUntrusted { issuer, message } => (
+            "The server's TLS certificate is not trusted".into(),
+            match issuer {
+                Some(i) => format!("{call}: certificate issued by `{i}` is not in the trusted roots ({message})"),
+                None => format!("{call}: {message}"),
+            },
+            "If Jira uses an internal CA, add `ca_file = \"/path/to/internal-ca.pem\"` to the connection (the CA's PEM certificate); do not switch to `insecure = true` except for a one-off test.".into(),
+        ),
+        ErrorKind::Tls { message } => (
+            "The TLS handshake failed".into(),
+            format!("{call}: {message}"),
+            "Check that the URL's host name matches the certificate, that the certificate has not expired, and that the port speaks HTTPS (use http:// for a plain-HTTP port).".into(),
+        ),
+        ErrorKind::Transport { message } => (
+            "The request could not be completed".into(),
+            format!("{call}: {message}"),
+            "Check the network path to Jira (proxy settings, HTTPS_PROXY / NO_PROXY).".into(),
+        ),
+        ErrorKind::SsoRedirect { location } => (
+            "Jira redirected the API call to a login page (SSO)".into(),
+            format!("{call} answered {} with Location: {location}. An SSO / identity-provider front end intercepts requests that do not carry a browser session.", e.status.map(|s| s.to_string()).unwrap_or_default()),
+            "Use credentials the SSO layer lets through to the REST API: a Personal Access Token (auth = \"pat\") or OAuth, or ask the admin to exempt /rest/ from the SSO redirect.".into(),
+        ),
+        ErrorKind::WrongBaseUrl { location } => (
+            format!("Jira answers at a different URL: {location}"),
+            match e.status {
+                Some(s) => format!("{call} answered {s} with Location: {location}. jiralink does not follow redirects because a redirect would also break OAuth signatures."),
+                None => format!("{call} did not reach Jira, but Jira answers at {location}."),
+            },
+            format!("Set the connection's url to `{}`.", location.trim_end_matches('/')),
+        ),
+        ErrorKind::Html { title, login_page } => {
+            let t = title.clone().unwrap_or_else(|| "(no title)".into());
+            if *login_page {
+                (
+                    "Got Jira's login page instead of JSON".into(),
+                    format!("{call} returned an HTML page titled \"{t}\": the request was treated as not logged in, so Jira rendered its login form."),
+                    "Check the credentials and the auth kind; with SSO in front of Jira use a Personal Access Token (auth = \"pat\") or OAuth.".into(),
+                )
+            } else {
+                (
+                    "Got an HTML page instead of JSON".into(),
+                    format!("{call} returned an HTML page titled \"{t}\" (a proxy error page, a portal, or a non-Jira server at this URL)."),
+                    "Check that the url points at Jira itself, including its context path (e.g. https://host/jira).".into(),
+                )
+            }
+        }
+        ErrorKind::NotJira { detail } => (
+            "The server does not look like Jira".into(),
+            detail.clone(),
+            "Check the url: it must be Jira's base URL (what Jira shows under System > General configuration > Base URL).".into(),
+        ),
+        ErrorKind::AuthFailed { auth_kind, login_reason, message } => {
+            let why = format!(
+                "{call} was rejected{}{}.",
+                login_reason.as_deref().map(|r| format!(" (X-Seraph-LoginReason: {r})")).unwrap_or_default(),
+                message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+            );
+            match *auth_kind {
+                "pat" => (
+                    "Jira rejected the Personal Access Token".into(),
+                    why,
+                    "Create a new token under Profile > Personal Access Tokens (it may have expired or been revoked) and update the connection's token.".into(),
+                ),
+                "none" => (
+                    "Jira requires authentication for this call".into(),
+                    why,
+                    "Configure credentials for the connection (auth = \"pat\", \"basic\", \"cloud-token\" or \"oauth1\").".into(),
+                ),
+                "cloud-token" => (
+                    "Jira Cloud rejected the email / API token".into(),
+                    why,
+                    "Check the email and create a new API token at https://id.atlassian.com/manage-profile/security/api-tokens.".into(),
+                ),
+                _ => (
+                    "Jira rejected the user name or password".into(),
+                    why,
+                    "Check the user name and password (log in once in a browser to see whether the account is locked or needs a CAPTCHA).".into(),
+                ),
+            }
+        }
+        ErrorKind::Captcha { login_url } => {
+            let url = login_url.clone().unwrap_or_else(|| "the Jira login page".into());
+            (
+                "Jira requires a CAPTCHA after too many failed logins".into(),
+                format!("{call} was denied with X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE; until it is solved every Basic-auth call fails, even with the right password."),
+                format!("Log in once in a browser at {url} to clear the CAPTCHA, then fix the password in the connection."),
+            )
+        }
+        ErrorKind::AnonymousFallback { auth_kind } => (
+            "Jira ignored the credentials and answered as anonymous".into(),
+            format!("{call} returned X-AUSERNAME: anonymous although {auth_kind} credentials were sent; the answer is what an anonymous visitor sees, not the integration user."),
+            match *auth_kind {
+                "oauth1" => "Check that the incoming application link allows this consumer to act (2-legged OAuth needs 'Allow 2-Legged OAuth' and an execute-as user) and that the access token is valid.".into(),
+                "pat" => "Check that Personal Access Tokens are enabled and that a proxy does not strip the Authorization header.".into(),
+                _ => "Check that a reverse proxy does not strip the Authorization header, and that Basic auth is allowed for the REST API.".into(),
+            },
+        ),
+        ErrorKind::BasicAuthDisabled { message } => (
+            "Basic authentication with a password is disabled on this Jira".into(),
+            format!("{call}: {message}"),
+            "Use a Personal Access Token (auth = \"pat\") — or, on Cloud, an API token (auth = \"cloud-token\").".into(),
+        ),
+        ErrorKind::Forbidden { message } => (
+            "Jira refused the call (403 Forbidden)".into(),
+            format!("{call}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()),
+            "The user is authenticated but lacks a permission for this resource (e.g. 'Administer Jira' for permission schemes); grant it or use another user.".into(),
+        ),
+        ErrorKind::NotFound { message, title } => (
+            "Not found (404)".into(),
+            format!(
+                "{call}{}{}",
+                message.as_deref().map(|m| format!(": {m}")).unwrap_or_default(),
+                title.as_deref().map(|t| format!(" (HTML page \"{t}\")")).unwrap_or_default()
+            ),
+            "Check the url's context path (e.g. https://host/jira vs https://host) and that the object exists and is visible to this user.".into(),
+        ),
+        ErrorKind::RateLimited { retry_after_secs, attempts } => (
+            "Jira is rate limiting this client (429)".into(),
+            format!(
+                "{call} still answered 429 after {attempts} attempt(s){}.",
+                retry_after_secs.map(|s| format!("; Retry-After: {s} s")).unwrap_or_default()
+            ),
+            match retry_after_secs {
+                Some(s) => format!("Wait {s} s before retrying, and lower the audit concurrency."),
+                None => "Wait a minute before retrying, and lower the audit concurrency.".into(),
+            },
+        ),
+        ErrorKind::ServerError { attempts, message } => (
+            format!("Jira answered with a server error ({})", e.status.map(|s| s.to_string()).unwrap_or_else(|| "5xx".into())),
+            format!(
+                "{call} failed after {attempts} attempt(s){}.",
+                message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+            ),
+            "Check Jira's atlassian-jira.log (or the proxy's error log); retry later if it is being restarted or reindexed.".into(),
+        ),
+        ErrorKind::UnexpectedStatus { message } => (
+            format!("Unexpected HTTP status {}", e.status.map(|s| s.to_string()).unwrap_or_default()),
+            format!("{call}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()),
+            "Read Jira's message above; the request may need a parameter this Jira version does not accept.".into(),
+        ),
+        ErrorKind::TooLarge { limit } => (
+            format!("The response was larger than {limit} bytes"),
+            format!("{call} kept sending data beyond the configured limit."),
+            "If this is a very large instance, raise the body limit; otherwise check that the URL points at Jira's REST API.".into(),
+        ),
+        ErrorKind::Decode { message, snippet } => (
+            "Jira's answer could not be read".into(),
+            format!("{call}: {message}; body starts with: {snippet}"),
+            "Check that the url points at Jira (not a proxy or portal); if it does, this Jira version sends a shape jiralink does not know — please report it.".into(),
+        ),
+        ErrorKind::OAuth { problem, our_base_string, clock_skew_secs } => {
+            oauth_texts(code, &call, problem, our_base_string.as_deref(), *clock_skew_secs)
+        }
+        ErrorKind::Config { message } => (
+            "The connection settings cannot be used".into(),
+            message.clone(),
+            "Fix the connection in the config file (`jiralink info` shows where it is).".into(),
+        ),
+        ErrorKind::Cancelled => (
+            "Cancelled".into(),
+            format!("{call} was cancelled before it finished."),
+            String::new(),
+        ),
+    };
+    let detail = if said.is_empty() {
+        detail
+    } else {
+        format!("{detail} [{said}]")
+    };
+    Diagnosis::error(code, summary, detail, fix)
+}
+
+/// Status and relevant headers as one line, for the `detail`.
+fn response_facts(e: &JiraError) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = e.status {
+        parts.push(format!("HTTP {s}"));
+    }
+    for (k, v) in &e.headers {
+        parts.push(format!("{k}: {v}"));
+    }
+    parts.join("; ")
+}
+
+fn oauth_texts(
+    code: Code,
+    call: &str,
+    p: &OAuthProblem,
+    ours: Option<&str>,
+    skew: Option<i64>,
+) -> (String, String, String) {
+    let said = format!("{call} answered oauth_problem={}", p.problem);
+    let extras: Vec<String> = p
+        .params
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "oauth_signature" | "oauth_signature_base_string" | "oauth_token" | "realm"
+            )
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let said = if extras.is_empty() {
+        said
+    } else {
+        format!("{said} ({})", extras.join(", "))
+    };
+    let consumer = p
+        .param("oauth_consumer_key")
+        .map(|k| format!("`{k}`"))
+        .unwrap_or_else(|| "the configured consumer key".into());
+    match code {
+        Code::OauthConsumerUnknown => (
+            "Jira does not know this OAuth consumer".into(),
+            said,
+            format!("Create the incoming application link with consumer key {consumer} and this key's public key — `jiralink link fields NAME` prints the values to paste."),
+        ),
+        Code::OauthSignatureInvalid => {
+            let diff = match (ours, p.their_base_string()) {
+                (Some(o), Some(t)) => match compare_base_strings(o, t) {
+                    BaseStringDiff::Same => "Both sides signed the same base string, so the key differs: the public key stored in Jira's incoming link does not belong to the configured private key.".to_string(),
+                    BaseStringDiff::Method { ours, theirs } => format!("The HTTP method differs: we signed {ours}, Jira verified {theirs}."),
+                    BaseStringDiff::Url { part, ours, theirs } => format!("The URL's {part} differs: we signed `{ours}`, Jira verified `{theirs}` — a reverse proxy rewrites the URL, or Jira's base URL is configured differently from the url in jiralink."),
+                    BaseStringDiff::Params { only_ours, only_theirs } => format!("The parameters differ: only in ours {only_ours:?}, only in Jira's {only_theirs:?} — a proxy adds or strips query parameters."),
+                    BaseStringDiff::Unparsable => "Jira's base string could not be compared.".to_string(),
+                },
+                (Some(o), None) => format!("Jira did not report its base string; ours was {}", redact_base_string(o)),
+                _ => "No base strings to compare.".to_string(),
+            };
+            (
+                "Jira rejected the OAuth signature".into(),
+                format!("{said}. {diff}"),
+                "Make the url in jiralink match Jira's base URL exactly (scheme, host, port, context path), and make sure the incoming link holds the public key of this private key (`jiralink link fields NAME`).".into(),
+            )
+        }
+        Code::OauthTimestampRefused => (
+            "Jira refused the OAuth timestamp (clocks differ)".into(),
+            match skew {
+                Some(s) => format!("{said}. The server clock differs from ours by {s} s."),
+                None => said,
+            },
+            "Sync this machine's clock (and Jira's) with NTP (`timedatectl set-ntp true`).".into(),
+        ),
+        Code::OauthNonceUsed => (
+            "Jira saw this OAuth nonce before".into(),
+            said,
+            "Usually a replayed request through a retrying proxy; retry once. If it persists, check that the proxy does not resend requests.".into(),
+        ),
+        Code::OauthTokenRejected => (
+            "Jira rejected the OAuth access token".into(),
+            said,
+            "Run the OAuth dance again (`jiralink link authorize NAME`) to get a new access token; the old one was revoked or belongs to another consumer.".into(),
+        ),
+        Code::OauthTokenExpired => (
+            "The OAuth access token has expired".into(),
+            said,
+            "Run the OAuth dance again (`jiralink link authorize NAME`) to get a new access token.".into(),
+        ),
+        Code::OauthPermissionUnknown => (
+            "The request token was never approved".into(),
+            said,
+            "Open the authorize URL in a browser, log in and click Allow before asking for the access token.".into(),
+        ),
+        Code::OauthPermissionDenied => (
+            "The user denied the OAuth request".into(),
+            said,
+            "Repeat the authorization and click Allow (not Deny) on Jira's page.".into(),
+        ),
+        Code::OauthSignatureMethodRejected => (
+            "Jira rejected the OAuth signature method".into(),
+            said,
+            "Jira application links accept only RSA-SHA1; check that the incoming link was created with a public key.".into(),
+        ),
+        Code::OauthParameterAbsent => (
+            "An OAuth parameter was missing or rejected".into(),
+            said,
+            "A proxy may strip the Authorization header; make sure it is forwarded to Jira unchanged.".into(),
+        ),
+        Code::OauthVerifierInvalid => (
+            "Jira rejected the OAuth verification code".into(),
+            said,
+            "Copy the verification code Jira showed after Allow exactly, and use it within its 10 minute lifetime.".into(),
+        ),
+        _ => (
+            format!("Jira reported an OAuth problem: {}", p.problem),
+            said,
+            "Check the incoming application link's consumer key and public key (`jiralink link fields NAME`).".into(),
+        ),
+    }
+}
+
+/// Warning (|skew| > 60 s) or error (> 300 s) about the server clock, or None when it is fine.
+pub fn clock_skew(skew_secs: i64) -> Option<Diagnosis> {
+    let abs = skew_secs.unsigned_abs();
+    if abs <= 60 {
+        return None;
+    }
+    let dir = if skew_secs > 0 { "ahead of" } else { "behind" };
+    let summary = format!("The Jira server clock is {abs} s {dir} this machine");
+    let detail = "Measured from the server's Date header. OAuth 1.0a timestamps outside Jira's window (5 minutes) are refused with timestamp_refused.".to_string();
+    let fix = "Sync the clock with NTP (`timedatectl set-ntp true`) on this machine and on the Jira server.".to_string();
+    Some(if abs > 300 {
+        Diagnosis::error(Code::ClockSkew, summary, detail, fix)
+    } else {
+        Diagnosis::warning(Code::ClockSkew, summary, detail, fix)
+    })
+}
+
+/// Warning: Jira believes its base URL is another one than the configured URL.
+pub fn base_url_mismatch(configured: &str, reported: &str) -> Diagnosis {
+    Diagnosis::warning(
+        Code::BaseUrlMismatch,
+        format!("Jira's base URL is {reported}, not {configured}"),
+        "Jira builds links and verifies OAuth signatures against its own base URL; behind a reverse proxy that rewrites the URL, every OAuth-signed request will fail with signature_invalid.".to_string(),
+        format!("Use url = \"{reported}\" in the connection, or correct Jira's Base URL (System > General configuration) if it is the one that is wrong."),
+    )
+}
+
+/// Warning: TLS certificates are not verified for this connection.
+pub fn insecure_tls() -> Diagnosis {
+    Diagnosis::warning(
+        Code::InsecureTls,
+        "TLS certificate verification is switched off (insecure = true)",
+        "Anyone between this machine and Jira can read the credentials and answer in Jira's name.",
+        "Remove `insecure = true` and add `ca_file = \"/path/to/internal-ca.pem\"` with the CA that issued Jira's certificate.",
+    )
+}
+
+/// Error: the server answered but is not Jira.
+pub fn not_jira(detail: impl Into<String>) -> JiraError {
+    JiraError::new(
+        ErrorKind::NotJira {
+            detail: detail.into(),
+        },
+        "",
+        "",
+    )
+}
+
+/// Error: Jira answers at `working` instead of the configured URL.
+pub fn wrong_base_url(configured: &str, working: &str) -> JiraError {
+    JiraError::new(
+        ErrorKind::WrongBaseUrl {
+            location: working.to_string(),
+        },
+        "GET",
+        configured,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    fn problem(p: &str) -> OAuthProblem {
+        OAuthProblem {
+            problem: p.to_string(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn every_error_kind_is_explained() {
+        let kinds = vec![
+            ErrorKind::Dns {
+                host: "h".into(),
+                message: "m".into(),
+            },
+            ErrorKind::ConnectionRefused {
+                addr: "h:1".into(),
+                message: "m".into(),
+            },
+            ErrorKind::Timeout { secs: 3 },
+            ErrorKind::TlsUntrusted {
+                issuer: Some("CN=Corp CA".into()),
+                message: "m".into(),
+            },
+            ErrorKind::Tls {
+                message: "m".into(),
+            },
+            ErrorKind::Transport {
+                message: "m".into(),
+            },
+            ErrorKind::SsoRedirect {
+                location: "https://idp/x".into(),
+            },
+            ErrorKind::WrongBaseUrl {
+                location: "https://h/jira".into(),
+            },
+            ErrorKind::Html {
+                title: Some("t".into()),
+                login_page: true,
+            },
+            ErrorKind::Html {
+                title: None,
+                login_page: false,
+            },
+            ErrorKind::NotJira { detail: "d".into() },
+            ErrorKind::AuthFailed {
+                auth_kind: "basic",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::AuthFailed {
+                auth_kind: "pat",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::AuthFailed {
+                auth_kind: "cloud-token",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::AuthFailed {
+                auth_kind: "none",
+                login_reason: None,
+                message: None,
+            },
+            ErrorKind::Captcha { login_url: None },
+            ErrorKind::AnonymousFallback {
+                auth_kind: "oauth1",
+            },
+            ErrorKind::BasicAuthDisabled {
+                message: "m".into(),
+            },
+            ErrorKind::Forbidden { message: None },
+            ErrorKind::NotFound {
+                message: None,
+                title: None,
+            },
+            ErrorKind::RateLimited {
+                retry_after_secs: Some(30),
+                attempts: 5,
+            },
+            ErrorKind::ServerError {
+                attempts: 5,
+                message: None,
+            },
+            ErrorKind::UnexpectedStatus { message: None },
+            ErrorKind::TooLarge { limit: 10 },
+            ErrorKind::Decode {
+                message: "m".into(),
+                snippet: "s".into(),
+            },
+            ErrorKind::OAuth {
+                problem: problem("signature_invalid"),
+                our_base_string: None,
+                clock_skew_secs: None,
+            },
+            ErrorKind::Config {
+                message: "m".into(),
+            },
+            ErrorKind::Cancelled,
+        ];
+        for k in kinds {
+            let e = JiraError::new(k.clone(), "GET", "https://h/jira/rest/api/2/myself");
+            let d = e.diagnose();
+            assert_eq!(d.code, e.code());
+            assert!(!d.summary.is_empty() && !d.detail.is_empty(), "{k:?}");
+            if k != ErrorKind::Cancelled {
+                assert!(!d.fix.is_empty(), "{k:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn oauth_problems_map_to_codes() {
+        let cases = [
+            ("consumer_key_unknown", Code::OauthConsumerUnknown),
+            ("signature_invalid", Code::OauthSignatureInvalid),
+            ("timestamp_refused", Code::OauthTimestampRefused),
+            ("nonce_used", Code::OauthNonceUsed),
+            ("token_rejected", Code::OauthTokenRejected),
+            ("token_expired", Code::OauthTokenExpired),
+            ("permission_unknown", Code::OauthPermissionUnknown),
+            ("permission_denied", Code::OauthPermissionDenied),
+            (
+                "signature_method_rejected",
+                Code::OauthSignatureMethodRejected,
+            ),
+            ("parameter_absent", Code::OauthParameterAbsent),
+            ("verifier_invalid", Code::OauthVerifierInvalid),
+            ("something_new", Code::OauthProblem),
+        ];
+        for (p, c) in cases {
+            assert_eq!(oauth_code(p), c, "{p}");
+            let e = JiraError::new(
+                ErrorKind::OAuth {
+                    problem: problem(p),
+                    our_base_string: None,
+                    clock_skew_secs: None,
+                },
+                "GET",
+                "u",
+            );
+            let d = e.diagnose();
+            assert_eq!(d.code, c);
+            assert!(d.detail.contains(p), "{d}");
+            assert!(!d.fix.is_empty());
+        }
+    }
+
+    #[test]
+    fn clock_skew_thresholds() {
+        assert!(clock_skew(60).is_none());
+        assert!(clock_skew(-60).is_none());
+        assert!(!clock_skew(61).unwrap().is_error());
+        assert!(clock_skew(-301).unwrap().is_error());
+        assert!(clock_skew(-301).unwrap().summary.contains("behind"));
+    }
 
     #[test]
     fn as_str_matches_serde() {

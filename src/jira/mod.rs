@@ -7,8 +7,10 @@ pub mod diagnose;
 pub mod error;
 pub mod model;
 pub mod oauth;
+pub mod response;
+pub mod transport;
 
 pub use auth::{Auth, OAuth1Auth, OAuthToken};
 pub use client::{ClientOptions, Flavor, JiraClient, RetryPolicy};
 pub use diagnose::{Code, Diagnosis, Severity};
-pub use error::JiraError;
+pub use error::{ErrorKind, JiraError};
