@@ -1,0 +1,181 @@
+//! Colours and symbols in one place, so `NO_COLOR`, `--color never` and `--ascii` are honoured everywhere.
+
+use crate::cli::ColorChoice;
+use ratatui::style::{Color, Modifier, Style};
+
+/// How the TUI paints: whether colours are allowed and whether symbols must be plain ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    /// Colours allowed (false under `NO_COLOR` / `--color never`).
+    pub color: bool,
+    /// ASCII-only symbols (`--ascii` or a non-UTF-8 locale).
+    pub ascii: bool,
+}
+
+/// Braille spinner frames for UTF-8 terminals.
+const SPINNER_UNICODE: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+/// The classic spinner for ASCII terminals.
+const SPINNER_ASCII: &[&str] = &["|", "/", "-", "\\"];
+
+impl Default for Theme {
+    fn default() -> Self {
+        Self {
+            color: true,
+            ascii: false,
+        }
+    }
+}
+
+impl Theme {
+    /// Decide from the CLI flags and the environment (`NO_COLOR`, `LC_ALL`/`LC_CTYPE`/`LANG`).
+    pub fn detect(choice: ColorChoice, ascii_flag: bool) -> Self {
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color_env,
+        };
+        Self {
+            color,
+            ascii: ascii_flag || !locale_is_utf8(),
+        }
+    }
+
+    /// A theme with no colours and ASCII symbols (the most conservative terminal).
+    pub fn plain() -> Self {
+        Self {
+            color: false,
+            ascii: true,
+        }
+    }
+
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    /// Success (a connection that works).
+    pub fn ok(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    /// Failure.
+    pub fn error(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    /// Warning (works, but something is off).
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+    /// Work in progress (spinner).
+    pub fn busy(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+    /// Secondary text: hints, not-yet-known states.
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+    /// Headings, the active tab, key names in hints.
+    pub fn accent(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    /// The selected row or field; reversed video keeps it visible without colour.
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    /// Symbol for "works".
+    pub fn sym_ok(&self) -> &'static str {
+        if self.ascii {
+            "[ok]"
+        } else {
+            "✓"
+        }
+    }
+    /// Symbol for "failed".
+    pub fn sym_fail(&self) -> &'static str {
+        if self.ascii {
+            "[x]"
+        } else {
+            "✗"
+        }
+    }
+    /// Symbol for "warning".
+    pub fn sym_warn(&self) -> &'static str {
+        if self.ascii {
+            "[!]"
+        } else {
+            "⚠"
+        }
+    }
+    /// Symbol for "not checked yet" / skipped.
+    pub fn sym_unknown(&self) -> &'static str {
+        if self.ascii {
+            "[?]"
+        } else {
+            "·"
+        }
+    }
+    /// The character that stands in for each character of a typed secret.
+    pub fn mask_char(&self) -> char {
+        if self.ascii {
+            '*'
+        } else {
+            '•'
+        }
+    }
+    /// Separator between items in hints and tabs.
+    pub fn sep(&self) -> &'static str {
+        if self.ascii {
+            " | "
+        } else {
+            " · "
+        }
+    }
+    /// One spinner frame; `frame` counts ticks.
+    pub fn spinner(&self, frame: usize) -> &'static str {
+        let frames = if self.ascii {
+            SPINNER_ASCII
+        } else {
+            SPINNER_UNICODE
+        };
+        frames[frame % frames.len()]
+    }
+}
+
+/// True when the locale promises UTF-8 (the first of `LC_ALL`, `LC_CTYPE`, `LANG` that is set decides;
+/// POSIX semantics). With none set we assume UTF-8: that is what every modern terminal does.
+fn locale_is_utf8() -> bool {
+    for var in ["LC_ALL", "LC_CTYPE", "LANG"] {
+        if let Some(v) = std::env::var_os(var) {
+            let v = v.to_string_lossy().to_ascii_lowercase();
+            if v.is_empty() {
+                continue;
+            }
+            return v.contains("utf-8") || v.contains("utf8");
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_theme_has_no_colours() {
+        let t = Theme::plain();
+        for s in [t.ok(), t.error(), t.warn(), t.busy(), t.dim(), t.accent()] {
+            assert_eq!(s.fg, None);
+            assert_eq!(s.bg, None);
+        }
+        assert_eq!(t.sym_ok(), "[ok]");
+        assert_eq!(t.spinner(1), "/");
+    }
+}

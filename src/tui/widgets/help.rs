@@ -1,0 +1,85 @@
+//! The `?` help overlay and the footer hints, both generated from the key tables that dispatch.
+
+use crate::tui::keymap::{keys_label, Binding};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::popup::centered;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// A titled group of bindings (e.g. "Connections" and "Everywhere").
+pub struct Section<'a> {
+    /// Heading.
+    pub title: &'a str,
+    /// The table, as used for dispatch.
+    pub bindings: &'a [Binding],
+}
+
+/// The help text: every binding of every section, one per line.
+pub fn help_lines(sections: &[Section<'_>], theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        if i > 0 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(s.title.to_string(), theme.accent()));
+        for b in s.bindings {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<16}", keys_label(b, theme.ascii)),
+                    theme.accent(),
+                ),
+                Span::raw(b.help),
+            ]));
+        }
+    }
+    lines
+}
+
+/// Draw the help overlay over `area`; `scroll` is the first line shown.
+pub fn draw_help(
+    frame: &mut Frame,
+    area: Rect,
+    sections: &[Section<'_>],
+    extra: &[Line<'static>],
+    theme: &Theme,
+    scroll: u16,
+) {
+    let mut lines = help_lines(sections, theme);
+    lines.extend(extra.iter().cloned());
+    let height = (lines.len() as u16).saturating_add(2);
+    let popup = centered(area, 64, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Help (Esc closes) ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        popup,
+    );
+}
+
+/// The footer: the hinted bindings of the given tables, in order, first key of each.
+pub fn footer_line(tables: &[&[Binding]], theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for b in tables.iter().flat_map(|t| t.iter()) {
+        if b.hint.is_empty() {
+            continue;
+        }
+        if !spans.is_empty() {
+            spans.push(Span::styled(theme.sep(), theme.dim()));
+        }
+        let key = b
+            .keys
+            .first()
+            .map(|k| k.label(theme.ascii))
+            .unwrap_or_default();
+        spans.push(Span::styled(key, theme.accent()));
+        spans.push(Span::raw(format!(" {}", b.hint)));
+    }
+    Line::from(spans)
+}
