@@ -91,7 +91,7 @@ pub const LIST_KEYS: &[Binding] = &[
         keys: &[Key::ch('c')],
         cmd: Cmd::Copy,
         hint: "",
-        help: "copy the URL (OSC 52; also shown below)",
+        help: "copy the URL (OSC 52, also shown)",
     },
     Binding {
         keys: &[Key::plain(KeyCode::Esc)],
@@ -137,7 +137,7 @@ pub const DETAILS_KEYS: &[Binding] = &[
         keys: &[Key::ch('c')],
         cmd: Cmd::Copy,
         hint: "copy",
-        help: "copy the diagnosis and fix (OSC 52; also shown here)",
+        help: "copy diagnosis and fix (OSC 52, also shown)",
     },
 ];
 

@@ -49,7 +49,7 @@ pub fn draw_help(
     let mut lines = help_lines(sections, theme);
     lines.extend(extra.iter().cloned());
     let height = (lines.len() as u16).saturating_add(2);
-    let popup = centered(area, 64, height);
+    let popup = centered(area, 76, height);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
