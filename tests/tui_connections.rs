@@ -9,8 +9,8 @@ use jiralink::secret::{ExposeSecret, SecretRef};
 use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
 use jiralink::tui::keymap::{keys_label, GLOBAL_KEYS};
-use jiralink::tui::panes::connections::{Mode, CONFIRM_KEYS, DETAILS_KEYS, LIST_KEYS};
 use jiralink::tui::panes::connection_form::FORM_KEYS;
+use jiralink::tui::panes::connections::{Mode, CONFIRM_KEYS, DETAILS_KEYS, LIST_KEYS};
 use jiralink::tui::panes::Pane;
 use jiralink::tui::theme::Theme;
 use std::time::{Duration, Instant};
@@ -141,7 +141,10 @@ fn stale_results_are_dropped() {
         name: name.clone(),
         result: Box::new(captcha_result(&name)),
     });
-    assert!(!render(&app, 100, 30).contains("CAPTCHA"), "stale result shown");
+    assert!(
+        !render(&app, 100, 30).contains("CAPTCHA"),
+        "stale result shown"
+    );
     app.update(Action::CheckFinished {
         req: new,
         name: name.clone(),
@@ -192,8 +195,16 @@ fn help_overlay_lists_every_key_of_the_pane_and_global_keys() {
         app2.help = Some(0);
         let screen = render(&app2, 120, 60);
         for b in table {
-            assert!(screen.contains(b.help), "help misses {:?}:\n{screen}", b.help);
-            assert!(screen.contains(&keys_label(b, false)), "help misses keys of {:?}", b.help);
+            assert!(
+                screen.contains(b.help),
+                "help misses {:?}:\n{screen}",
+                b.help
+            );
+            assert!(
+                screen.contains(&keys_label(b, false)),
+                "help misses keys of {:?}",
+                b.help
+            );
         }
     }
     app.update(key('?'));
@@ -211,7 +222,11 @@ fn footer_hints_come_from_the_same_table() {
     let screen = render(&app, 200, 30);
     let footer = screen.lines().nth(29).unwrap();
     for b in LIST_KEYS.iter().filter(|b| !b.hint.is_empty()) {
-        assert!(footer.contains(b.hint), "footer misses {:?}: {footer}", b.hint);
+        assert!(
+            footer.contains(b.hint),
+            "footer misses {:?}: {footer}",
+            b.hint
+        );
     }
 }
 
@@ -243,7 +258,13 @@ fn q_and_ctrl_c_quit() {
     assert!(app.quit, "Ctrl-C quits even while typing");
 }
 
-fn save_effect(effects: Vec<Effect>) -> (jiralink::tui::action::RequestId, Option<String>, jiralink::config::Connection) {
+fn save_effect(
+    effects: Vec<Effect>,
+) -> (
+    jiralink::tui::action::RequestId,
+    Option<String>,
+    jiralink::config::Connection,
+) {
     let mut saves: Vec<_> = effects
         .into_iter()
         .filter_map(|e| match e {
@@ -295,7 +316,10 @@ fn add_form_validates_inline_then_saves_through_an_effect() {
     let (req, replaces, conn) = save_effect(app.update(code(KeyCode::Enter)));
     assert_eq!(replaces, None);
     assert_eq!(conn.name, "staging");
-    assert_eq!(conn.url, "https://jira2.example.com", "trailing slash stripped");
+    assert_eq!(
+        conn.url, "https://jira2.example.com",
+        "trailing slash stripped"
+    );
     assert_eq!(conn.auth, AuthKind::Basic);
     assert_eq!(conn.username.as_deref(), Some("bob"));
     assert!(matches!(&conn.password, Some(SecretRef::Env(v)) if v == "JIRA2_PASSWORD"));
@@ -322,7 +346,9 @@ fn a_failed_save_keeps_the_form_and_shows_the_error() {
     assert_eq!(conn.username.as_deref(), Some("alice"));
     app.update(Action::ConfigSaved {
         req,
-        result: Err("cannot write /home/ops/.config/jiralink/config.toml: read-only file system".into()),
+        result: Err(
+            "cannot write /home/ops/.config/jiralink/config.toml: read-only file system".into(),
+        ),
     });
     assert!(matches!(app.connections.mode(), Mode::Form(_)));
     let screen = render(&app, 100, 30);
@@ -386,7 +412,9 @@ fn typed_secret_is_masked_and_never_rendered() {
 
     let (_, _, conn) = save_effect(app.update(code(KeyCode::Enter)));
     match &conn.password {
-        Some(SecretRef::Plain(s)) => assert_eq!(s.expose_secret(), format!("{SECRET}PASTED-secret")),
+        Some(SecretRef::Plain(s)) => {
+            assert_eq!(s.expose_secret(), format!("{SECRET}PASTED-secret"))
+        }
         other => panic!("expected a typed secret, got {other:?}"),
     }
     // Debug of what we hand to the config engine never shows it either.

@@ -2,6 +2,8 @@
 
 use crate::cli::ColorChoice;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
+use ratatui::widgets::{Block, Borders};
 
 /// How the TUI paints: whether colours are allowed and whether symbols must be plain ASCII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +148,42 @@ impl Theme {
             SPINNER_UNICODE
         };
         frames[frame % frames.len()]
+    }
+}
+
+/// Box drawing for ASCII terminals.
+const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+impl Theme {
+    /// A bordered block; plain `+-|` borders in ASCII mode.
+    pub fn block(&self) -> Block<'static> {
+        let b = Block::default().borders(Borders::ALL);
+        if self.ascii {
+            b.border_set(ASCII_BORDER)
+        } else {
+            b
+        }
+    }
+
+    /// Our own UI text with its typographic characters replaced in ASCII mode.
+    pub fn text(&self, s: &str) -> String {
+        if !self.ascii {
+            return s.to_string();
+        }
+        s.replace('…', "...")
+            .replace('—', "-")
+            .replace('→', "->")
+            .replace('·', "|")
+            .replace('×', "x")
     }
 }
 

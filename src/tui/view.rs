@@ -20,10 +20,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let theme = &app.theme;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!(
+        let msg = theme.text(&format!(
             "terminal too small ({}×{}); jiralink needs at least {MIN_WIDTH}×{MIN_HEIGHT}",
             area.width, area.height
-        );
+        ));
         frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     }

@@ -4,7 +4,7 @@ use super::{Pane, PaneCx, ViewCx};
 use crate::tui::keymap::{Binding, Cmd};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// Placeholder for the Checker.
@@ -33,7 +33,7 @@ impl Pane for CheckerPane {
         ];
         frame.render_widget(
             Paragraph::new(text)
-                .block(Block::default().borders(Borders::ALL).title(" Checker "))
+                .block(cx.theme.block().title(" Checker "))
                 .wrap(Wrap { trim: false }),
             area,
         );

@@ -11,7 +11,7 @@ use crate::tui::widgets::text_field::TextField;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 use std::path::PathBuf;
 
@@ -515,7 +515,7 @@ impl ConnectionForm {
         lines.push(Line::raw(""));
         if self.saving.is_some() {
             lines.push(Line::styled(
-                format!("{} saving…", theme.spinner(cx.spinner)),
+                theme.text(&format!("{} saving…", theme.spinner(cx.spinner))),
                 theme.busy(),
             ));
         } else if let Some(e) = &self.save_error {
@@ -530,7 +530,7 @@ impl ConnectionForm {
         };
         frame.render_widget(Clear, popup);
         frame.render_widget(
-            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+            Paragraph::new(lines).block(theme.block().title(title)),
             popup,
         );
         if let Some((row, col)) = cursor {

@@ -13,7 +13,7 @@ use crate::tui::widgets::text_field::TextField;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -667,7 +667,7 @@ impl ConnectionsPane {
         } else {
             format!(" Connections (filter: {}) ", self.active_filter())
         };
-        let block = Block::default().borders(Borders::ALL).title(title);
+        let block = theme.block().title(title);
         let inner_msg = |lines: Vec<Line<'static>>| {
             Paragraph::new(lines)
                 .block(block.clone())
@@ -677,11 +677,11 @@ impl ConnectionsPane {
             LoadState::Loading(_) => {
                 frame.render_widget(
                     inner_msg(vec![Line::styled(
-                        format!(
+                        theme.text(&format!(
                             "{} reading {}…",
                             theme.spinner(cx.spinner),
                             self.config_path.display()
-                        ),
+                        )),
                         theme.busy(),
                     )]),
                     area,
@@ -708,7 +708,7 @@ impl ConnectionsPane {
                 return;
             }
             LoadState::Loaded(c) if c.connections.is_empty() => {
-                frame.render_widget(inner_msg(vec![Line::raw(EMPTY_TEXT)]), area);
+                frame.render_widget(inner_msg(vec![Line::raw(theme.text(EMPTY_TEXT))]), area);
                 return;
             }
             LoadState::Loaded(_) => {}
@@ -717,7 +717,7 @@ impl ConnectionsPane {
         if names.is_empty() {
             frame.render_widget(
                 inner_msg(vec![Line::raw(
-                    "no connection matches the filter — Esc clears it",
+                    theme.text("no connection matches the filter — Esc clears it"),
                 )]),
                 area,
             );
@@ -748,6 +748,8 @@ impl ConnectionsPane {
         )
         .header(Row::new(vec!["NAME", "AUTH", "STATUS", "URL"]).style(theme.accent()))
         .row_highlight_style(theme.selected())
+        // The marker keeps the selection visible where reverse video is lost (copy-paste, screen readers).
+        .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
         .block(block);
         // A fresh state per frame keeps drawing a pure function of the pane.
         let mut state =
@@ -792,7 +794,7 @@ impl ConnectionsPane {
                         .collect();
                     lines.push(Line::from(vec![
                         Span::styled("Server   ", theme.accent()),
-                        Span::raw(parts.join(" · ")),
+                        Span::raw(theme.text(&parts.join(" · "))),
                     ]));
                 }
                 if let Some(u) = &r.user {
@@ -850,7 +852,9 @@ impl ConnectionsPane {
             }
             CheckState::Checking => {
                 lines.push(Line::raw(""));
-                lines.push(Line::raw("serverInfo → manifest → auth → myself …"));
+                lines.push(Line::raw(
+                    theme.text("serverInfo → manifest → auth → myself …"),
+                ));
             }
             CheckState::Unknown => {
                 lines.push(Line::raw(""));
@@ -859,11 +863,7 @@ impl ConnectionsPane {
         }
         frame.render_widget(
             Paragraph::new(lines)
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(format!(" {name} ")),
-                )
+                .block(theme.block().title(format!(" {name} ")))
                 .wrap(Wrap { trim: false })
                 .scroll((scroll, 0)),
             area,
@@ -882,7 +882,7 @@ impl ConnectionsPane {
         let popup = centered(area, 56, 6);
         let last = if saving {
             Line::styled(
-                format!("{} deleting…", theme.spinner(cx.spinner)),
+                theme.text(&format!("{} deleting…", theme.spinner(cx.spinner))),
                 theme.busy(),
             )
         } else {
@@ -901,7 +901,7 @@ impl ConnectionsPane {
                 Line::raw(""),
                 last,
             ])
-            .block(Block::default().borders(Borders::ALL).title(" Confirm "))
+            .block(theme.block().title(" Confirm "))
             .wrap(Wrap { trim: false }),
             popup,
         );

@@ -4,7 +4,7 @@ use super::{Pane, PaneCx, ViewCx};
 use crate::tui::keymap::{Binding, Cmd};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// Placeholder for the Link wizard.
@@ -33,11 +33,7 @@ impl Pane for WizardPane {
         ];
         frame.render_widget(
             Paragraph::new(text)
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(" Link wizard "),
-                )
+                .block(cx.theme.block().title(" Link wizard "))
                 .wrap(Wrap { trim: false }),
             area,
         );

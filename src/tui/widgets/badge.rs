@@ -178,7 +178,7 @@ pub fn badge_line(theme: &Theme, state: &CheckState, spinner_frame: usize) -> Li
     Line::from(vec![
         Span::styled(sym, style),
         Span::raw(" "),
-        Span::styled(badge_text(state), style),
+        Span::styled(theme.text(&badge_text(state)), style),
     ])
 }
 

@@ -5,7 +5,7 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::popup::centered;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// A titled group of bindings (e.g. "Connections" and "Everywhere").
@@ -51,9 +51,7 @@ pub fn draw_help(
     let height = (lines.len() as u16).saturating_add(2);
     let popup = centered(area, 76, height);
     frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Help (Esc closes) ");
+    let block = theme.block().title(" Help: Esc closes, j/k scroll ");
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
