@@ -6,7 +6,7 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use jiralink::config::AuthKind;
 use jiralink::secret::{ExposeSecret, SecretRef};
-use jiralink::tui::action::{Action, Effect};
+use jiralink::tui::action::{Action, Effect, PastedText};
 use jiralink::tui::app::App;
 use jiralink::tui::keymap::{keys_label, GLOBAL_KEYS};
 use jiralink::tui::panes::connection_form::FORM_KEYS;
@@ -160,8 +160,46 @@ fn periodic_refresh_rechecks_everything_when_due() {
     assert!(due.is_some(), "spinner tick while checking");
     let effects = app.update(Action::Tick(Instant::now()));
     assert!(check_reqs(&effects).is_empty(), "not due yet");
+    // Still running from the start: a periodic refresh does not restart them.
+    let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(301)));
+    assert!(check_reqs(&effects).is_empty());
+
+    let mut app = checked_app(Theme::default());
+    assert_eq!(app.busy(), 0);
+    let due = app
+        .next_deadline(Instant::now())
+        .expect("a refresh is scheduled");
+    assert!(
+        due > Instant::now() + Duration::from_secs(290),
+        "idle: no spinner tick"
+    );
     let effects = app.update(Action::Tick(Instant::now() + Duration::from_secs(301)));
     assert_eq!(check_reqs(&effects).len(), 3);
+}
+
+#[test]
+fn idle_with_no_refresh_means_no_wakeups() {
+    let mut opts = options(Theme::default());
+    opts.refresh_every = None;
+    let (mut app, effects) = App::new(&opts, Instant::now());
+    let effects = app.update(Action::ConfigLoaded {
+        req: load_req(&effects),
+        result: Ok(sample_config()),
+    });
+    for (name, req) in check_reqs(&effects) {
+        app.update(Action::CheckFinished {
+            req,
+            result: Box::new(ok_result(&name)),
+            name,
+        });
+    }
+    assert_eq!(app.next_deadline(Instant::now()), None);
+    // Nothing changed, nothing to redraw.
+    let _ = app.take_dirty();
+    app.update(Action::Tick(Instant::now()));
+    assert!(!app.take_dirty());
+    app.update(key('j'));
+    assert!(app.take_dirty());
 }
 
 #[test]
@@ -407,7 +445,8 @@ fn typed_secret_is_masked_and_never_rendered() {
     app.theme = Theme::default();
     assert!(render(&app, 100, 30).contains(&"•".repeat(SECRET.len())));
     // Pasting also stays masked.
-    app.update(Action::Paste("PASTED-secret".into()));
+    app.update(Action::Paste(PastedText("PASTED-secret".into())));
+    assert!(!format!("{:?}", Action::Paste(PastedText("PASTED-secret".into()))).contains("PASTED"));
     assert!(!render(&app, 100, 30).contains("PASTED"));
 
     let (_, _, conn) = save_effect(app.update(code(KeyCode::Enter)));
@@ -417,7 +456,8 @@ fn typed_secret_is_masked_and_never_rendered() {
         }
         other => panic!("expected a typed secret, got {other:?}"),
     }
-    // Debug of what we hand to the config engine never shows it either.
+    // Debug of the pane state and of what we hand to the config engine never shows it either.
+    assert!(!format!("{:?}", app.connections).contains("hunter2"));
     assert!(!format!("{conn:?}").contains("hunter2"));
 }
 

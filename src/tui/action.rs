@@ -4,6 +4,7 @@
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
 use crossterm::event::KeyEvent;
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -23,13 +24,22 @@ impl RequestIds {
     }
 }
 
+/// Pasted text. It may be a password, so `Debug` shows only its length.
+pub struct PastedText(pub String);
+
+impl fmt::Debug for PastedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PastedText({} chars)", self.0.chars().count())
+    }
+}
+
 /// A message into `App::update`.
 #[derive(Debug)]
 pub enum Action {
     /// A key was pressed.
     Key(KeyEvent),
     /// Text was pasted (bracketed paste).
-    Paste(String),
+    Paste(PastedText),
     /// The terminal changed size: only a redraw is needed.
     Resize,
     /// Time passed (spinner frames, periodic re-checks).

@@ -41,6 +41,8 @@ pub struct App {
     pub quit: bool,
     ids: RequestIds,
     dirty: bool,
+    /// When the spinner last moved: keys arriving faster than the spinner must not stall it.
+    last_tick: Instant,
 }
 
 /// Number of panes.
@@ -75,6 +77,7 @@ impl App {
             quit: false,
             ids,
             dirty: true,
+            last_tick: now,
         };
         (app, effects)
     }
@@ -128,7 +131,7 @@ impl App {
     /// runs, else the earliest periodic refresh; None = sleep until input.
     pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
         if self.busy() > 0 {
-            return Some(now + SPINNER_INTERVAL);
+            return Some((self.last_tick + SPINNER_INTERVAL).max(now));
         }
         (0..PANE_COUNT)
             .filter_map(|i| self.pane(i).next_due())
@@ -167,7 +170,7 @@ impl App {
                     return false;
                 }
                 let i = self.active;
-                self.pane_mut(i).on_paste(&text)
+                self.pane_mut(i).on_paste(&text.0)
             }
             Action::Resize => true,
             Action::Tick(at) => {
@@ -177,6 +180,7 @@ impl App {
                     status: &mut self.status,
                     now: at,
                 };
+                self.last_tick = at;
                 let mut changed = self.connections.on_tick(&mut cx);
                 changed |= self.wizard.on_tick(&mut cx);
                 changed |= self.checker.on_tick(&mut cx);

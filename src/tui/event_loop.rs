@@ -2,7 +2,7 @@
 //! tick that exists only while something animates or a refresh is due. Redraws only after a change,
 //! once the action queue is drained; when idle it sleeps.
 
-use super::action::{Action, Effect};
+use super::action::{Action, Effect, PastedText};
 use super::app::App;
 use super::effects::EffectRunner;
 use crossterm::event::{Event, KeyEventKind};
@@ -26,7 +26,7 @@ pub trait Host {
 pub fn event_to_action(ev: Event) -> Option<Action> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => Some(Action::Key(k)),
-        Event::Paste(s) => Some(Action::Paste(s)),
+        Event::Paste(s) => Some(Action::Paste(PastedText(s))),
         Event::Resize(_, _) => Some(Action::Resize),
         _ => None,
     }

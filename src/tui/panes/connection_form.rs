@@ -289,6 +289,9 @@ impl ConnectionForm {
                 FieldId::SecretSource => {
                     self.source = self.source.next();
                     // A reference (variable name, command, path) is not secret; a typed value is.
+                    // Clearing on every switch means a typed secret is never shown unmasked
+                    // and a variable name never becomes a password.
+                    self.secret.wipe();
                     self.secret.set_masked(self.source == SecretSource::Typed);
                 }
                 _ => return false,

@@ -320,11 +320,17 @@ impl ConnectionsPane {
         });
     }
 
-    fn check_all(&mut self, cx: &mut PaneCx<'_>) {
+    /// Check every connection; with `skip_running`, leave the ones already being checked alone
+    /// (the periodic refresh must not restart a slow check forever).
+    fn check_all(&mut self, skip_running: bool, cx: &mut PaneCx<'_>) {
         let names: Vec<String> = self
             .config()
             .map(|c| c.connections.iter().map(|x| x.name.clone()).collect())
             .unwrap_or_default();
+        let names = names
+            .into_iter()
+            .filter(|n| !skip_running || self.live.get(n).is_none_or(|l| l.pending.is_none()));
+        let names: Vec<String> = names.collect();
         for n in names {
             self.start_check(&n, cx);
         }
@@ -372,7 +378,7 @@ impl ConnectionsPane {
         match result {
             Ok(config) => {
                 self.adopt(config, cx);
-                self.check_all(cx);
+                self.check_all(false, cx);
             }
             Err(e) => {
                 cx.status.error = Some(format!("config: {e}"));
@@ -510,7 +516,7 @@ impl ConnectionsPane {
             },
             Cmd::RefreshAll => match &self.load {
                 LoadState::Failed(_) => self.reload(cx),
-                LoadState::Loaded(_) => self.check_all(cx),
+                LoadState::Loaded(_) => self.check_all(false, cx),
                 LoadState::Loading(_) => return false,
             },
             Cmd::Add => {
@@ -981,7 +987,7 @@ impl Pane for ConnectionsPane {
     fn on_tick(&mut self, cx: &mut PaneCx<'_>) -> bool {
         match self.next_refresh {
             Some(due) if cx.now >= due && matches!(self.load, LoadState::Loaded(_)) => {
-                self.check_all(cx);
+                self.check_all(true, cx);
                 true
             }
             _ => false,

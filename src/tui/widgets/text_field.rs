@@ -1,11 +1,13 @@
 //! A one-line text field on top of `tui-input`, optionally masked for typed secrets.
 
 use crossterm::event::{Event, KeyEvent};
+use std::fmt;
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
+use zeroize::Zeroize;
 
 /// A text field; when `masked`, only mask characters are ever rendered.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct TextField {
     input: Input,
     masked: bool,
@@ -43,9 +45,16 @@ impl TextField {
         self.masked = masked;
     }
 
-    /// Replace the text.
+    /// Replace the text (the old text is wiped from memory first).
     pub fn set_value(&mut self, value: impl Into<String>) {
+        self.wipe();
         self.input = Input::new(value.into());
+    }
+
+    /// Empty the field, overwriting the old text in memory (it may have been a typed secret).
+    pub fn wipe(&mut self) {
+        let mut old = self.input.value_and_reset();
+        old.zeroize();
     }
 
     /// Feed a key; returns true when the text or cursor changed.
@@ -73,5 +82,21 @@ impl TextField {
             self.input.value().chars().skip(start).take(width).collect()
         };
         (shown, cursor - start)
+    }
+}
+
+impl fmt::Debug for TextField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.masked {
+            f.write_str("TextField([redacted])")
+        } else {
+            write!(f, "TextField({:?})", self.input.value())
+        }
+    }
+}
+
+impl Drop for TextField {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
