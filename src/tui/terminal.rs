@@ -13,7 +13,11 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
+
+/// True while the terminal is in TUI mode, so a panic after we left does not emit escape codes.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// The real terminal.
 pub type CrosstermTerminal = Terminal<CrosstermBackend<Stdout>>;
@@ -21,6 +25,7 @@ pub type CrosstermTerminal = Terminal<CrosstermBackend<Stdout>>;
 /// Switch the terminal into TUI mode.
 pub fn enter() -> io::Result<CrosstermTerminal> {
     install_panic_hook();
+    ACTIVE.store(true, Ordering::SeqCst);
     enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     Terminal::new(CrosstermBackend::new(io::stdout()))
@@ -28,6 +33,7 @@ pub fn enter() -> io::Result<CrosstermTerminal> {
 
 /// Give the terminal back the way we found it. Safe to call more than once.
 pub fn leave() -> io::Result<()> {
+    ACTIVE.store(false, Ordering::SeqCst);
     let r1 = execute!(
         io::stdout(),
         DisableBracketedPaste,
@@ -39,13 +45,17 @@ pub fn leave() -> io::Result<()> {
 }
 
 /// Restore the terminal before any other panic hook prints, so the message is readable.
-/// Installed once; re-entering after Ctrl-Z does not stack hooks.
+/// Installed once; re-entering after Ctrl-Z does not stack hooks. Chaining to the previous hook keeps
+/// the standard message and `RUST_BACKTRACE` (ratatui recipe: https://ratatui.rs/recipes/apps/panic-hooks/).
+/// We do not use `ratatui::try_init` because it installs a new hook on every call, i.e. on every resume.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = leave();
+            if ACTIVE.load(Ordering::SeqCst) {
+                let _ = leave();
+            }
             previous(info);
         }));
     });
@@ -69,8 +79,9 @@ impl Host for CrosstermHost {
     }
 
     fn copy(&mut self, text: &str) -> io::Result<()> {
-        // OSC 52: the terminal puts the text on the clipboard, also over SSH. The text is shown on
-        // screen as well, for terminals that ignore OSC 52.
+        // OSC 52 (crossterm 0.29 `clipboard::CopyToClipboard`, feature `osc52`): the terminal puts
+        // the text on the clipboard, also over SSH. The text is shown on screen as well, for
+        // terminals that ignore OSC 52.
         execute!(
             io::stdout(),
             crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
@@ -79,12 +90,23 @@ impl Host for CrosstermHost {
 
     fn suspend(&mut self) -> io::Result<()> {
         leave()?;
-        // Stop like any job; execution continues here after `fg` (SIGCONT).
+        // Stop like any job; execution continues here after `fg` (SIGCONT). Same order as curses'
+        // tstp(): restore the tty, raise SIGTSTP, then re-enter and repaint everything.
         #[cfg(unix)]
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        ACTIVE.store(true, Ordering::SeqCst);
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
-        self.terminal.clear()
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        // A fresh `Terminal` has empty buffers, so the next draw repaints everything. Not
+        // `Terminal::clear()`: it asks the terminal for the cursor position, a round trip that races
+        // with the event reader and fails on terminals that do not answer.
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(())
     }
 }
 
