@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tui_support::*;
 
 fn selected(app: &App) -> String {
-    app.connections.selected_name().unwrap()
+    app.panes.connections.selected_name().unwrap()
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn enter_opens_details_with_chain_and_diagnosis_and_esc_goes_back() {
     let mut app = checked_app(Theme::default());
     app.update(key('G'));
     app.update(code(KeyCode::Enter));
-    assert!(matches!(app.connections.mode(), Mode::Details { name, .. } if name == "legacy"));
+    assert!(matches!(app.panes.connections.mode(), Mode::Details { name, .. } if name == "legacy"));
     let screen = render(&app, 100, 30);
     for needle in [
         "server_info",
@@ -114,7 +114,7 @@ fn enter_opens_details_with_chain_and_diagnosis_and_esc_goes_back() {
     }
     assert!(render(&app, 100, 30).contains("copied: [captcha_required]"));
     app.update(code(KeyCode::Esc));
-    assert!(matches!(app.connections.mode(), Mode::List));
+    assert!(matches!(app.panes.connections.mode(), Mode::List));
 }
 
 #[test]
@@ -207,12 +207,12 @@ fn filter_narrows_the_list() {
     let mut app = checked_app(Theme::default());
     app.update(key('/'));
     type_text(&mut app, "atlassian");
-    assert_eq!(app.connections.visible_names(), ["cloud"]);
+    assert_eq!(app.panes.connections.visible_names(), ["cloud"]);
     app.update(code(KeyCode::Enter));
     assert!(render(&app, 100, 30).contains("filter: atlassian"));
     // `q` quits again once the filter is applied (not typed into it).
     app.update(code(KeyCode::Esc));
-    assert_eq!(app.connections.visible_names().len(), 3);
+    assert_eq!(app.panes.connections.visible_names().len(), 3);
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn help_overlay_lists_every_key_of_the_pane_and_global_keys() {
         for a in prep {
             app2.update(a);
         }
-        assert_eq!(app2.connections.keys().len(), table.len());
+        assert_eq!(app2.panes.connections.keys().len(), table.len());
         // In the form `?` is typed, so open help the way the user would elsewhere.
         app2.help = Some(0);
         let screen = render(&app2, 120, 60);
@@ -370,7 +370,7 @@ fn add_form_validates_inline_then_saves_through_an_effect() {
         req,
         result: Ok(saved),
     });
-    assert!(matches!(app.connections.mode(), Mode::List));
+    assert!(matches!(app.panes.connections.mode(), Mode::List));
     assert_eq!(selected(&app), "staging");
     assert_eq!(check_reqs(&effects)[0].0, "staging");
 }
@@ -388,11 +388,11 @@ fn a_failed_save_keeps_the_form_and_shows_the_error() {
             "cannot write /home/ops/.config/jiralink/config.toml: read-only file system".into(),
         ),
     });
-    assert!(matches!(app.connections.mode(), Mode::Form(_)));
+    assert!(matches!(app.panes.connections.mode(), Mode::Form(_)));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("not saved: cannot write"), "{screen}");
     // The list still has every connection: nothing was lost.
-    assert_eq!(app.connections.config().unwrap().connections.len(), 3);
+    assert_eq!(app.panes.connections.config().unwrap().connections.len(), 3);
 }
 
 #[test]
@@ -457,7 +457,7 @@ fn typed_secret_is_masked_and_never_rendered() {
         other => panic!("expected a typed secret, got {other:?}"),
     }
     // Debug of the pane state and of what we hand to the config engine never shows it either.
-    assert!(!format!("{:?}", app.connections).contains("hunter2"));
+    assert!(!format!("{:?}", app.panes.connections).contains("hunter2"));
     assert!(!format!("{conn:?}").contains("hunter2"));
 }
 
@@ -470,7 +470,7 @@ fn delete_asks_first_then_emits_the_effect() {
     assert!(render(&app, 100, 30).contains("Delete connection cloud?"));
     // `n` keeps it.
     app.update(key('n'));
-    assert!(matches!(app.connections.mode(), Mode::List));
+    assert!(matches!(app.panes.connections.mode(), Mode::List));
     app.update(key('d'));
     let effects = app.update(key('y'));
     let req = match effects.as_slice() {
@@ -486,6 +486,6 @@ fn delete_asks_first_then_emits_the_effect() {
         req,
         result: Ok(after),
     });
-    assert_eq!(app.connections.visible_names(), ["prod", "legacy"]);
+    assert_eq!(app.panes.connections.visible_names(), ["prod", "legacy"]);
     assert!(render(&app, 100, 30).contains("deleted cloud"));
 }

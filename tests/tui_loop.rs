@@ -141,7 +141,10 @@ async fn a_hanging_check_does_not_delay_the_next_key() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(app.quit);
     // The keys were handled while 3 checks were still hanging.
-    assert_eq!(app.connections.selected_name().as_deref(), Some("cloud"));
+    assert_eq!(
+        app.panes.connections.selected_name().as_deref(),
+        Some("cloud")
+    );
     assert_eq!(host.copied, ["https://acme.atlassian.net"]);
     assert!(host.draws >= 3);
     let screen = host.terminal.backend().to_string();

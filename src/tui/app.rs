@@ -15,6 +15,39 @@ use std::time::{Duration, Instant};
 /// How often the spinner moves while something runs.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(120);
 
+/// Every pane, in tab order. Adding a pane: a field here, one arm in `get` / `get_mut`, `COUNT`.
+pub struct Panes {
+    /// Pane 1.
+    pub connections: ConnectionsPane,
+    /// Pane 2.
+    pub wizard: WizardPane,
+    /// Pane 3.
+    pub checker: CheckerPane,
+}
+
+impl Panes {
+    /// Number of panes.
+    pub const COUNT: usize = 3;
+
+    /// Pane `i` (0-based; out of range = the first).
+    pub fn get(&self, i: usize) -> &dyn Pane {
+        match i {
+            1 => &self.wizard,
+            2 => &self.checker,
+            _ => &self.connections,
+        }
+    }
+
+    /// Pane `i`, mutable.
+    pub fn get_mut(&mut self, i: usize) -> &mut dyn Pane {
+        match i {
+            1 => &mut self.wizard,
+            2 => &mut self.checker,
+            _ => &mut self.connections,
+        }
+    }
+}
+
 /// The whole TUI state.
 pub struct App {
     /// Colours and symbols.
@@ -23,12 +56,8 @@ pub struct App {
     pub banner: Option<String>,
     /// Where the config file lives (shown in help).
     pub config_path: PathBuf,
-    /// Pane 1.
-    pub connections: ConnectionsPane,
-    /// Pane 2.
-    pub wizard: WizardPane,
-    /// Pane 3.
-    pub checker: CheckerPane,
+    /// The panes.
+    pub panes: Panes,
     /// Index of the pane shown.
     pub active: usize,
     /// The help overlay's scroll offset, when open.
@@ -46,7 +75,7 @@ pub struct App {
 }
 
 /// Number of panes.
-pub const PANE_COUNT: usize = 3;
+pub const PANE_COUNT: usize = Panes::COUNT;
 
 impl App {
     /// A fresh app and the effects to start with (reading the config).
@@ -67,9 +96,11 @@ impl App {
             theme: opts.theme,
             banner: opts.banner.clone(),
             config_path: opts.config_path.clone(),
-            connections,
-            wizard: WizardPane,
-            checker: CheckerPane,
+            panes: Panes {
+                connections,
+                wizard: WizardPane,
+                checker: CheckerPane,
+            },
             active: 0,
             help: None,
             status,
@@ -84,19 +115,7 @@ impl App {
 
     /// Pane `i` (0-based).
     pub fn pane(&self, i: usize) -> &dyn Pane {
-        match i {
-            1 => &self.wizard,
-            2 => &self.checker,
-            _ => &self.connections,
-        }
-    }
-
-    fn pane_mut(&mut self, i: usize) -> &mut dyn Pane {
-        match i {
-            1 => &mut self.wizard,
-            2 => &mut self.checker,
-            _ => &mut self.connections,
-        }
+        self.panes.get(i)
     }
 
     /// The pane shown.
@@ -170,7 +189,7 @@ impl App {
                     return false;
                 }
                 let i = self.active;
-                self.pane_mut(i).on_paste(&text.0)
+                self.panes.get_mut(i).on_paste(&text.0)
             }
             Action::Resize => true,
             Action::Tick(at) => {
@@ -181,9 +200,10 @@ impl App {
                     now: at,
                 };
                 self.last_tick = at;
-                let mut changed = self.connections.on_tick(&mut cx);
-                changed |= self.wizard.on_tick(&mut cx);
-                changed |= self.checker.on_tick(&mut cx);
+                let mut changed = false;
+                for i in 0..PANE_COUNT {
+                    changed |= self.panes.get_mut(i).on_tick(&mut cx);
+                }
                 if self.busy() > 0 {
                     self.spinner = self.spinner.wrapping_add(1);
                     changed = true;
@@ -191,16 +211,20 @@ impl App {
                 changed
             }
             Action::ConfigLoaded { req, result } => {
-                self.connections.on_config_loaded(req, result, &mut cx!())
+                self.panes
+                    .connections
+                    .on_config_loaded(req, result, &mut cx!())
             }
             Action::ConfigSaved { req, result } => {
-                self.connections.on_config_saved(req, result, &mut cx!())
+                self.panes
+                    .connections
+                    .on_config_saved(req, result, &mut cx!())
             }
             Action::CheckFinished { req, name, result } => {
-                self.connections.on_check_finished(req, &name, result)
+                self.panes.connections.on_check_finished(req, &name, result)
             }
             Action::CheckFailed { req, name, message } => {
-                self.connections.on_check_failed(req, &name, message)
+                self.panes.connections.on_check_failed(req, &name, message)
             }
             Action::Terminate => {
                 self.quit = true;
@@ -248,17 +272,12 @@ impl App {
                 status: &mut self.status,
                 now,
             };
-            let handled = match i {
-                1 => self.wizard.on_cmd(cmd, &mut cx),
-                2 => self.checker.on_cmd(cmd, &mut cx),
-                _ => self.connections.on_cmd(cmd, &mut cx),
-            };
-            if handled {
+            if self.panes.get_mut(i).on_cmd(cmd, &mut cx) {
                 return true;
             }
         }
         if captures {
-            return self.pane_mut(i).on_text_key(key);
+            return self.panes.get_mut(i).on_text_key(key);
         }
         match lookup(GLOBAL_KEYS, &key) {
             Some(cmd) => self.on_global(cmd, effects),
