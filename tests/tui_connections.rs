@@ -489,3 +489,29 @@ fn delete_asks_first_then_emits_the_effect() {
     assert_eq!(app.panes.connections.visible_names(), ["prod", "legacy"]);
     assert!(render(&app, 100, 30).contains("deleted cloud"));
 }
+
+#[test]
+fn details_of_a_warning_show_it_once_with_its_fix() {
+    let mut app = checked_app(Theme::default());
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("⚠ clock 6 min off"), "{screen}");
+    assert_eq!(screen.matches("[clock_skew]").count(), 1, "{screen}");
+    assert!(screen.contains("timedatectl set-ntp true"));
+}
+
+#[test]
+fn a_check_that_could_not_run_is_a_failure_with_its_reason() {
+    let (mut app, checks) = loaded_app(Theme::default(), sample_config());
+    let (name, req) = checks[0].clone();
+    app.update(Action::CheckFailed {
+        req,
+        name,
+        message: "secret unavailable: JIRA_PASSWORD is not set".into(),
+    });
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("✗ secret unavailable"), "{screen}");
+    assert!(screen.contains("The check could not run"));
+}

@@ -78,7 +78,29 @@ pub async fn run_from_cli(g: &Global) -> anyhow::Result<u8> {
         .unwrap_or_else(effects::default_config_path);
     let mut opts = AppOptions::new(config_path);
     opts.theme = Theme::detect(g.color, g.ascii);
+    if let Some(every) = refresh_from_env(std::env::var(REFRESH_ENV).ok().as_deref()) {
+        opts.refresh_every = every;
+    }
     run_app(opts).await
+}
+
+/// Environment variable for the periodic re-check interval in seconds (`0` turns it off).
+pub const REFRESH_ENV: &str = "JIRALINK_REFRESH_SECS";
+
+/// Parse the refresh interval: None = not set or unusable (keep the default), Some(None) = off.
+pub fn refresh_from_env(value: Option<&str>) -> Option<Option<Duration>> {
+    let v = value?.trim();
+    match v.parse::<u64>() {
+        Ok(0) => Some(None),
+        Ok(secs) => Some(Some(Duration::from_secs(secs.max(10)))),
+        Err(_) => {
+            tracing::warn!(
+                value = v,
+                "{REFRESH_ENV} is not a number of seconds; using the default"
+            );
+            None
+        }
+    }
 }
 
 /// Run the TUI until the user quits; returns the exit code.
@@ -133,4 +155,25 @@ async fn terminate_signal() {
     }
     #[cfg(not(unix))]
     std::future::pending::<()>().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_interval_from_env() {
+        assert_eq!(refresh_from_env(None), None);
+        assert_eq!(refresh_from_env(Some("0")), Some(None));
+        assert_eq!(
+            refresh_from_env(Some(" 120 ")),
+            Some(Some(Duration::from_secs(120)))
+        );
+        // A tiny interval would hammer Jira: clamp to 10 s.
+        assert_eq!(
+            refresh_from_env(Some("1")),
+            Some(Some(Duration::from_secs(10)))
+        );
+        assert_eq!(refresh_from_env(Some("5m")), None);
+    }
 }

@@ -824,7 +824,13 @@ impl ConnectionsPane {
                     .diagnosis
                     .iter()
                     .map(|d| ("Diagnosis", d))
-                    .chain(r.warnings.iter().map(|d| ("Warning", d)))
+                    // When everything worked the diagnosis is the worst warning: show it once.
+                    .chain(
+                        r.warnings
+                            .iter()
+                            .filter(|w| r.diagnosis.as_ref() != Some(*w))
+                            .map(|d| ("Warning", d)),
+                    )
                 {
                     let style = if d.is_error() {
                         theme.error()
