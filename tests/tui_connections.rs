@@ -33,7 +33,7 @@ fn starts_by_loading_then_checks_every_connection() {
     let names: Vec<String> = check_reqs(&effects).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["prod", "cloud", "legacy"]);
     assert_eq!(app.busy(), 3);
-    assert!(render(&app, 100, 30).contains("3 in progress"));
+    assert!(render(&app, 100, 30).contains("checking 3 connections"));
 }
 
 #[test]

@@ -111,7 +111,8 @@ fn core_load_config(path: &Path) -> Result<Config, String> {
     Err(NOT_WIRED.to_string())
 }
 
-/// Integration: `connection.client_options(defaults).map_err(|e| e.to_string())`.
+/// Integration: `connection.client_options(defaults).map_err(|e| e.to_string())` (already called on
+/// a blocking thread: secret commands like `pass` may take seconds).
 fn core_client_options(
     connection: &Connection,
     defaults: &Defaults,
@@ -120,7 +121,9 @@ fn core_client_options(
     Err(NOT_WIRED.to_string())
 }
 
-/// Integration: load the file, `remove_connection(replaces)` when renaming, `upsert_connection`, `save()`.
+/// Integration (`crate::config::ConfigFile` keeps comments and saves atomically):
+/// `let mut f = ConfigFile::open(path)?;` then, when renaming, `f.remove_connection(old)`;
+/// `f.upsert_connection(connection)?; f.save()?; f.config()` (errors via `to_string()`).
 fn core_save_connection(
     path: &Path,
     replaces: Option<&str>,
@@ -130,7 +133,8 @@ fn core_save_connection(
     Err(NOT_WIRED.to_string())
 }
 
-/// Integration: load the file, `remove_connection(name)`, `save()`.
+/// Integration: `let mut f = ConfigFile::open(path)?;` `f.remove_connection(name)` (false → error
+/// "no connection named …"), `f.save()?; f.config()` (errors via `to_string()`).
 fn core_delete_connection(path: &Path, name: &str) -> Result<Config, String> {
     let _ = (path, name);
     Err(NOT_WIRED.to_string())

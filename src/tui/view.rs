@@ -95,10 +95,12 @@ fn tabs_line(app: &App) -> Line<'static> {
 fn status_line(app: &App) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = Vec::new();
-    let busy = app.busy();
-    if busy > 0 {
+    let labels: Vec<String> = (0..PANE_COUNT)
+        .filter_map(|i| app.pane(i).busy_label())
+        .collect();
+    if !labels.is_empty() {
         spans.push(Span::styled(
-            format!("{} {busy} in progress", theme.spinner(app.spinner)),
+            format!("{} {}", theme.spinner(app.spinner), labels.join(", ")),
             theme.busy(),
         ));
     }

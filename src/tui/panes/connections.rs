@@ -1015,6 +1015,27 @@ impl Pane for ConnectionsPane {
         self.next_refresh
     }
 
+    fn busy_label(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if matches!(self.load, LoadState::Loading(_)) {
+            parts.push("reading config".to_string());
+        }
+        match self.live.values().filter(|l| l.pending.is_some()).count() {
+            0 => {}
+            1 => parts.push("checking 1 connection".into()),
+            n => parts.push(format!("checking {n} connections")),
+        }
+        let saving = match &self.mode {
+            Mode::Form(f) => f.saving.is_some(),
+            Mode::ConfirmDelete { saving, .. } => saving.is_some(),
+            _ => false,
+        };
+        if saving {
+            parts.push("saving config".into());
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
         match &self.mode {
             Mode::Details { name, scroll } => self.draw_details(frame, area, name, *scroll, cx),

@@ -75,6 +75,13 @@ pub trait Pane {
     fn busy(&self) -> usize {
         0
     }
+    /// What the pane is waiting for, for the status line (e.g. "checking 3").
+    fn busy_label(&self) -> Option<String> {
+        match self.busy() {
+            0 => None,
+            n => Some(format!("{n} in progress")),
+        }
+    }
     /// When the pane next wants a tick even if nothing animates (periodic refresh).
     fn next_due(&self) -> Option<Instant> {
         None
