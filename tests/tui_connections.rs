@@ -123,6 +123,10 @@ fn refresh_selected_and_all_emit_checks_and_cancel_the_old_ones() {
     let effects = app.update(key('r'));
     assert_eq!(check_reqs(&effects).len(), 1);
     assert_eq!(check_reqs(&effects)[0].0, "prod");
+    // While re-checking, the last result stays visible next to the spinner.
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("⠋ Jira 9.12.3 as alice"), "{screen}");
+    assert!(screen.contains("checking 1 connection"));
     let effects = app.update(key('R'));
     assert_eq!(check_reqs(&effects).len(), 3);
     // prod was still being checked: that request is cancelled.

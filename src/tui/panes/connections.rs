@@ -291,12 +291,17 @@ impl ConnectionsPane {
             .cloned()
     }
 
-    /// The live state of `name`.
+    /// The live state of `name` (the last result while a re-check runs).
     pub fn state_of(&self, name: &str) -> CheckState {
         self.live
             .get(name)
             .map(|l| l.state.clone())
             .unwrap_or_default()
+    }
+
+    /// Is a check of `name` running?
+    pub fn is_checking(&self, name: &str) -> bool {
+        self.live.get(name).is_some_and(|l| l.pending.is_some())
     }
 
     /// Start a check of `name`, cancelling one already running for it.
@@ -312,7 +317,10 @@ impl ConnectionsPane {
         if let Some(old) = live.pending.replace(req) {
             cx.effects.push(Effect::Cancel(old));
         }
-        live.state = CheckState::Checking;
+        // Keep the last result on screen during a re-check; only a first check shows "checking".
+        if matches!(live.state, CheckState::Unknown) {
+            live.state = CheckState::Checking;
+        }
         cx.effects.push(Effect::Check {
             req,
             connection,
@@ -738,7 +746,12 @@ impl ConnectionsPane {
                 Row::new(vec![
                     Cell::from(name.clone()),
                     Cell::from(conn.map(|c| auth_label(c.auth)).unwrap_or_default()),
-                    Cell::from(badge::badge_line(theme, &state, cx.spinner)),
+                    Cell::from(badge::badge_line(
+                        theme,
+                        &state,
+                        self.is_checking(name),
+                        cx.spinner,
+                    )),
                     Cell::from(conn.map(|c| c.url.clone()).unwrap_or_default()),
                 ])
             })
@@ -779,7 +792,9 @@ impl ConnectionsPane {
         let mut lines = vec![
             Line::from(
                 std::iter::once(Span::styled("Status   ", theme.accent()))
-                    .chain(badge::badge_line(theme, &state, cx.spinner).spans)
+                    .chain(
+                        badge::badge_line(theme, &state, self.is_checking(name), cx.spinner).spans,
+                    )
                     .collect::<Vec<_>>(),
             ),
             Line::from(vec![

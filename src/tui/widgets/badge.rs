@@ -172,9 +172,18 @@ pub fn step_symbol(theme: &Theme, s: StepStatus) -> (&'static str, Style) {
     }
 }
 
-/// The whole badge as a line: symbol, space, text.
-pub fn badge_line(theme: &Theme, state: &CheckState, spinner_frame: usize) -> Line<'static> {
-    let (sym, style) = symbol(theme, verdict(state), spinner_frame);
+/// The whole badge as a line: symbol, space, text. While `rechecking`, the last known text stays
+/// (so a periodic refresh does not blank every badge) and the spinner replaces the symbol.
+pub fn badge_line(
+    theme: &Theme,
+    state: &CheckState,
+    rechecking: bool,
+    spinner_frame: usize,
+) -> Line<'static> {
+    let (mut sym, mut style) = symbol(theme, verdict(state), spinner_frame);
+    if rechecking {
+        (sym, style) = symbol(theme, Verdict::Busy, spinner_frame);
+    }
     Line::from(vec![
         Span::styled(sym, style),
         Span::raw(" "),
