@@ -146,3 +146,18 @@ fn resize_sweep_never_panics() {
     }
     assert!(render(&apps[0], 20, 5).contains("terminal too small"));
 }
+
+#[test]
+fn snapshot_empty_and_config_error_states() {
+    let mut empty = sample_config();
+    empty.connections.clear();
+    let (app, _) = loaded_app(Theme::default(), empty);
+    snapshot("empty", &app);
+
+    let (mut app, effects) = App::new(&options(Theme::default()), std::time::Instant::now());
+    app.update(Action::ConfigLoaded {
+        req: load_req(&effects),
+        result: Err("/home/ops/.config/jiralink/config.toml:3:1: unknown key `pasword` in connection prod (did you mean `password`?)".into()),
+    });
+    snapshot("config_error", &app);
+}

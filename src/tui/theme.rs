@@ -207,6 +207,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn detect_honours_no_color_flags_and_locale() {
+        // The only test in the crate that touches these variables; restored at the end.
+        let saved: Vec<_> = ["NO_COLOR", "LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .map(|k| (*k, std::env::var_os(k)))
+            .collect();
+        std::env::remove_var("LC_CTYPE");
+        std::env::remove_var("LANG");
+        std::env::set_var("LC_ALL", "en_US.UTF-8");
+        std::env::set_var("NO_COLOR", "1");
+        assert_eq!(
+            Theme::detect(ColorChoice::Auto, false),
+            Theme {
+                color: false,
+                ascii: false
+            }
+        );
+        // An explicit --color always beats NO_COLOR; --color never beats everything.
+        assert!(Theme::detect(ColorChoice::Always, false).color);
+        std::env::set_var("NO_COLOR", "");
+        assert!(
+            Theme::detect(ColorChoice::Auto, false).color,
+            "empty NO_COLOR is unset"
+        );
+        assert!(!Theme::detect(ColorChoice::Never, false).color);
+        assert!(Theme::detect(ColorChoice::Auto, true).ascii);
+        std::env::set_var("LC_ALL", "C");
+        assert!(
+            Theme::detect(ColorChoice::Auto, false).ascii,
+            "non-UTF-8 locale"
+        );
+        for (k, v) in saved {
+            match v {
+                Some(v) => std::env::set_var(k, v),
+                None => std::env::remove_var(k),
+            }
+        }
+    }
+
+    #[test]
     fn plain_theme_has_no_colours() {
         let t = Theme::plain();
         for s in [t.ok(), t.error(), t.warn(), t.busy(), t.dim(), t.accent()] {
