@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     app.active_pane().draw(frame, body, &cx);
     frame.render_widget(Paragraph::new(status_line(app)), status);
     frame.render_widget(
-        Paragraph::new(footer_line(&app.footer_tables(), theme)),
+        Paragraph::new(footer_line(&app.footer_tables(), theme, footer.width)),
         footer,
     );
 

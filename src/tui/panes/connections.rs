@@ -756,10 +756,17 @@ impl ConnectionsPane {
                 ])
             })
             .collect();
+        // The name column is as wide as the longest name (within reason) so the URL keeps its room.
+        let name_w = names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(4, 20) as u16;
         let table = Table::new(
             rows,
             [
-                Constraint::Length(14),
+                Constraint::Length(name_w),
                 Constraint::Length(11),
                 Constraint::Min(24),
                 Constraint::Fill(1),

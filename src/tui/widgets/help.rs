@@ -61,23 +61,46 @@ pub fn draw_help(
     );
 }
 
-/// The footer: the hinted bindings of the given tables, in order, first key of each.
-pub fn footer_line(tables: &[&[Binding]], theme: &Theme) -> Line<'static> {
-    let mut spans = Vec::new();
-    for b in tables.iter().flat_map(|t| t.iter()) {
-        if b.hint.is_empty() {
-            continue;
+/// The footer: the hinted bindings of the given tables, in order, first key of each, fitted into
+/// `width` columns. The last table (the global keys: help, quit) is always kept; hints of the
+/// earlier tables are dropped from the end when space runs out.
+pub fn footer_line(tables: &[&[Binding]], theme: &Theme, width: u16) -> Line<'static> {
+    let hinted = |t: &[Binding]| -> Vec<(String, &'static str)> {
+        t.iter()
+            .filter(|b| !b.hint.is_empty())
+            .map(|b| {
+                let key = b
+                    .keys
+                    .first()
+                    .map(|k| k.label(theme.ascii))
+                    .unwrap_or_default();
+                (key, b.hint)
+            })
+            .collect()
+    };
+    let (last, rest) = match tables.split_last() {
+        Some((last, rest)) => (hinted(last), rest),
+        None => (Vec::new(), &[][..]),
+    };
+    let sep = theme.sep().chars().count();
+    let cost = |(k, h): &(String, &str)| k.chars().count() + 1 + h.chars().count() + sep;
+    let mut budget = (width as usize).saturating_sub(last.iter().map(cost).sum::<usize>());
+    let mut items = Vec::new();
+    for i in rest.iter().flat_map(|t| hinted(t)) {
+        if cost(&i) > budget {
+            break;
         }
+        budget -= cost(&i);
+        items.push(i);
+    }
+    items.extend(last);
+    let mut spans = Vec::new();
+    for (key, hint) in items {
         if !spans.is_empty() {
             spans.push(Span::styled(theme.sep(), theme.dim()));
         }
-        let key = b
-            .keys
-            .first()
-            .map(|k| k.label(theme.ascii))
-            .unwrap_or_default();
         spans.push(Span::styled(key, theme.accent()));
-        spans.push(Span::raw(format!(" {}", b.hint)));
+        spans.push(Span::raw(format!(" {hint}")));
     }
     Line::from(spans)
 }
