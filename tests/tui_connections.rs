@@ -52,9 +52,16 @@ fn empty_and_error_states_are_shown() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("could not read"));
     assert!(screen.contains("unknown key `pasword`"));
-    // `r` retries the read instead of checking nothing.
+    // `r` retries the read instead of checking nothing; success clears the error.
     let effects = app.update(key('r'));
     assert!(matches!(effects.as_slice(), [Effect::LoadConfig { .. }]));
+    assert!(app.status.error.is_some());
+    app.update(Action::ConfigLoaded {
+        req: load_req(&effects),
+        result: Ok(sample_config()),
+    });
+    assert!(app.status.error.is_none());
+    assert_eq!(app.panes.connections.visible_names().len(), 3);
 }
 
 #[test]

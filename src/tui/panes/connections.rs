@@ -97,7 +97,7 @@ pub const LIST_KEYS: &[Binding] = &[
         keys: &[Key::plain(KeyCode::Esc)],
         cmd: Cmd::Back,
         hint: "",
-        help: "clear the filter",
+        help: "clear the filter, then dismiss the last error",
     },
 ];
 
@@ -385,6 +385,9 @@ impl ConnectionsPane {
         }
         match result {
             Ok(config) => {
+                if matches!(&cx.status.error, Some(e) if e.starts_with("config: ")) {
+                    cx.status.error = None;
+                }
                 self.adopt(config, cx);
                 self.check_all(false, cx);
             }
@@ -563,6 +566,7 @@ impl ConnectionsPane {
                 self.filter.clear();
                 self.selected = 0;
             }
+            Cmd::Back if cx.status.error.is_some() => cx.status.error = None,
             _ => return false,
         }
         true
