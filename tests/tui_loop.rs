@@ -238,3 +238,74 @@ async fn a_failed_save_through_the_runner_keeps_the_form() {
     app.update(action);
     assert!(render(&app, 100, 30).contains("not saved: read-only"));
 }
+
+/// A core that answers everything at once: every check succeeds.
+struct InstantCore;
+
+impl Core for InstantCore {
+    fn load_config(&self, _path: PathBuf) -> BoxFuture<'static, Result<Config, String>> {
+        Box::pin(async { Ok(sample_config()) })
+    }
+    fn check(
+        &self,
+        c: Connection,
+        _d: Defaults,
+    ) -> BoxFuture<'static, Result<CheckResult, String>> {
+        Box::pin(async move { Ok(ok_result(&c.name)) })
+    }
+    fn save_connection(
+        &self,
+        _p: PathBuf,
+        _r: Option<String>,
+        _c: Connection,
+    ) -> BoxFuture<'static, Result<Config, String>> {
+        Box::pin(async { Ok(sample_config()) })
+    }
+    fn delete_connection(
+        &self,
+        _p: PathBuf,
+        _n: String,
+    ) -> BoxFuture<'static, Result<Config, String>> {
+        Box::pin(async { Ok(sample_config()) })
+    }
+}
+
+#[tokio::test]
+async fn idle_means_no_redraws() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = EffectRunner::new(Arc::new(InstantCore), tx, Duration::from_secs(5));
+    let mut opts = options(Theme::default());
+    opts.refresh_every = None;
+    let (mut app, effects) = App::new(&opts, Instant::now());
+    for e in effects {
+        runner.spawn(e);
+    }
+    let mut host = TestHost {
+        terminal: Terminal::new(TestBackend::new(100, 30)).unwrap(),
+        draws: 0,
+        copied: vec![],
+    };
+    // One key after 600 ms of nothing; a fixed-fps loop would have drawn dozens of frames by then.
+    let script = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        ev(KeyCode::Char('q'))
+    })
+    .chain(futures::stream::pending());
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        run_loop(
+            &mut host,
+            &mut app,
+            Box::pin(script),
+            &mut runner,
+            &mut rx,
+            std::future::pending(),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let screen = host.terminal.backend().to_string();
+    assert!(screen.contains("Jira 9.12.3 as alice"), "{screen}");
+    assert!(host.draws <= 6, "{} draws while idle", host.draws);
+}
