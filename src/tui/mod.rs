@@ -1,7 +1,179 @@
-//! The terminal UI. SKELETON: filled by a later change.
-use crate::cli::Global;
+//! The terminal UI: a thin front end over the core. `run_app` wires the terminal, the event loop,
+//! the `App` state and the effect runner; panes live in `panes/`, core calls only in `effects.rs`.
+
+pub mod action;
+pub mod app;
+pub mod effects;
+pub mod event_loop;
+pub mod keymap;
+pub mod panes;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+use crate::cli::{Global, EXIT_OK, EXIT_USAGE};
+use effects::{Core, EffectRunner, LiveCore};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use theme::Theme;
+
+/// How the TUI is started.
+pub struct AppOptions {
+    /// The config file to show and edit.
+    pub config_path: PathBuf,
+    /// Shown next to the tabs (the demo says it runs against a simulator).
+    pub banner: Option<String>,
+    /// Colours and symbols.
+    pub theme: Theme,
+    /// Re-check every connection this often (None = only at start and on `r`/`R`).
+    pub refresh_every: Option<Duration>,
+    /// Any background task still running after this is abandoned with an error.
+    pub task_timeout: Duration,
+    /// The core the effects call (the real one, or a substitute in tests).
+    pub core: Arc<dyn Core>,
+}
+
+impl AppOptions {
+    /// Defaults: re-check every 5 minutes, give up on a task after 90 s, the real core.
+    pub fn new(config_path: PathBuf) -> Self {
+        Self {
+            config_path,
+            banner: None,
+            theme: Theme::default(),
+            refresh_every: Some(Duration::from_secs(300)),
+            task_timeout: Duration::from_secs(90),
+            core: Arc::new(LiveCore),
+        }
+    }
+}
+
+/// Why the TUI refuses to start here, if it does.
+pub fn refusal() -> Option<&'static str> {
+    let term = std::env::var("TERM").unwrap_or_default();
+    if term == "dumb" {
+        return Some(
+            "jiralink: this terminal (TERM=dumb) cannot show the dashboard.\n\
+             Use the headless commands instead: `jiralink check`, `jiralink audit`, \
+             `jiralink connections list` (see `jiralink --help`).",
+        );
+    }
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Some(
+            "jiralink: the dashboard needs an interactive terminal.\n\
+             For scripts use the headless commands: `jiralink check`, `jiralink audit`, \
+             `jiralink connections list` (see `jiralink --help`).",
+        );
+    }
+    None
+}
 
 /// Open the TUI with the user's config.
-pub async fn run_from_cli(_g: &Global) -> anyhow::Result<u8> {
-    anyhow::bail!("the TUI arrives with a later change; try `jiralink check` or `jiralink sim`")
+pub async fn run_from_cli(g: &Global) -> anyhow::Result<u8> {
+    let config_path = g
+        .config
+        .clone()
+        .unwrap_or_else(effects::default_config_path);
+    let mut opts = AppOptions::new(config_path);
+    opts.theme = Theme::detect(g.color, g.ascii);
+    if let Some(every) = refresh_from_env(std::env::var(REFRESH_ENV).ok().as_deref()) {
+        opts.refresh_every = every;
+    }
+    run_app(opts).await
+}
+
+/// Environment variable for the periodic re-check interval in seconds (`0` turns it off).
+pub const REFRESH_ENV: &str = "JIRALINK_REFRESH_SECS";
+
+/// Parse the refresh interval: None = not set or unusable (keep the default), Some(None) = off.
+pub fn refresh_from_env(value: Option<&str>) -> Option<Option<Duration>> {
+    let v = value?.trim();
+    match v.parse::<u64>() {
+        Ok(0) => Some(None),
+        Ok(secs) => Some(Some(Duration::from_secs(secs.max(10)))),
+        Err(_) => {
+            tracing::warn!(
+                value = v,
+                "{REFRESH_ENV} is not a number of seconds; using the default"
+            );
+            None
+        }
+    }
+}
+
+/// Run the TUI until the user quits; returns the exit code.
+pub async fn run_app(opts: AppOptions) -> anyhow::Result<u8> {
+    if let Some(msg) = refusal() {
+        eprintln!("{msg}");
+        return Ok(EXIT_USAGE);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = EffectRunner::new(Arc::clone(&opts.core), tx, opts.task_timeout);
+    let (mut app, effects) = app::App::new(&opts, Instant::now());
+    for e in effects {
+        runner.spawn(e);
+    }
+    tracing::info!(config = %opts.config_path.display(), "TUI starting");
+    let mut host = terminal::CrosstermHost::enter()?;
+    let result = event_loop::run_loop(
+        &mut host,
+        &mut app,
+        crossterm::event::EventStream::new(),
+        &mut runner,
+        &mut rx,
+        terminate_signal(),
+    )
+    .await;
+    drop(host); // restores the terminal before anything is printed
+    result?;
+    tracing::info!("TUI finished");
+    Ok(EXIT_OK)
+}
+
+/// Resolves on SIGTERM or SIGHUP so the loop can leave and restore the terminal.
+async fn terminate_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = hup.recv() => {},
+                }
+            }
+            _ => {
+                tracing::warn!("cannot listen for SIGTERM/SIGHUP");
+                std::future::pending::<()>().await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_interval_from_env() {
+        assert_eq!(refresh_from_env(None), None);
+        assert_eq!(refresh_from_env(Some("0")), Some(None));
+        assert_eq!(
+            refresh_from_env(Some(" 120 ")),
+            Some(Some(Duration::from_secs(120)))
+        );
+        // A tiny interval would hammer Jira: clamp to 10 s.
+        assert_eq!(
+            refresh_from_env(Some("1")),
+            Some(Some(Duration::from_secs(10)))
+        );
+        assert_eq!(refresh_from_env(Some("5m")), None);
+    }
 }

@@ -1,0 +1,105 @@
+//! Every message the TUI reacts to (`Action`) and every piece of work it asks for (`Effect`).
+//! State changes only through actions; work happens only through effects.
+
+use crate::check::CheckResult;
+use crate::config::{Config, Connection, Defaults};
+use crossterm::event::KeyEvent;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Identifies one spawned piece of work, so a late answer to an old question can be recognised and dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// Hands out fresh request ids.
+#[derive(Debug, Default)]
+pub struct RequestIds(u64);
+
+impl RequestIds {
+    /// The next unused id.
+    pub fn next_id(&mut self) -> RequestId {
+        self.0 += 1;
+        RequestId(self.0)
+    }
+}
+
+/// Pasted text. It may be a password, so `Debug` shows only its length.
+pub struct PastedText(pub String);
+
+impl fmt::Debug for PastedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PastedText({} chars)", self.0.chars().count())
+    }
+}
+
+/// A message into `App::update`.
+#[derive(Debug)]
+pub enum Action {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// Text was pasted (bracketed paste).
+    Paste(PastedText),
+    /// The terminal changed size: only a redraw is needed.
+    Resize,
+    /// Time passed (spinner frames, periodic re-checks).
+    Tick(Instant),
+    /// The config file was read.
+    ConfigLoaded {
+        req: RequestId,
+        result: Result<Config, String>,
+    },
+    /// The config file was written (add / edit / delete); carries the config as saved.
+    ConfigSaved {
+        req: RequestId,
+        result: Result<Config, String>,
+    },
+    /// A connection check finished.
+    CheckFinished {
+        req: RequestId,
+        name: String,
+        result: Box<CheckResult>,
+    },
+    /// A connection check could not run at all (secret unavailable, timed out, task died).
+    CheckFailed {
+        req: RequestId,
+        name: String,
+        message: String,
+    },
+    /// SIGTERM / SIGHUP: leave cleanly so the terminal is restored.
+    Terminate,
+}
+
+/// Work `update` asks the loop to do; results come back as actions.
+#[derive(Debug)]
+pub enum Effect {
+    /// Read the config file.
+    LoadConfig { req: RequestId, path: PathBuf },
+    /// Check one connection.
+    Check {
+        req: RequestId,
+        connection: Box<Connection>,
+        defaults: Defaults,
+    },
+    /// Add a connection or replace the one named `replaces`, then save atomically.
+    SaveConnection {
+        req: RequestId,
+        path: PathBuf,
+        replaces: Option<String>,
+        connection: Box<Connection>,
+    },
+    /// Remove a connection, then save atomically.
+    DeleteConnection {
+        req: RequestId,
+        path: PathBuf,
+        name: String,
+    },
+    /// Abandon a running request (its answer would be stale anyway).
+    Cancel(RequestId),
+    /// Copy text to the system clipboard through the terminal (OSC 52).
+    Copy(String),
+    /// Suspend the process (Ctrl-Z).
+    Suspend,
+    /// Leave the event loop.
+    Quit,
+}

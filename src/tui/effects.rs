@@ -1,0 +1,264 @@
+//! The only place the TUI calls into the core (config and `check`), and the runner that spawns
+//! effects as cancellable, time-limited tasks whose results come back as actions.
+
+use super::action::{Action, Effect, RequestId};
+use crate::check::CheckResult;
+use crate::config::{Config, Connection, Defaults};
+use crate::jira::ClientOptions;
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+/// What the TUI needs from the core. A trait so tests can substitute a core that hangs or fails.
+pub trait Core: Send + Sync + 'static {
+    /// Read the config file (a missing file is an empty config).
+    fn load_config(&self, path: PathBuf) -> BoxFuture<'static, Result<Config, String>>;
+    /// Check one connection; `Err` when the check could not even start (e.g. a secret is unavailable).
+    fn check(
+        &self,
+        connection: Connection,
+        defaults: Defaults,
+    ) -> BoxFuture<'static, Result<CheckResult, String>>;
+    /// Add `connection` (or replace the one named `replaces`) and save; returns the saved config.
+    fn save_connection(
+        &self,
+        path: PathBuf,
+        replaces: Option<String>,
+        connection: Connection,
+    ) -> BoxFuture<'static, Result<Config, String>>;
+    /// Remove the connection `name` and save; returns the saved config.
+    fn delete_connection(
+        &self,
+        path: PathBuf,
+        name: String,
+    ) -> BoxFuture<'static, Result<Config, String>>;
+}
+
+/// The real core: config engine and `crate::check::check`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LiveCore;
+
+impl Core for LiveCore {
+    fn load_config(&self, path: PathBuf) -> BoxFuture<'static, Result<Config, String>> {
+        // File I/O and secret-free parsing are blocking: keep them off the async threads.
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || core_load_config(&path))
+                .await
+                .map_err(|e| format!("config task failed: {e}"))?
+        })
+    }
+
+    fn check(
+        &self,
+        connection: Connection,
+        defaults: Defaults,
+    ) -> BoxFuture<'static, Result<CheckResult, String>> {
+        Box::pin(async move {
+            let name = connection.name.clone();
+            // Secret resolution may run a command (`pass show …`): blocking.
+            let opts =
+                tokio::task::spawn_blocking(move || core_client_options(&connection, &defaults))
+                    .await
+                    .map_err(|e| format!("check task failed: {e}"))??;
+            Ok(crate::check::check(&name, opts).await)
+        })
+    }
+
+    fn save_connection(
+        &self,
+        path: PathBuf,
+        replaces: Option<String>,
+        connection: Connection,
+    ) -> BoxFuture<'static, Result<Config, String>> {
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                core_save_connection(&path, replaces.as_deref(), &connection)
+            })
+            .await
+            .map_err(|e| format!("save task failed: {e}"))?
+        })
+    }
+
+    fn delete_connection(
+        &self,
+        path: PathBuf,
+        name: String,
+    ) -> BoxFuture<'static, Result<Config, String>> {
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || core_delete_connection(&path, &name))
+                .await
+                .map_err(|e| format!("save task failed: {e}"))?
+        })
+    }
+}
+
+/// Shown when a config call is used before the config engine is merged into this branch.
+const NOT_WIRED: &str =
+    "the config engine is not wired into this build yet; use `jiralink connections` instead";
+
+// The four adapters below are the integration seam with `crate::config` (implemented on another branch
+// at the same time: `Config::load_or_default`, `upsert_connection`, `remove_connection`, `save`,
+// `Connection::client_options`). In this tree `config.rs` holds only the types, so each adapter reports
+// an honest error that the pane shows in its error state; at integration each body becomes one call.
+
+/// Integration: `Config::load_or_default(path).map_err(|e| e.to_string())`.
+fn core_load_config(path: &Path) -> Result<Config, String> {
+    tracing::warn!(path = %path.display(), "config loading not wired");
+    Err(NOT_WIRED.to_string())
+}
+
+/// Integration: `connection.client_options(defaults).map_err(|e| e.to_string())` (already called on
+/// a blocking thread: secret commands like `pass` may take seconds).
+fn core_client_options(
+    connection: &Connection,
+    defaults: &Defaults,
+) -> Result<ClientOptions, String> {
+    let _ = (connection, defaults);
+    Err(NOT_WIRED.to_string())
+}
+
+/// Integration (`crate::config::ConfigFile` keeps comments and saves atomically):
+/// `let mut f = ConfigFile::open(path)?;` then, when renaming, `f.remove_connection(old)`;
+/// `f.upsert_connection(connection)?; f.save()?; f.config()` (errors via `to_string()`).
+fn core_save_connection(
+    path: &Path,
+    replaces: Option<&str>,
+    connection: &Connection,
+) -> Result<Config, String> {
+    let _ = (path, replaces, connection);
+    Err(NOT_WIRED.to_string())
+}
+
+/// Integration: `let mut f = ConfigFile::open(path)?;` `f.remove_connection(name)` (false → error
+/// "no connection named …"), `f.save()?; f.config()` (errors via `to_string()`).
+fn core_delete_connection(path: &Path, name: &str) -> Result<Config, String> {
+    let _ = (path, name);
+    Err(NOT_WIRED.to_string())
+}
+
+/// The default config path (`$XDG_CONFIG_HOME/jiralink/config.toml`).
+/// Integration: replace with `crate::paths::Paths` once that lands.
+pub fn default_config_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "jiralink")
+        .map(|d| d.config_dir().join("config.toml"))
+        .unwrap_or_else(|| PathBuf::from("jiralink.toml"))
+}
+
+/// Spawns effects as tasks; each task holds a sender clone and its request id, never the `App`.
+pub struct EffectRunner {
+    core: Arc<dyn Core>,
+    tx: UnboundedSender<Action>,
+    tasks: HashMap<RequestId, AbortHandle>,
+    /// Upper bound for any single task, on top of the client's own timeouts.
+    task_timeout: Duration,
+}
+
+impl EffectRunner {
+    /// A runner sending results to `tx`; any task still running after `task_timeout` is abandoned.
+    pub fn new(core: Arc<dyn Core>, tx: UnboundedSender<Action>, task_timeout: Duration) -> Self {
+        Self {
+            core,
+            tx,
+            tasks: HashMap::new(),
+            task_timeout,
+        }
+    }
+
+    /// How many spawned tasks are still running.
+    pub fn running(&self) -> usize {
+        self.tasks.values().filter(|h| !h.is_finished()).count()
+    }
+
+    /// Start the work for one effect and return at once. Loop-level effects (copy, suspend, quit)
+    /// are the caller's; they are ignored here.
+    pub fn spawn(&mut self, effect: Effect) {
+        self.tasks.retain(|_, h| !h.is_finished());
+        let tx = self.tx.clone();
+        let limit = self.task_timeout;
+        let core = Arc::clone(&self.core);
+        let (req, handle) = match effect {
+            Effect::LoadConfig { req, path } => (
+                req,
+                tokio::spawn(async move {
+                    let result = with_limit(limit, core.load_config(path)).await;
+                    let _ = tx.send(Action::ConfigLoaded { req, result });
+                }),
+            ),
+            Effect::Check {
+                req,
+                connection,
+                defaults,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let name = connection.name.clone();
+                    let action = match with_limit(limit, core.check(*connection, defaults)).await {
+                        Ok(result) => Action::CheckFinished {
+                            req,
+                            name,
+                            result: Box::new(result),
+                        },
+                        Err(message) => Action::CheckFailed { req, name, message },
+                    };
+                    let _ = tx.send(action);
+                }),
+            ),
+            Effect::SaveConnection {
+                req,
+                path,
+                replaces,
+                connection,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let fut = core.save_connection(path, replaces, *connection);
+                    let result = with_limit(limit, fut).await;
+                    let _ = tx.send(Action::ConfigSaved { req, result });
+                }),
+            ),
+            Effect::DeleteConnection { req, path, name } => (
+                req,
+                tokio::spawn(async move {
+                    let result = with_limit(limit, core.delete_connection(path, name)).await;
+                    let _ = tx.send(Action::ConfigSaved { req, result });
+                }),
+            ),
+            Effect::Cancel(req) => {
+                if let Some(h) = self.tasks.remove(&req) {
+                    h.abort();
+                }
+                return;
+            }
+            Effect::Copy(_) | Effect::Suspend | Effect::Quit => return,
+        };
+        self.tasks.insert(req, handle.abort_handle());
+    }
+
+    /// Abort every running task (on quit).
+    pub fn abort_all(&mut self) {
+        for (_, h) in self.tasks.drain() {
+            h.abort();
+        }
+    }
+}
+
+impl Drop for EffectRunner {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+/// Run `fut`, turning "took longer than `limit`" into an error message.
+async fn with_limit<T>(
+    limit: Duration,
+    fut: BoxFuture<'static, Result<T, String>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer after {} s; gave up", limit.as_secs())),
+    }
+}

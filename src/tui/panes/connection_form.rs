@@ -1,0 +1,575 @@
+//! The add / edit connection form: fields, inline validation, and turning the fields into a
+//! `config::Connection` (secrets referenced from env / command / file, or typed and kept masked).
+
+use crate::config::{AuthKind, Connection};
+use crate::secret::{ExposeSecret, SecretRef, SecretString};
+use crate::tui::action::RequestId;
+use crate::tui::keymap::{Binding, Cmd, Key};
+use crate::tui::panes::ViewCx;
+use crate::tui::widgets::popup::centered;
+use crate::tui::widgets::text_field::TextField;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+use std::path::PathBuf;
+
+/// Keys while the form is open (everything else is typed into the focused field).
+pub const FORM_KEYS: &[Binding] = &[
+    Binding {
+        keys: &[Key::plain(KeyCode::Tab), Key::plain(KeyCode::Down)],
+        cmd: Cmd::NextField,
+        hint: "next field",
+        help: "next field",
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::BackTab), Key::plain(KeyCode::Up)],
+        cmd: Cmd::PrevField,
+        hint: "",
+        help: "previous field",
+    },
+    Binding {
+        keys: &[
+            Key::ch(' '),
+            Key::plain(KeyCode::Left),
+            Key::plain(KeyCode::Right),
+        ],
+        cmd: Cmd::Cycle,
+        hint: "change choice",
+        help: "change a choice field (auth kind, secret source)",
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Enter), Key::ctrl('s')],
+        cmd: Cmd::Save,
+        hint: "save",
+        help: "validate and save to the config file",
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Esc)],
+        cmd: Cmd::Back,
+        hint: "cancel",
+        help: "close the form without saving",
+    },
+];
+
+/// The form's fields (which are shown depends on the auth kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    /// Connection name.
+    Name,
+    /// Auth kind (choice).
+    Auth,
+    /// Base URL.
+    Url,
+    /// Username / email / consumer key.
+    User,
+    /// Where the secret comes from (choice).
+    SecretSource,
+    /// The secret reference or typed value.
+    Secret,
+    /// OAuth private key file.
+    PrivateKey,
+    /// Extra CA file.
+    CaFile,
+    /// HTTP proxy.
+    Proxy,
+}
+
+/// Where the password / token comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable.
+    Env,
+    /// A command's stdout.
+    Cmd,
+    /// A 0600 file.
+    File,
+    /// Typed here, stored in the 0600 config file.
+    Typed,
+}
+
+impl SecretSource {
+    fn next(self) -> Self {
+        match self {
+            Self::Env => Self::Cmd,
+            Self::Cmd => Self::File,
+            Self::File => Self::Typed,
+            Self::Typed => Self::Env,
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Self::Env => "environment variable",
+            Self::Cmd => "command",
+            Self::File => "file",
+            Self::Typed => "typed here (stored in the config file)",
+        }
+    }
+}
+
+fn next_auth(a: AuthKind) -> AuthKind {
+    match a {
+        AuthKind::Basic => AuthKind::Pat,
+        AuthKind::Pat => AuthKind::CloudToken,
+        AuthKind::CloudToken => AuthKind::Oauth1,
+        AuthKind::Oauth1 => AuthKind::Basic,
+    }
+}
+
+/// The auth kind as the config file spells it.
+pub fn auth_label(a: AuthKind) -> &'static str {
+    match a {
+        AuthKind::Basic => "basic",
+        AuthKind::Pat => "pat",
+        AuthKind::CloudToken => "cloud-token",
+        AuthKind::Oauth1 => "oauth1",
+    }
+}
+
+/// The add / edit form.
+#[derive(Debug, Clone)]
+pub struct ConnectionForm {
+    /// The name of the connection being edited (None = adding).
+    pub replaces: Option<String>,
+    /// The edited connection, so fields the form does not show (OAuth tokens…) survive an edit.
+    base: Option<Connection>,
+    auth: AuthKind,
+    source: SecretSource,
+    name: TextField,
+    url: TextField,
+    user: TextField,
+    secret: TextField,
+    private_key: TextField,
+    ca_file: TextField,
+    proxy: TextField,
+    focus: usize,
+    errors: Vec<(FieldId, String)>,
+    /// The save in flight, if any.
+    pub saving: Option<RequestId>,
+    /// Why the last save failed (the form stays open with everything typed).
+    pub save_error: Option<String>,
+}
+
+impl ConnectionForm {
+    /// An empty form for a new connection.
+    pub fn new() -> Self {
+        Self {
+            replaces: None,
+            base: None,
+            auth: AuthKind::Basic,
+            source: SecretSource::Env,
+            name: TextField::new(""),
+            url: TextField::new(""),
+            user: TextField::new(""),
+            secret: TextField::new(""),
+            private_key: TextField::new(""),
+            ca_file: TextField::new(""),
+            proxy: TextField::new(""),
+            focus: 0,
+            errors: Vec::new(),
+            saving: None,
+            save_error: None,
+        }
+    }
+
+    /// A form to edit `c`.
+    pub fn edit(c: &Connection) -> Self {
+        let mut f = Self::new();
+        f.replaces = Some(c.name.clone());
+        f.base = Some(c.clone());
+        f.auth = c.auth;
+        f.name.set_value(c.name.clone());
+        f.url.set_value(c.url.clone());
+        let user = match c.auth {
+            AuthKind::Basic => c.username.clone(),
+            AuthKind::CloudToken => c.email.clone(),
+            AuthKind::Oauth1 => c.consumer_key.clone(),
+            AuthKind::Pat => None,
+        };
+        f.user.set_value(user.unwrap_or_default());
+        let secret = match c.auth {
+            AuthKind::Basic => c.password.as_ref(),
+            AuthKind::Pat | AuthKind::CloudToken => c.token.as_ref(),
+            AuthKind::Oauth1 => None,
+        };
+        if let Some(s) = secret {
+            let (source, value) = match s {
+                SecretRef::Env(v) => (SecretSource::Env, v.clone()),
+                SecretRef::Cmd(v) => (SecretSource::Cmd, v.clone()),
+                SecretRef::File(p) => (SecretSource::File, p.display().to_string()),
+                SecretRef::Plain(v) => (SecretSource::Typed, v.expose_secret().to_string()),
+            };
+            f.source = source;
+            f.secret.set_value(value);
+        }
+        f.secret.set_masked(f.source == SecretSource::Typed);
+        f.private_key.set_value(
+            c.private_key
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+        f.ca_file.set_value(
+            c.ca_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+        f.proxy.set_value(c.proxy.clone().unwrap_or_default());
+        f
+    }
+
+    /// The fields shown for the current auth kind, in order.
+    pub fn fields(&self) -> Vec<FieldId> {
+        use FieldId::*;
+        let mut v = vec![Name, Auth, Url];
+        match self.auth {
+            AuthKind::Basic | AuthKind::CloudToken => v.extend([User, SecretSource, Secret]),
+            AuthKind::Pat => v.extend([SecretSource, Secret]),
+            AuthKind::Oauth1 => v.extend([User, PrivateKey]),
+        }
+        v.extend([CaFile, Proxy]);
+        v
+    }
+
+    /// The connection name as typed (trimmed).
+    pub fn name_value(&self) -> String {
+        self.name.value().trim().to_string()
+    }
+
+    /// The focused field.
+    pub fn focused(&self) -> FieldId {
+        let fields = self.fields();
+        fields[self.focus.min(fields.len() - 1)]
+    }
+
+    /// Inline validation messages from the last save attempt.
+    pub fn errors(&self) -> &[(FieldId, String)] {
+        &self.errors
+    }
+
+    fn field_mut(&mut self, id: FieldId) -> Option<&mut TextField> {
+        match id {
+            FieldId::Name => Some(&mut self.name),
+            FieldId::Url => Some(&mut self.url),
+            FieldId::User => Some(&mut self.user),
+            FieldId::Secret => Some(&mut self.secret),
+            FieldId::PrivateKey => Some(&mut self.private_key),
+            FieldId::CaFile => Some(&mut self.ca_file),
+            FieldId::Proxy => Some(&mut self.proxy),
+            FieldId::Auth | FieldId::SecretSource => None,
+        }
+    }
+
+    fn field(&self, id: FieldId) -> Option<&TextField> {
+        match id {
+            FieldId::Name => Some(&self.name),
+            FieldId::Url => Some(&self.url),
+            FieldId::User => Some(&self.user),
+            FieldId::Secret => Some(&self.secret),
+            FieldId::PrivateKey => Some(&self.private_key),
+            FieldId::CaFile => Some(&self.ca_file),
+            FieldId::Proxy => Some(&self.proxy),
+            FieldId::Auth | FieldId::SecretSource => None,
+        }
+    }
+
+    /// Handle a form command; false when it does not apply (e.g. Space on a text field: type it).
+    pub fn on_cmd(&mut self, cmd: Cmd) -> bool {
+        let n = self.fields().len();
+        match cmd {
+            Cmd::NextField => self.focus = (self.focus + 1) % n,
+            Cmd::PrevField => self.focus = (self.focus + n - 1) % n,
+            Cmd::Cycle => match self.focused() {
+                FieldId::Auth => {
+                    self.auth = next_auth(self.auth);
+                    self.focus = self.focus.min(self.fields().len() - 1);
+                }
+                FieldId::SecretSource => {
+                    self.source = self.source.next();
+                    // A reference (variable name, command, path) is not secret; a typed value is.
+                    // Clearing on every switch means a typed secret is never shown unmasked
+                    // and a variable name never becomes a password.
+                    self.secret.wipe();
+                    self.secret.set_masked(self.source == SecretSource::Typed);
+                }
+                _ => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    /// Type a key into the focused text field.
+    pub fn on_text_key(&mut self, key: KeyEvent) -> bool {
+        let id = self.focused();
+        self.field_mut(id).is_some_and(|f| f.handle_key(key))
+    }
+
+    /// Paste into the focused text field.
+    pub fn on_paste(&mut self, text: &str) -> bool {
+        let id = self.focused();
+        match self.field_mut(id) {
+            Some(f) => {
+                f.paste(text);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Check every field; on success the connection to save, else the messages are kept for display.
+    pub fn validate(&mut self, taken_names: &[String]) -> Option<Connection> {
+        let mut errors = Vec::new();
+        let name = self.name.value().trim().to_string();
+        if name.is_empty() {
+            errors.push((FieldId::Name, "a name is required".to_string()));
+        } else if name.chars().any(char::is_whitespace) {
+            errors.push((
+                FieldId::Name,
+                "no spaces: the name is used on the command line".into(),
+            ));
+        } else if self.replaces.as_deref() != Some(name.as_str()) && taken_names.contains(&name) {
+            errors.push((
+                FieldId::Name,
+                format!("a connection named {name} already exists"),
+            ));
+        }
+
+        let url = self.url.value().trim().trim_end_matches('/').to_string();
+        match url::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            Ok(_) => errors.push((
+                FieldId::Url,
+                "must be an http:// or https:// URL with a host".into(),
+            )),
+            Err(e) => errors.push((
+                FieldId::Url,
+                format!("not a URL ({e}), e.g. https://jira.example.com/jira"),
+            )),
+        }
+
+        let user = self.user.value().trim().to_string();
+        let fields = self.fields();
+        if fields.contains(&FieldId::User) && user.is_empty() {
+            let what = match self.auth {
+                AuthKind::CloudToken => "the Atlassian account email is required",
+                AuthKind::Oauth1 => "the consumer key is required",
+                _ => "a username is required",
+            };
+            errors.push((FieldId::User, what.into()));
+        } else if self.auth == AuthKind::CloudToken && !user.contains('@') {
+            errors.push((
+                FieldId::User,
+                "an email address, e.g. me@example.com".into(),
+            ));
+        }
+
+        let secret_value = self.secret.value().to_string();
+        let secret = if fields.contains(&FieldId::Secret) {
+            let v = secret_value.trim();
+            if v.is_empty() {
+                errors.push((
+                    FieldId::Secret,
+                    "required (where the secret comes from)".into(),
+                ));
+                None
+            } else {
+                Some(match self.source {
+                    SecretSource::Env => {
+                        if v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                            SecretRef::Env(v.to_string())
+                        } else {
+                            errors.push((
+                                FieldId::Secret,
+                                "a variable name: letters, digits and _".into(),
+                            ));
+                            SecretRef::Env(String::new())
+                        }
+                    }
+                    SecretSource::Cmd => SecretRef::Cmd(v.to_string()),
+                    SecretSource::File => SecretRef::File(PathBuf::from(v)),
+                    // Typed secrets keep their exact bytes (no trim): spaces can be part of a password.
+                    SecretSource::Typed => {
+                        SecretRef::Plain(SecretString::from(secret_value.clone()))
+                    }
+                })
+            }
+        } else {
+            None
+        };
+
+        let private_key = self.private_key.value().trim().to_string();
+        if fields.contains(&FieldId::PrivateKey) && private_key.is_empty() {
+            errors.push((
+                FieldId::PrivateKey,
+                "the PEM private key file is required".into(),
+            ));
+        }
+        let proxy = self.proxy.value().trim().to_string();
+        if !proxy.is_empty() && url::Url::parse(&proxy).is_err() {
+            errors.push((FieldId::Proxy, "a proxy URL, e.g. http://proxy:3128".into()));
+        }
+        let ca_file = self.ca_file.value().trim().to_string();
+
+        self.errors = errors;
+        if !self.errors.is_empty() {
+            return None;
+        }
+        let mut c = self
+            .base
+            .clone()
+            .unwrap_or_else(|| blank_connection(self.auth));
+        c.name = name;
+        c.url = url;
+        c.auth = self.auth;
+        c.username = None;
+        c.email = None;
+        c.password = None;
+        c.token = None;
+        match self.auth {
+            AuthKind::Basic => {
+                c.username = Some(user);
+                c.password = secret;
+            }
+            AuthKind::Pat => c.token = secret,
+            AuthKind::CloudToken => {
+                c.email = Some(user);
+                c.token = secret;
+            }
+            AuthKind::Oauth1 => {
+                c.consumer_key = Some(user);
+                c.private_key = Some(PathBuf::from(private_key));
+            }
+        }
+        c.ca_file = (!ca_file.is_empty()).then(|| PathBuf::from(ca_file));
+        c.proxy = (!proxy.is_empty()).then_some(proxy);
+        Some(c)
+    }
+
+    fn label(&self, id: FieldId) -> &'static str {
+        match (id, self.auth) {
+            (FieldId::Name, _) => "Name",
+            (FieldId::Auth, _) => "Auth",
+            (FieldId::Url, _) => "Base URL",
+            (FieldId::User, AuthKind::CloudToken) => "Email",
+            (FieldId::User, AuthKind::Oauth1) => "Consumer key",
+            (FieldId::User, _) => "Username",
+            (FieldId::SecretSource, AuthKind::Basic) => "Password from",
+            (FieldId::SecretSource, _) => "Token from",
+            (FieldId::Secret, _) => match self.source {
+                SecretSource::Env => "Variable",
+                SecretSource::Cmd => "Command",
+                SecretSource::File => "File",
+                SecretSource::Typed if self.auth == AuthKind::Basic => "Password",
+                SecretSource::Typed => "Token",
+            },
+            (FieldId::PrivateKey, _) => "Private key",
+            (FieldId::CaFile, _) => "CA file",
+            (FieldId::Proxy, _) => "Proxy",
+        }
+    }
+
+    /// Draw the form as a popup over `area`. Typed secrets are drawn as mask characters only.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
+        const LABEL_W: usize = 15;
+        let theme = cx.theme;
+        let fields = self.fields();
+        let focused = self.focused();
+        let popup = centered(area, 76, (fields.len() + self.errors.len() + 4) as u16);
+        let value_w = (popup.width as usize).saturating_sub(LABEL_W + 4);
+        let mut lines = Vec::new();
+        let mut cursor = None;
+        for id in &fields {
+            let label = format!("{:>w$}: ", self.label(*id), w = LABEL_W - 2);
+            let is_focused = *id == focused;
+            let style = if is_focused {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let value = match id {
+                FieldId::Auth => format!("< {} >", auth_label(self.auth)),
+                FieldId::SecretSource => format!("< {} >", self.source.label()),
+                other => match self.field(*other) {
+                    Some(f) => {
+                        let (shown, cur) = f.render(value_w, theme.mask_char());
+                        if is_focused {
+                            cursor = Some((lines.len(), cur));
+                        }
+                        shown
+                    }
+                    None => String::new(),
+                },
+            };
+            let pad = value_w.saturating_sub(value.chars().count());
+            lines.push(Line::from(vec![
+                Span::styled(label, theme.accent()),
+                Span::styled(format!("{value}{}", " ".repeat(pad)), style),
+            ]));
+            for (_, msg) in self.errors.iter().filter(|(f, _)| f == id) {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_W)),
+                    Span::styled(format!("{} {msg}", theme.sym_fail()), theme.error()),
+                ]));
+            }
+        }
+        lines.push(Line::raw(""));
+        if self.saving.is_some() {
+            lines.push(Line::styled(
+                theme.text(&format!("{} saving…", theme.spinner(cx.spinner))),
+                theme.busy(),
+            ));
+        } else if let Some(e) = &self.save_error {
+            lines.push(Line::styled(
+                format!("{} not saved: {e}", theme.sym_fail()),
+                theme.error(),
+            ));
+        }
+        let title = match &self.replaces {
+            Some(n) => format!(" Edit connection {n} "),
+            None => " Add connection ".to_string(),
+        };
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(theme.block().title(title)),
+            popup,
+        );
+        if let Some((row, col)) = cursor {
+            let x = popup.x + 1 + LABEL_W as u16 + col as u16;
+            let y = popup.y + 1 + row as u16;
+            if x < popup.right().saturating_sub(1) && y < popup.bottom().saturating_sub(1) {
+                frame.set_cursor_position(Position { x, y });
+            }
+        }
+    }
+}
+
+impl Default for ConnectionForm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn blank_connection(auth: AuthKind) -> Connection {
+    Connection {
+        name: String::new(),
+        url: String::new(),
+        auth,
+        username: None,
+        password: None,
+        token: None,
+        email: None,
+        consumer_key: None,
+        consumer_name: None,
+        private_key: None,
+        access_token: None,
+        token_secret: None,
+        token_expires_at: None,
+        ca_file: None,
+        insecure: false,
+        proxy: None,
+        timeout_secs: None,
+    }
+}
