@@ -3,7 +3,7 @@
 
 use super::action::{Action, Effect, RequestId};
 use crate::check::CheckResult;
-use crate::config::{Config, Connection, Defaults};
+use crate::config::{Config, ConfigFile, Connection, Defaults};
 use crate::jira::ClientOptions;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -96,56 +96,52 @@ impl Core for LiveCore {
     }
 }
 
-/// Shown when a config call is used before the config engine is merged into this branch.
-const NOT_WIRED: &str =
-    "the config engine is not wired into this build yet; use `jiralink connections` instead";
-
-// The four adapters below are the integration seam with `crate::config` (implemented on another branch
-// at the same time: `Config::load_or_default`, `upsert_connection`, `remove_connection`, `save`,
-// `Connection::client_options`). In this tree `config.rs` holds only the types, so each adapter reports
-// an honest error that the pane shows in its error state; at integration each body becomes one call.
-
-/// Integration: `Config::load_or_default(path).map_err(|e| e.to_string())`.
+/// Read the config; a missing file is an empty config.
 fn core_load_config(path: &Path) -> Result<Config, String> {
-    tracing::warn!(path = %path.display(), "config loading not wired");
-    Err(NOT_WIRED.to_string())
+    Config::load_or_default(path).map_err(|e| e.to_string())
 }
 
-/// Integration: `connection.client_options(defaults).map_err(|e| e.to_string())` (already called on
-/// a blocking thread: secret commands like `pass` may take seconds).
+/// Resolve secrets and build client options (already on a blocking thread: secret commands like
+/// `pass` may take seconds).
 fn core_client_options(
     connection: &Connection,
     defaults: &Defaults,
 ) -> Result<ClientOptions, String> {
-    let _ = (connection, defaults);
-    Err(NOT_WIRED.to_string())
+    connection
+        .client_options(defaults)
+        .map_err(|e| e.diagnosis().to_string())
 }
 
-/// Integration (`crate::config::ConfigFile` keeps comments and saves atomically):
-/// `let mut f = ConfigFile::open(path)?;` then, when renaming, `f.remove_connection(old)`;
-/// `f.upsert_connection(connection)?; f.save()?; f.config()` (errors via `to_string()`).
+/// Add or replace a connection through `ConfigFile`, which keeps comments and saves atomically.
 fn core_save_connection(
     path: &Path,
     replaces: Option<&str>,
     connection: &Connection,
 ) -> Result<Config, String> {
-    let _ = (path, replaces, connection);
-    Err(NOT_WIRED.to_string())
+    let mut f = ConfigFile::open(path).map_err(|e| e.to_string())?;
+    if let Some(old) = replaces.filter(|old| *old != connection.name) {
+        f.remove_connection(old);
+    }
+    f.upsert_connection(connection).map_err(|e| e.to_string())?;
+    f.save().map_err(|e| e.to_string())?;
+    f.config().map_err(|e| e.to_string())
 }
 
-/// Integration: `let mut f = ConfigFile::open(path)?;` `f.remove_connection(name)` (false → error
-/// "no connection named …"), `f.save()?; f.config()` (errors via `to_string()`).
+/// Remove a connection and save atomically.
 fn core_delete_connection(path: &Path, name: &str) -> Result<Config, String> {
-    let _ = (path, name);
-    Err(NOT_WIRED.to_string())
+    let mut f = ConfigFile::open(path).map_err(|e| e.to_string())?;
+    if !f.remove_connection(name) {
+        return Err(format!("no connection named \"{name}\""));
+    }
+    f.save().map_err(|e| e.to_string())?;
+    f.config().map_err(|e| e.to_string())
 }
 
-/// The default config path (`$XDG_CONFIG_HOME/jiralink/config.toml`).
-/// Integration: replace with `crate::paths::Paths` once that lands.
+/// The config path `jiralink` uses without `--config` (honours `JIRALINK_CONFIG`).
 pub fn default_config_path() -> PathBuf {
-    directories::ProjectDirs::from("", "", "jiralink")
-        .map(|d| d.config_dir().join("config.toml"))
-        .unwrap_or_else(|| PathBuf::from("jiralink.toml"))
+    crate::paths::Paths::resolve(None)
+        .map(|p| p.config_file)
+        .unwrap_or_else(|_| PathBuf::from("jiralink.toml"))
 }
 
 /// Spawns effects as tasks; each task holds a sender clone and its request id, never the `App`.

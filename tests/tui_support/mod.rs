@@ -59,6 +59,7 @@ pub fn sample_config() -> Config {
             required_permissions: vec!["BROWSE_PROJECTS".into()],
         },
         connections: vec![prod, cloud, legacy],
+        ..Default::default()
     }
 }
 

@@ -44,6 +44,7 @@ pub fn short_text(code: Code) -> &'static str {
         Code::Timeout => "timed out",
         Code::TlsUntrusted => "TLS certificate untrusted",
         Code::TlsError => "TLS error",
+        Code::InsecureTls => "TLS verification off",
         Code::NotJira => "not a Jira server",
         Code::WrongBaseUrl => "wrong base URL",
         Code::BaseUrlMismatch => "base URL mismatch",
