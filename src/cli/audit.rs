@@ -226,9 +226,6 @@ impl Output {
                     "{}",
                     audit::render_table(report, self.width, self.color, self.ascii)
                 )?;
-                for note in &report.notes {
-                    writeln!(stdout, "note: {note}")?;
-                }
             }
             Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(report)?)?,
             Format::Csv => write!(stdout, "{}", audit::render_csv(report))?,

@@ -278,10 +278,11 @@ fn project_not_found(key: &str) -> Reply {
     Reply::error(404, &format!("No project could be found with key '{key}'."))
 }
 
-/// A project the caller can browse (Jira answers 404 for projects you cannot see).
+/// A project the caller can see (VIEW_PROJECT, see `World::visible_projects`); Jira answers 404
+/// for projects you cannot see.
 fn visible<'w>(w: &'w World, user: Option<&str>, key: &str) -> Option<&'w Project> {
     w.project(key)
-        .filter(|p| w.has_project_perm(user, p, "BROWSE_PROJECTS"))
+        .filter(|p| w.has_global(user, "ADMINISTER") || w.can_view_project(user, p))
 }
 
 fn project_one(st: &Shared, ctx: &Ctx, key: &str) -> Reply {

@@ -833,14 +833,24 @@ impl World {
             .any(|p| self.has_project_perm(user, p, key))
     }
 
-    /// Projects the user can browse.
+    /// Projects the user can *see* (Jira's `ProjectAction.VIEW_PROJECT`: global ADMINISTER,
+    /// BROWSE_PROJECTS or ADMINISTER_PROJECTS), which is what `GET /rest/api/2/project` lists.
+    /// Source: Jira's `com.atlassian.jira.bc.project.ProjectAction`, `VIEW_PROJECT(new int[]
+    /// {Permissions.ADMINISTER, Permissions.BROWSE, Permissions.PROJECT_ADMIN}, …)`.
     pub fn visible_projects<'a>(
         &'a self,
         user: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Project> + 'a {
+        let admin = self.has_global(user, "ADMINISTER");
         self.projects
             .iter()
-            .filter(move |p| self.has_project_perm(user, p, "BROWSE_PROJECTS"))
+            .filter(move |p| admin || self.can_view_project(user, p))
+    }
+
+    /// VIEW_PROJECT for one project, without the global-admin shortcut.
+    pub fn can_view_project(&self, user: Option<&str>, p: &Project) -> bool {
+        self.has_project_perm(user, p, "BROWSE_PROJECTS")
+            || self.has_project_perm(user, p, "ADMINISTER_PROJECTS")
     }
 
     // ---- mutations ---------------------------------------------------------------------------
