@@ -324,7 +324,9 @@ pub fn failure_of(input: &Input) -> Option<Diagnosis> {
 pub enum Stop {
     /// The wizard refused an input (the text says why and what to do).
     Refused(String),
-    /// An effect failed; the wizard has recorded the failure too.
+    /// An effect failed; the wizard has recorded the failure too. Effects the wizard scheduled
+    /// in reaction (a fresh request token after an expired one) were not run: a front end that
+    /// wants them calls [`run_effect`] itself.
     Failed(Diagnosis),
 }
 

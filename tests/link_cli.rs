@@ -422,6 +422,37 @@ fn keygen_writes_a_private_key_and_prints_the_public_one() {
 }
 
 #[test]
+fn keygen_for_a_connection_points_it_at_the_new_key() {
+    let home = Home::new();
+    let key = home.test_key();
+    // `link new` needs no Jira: it only writes the config.
+    home.cmd()
+        .args(["link", "new", "j", "--url", "https://jira.example.com/jira/", "--key"])
+        .arg(&key)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("jiralink-jira.example.com"));
+    home.cmd()
+        .args(["link", "new", "j", "--url", "https://jira.example.com", "--key"])
+        .arg(&key)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    home.cmd()
+        .args(["link", "keygen", "j"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("now uses this key"));
+    let cfg = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    let new_key = home.path().join("data").join("j.pem");
+    assert!(
+        cfg.contains(&format!("private_key = \"{}\"", new_key.display())),
+        "{cfg}"
+    );
+    assert!(cfg.contains("url = \"https://jira.example.com/jira\""), "{cfg}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let home = Home::new();
     home.cmd()
