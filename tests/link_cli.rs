@@ -427,13 +427,27 @@ fn keygen_for_a_connection_points_it_at_the_new_key() {
     let key = home.test_key();
     // `link new` needs no Jira: it only writes the config.
     home.cmd()
-        .args(["link", "new", "j", "--url", "https://jira.example.com/jira/", "--key"])
+        .args([
+            "link",
+            "new",
+            "j",
+            "--url",
+            "https://jira.example.com/jira/",
+            "--key",
+        ])
         .arg(&key)
         .assert()
         .success()
         .stdout(predicate::str::contains("jiralink-jira.example.com"));
     home.cmd()
-        .args(["link", "new", "j", "--url", "https://jira.example.com", "--key"])
+        .args([
+            "link",
+            "new",
+            "j",
+            "--url",
+            "https://jira.example.com",
+            "--key",
+        ])
         .arg(&key)
         .assert()
         .code(2)
@@ -449,7 +463,10 @@ fn keygen_for_a_connection_points_it_at_the_new_key() {
         cfg.contains(&format!("private_key = \"{}\"", new_key.display())),
         "{cfg}"
     );
-    assert!(cfg.contains("url = \"https://jira.example.com/jira\""), "{cfg}");
+    assert!(
+        cfg.contains("url = \"https://jira.example.com/jira\""),
+        "{cfg}"
+    );
 }
 
 #[test]
