@@ -482,4 +482,16 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("https://jira.example.com"));
+    home.cmd()
+        .args([
+            "link",
+            "new",
+            "../evil",
+            "--url",
+            "https://jira.example.com",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("letters, digits"));
+    assert!(!home.path().join("evil.pem").exists());
 }

@@ -205,6 +205,15 @@ async fn new(ctx: LinkContext, a: NewArgs) -> anyhow::Result<u8> {
         );
         return Ok(EXIT_USAGE);
     }
+    // The name also names the key file: check it with the config's own rules before anything
+    // is written (the URL and key are checked by the wizard below).
+    let mut name_check = Connection::new(&a.name, "https://jira.invalid", AuthKind::Oauth1);
+    name_check.consumer_key = Some("jiralink".into());
+    name_check.private_key = Some(PathBuf::from("jiralink.pem"));
+    if let Err(e) = name_check.validate() {
+        eprintln!("jiralink: {e}");
+        return Ok(EXIT_USAGE);
+    }
     let mut w = Wizard::new(&ctx.paths.data_dir);
     let key_input = match &a.key {
         Some(p) => Input::UseExistingKey(crate::paths::expand_tilde(p)),
@@ -248,8 +257,14 @@ async fn new(ctx: LinkContext, a: NewArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-async fn keygen(mut ctx: LinkContext, a: KeygenArgs) -> anyhow::Result<u8> {
+async fn keygen(ctx: LinkContext, a: KeygenArgs) -> anyhow::Result<u8> {
     let stem = a.name.clone().unwrap_or_else(|| "jiralink".to_string());
+    if stem.contains(['/', '\\']) || stem.starts_with('.') {
+        eprintln!(
+            "jiralink: {stem:?} is a name, not a path; use --out PATH to choose where the key goes"
+        );
+        return Ok(EXIT_USAGE);
+    }
     let out = a
         .out
         .clone()
@@ -259,9 +274,6 @@ async fn keygen(mut ctx: LinkContext, a: KeygenArgs) -> anyhow::Result<u8> {
         Some(n) => ctx.config.connection(n).cloned(),
         None => None,
     };
-    if let Some(c) = &configured {
-        ctx.transport = Transport::from_connection(c);
-    }
     let mut w = Wizard::new(&ctx.paths.data_dir);
     let mut nothing = |_: &Wizard, _: &Input| Ok(());
     for input in [
