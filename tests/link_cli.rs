@@ -470,6 +470,42 @@ fn keygen_for_a_connection_points_it_at_the_new_key() {
 }
 
 #[test]
+fn an_expired_request_token_says_to_start_over() {
+    let home = Home::new();
+    let key = home.test_key();
+    home.cmd()
+        .args([
+            "link",
+            "new",
+            "j",
+            "--url",
+            "https://jira.example.com",
+            "--key",
+        ])
+        .arg(&key)
+        .assert()
+        .success();
+    // What a run eleven minutes ago left behind (Jira forgets request tokens after ten).
+    let issued = time::OffsetDateTime::now_utc() - time::Duration::minutes(11);
+    let pending = serde_json::json!({
+        "base_url": "https://jira.example.com",
+        "consumer_key": "jiralink-jira.example.com",
+        "token": "rt",
+        "issued_at": issued.format(&time::format_description::well_known::Rfc3339).unwrap(),
+    });
+    let dir = home.path().join("data/tokens");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("j.request_token.json"), pending.to_string()).unwrap();
+    home.cmd()
+        .args(["link", "authorize", "j", "--verifier", "ABC123"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("[oauth_token_expired]"))
+        .stderr(predicate::str::contains("Start over"));
+    assert!(!dir.join("j.request_token.json").exists());
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let home = Home::new();
     home.cmd()
