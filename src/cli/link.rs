@@ -459,7 +459,7 @@ async fn authorize(
         };
         if pending.is_expired(now) {
             link::clear_pending_request_token(&ctx.paths, name);
-            eprintln!("[oauth_token_expired] The request token expired before it was exchanged\n  why: Jira keeps an unapproved request token for 10 minutes.\n  fix: Start over: run `jiralink link authorize {name}`, open the new URL, click Allow and enter the new code.");
+            print_diagnosis(&oauth_dance::request_token_expired(), name);
             return Ok(EXIT_PROBLEM);
         }
         ctx.resume_request_token = Some(RequestTokenInfo {

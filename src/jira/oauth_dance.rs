@@ -24,6 +24,9 @@ pub const ACCESS_TOKEN_PATH: &str = "/plugins/servlet/oauth/access-token";
 /// How long Jira keeps an unapproved request token (atlassian-oauth `TokenStore`: 10 minutes).
 pub const REQUEST_TOKEN_TTL_SECS: i64 = 600;
 
+/// What to do when a request token can no longer be exchanged.
+const RESTART: &str = "Start over: run `jiralink link authorize NAME` again, open the new authorize URL, click Allow and enter the new code.";
+
 /// Which leg of the dance failed; the same `oauth_problem` means different things in each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -255,7 +258,7 @@ fn missing_field(endpoint: &str, key: &str, answer: &BTreeMap<String, String>) -
 /// client's generic texts talk about access tokens, but here a token is a request token.
 pub fn dance_diagnosis(stage: Stage, err: &JiraError) -> Diagnosis {
     let mut d = err.diagnose();
-    let restart = "Start over: run `jiralink link authorize NAME` again, open the new authorize URL, click Allow and enter the new code.";
+    let restart = RESTART;
     match (stage, d.code) {
         (Stage::AccessToken, Code::OauthTokenExpired) => {
             d.summary = "The request token expired before it was exchanged".into();
@@ -337,6 +340,16 @@ pub fn read_verifier(text: &str) -> VerifierText {
         },
         None => VerifierText::UrlWithoutVerifier,
     }
+}
+
+/// A request token older than Jira's lifetime (known locally, before asking Jira).
+pub fn request_token_expired() -> Diagnosis {
+    Diagnosis::error(
+        Code::OauthTokenExpired,
+        "The request token expired before it was exchanged",
+        "Jira keeps an unapproved request token for 10 minutes.",
+        RESTART,
+    )
 }
 
 /// Jira redirected the browser instead of showing the verification code.
