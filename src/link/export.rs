@@ -1,49 +1,12 @@
 //! `jiralink link export`: what an integrating application needs from a configured, authorized
 //! OAuth connection, in the same TOML / JSON / env shapes the wizard's Verify step exports.
 //!
-//! The wizard renders from its own state (`wizard::export`, crate-private to it); this renders
-//! from a `Connection`. A test in `tests/link_cli.rs` compares both outputs so they cannot drift.
+//! It resolves the connection's values and hands them to the wizard's renderer (`wizard::export`),
+//! so both exports are the same text by construction.
 
 use crate::config::{AuthKind, Connection};
 use crate::wizard::ExportFormat;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct TomlConnection<'a> {
-    name: &'a str,
-    url: &'a str,
-    auth: &'a str,
-    consumer_key: &'a str,
-    consumer_name: &'a str,
-    private_key: &'a str,
-    access_token: &'a str,
-    token_secret: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_expires_at: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct TomlDoc<'a> {
-    connection: Vec<TomlConnection<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonExport<'a> {
-    jira_base_url: &'a str,
-    signature_method: &'a str,
-    consumer_key: &'a str,
-    private_key_path: &'a str,
-    access_token: &'a str,
-    token_secret: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_expires_at: Option<&'a str>,
-}
-
-/// `NAME='value'` with POSIX single-quote escaping, so any value survives `. file` unchanged.
-fn env_line(name: &str, value: &str) -> String {
-    format!("{name}='{}'", value.replace('\'', r"'\''"))
-}
 
 /// Render the credentials of the authorized OAuth connection `c` (secrets resolved now).
 pub fn export_connection(c: &Connection, format: ExportFormat) -> Result<SecretString, String> {
@@ -89,60 +52,18 @@ pub fn export_connection(c: &Connection, format: ExportFormat) -> Result<SecretS
         .clone()
         .unwrap_or_else(|| crate::wizard::DEFAULT_CONSUMER_NAME.to_string());
     let expires = c.token_expires_at.as_deref();
-    let (token, secret) = (token.expose_secret(), secret.expose_secret());
-    let text = match format {
-        ExportFormat::Toml => {
-            let doc = TomlDoc {
-                connection: vec![TomlConnection {
-                    name: &c.name,
-                    url: &base,
-                    auth: "oauth1",
-                    consumer_key,
-                    consumer_name: &consumer_name,
-                    private_key: &key_path,
-                    access_token: token,
-                    token_secret: secret,
-                    token_expires_at: expires,
-                }],
-            };
-            let body = toml::to_string(&doc).map_err(|e| format!("could not render TOML: {e}"))?;
-            format!(
-                "# jiralink OAuth 1.0a connection for {base}. Contains the access token: keep this file mode 0600.\n{body}"
-            )
-        }
-        ExportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&JsonExport {
-                jira_base_url: &base,
-                signature_method: "RSA-SHA1",
-                consumer_key,
-                private_key_path: &key_path,
-                access_token: token,
-                token_secret: secret,
-                token_expires_at: expires,
-            })
-            .map_err(|e| format!("could not render JSON: {e}"))?;
-            s.push('\n');
-            s
-        }
-        ExportFormat::Env => {
-            let mut lines = vec![
-                "# Jira OAuth 1.0a (RSA-SHA1) credentials. Contains the access token: keep this file mode 0600.".to_string(),
-                env_line("JIRA_BASE_URL", &base),
-                env_line("JIRA_OAUTH_SIGNATURE_METHOD", "RSA-SHA1"),
-                env_line("JIRA_OAUTH_CONSUMER_KEY", consumer_key),
-                env_line("JIRA_OAUTH_PRIVATE_KEY_PATH", &key_path),
-                env_line("JIRA_OAUTH_ACCESS_TOKEN", token),
-                env_line("JIRA_OAUTH_TOKEN_SECRET", secret),
-            ];
-            if let Some(exp) = expires {
-                lines.push(env_line("JIRA_OAUTH_TOKEN_EXPIRES_AT", exp));
-            }
-            let mut s = lines.join("\n");
-            s.push('\n');
-            s
-        }
-    };
-    Ok(SecretString::from(text))
+    // One renderer for the wizard's export and this one, so the two can never drift.
+    crate::wizard::export::ExportData {
+        connection_name: &c.name,
+        base_url: &base,
+        consumer_key,
+        consumer_name: &consumer_name,
+        private_key_path: &key_path,
+        access_token: token.expose_secret(),
+        token_secret: secret.expose_secret(),
+        token_expires_at: expires,
+    }
+    .render(format)
 }
 
 #[cfg(test)]
