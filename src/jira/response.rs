@@ -336,6 +336,21 @@ pub fn classify(
     if creds && anonymous && (200..300).contains(&raw.status) {
         return Err(raw.error(ErrorKind::AnonymousFallback { auth_kind }));
     }
+    // Credentials that never reached Jira's authenticator (a proxy stripped the Authorization
+    // header): an endpoint that needs a user answers 401 "Client must be authenticated" for
+    // `X-AUSERNAME: anonymous` with no Seraph login reason at all. A wrong password carries
+    // `X-Seraph-LoginReason: AUTHENTICATED_FAILED` and a refused OAuth request an
+    // `oauth_problem` (both handled above). PATs are left to `token_rejected`: whether Jira sends
+    // a login reason for a bad token is not documented, and calling a bad token "ignored" would
+    // send the admin hunting for a proxy.
+    if creds
+        && anonymous
+        && raw.status == 401
+        && seraph.is_empty()
+        && matches!(auth_kind, "basic" | "oauth1")
+    {
+        return Err(raw.error(ErrorKind::AnonymousFallback { auth_kind }));
+    }
     let html_title = if looks_html(text.trim_start()) {
         html_title(&text)
     } else {
