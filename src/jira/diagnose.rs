@@ -583,7 +583,14 @@ fn oauth_texts(
                 (Some(o), Some(t)) => match compare_base_strings(o, t) {
                     BaseStringDiff::Same => "Both sides signed the same base string, so the key differs: the public key stored in Jira's incoming link does not belong to the configured private key.".to_string(),
                     BaseStringDiff::Method { ours, theirs } => format!("The HTTP method differs: we signed {ours}, Jira verified {theirs}."),
-                    BaseStringDiff::Url { part, ours, theirs } => format!("The URL's {part} differs: we signed `{ours}`, Jira verified `{theirs}` — a reverse proxy rewrites the URL, or Jira's base URL is configured differently from the url in jiralink."),
+                    BaseStringDiff::Url { part, ours: a, theirs: b } => format!(
+                        "The URL's {part} differs: we signed `{a}`, Jira verified `{b}`{} — a reverse proxy rewrites the URL, or Jira's base URL is configured differently from the url in jiralink.",
+                        // The whole URLs make the proxy's rewrite obvious at a glance.
+                        match (signed_url(o), signed_url(t)) {
+                            (Some(x), Some(y)) => format!(" (we signed {x}, Jira verified {y})"),
+                            _ => String::new(),
+                        }
+                    ),
                     BaseStringDiff::Params { only_ours, only_theirs } => format!("The parameters differ: only in ours {only_ours:?}, only in Jira's {only_theirs:?} — a proxy adds or strips query parameters."),
                     BaseStringDiff::Unparsable => "Jira's base string could not be compared.".to_string(),
                 },
@@ -650,6 +657,15 @@ fn oauth_texts(
             "Check the incoming application link's consumer key and public key (`jiralink link fields NAME`).".into(),
         ),
     }
+}
+
+/// The URL part of an OAuth base string (`METHOD&URL&PARAMS`), decoded.
+fn signed_url(base: &str) -> Option<String> {
+    let encoded = base.split('&').nth(1)?;
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .ok()
+        .map(|u| u.into_owned())
 }
 
 /// Warning (|skew| > 60 s) or error (> 300 s) about the server clock, or None when it is fine.

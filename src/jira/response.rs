@@ -330,9 +330,14 @@ pub fn classify(
             }));
         }
     }
-    let anonymous = raw
-        .header("x-ausername")
-        .is_some_and(|u| u.trim().eq_ignore_ascii_case("anonymous"));
+    // The OAuth dance's token servlets act for no user yet (the request token is what the
+    // user approves later), so Jira rightly answers them as `X-AUSERNAME: anonymous`; that is
+    // not a fallback.
+    let token_servlet = raw.url.path().contains("/plugins/servlet/oauth/");
+    let anonymous = !token_servlet
+        && raw
+            .header("x-ausername")
+            .is_some_and(|u| u.trim().eq_ignore_ascii_case("anonymous"));
     if creds && anonymous && (200..300).contains(&raw.status) {
         return Err(raw.error(ErrorKind::AnonymousFallback { auth_kind }));
     }
