@@ -8,9 +8,7 @@ mod common;
 use common::*;
 use jiralink::check::{check, CheckResult, StepStatus};
 use jiralink::jira::oauth::{authorization_header, parse_oauth_problem};
-use jiralink::jira::{
-    Auth, Code, ErrorKind, Flavor, JiraClient, JiraError, OAuth1Auth, Severity,
-};
+use jiralink::jira::{Auth, Code, ErrorKind, Flavor, JiraClient, JiraError, OAuth1Auth, Severity};
 use jiralink::sim::oauth::OAuthProvider;
 use jiralink::sim::{Scenario, Sim, SimConfig};
 use secrecy::SecretString;
@@ -259,7 +257,10 @@ async fn captcha_after_three_bad_passwords_even_with_the_right_one() {
     }
     let r = check("pw", opts(sim.base_url(), basic("alice", "alice"))).await;
     let d = diagnosis(&r, Code::CaptchaRequired);
-    let login = format!("{}/login.jsp", sim.base_url().as_str().trim_end_matches('/'));
+    let login = format!(
+        "{}/login.jsp",
+        sim.base_url().as_str().trim_end_matches('/')
+    );
     contains(&d, &d.fix, &login);
     contains(&d, &d.fix, "browser");
     // Solving it (a browser login) lets the same credentials through again.
@@ -278,11 +279,23 @@ async fn anonymous_fallback_when_credentials_are_ignored() {
 }
 
 #[tokio::test]
+async fn ignored_pat_is_rejected_with_a_hint_at_the_proxy() {
+    // A stripped Bearer header and a bad token look alike (401, no login reason), so the code
+    // stays token_rejected, but the fix names both causes.
+    let sim = sim(Scenario::Anonymous).await;
+    let r = check("pat", opts(sim.base_url(), pat(&sim.pat("alice").unwrap()))).await;
+    let d = diagnosis(&r, Code::TokenRejected);
+    contains(&d, &d.fix, "strips the Authorization header");
+}
+
+#[tokio::test]
 async fn token_rejected_for_a_bad_pat() {
     let sim = sim(Scenario::Normal).await;
     let r = check("pat", opts(sim.base_url(), pat("not-a-real-token"))).await;
     let d = diagnosis(&r, Code::TokenRejected);
     contains(&d, &d.fix, "Personal Access Tokens");
+    contains(&d, &d.detail, "AUTHENTICATED_FAILED");
+    assert!(!d.fix.contains("strips"), "{d}");
     assert!(!d.detail.contains("not-a-real-token"), "{d}");
 }
 
@@ -424,7 +437,11 @@ async fn oauth_signature_invalid_behind_a_proxy_says_the_url_differs() {
     let r = check("link", opts(sim.base_url(), oauth(CONSUMER, Some(at)))).await;
     let d = diagnosis(&r, Code::OauthSignatureInvalid);
     contains(&d, &d.detail, "The URL's");
-    contains(&d, &d.detail, "Jira verified https://jira.example.com/jira/rest/api/2/myself");
+    contains(
+        &d,
+        &d.detail,
+        "Jira verified https://jira.example.com/jira/rest/api/2/myself",
+    );
     // The warning that predicted it is kept too.
     assert!(
         r.warnings.iter().any(|w| w.code == Code::BaseUrlMismatch),
@@ -870,8 +887,14 @@ mod cli {
             .stdout
             .clone();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("basic-ok") && text.contains("as alice"), "{text}");
-        assert!(text.contains("pat-ok") && text.contains("as admin"), "{text}");
+        assert!(
+            text.contains("basic-ok") && text.contains("as alice"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pat-ok") && text.contains("as admin"),
+            "{text}"
+        );
         assert!(text.contains("9.12.3"), "{text}");
         assert!(!text.contains(&pat), "the PAT leaked: {text}");
         // All of them: one has a problem, exit 1, and the line explains it.
@@ -919,8 +942,10 @@ mod cli {
         let link: Value = http
             .put(format!("{}/rest/applinks/3.0/applicationlink", sim.base))
             .basic_auth("admin", Some("admin"))
-            .json(&serde_json::json!({"name": "jiralink", "rpcUrl": "https://jiralink.invalid",
-                "displayUrl": "https://jiralink.invalid", "typeId": "generic"}))
+            .json(
+                &serde_json::json!({"name": "jiralink", "rpcUrl": "https://jiralink.invalid",
+                "displayUrl": "https://jiralink.invalid", "typeId": "generic"}),
+            )
             .send()
             .await
             .unwrap()
@@ -935,8 +960,10 @@ mod cli {
                 sim.base
             ))
             .basic_auth("admin", Some("admin"))
-            .json(&serde_json::json!({"key": CONSUMER, "name": "jiralink", "publicKey": public,
-                "outgoing": false, "twoLOAllowed": false}))
+            .json(
+                &serde_json::json!({"key": CONSUMER, "name": "jiralink", "publicKey": public,
+                "outgoing": false, "twoLOAllowed": false}),
+            )
             .send()
             .await
             .unwrap();
@@ -1007,8 +1034,7 @@ mod cli {
             .code(1);
         let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
         assert_eq!(
-            doc["connections"][0]["diagnosis"]["code"],
-            "oauth_token_rejected",
+            doc["connections"][0]["diagnosis"]["code"], "oauth_token_rejected",
             "{doc}"
         );
     }

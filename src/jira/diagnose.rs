@@ -421,7 +421,15 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
                 "pat" => (
                     "Jira rejected the Personal Access Token".into(),
                     why,
-                    "Create a new token under Profile > Personal Access Tokens (it may have expired or been revoked) and update the connection's token.".into(),
+                    {
+                        let mut fix = "Create a new token under Profile > Personal Access Tokens (it may have expired or been revoked) and update the connection's token.".to_string();
+                        // Without a login reason Jira may never have seen the token at all:
+                        // a stripped header looks exactly like this.
+                        if login_reason.is_none() {
+                            fix += " If the token is valid, check that no proxy strips the Authorization header (Jira answered as if none was sent).";
+                        }
+                        fix
+                    },
                 ),
                 "none" => (
                     "Jira requires authentication for this call".into(),
