@@ -497,6 +497,70 @@ mod tests {
         assert_eq!(retry_after(&h, now), None);
     }
 
+    fn answer(status: u16, path: &str, headers: &[(&'static str, &'static str)]) -> Raw {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        Raw {
+            status,
+            headers: h,
+            body: Bytes::from_static(b"{\"message\":\"Client must be authenticated to access this resource.\",\"status-code\":401}"),
+            method: "GET".into(),
+            url: Url::parse(&format!("https://h.example/jira{path}")).unwrap(),
+            attempts: 1,
+        }
+    }
+
+    fn code(raw: Raw, auth_kind: &'static str) -> Option<super::super::Code> {
+        let base = Url::parse("https://h.example/jira").unwrap();
+        classify(raw, auth_kind, None, None, &base)
+            .err()
+            .map(|e| e.code())
+    }
+
+    #[test]
+    fn anonymous_401_without_login_reason_means_ignored_credentials() {
+        use super::super::Code;
+        let me = "/rest/api/2/myself";
+        let anon = [("x-ausername", "anonymous")];
+        assert_eq!(
+            code(answer(401, me, &anon), "basic"),
+            Some(Code::AnonymousFallback)
+        );
+        assert_eq!(
+            code(answer(401, me, &anon), "oauth1"),
+            Some(Code::AnonymousFallback)
+        );
+        // A wrong password carries Seraph's reason; a PAT stays token_rejected.
+        let failed = [
+            ("x-ausername", "anonymous"),
+            ("x-seraph-loginreason", "AUTHENTICATED_FAILED"),
+        ];
+        assert_eq!(
+            code(answer(401, me, &failed), "basic"),
+            Some(Code::AuthFailed)
+        );
+        assert_eq!(
+            code(answer(401, me, &anon), "pat"),
+            Some(Code::TokenRejected)
+        );
+        // Without credentials a 401 is just "log in".
+        assert_eq!(code(answer(401, me, &anon), "none"), Some(Code::AuthFailed));
+    }
+
+    #[test]
+    fn oauth_token_servlets_answer_as_anonymous_by_design() {
+        use super::super::Code;
+        let anon = [("x-ausername", "anonymous")];
+        let rt = "/plugins/servlet/oauth/request-token";
+        assert_eq!(code(answer(200, rt, &anon), "oauth1"), None);
+        assert_eq!(
+            code(answer(200, "/rest/api/2/serverInfo", &anon), "oauth1"),
+            Some(Code::AnonymousFallback)
+        );
+    }
+
     #[test]
     fn titles() {
         let html = "<!DOCTYPE html><html><head><TITLE>\n Log in -  Jira &amp; Co\n</TITLE></head>";
