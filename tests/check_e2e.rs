@@ -382,6 +382,12 @@ async fn clock_skew_warns_then_fails() {
     assert_eq!(d.severity, Severity::Warning);
     contains(&d, &d.summary, "ahead of");
     contains(&d, &d.fix, "NTP");
+    sim.set_scenario(Scenario::ClockSkew { secs: 400 });
+    let r = check("skew", opts(sim.base_url(), basic("alice", "alice"))).await;
+    assert!(!r.ok, "{r:#?}");
+    let d = diagnosis(&r, Code::ClockSkew);
+    assert_eq!(d.severity, Severity::Error);
+    contains(&d, &d.summary, "ahead of");
     sim.set_scenario(Scenario::ClockSkew { secs: -400 });
     let r = check("skew", opts(sim.base_url(), basic("alice", "alice"))).await;
     assert!(!r.ok, "{r:#?}");
