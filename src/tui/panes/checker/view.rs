@@ -134,6 +134,15 @@ fn table_title(p: &CheckerPane, theme: &Theme) -> String {
     let mut parts = vec!["Checker".to_string()];
     if let Some(r) = &p.report {
         parts.push(r.connection.clone());
+        parts.push(format!(
+            "{} ({}, Jira {})",
+            r.user.name,
+            match r.mode {
+                AuditMode::SelfCheck => "self",
+                AuditMode::AdminAssisted => "admin-assisted",
+            },
+            r.jira.version.as_deref().unwrap_or("?")
+        ));
         if p.sort != rows::SortKey::Key {
             parts.push(format!("sort: {}", p.sort.label(&r.required)));
         }
@@ -170,11 +179,7 @@ fn progress_text(p: &CheckerPane) -> Option<(usize, usize, String)> {
 
 fn summary_line(r: &Report, theme: &Theme) -> Line<'static> {
     let s = &r.summary;
-    let mode = match r.mode {
-        AuditMode::SelfCheck => "self mode",
-        AuditMode::AdminAssisted => "admin-assisted",
-    };
-    let mut spans = vec![
+    Line::from(vec![
         Span::raw(format!("{} projects: ", s.projects)),
         Span::styled(format!("{} {} ok", theme.sym_ok(), s.ok), theme.ok()),
         Span::raw(", "),
@@ -195,16 +200,8 @@ fn summary_line(r: &Report, theme: &Theme) -> Line<'static> {
                 Style::new()
             },
         ),
-    ];
-    spans.push(Span::styled(
-        theme.text(&format!(
-            " · {} · {mode} · Jira {}",
-            r.user.name,
-            r.jira.version.as_deref().unwrap_or("?")
-        )),
-        theme.dim(),
-    ));
-    Line::from(spans)
+        Span::styled(format!(" · {} requests", r.requests), theme.dim()),
+    ])
 }
 
 fn live_line(p: &CheckerPane, theme: &Theme) -> Line<'static> {
@@ -221,7 +218,7 @@ fn live_line(p: &CheckerPane, theme: &Theme) -> Line<'static> {
                 _ => "running now".into(),
             };
             return Line::from(vec![
-                Span::styled(format!("{} live", theme.spinner(0)), theme.busy()),
+                Span::styled("LIVE", theme.busy()),
                 Span::raw(theme.text(&format!(": every {} s · {when}{log}", live.every.as_secs()))),
             ]);
         }
@@ -404,23 +401,35 @@ fn draw_rows(p: &CheckerPane, report: &Report, frame: &mut Frame, area: Rect, th
             }
         })
         .collect();
+    // Fixed columns first; name and scheme share what is left with the reason, which keeps at
+    // least half of it so the "why" stays readable at 80 columns.
+    let perm_w: Vec<u16> = labels
+        .iter()
+        .map(|l| {
+            l.chars()
+                .count()
+                .max(yes.chars().count())
+                .max(no.chars().count()) as u16
+        })
+        .collect();
+    let cols = 4 + perm_w.len() as u16 + u16::from(widths.scheme > 0);
+    let fixed = 2 + 1 + widths.key + perm_w.iter().sum::<u16>() + (cols - 1);
+    let rest = area.width.saturating_sub(fixed);
+    let share = |num: u32, den: u32| (u32::from(rest) * num / den) as u16;
+    let name_w = widths.name.min(share(3, 10)).max(4);
+    let scheme_w = widths.scheme.min(share(1, 5));
     let mut constraints = vec![
         Constraint::Length(1),
         Constraint::Length(widths.key),
-        Constraint::Max(widths.name),
+        Constraint::Length(name_w),
     ];
     let mut header = vec![String::new(), "KEY".into(), "NAME".into()];
     if widths.scheme > 0 {
-        constraints.push(Constraint::Max(widths.scheme));
+        constraints.push(Constraint::Length(scheme_w));
         header.push("SCHEME".into());
     }
-    for l in &labels {
-        let w = l
-            .chars()
-            .count()
-            .max(yes.chars().count())
-            .max(no.chars().count());
-        constraints.push(Constraint::Length(w as u16));
+    for (l, w) in labels.iter().zip(&perm_w) {
+        constraints.push(Constraint::Length(*w));
         header.push(l.clone());
     }
     constraints.push(Constraint::Fill(1));
