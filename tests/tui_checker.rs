@@ -11,7 +11,7 @@ use jiralink::audit::{
 use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
-use jiralink::tui::action::{Action, Effect, RequestId};
+use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::{EffectRunner, LiveCore};
 use jiralink::tui::panes::checker::Mode;
@@ -55,6 +55,11 @@ struct Harness {
 impl Harness {
     /// An app whose config (pointing at `sim`) is loaded; connection checks run for real.
     async fn new(sim: &Sim) -> Self {
+        Self::with_config(sim_config(sim)).await
+    }
+
+    /// An app with `config` loaded.
+    async fn with_config(config: Config) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = EffectRunner::new(Arc::new(LiveCore), tx, Duration::from_secs(60));
         let (mut app, effects) = App::new(&options(Theme::default()), Instant::now());
@@ -67,7 +72,7 @@ impl Harness {
                 let req = load_req(&effects);
                 let _ = app.update(Action::ConfigLoaded {
                     req,
-                    result: Ok(sim_config(sim)),
+                    result: Ok(config),
                 });
                 app
             },
@@ -281,14 +286,7 @@ async fn a_failed_audit_shows_the_diagnosis_and_esc_cancels_a_run() {
     let sim = sim().await;
     let mut cfg = sim_config(&sim);
     cfg.connections[0].password = Some(SecretRef::Plain(SecretString::from("wrong")));
-    let mut h = Harness::new(&sim).await;
-    h.send(Action::ConfigLoaded {
-        req: RequestId(u64::MAX),
-        result: Ok(cfg.clone()),
-    });
-    // A stale load is ignored by pane 1; feed the config as a save instead would need a file, so
-    // swap the password where the checker reads it: re-adopt through the checker itself.
-    h.app.panes.checker.on_config(Some(&cfg));
+    let mut h = Harness::with_config(cfg).await;
     h.keys("3r");
     // Esc cancels the run: no answer is awaited any more.
     h.send(code(KeyCode::Esc));
@@ -404,7 +402,11 @@ fn big_report(n: usize) -> Report {
 
 /// An app on the checker pane holding `report` (the audit effect answered directly).
 fn app_with_report(report: Report) -> App {
-    let (mut app, _) = loaded_app(Theme::default(), sample_config());
+    app_with_report_themed(report, Theme::default())
+}
+
+fn app_with_report_themed(report: Report, theme: Theme) -> App {
+    let (mut app, _) = loaded_app(theme, sample_config());
     app.update(key('3'));
     let effects = app.update(key('r'));
     let req = effects
@@ -497,4 +499,32 @@ fn every_checker_view_survives_every_size() {
     }
     // The filter matched nothing: the empty state says how to get out of it.
     assert!(render(&app, 100, 30).contains("no project matches the filter"));
+}
+
+#[test]
+fn ascii_and_no_color_spell_the_verdicts() {
+    let mut app = app_with_report_themed(big_report(10), Theme::plain());
+    let screen = render(&app, 100, 30);
+    let line = |key: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(key))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("P00000").contains("MISSING"), "{screen}");
+    assert!(line("P00001").contains(" OK "), "{screen}");
+    assert!(line("P00000").starts_with("|> "), "{screen}");
+    let buf = render_buffer(&app, 100, 30);
+    for c in buf.content() {
+        assert!(
+            c.fg == ratatui::style::Color::Reset && c.symbol().is_ascii(),
+            "{c:?}\n{screen}"
+        );
+    }
+    // The explanation too, core texts included.
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("BROWSE_PROJECTS - missing"), "{screen}");
+    assert!(screen.is_ascii(), "{screen}");
 }

@@ -815,7 +815,7 @@ impl CheckerPane {
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or_default();
     if line.chars().count() > 60 {
-        format!("{}…", line.chars().take(59).collect::<String>())
+        format!("{}...", line.chars().take(57).collect::<String>())
     } else {
         line.to_string()
     }
@@ -844,12 +844,12 @@ impl Pane for CheckerPane {
 
     fn help_title(&self) -> &'static str {
         match &self.mode {
-            Mode::Setup if self.setup.editing.is_some() => "Checker — editing a field",
-            Mode::Setup => "Checker — setup",
-            Mode::Table if self.filter_input.is_some() => "Checker — filter",
-            Mode::Table => "Checker — projects",
-            Mode::Explain { .. } => "Checker — explanation",
-            Mode::Log { .. } => "Checker — change log",
+            Mode::Setup if self.setup.editing.is_some() => "Checker: editing a field",
+            Mode::Setup => "Checker: setup",
+            Mode::Table if self.filter_input.is_some() => "Checker: filter",
+            Mode::Table => "Checker: projects",
+            Mode::Explain { .. } => "Checker: explanation",
+            Mode::Log { .. } => "Checker: change log",
         }
     }
 

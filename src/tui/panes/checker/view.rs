@@ -25,9 +25,22 @@ pub(super) fn draw(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'
     }
 }
 
+/// Our typographic characters (and those in the core's texts: menu arrows, dashes) spelled in
+/// ASCII when the terminal needs it; one pass over what is drawn, so no string can slip through.
+fn plain(theme: &Theme, mut lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
+    if theme.ascii {
+        for line in &mut lines {
+            for span in &mut line.spans {
+                span.content = theme.text(&span.content).into();
+            }
+        }
+    }
+    lines
+}
+
 fn message(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line<'static>>, theme: &Theme) {
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(plain(theme, lines))
             .block(theme.block().title(title))
             .wrap(Wrap { trim: false }),
         area,
@@ -122,7 +135,10 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     lines.push(Line::raw(theme.text(
         "r runs the audit · Space/←/→ changes a connection · Enter edits a field",
     )));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(
+        Paragraph::new(plain(theme, lines)).wrap(Wrap { trim: false }),
+        inner,
+    );
     if let Some(c) = cursor {
         if inner.contains(c) {
             frame.set_cursor_position(c);
@@ -283,7 +299,7 @@ fn draw_table(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     let head_h = (head.len() as u16).min(inner.height);
     let [head_area, body] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Fill(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(head), head_area);
+    frame.render_widget(Paragraph::new(plain(theme, head)), head_area);
 
     let Some(report) = &p.report else {
         let lines = match (&p.failure, p.running.is_some()) {
@@ -316,7 +332,10 @@ fn draw_table(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
                 "no audit yet — press r to run it, or e to choose the connections",
             )],
         };
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+        frame.render_widget(
+            Paragraph::new(plain(theme, lines)).wrap(Wrap { trim: false }),
+            body,
+        );
         return;
     };
     if report.projects.is_empty() {
@@ -324,7 +343,10 @@ fn draw_table(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
             "no projects to check — the user sees none and no admin connection lists them",
         ))];
         lines.extend(report.notes.iter().map(|n| Line::raw(format!("note: {n}"))));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+        frame.render_widget(
+            Paragraph::new(plain(theme, lines)).wrap(Wrap { trim: false }),
+            body,
+        );
         return;
     }
     if p.index.is_empty() {
@@ -392,7 +414,10 @@ fn draw_rows(p: &CheckerPane, report: &Report, frame: &mut Frame, area: Rect, th
                 };
                 cells.push(Cell::from(Span::styled(t, s)));
             }
-            cells.push(Cell::from(Span::styled(rows::note(r), theme.dim())));
+            cells.push(Cell::from(Span::styled(
+                theme.text(&rows::note(r)),
+                theme.dim(),
+            )));
             let row = Row::new(cells);
             if changed && theme.color {
                 row.style(Style::new().add_modifier(Modifier::BOLD))
@@ -475,7 +500,7 @@ fn draw_explain(
     };
     let title = theme.text(&format!(" {} — explanation{changed} ", r.key));
     frame.render_widget(
-        Paragraph::new(explanation(r, report, theme))
+        Paragraph::new(plain(theme, explanation(r, report, theme)))
             .block(theme.block().title(title))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
@@ -509,7 +534,7 @@ fn draw_log(p: &CheckerPane, frame: &mut Frame, area: Rect, scroll: u16, cx: &Vi
             .collect()
     };
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(plain(theme, lines))
             .block(theme.block().title(title))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
