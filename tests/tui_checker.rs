@@ -15,6 +15,7 @@ use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::{EffectRunner, LiveCore};
 use jiralink::tui::panes::checker::Mode;
+use jiralink::tui::panes::Pane;
 use jiralink::tui::theme::Theme;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -527,4 +528,118 @@ fn ascii_and_no_color_spell_the_verdicts() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("BROWSE_PROJECTS - missing"), "{screen}");
     assert!(screen.is_ascii(), "{screen}");
+}
+
+fn audit_job(
+    effects: &[Effect],
+) -> Option<(
+    jiralink::tui::action::RequestId,
+    &jiralink::tui::effects::AuditJob,
+)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Audit { req, job } => Some((*req, job.as_ref())),
+        _ => None,
+    })
+}
+
+#[test]
+fn setup_choices_become_the_audit_job_and_bad_ones_are_explained() {
+    let (mut app, _) = loaded_app(Theme::default(), sample_config());
+    app.update(key('3'));
+    // Subject: none (prod → cloud → legacy → none), admin: prod, username typed, no subject.
+    for _ in 0..3 {
+        app.update(key(' '));
+    }
+    assert_eq!(app.panes.checker.setup().subject, None);
+    app.update(key('j'));
+    app.update(key(' '));
+    // Without a username there is nobody to audit: refused with the reason, no effect.
+    let effects = app.update(key('r'));
+    assert!(audit_job(&effects).is_none());
+    assert!(render(&app, 100, 30).contains("choose the integration user's connection"));
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    assert!(app.active_pane().captures_text());
+    // Typing `q` types a q instead of quitting.
+    type_text(&mut app, "qbob");
+    app.update(code(KeyCode::Enter));
+    assert!(!app.quit);
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    type_text(&mut app, ",create_issues");
+    app.update(code(KeyCode::Enter));
+    // Esc while editing restores the old value.
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    type_text(&mut app, "0");
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.panes.checker.setup().interval.value(), "30");
+    let effects = app.update(key('r'));
+    let (_, job) = audit_job(&effects).expect("an audit");
+    assert!(job.subject.is_none());
+    assert_eq!(job.admin.as_ref().map(|c| c.name.as_str()), Some("prod"));
+    assert_eq!(job.username.as_deref(), Some("qbob"));
+    assert_eq!(job.required, vec!["BROWSE_PROJECTS", "create_issues"]);
+    assert_eq!(app.panes.checker.mode(), &Mode::Table);
+}
+
+#[test]
+fn progress_countdown_and_stale_answers() {
+    let (mut app, _) = loaded_app(Theme::default(), sample_config());
+    app.update(key('3'));
+    let effects = app.update(key('r'));
+    let (req, _) = audit_job(&effects).unwrap();
+    app.update(Action::AuditProgress {
+        req,
+        progress: jiralink::audit::Progress {
+            done: 5,
+            total: 10,
+            requests: 20,
+        },
+    });
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("auditing 5 / 10 projects"), "{screen}");
+    assert!(
+        screen.contains("auditing 5/10 projects"),
+        "status line: {screen}"
+    );
+    // A new run cancels the old one; the old one's late answer is dropped.
+    let effects = app.update(key('r'));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Cancel(r) if *r == req)));
+    let (req2, _) = audit_job(&effects).unwrap();
+    app.update(Action::AuditFinished {
+        req,
+        result: Ok(Arc::new(big_report(3))),
+    });
+    assert!(app.panes.checker.report().is_none());
+    app.update(Action::AuditFinished {
+        req: req2,
+        result: Ok(Arc::new(big_report(3))),
+    });
+    assert_eq!(app.panes.checker.shown_keys().len(), 3);
+
+    // Live mode: the loop sleeps until the shown countdown changes, not in a busy loop.
+    app.update(key('w'));
+    let now = Instant::now();
+    let next = app.panes.checker.live().unwrap().next_run.unwrap();
+    assert!(next > now + Duration::from_secs(29));
+    assert!(render(&app, 100, 30).contains("next run in 30 s"));
+    // (The app's own deadline also has pane 1's unanswered checks spinning; ask the pane.)
+    let wake = app
+        .panes
+        .checker
+        .next_due()
+        .expect("a wake-up for the countdown");
+    assert!(
+        wake <= now + Duration::from_millis(1100) && wake > now,
+        "{:?}",
+        wake - now
+    );
+    app.update(Action::Tick(wake));
+    assert!(render(&app, 100, 30).contains("next run in 29 s"));
+    // At the deadline the audit runs again.
+    let effects = app.update(Action::Tick(next));
+    assert!(audit_job(&effects).is_some());
 }
