@@ -643,3 +643,30 @@ fn progress_countdown_and_stale_answers() {
     let effects = app.update(Action::Tick(next));
     assert!(audit_job(&effects).is_some());
 }
+
+#[test]
+fn an_open_explanation_follows_its_project_across_runs() {
+    let mut app = app_with_report(big_report(10));
+    for _ in 0..3 {
+        app.update(key('j'));
+    }
+    app.update(code(KeyCode::Enter));
+    assert!(render(&app, 100, 30).contains("P00003 — explanation"));
+    // Live re-run where the first project disappeared: the row indices shift by one.
+    let effects = app.update(Action::Tick(Instant::now()));
+    assert!(audit_job(&effects).is_none(), "no live mode, no re-run");
+    app.update(code(KeyCode::Esc));
+    let (req, _) = audit_job(&app.update(key('r'))).unwrap();
+    app.update(code(KeyCode::Enter));
+    let mut next = big_report(10);
+    next.projects.remove(0);
+    app.update(Action::AuditFinished {
+        req,
+        result: Ok(Arc::new(next)),
+    });
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("P00003 — explanation"), "{screen}");
+    let log = app.panes.checker.change_log();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].line, "- P00000: disappeared");
+}

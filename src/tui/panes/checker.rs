@@ -536,6 +536,18 @@ impl CheckerPane {
                     }));
             }
         }
+        // An open explanation follows its project: rows may have appeared or gone.
+        if let Mode::Explain { row, scroll } = self.mode {
+            let key = self
+                .report
+                .as_ref()
+                .and_then(|r| r.projects.get(row))
+                .map(|p| &p.key);
+            self.mode = match key.and_then(|k| report.projects.iter().position(|p| &p.key == k)) {
+                Some(row) => Mode::Explain { row, scroll },
+                None => Mode::Table,
+            };
+        }
         if self.sort_out_of_range(&report) {
             self.sort = SortKey::Key;
         }
