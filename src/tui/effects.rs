@@ -5,7 +5,6 @@ use super::action::{Action, Effect, RequestId};
 use crate::audit::{AuditRequest, Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, ConfigFile, Connection, Defaults};
-use crate::jira::ClientOptions;
 use crate::jira::{Code, Diagnosis, JiraClient};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -94,15 +93,8 @@ impl Core for LiveCore {
         connection: Connection,
         defaults: Defaults,
     ) -> BoxFuture<'static, Result<CheckResult, String>> {
-        Box::pin(async move {
-            let name = connection.name.clone();
-            // Secret resolution may run a command (`pass show …`): blocking.
-            let opts =
-                tokio::task::spawn_blocking(move || core_client_options(&connection, &defaults))
-                    .await
-                    .map_err(|e| format!("check task failed: {e}"))??;
-            Ok(crate::check::check(&name, opts).await)
-        })
+        // The same entry point as `jiralink check`; secret commands run on a blocking thread there.
+        Box::pin(async move { Ok(crate::check::check_connection(&connection, &defaults).await) })
     }
 
     fn save_connection(
@@ -189,17 +181,6 @@ async fn core_client(c: &Connection, defaults: &Defaults) -> Result<JiraClient, 
 /// Read the config; a missing file is an empty config.
 fn core_load_config(path: &Path) -> Result<Config, String> {
     Config::load_or_default(path).map_err(|e| e.to_string())
-}
-
-/// Resolve secrets and build client options (already on a blocking thread: secret commands like
-/// `pass` may take seconds).
-fn core_client_options(
-    connection: &Connection,
-    defaults: &Defaults,
-) -> Result<ClientOptions, String> {
-    connection
-        .client_options(defaults)
-        .map_err(|e| e.diagnosis().to_string())
 }
 
 /// Add or replace a connection through `ConfigFile`, which keeps comments and saves atomically.
