@@ -326,6 +326,26 @@ async fn a_grant_between_two_runs_shows_up_in_the_diff() {
     assert!(diff(&fixed, &fixed).is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_check_knows_jira_lists_every_project_to_a_jira_administrator() {
+    let sim = start(200).await;
+    // Lead-only projects led by someone else: admin cannot browse them, yet Jira lists them.
+    let report = run(admin_request(&sim, "admin", &DEFAULT_SET, true)).await;
+    assert!(
+        report.projects.iter().any(|r| !r.visible),
+        "{:?}",
+        report.summary
+    );
+    assert_matches_truth(&sim, &report, "admin", &sim.project_keys());
+    let flagged: Vec<_> = report
+        .projects
+        .iter()
+        .filter(|r| !r.disagreements.is_empty())
+        .map(|r| (&r.key, &r.disagreements))
+        .collect();
+    assert!(flagged.is_empty(), "{flagged:?}");
+}
+
 /// A report without the fields that legitimately vary between runs (request counts).
 fn stable(mut r: Report) -> Report {
     r.requests = 0;

@@ -9,6 +9,8 @@ use super::permissions::{self, display_name, BROWSE_PROJECTS};
 
 /// Project administrators see a project in Jira's project list even without Browse Projects.
 const ADMINISTER_PROJECTS: &str = "ADMINISTER_PROJECTS";
+/// Jira administrators see every project in Jira's project list.
+const GLOBAL_ADMINISTER: &str = "ADMINISTER";
 use super::report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
 use super::source::Source;
 use super::{AuditError, AuditRequest, Progress};
@@ -485,6 +487,16 @@ async fn admin_assisted<S: Source>(
         None => None,
     };
 
+    // Jira lists every project to a Jira administrator (global ADMINISTER) whatever the schemes
+    // say; `mypermissions` answers global keys too, so the cross-check asks for it alongside the
+    // required ones instead of spending a request of its own.
+    let mine_keys: Vec<String> = required
+        .iter()
+        .cloned()
+        .chain([GLOBAL_ADMINISTER.to_string()])
+        .collect();
+    let mine_keys_ref = &mine_keys;
+
     let mut evaluated = required.clone();
     if !evaluated.iter().any(|p| p == BROWSE_PROJECTS) {
         // Visibility is always reported, required or not.
@@ -498,7 +510,6 @@ async fn admin_assisted<S: Source>(
     }
     let engine_ref = &engine;
     let evaluated_ref = &evaluated;
-    let required_ref = &required;
     let subject_visible_ref = &subject_visible;
     let facts: Vec<Facts> = stream::iter(projects)
         .map(|project| async move {
@@ -527,7 +538,7 @@ async fn admin_assisted<S: Source>(
                 (Some(s), Some(visible)) if visible.contains(&project.key) => Some(
                     engine_ref
                         .call(s, Family::MyPermissions, || {
-                            s.my_permissions(Some(&project.key), required_ref)
+                            s.my_permissions(Some(&project.key), mine_keys_ref)
                         })
                         .await,
                 ),
@@ -743,7 +754,8 @@ fn admin_row(
         // The verdict may be wrong when role actors were unreadable: say what failed.
         row.error = Some(failed_roles.join("; "));
     }
-    let listed = visible || get(ADMINISTER_PROJECTS).is_some_and(|v| v.granted);
+    let jira_admin = matches!(&f.mine, Some(Ok(p)) if p.has(GLOBAL_ADMINISTER) == Some(true));
+    let listed = jira_admin || visible || get(ADMINISTER_PROJECTS).is_some_and(|v| v.granted);
     row.disagreements = cross_check(f, &row, listed, subject_visible);
     row.details = details;
     row
