@@ -5,6 +5,7 @@ use super::action::{Action, Effect, RequestIds};
 use super::keymap::{lookup, Binding, Cmd, ALWAYS_KEYS, GLOBAL_KEYS, HELP_KEYS};
 use super::panes::checker::CheckerPane;
 use super::panes::connections::ConnectionsPane;
+use super::effects::WizardCtx;
 use super::panes::wizard::WizardPane;
 use super::panes::{Pane, PaneCx, Status};
 use super::theme::Theme;
@@ -98,7 +99,14 @@ impl App {
             config_path: opts.config_path.clone(),
             panes: Panes {
                 connections,
-                wizard: WizardPane,
+                wizard: WizardPane::new(
+                    WizardCtx {
+                        config_path: opts.config_path.clone(),
+                        data_dir: opts.data_dir.clone(),
+                    },
+                    opts.link_preset.as_ref(),
+                    opts.core.can_simulate_allow(),
+                ),
                 checker: CheckerPane,
             },
             active: 0,
@@ -211,14 +219,42 @@ impl App {
                 changed
             }
             Action::ConfigLoaded { req, result } => {
-                self.panes
+                let changed = self
+                    .panes
                     .connections
-                    .on_config_loaded(req, result, &mut cx!())
+                    .on_config_loaded(req, result, &mut cx!());
+                self.panes
+                    .wizard
+                    .set_connections(self.panes.connections.config());
+                changed
             }
             Action::ConfigSaved { req, result } => {
-                self.panes
+                let changed = self
+                    .panes
                     .connections
-                    .on_config_saved(req, result, &mut cx!())
+                    .on_config_saved(req, result, &mut cx!());
+                self.panes
+                    .wizard
+                    .set_connections(self.panes.connections.config());
+                changed
+            }
+            // --- Link wizard (wizard pane) ---
+            Action::WizardResult { req, input } => {
+                self.panes.wizard.on_result(req, *input, &mut cx!())
+            }
+            Action::WizardFailed { req, message } => {
+                self.panes.wizard.on_failed(req, message, &mut cx!())
+            }
+            Action::LinkedSaved { req, result } => {
+                let mine = self.panes.wizard.on_saved(req, &result, &mut cx!());
+                if mine && result.is_ok() {
+                    // Show (and check) the new connection on the Connections pane.
+                    self.panes.connections.reload(&mut cx!());
+                }
+                mine
+            }
+            Action::AllowSimulated { req, result } => {
+                self.panes.wizard.on_allow(req, result, &mut cx!())
             }
             Action::CheckFinished { req, name, result } => {
                 self.panes.connections.on_check_finished(req, &name, result)

@@ -3,4 +3,5 @@
 pub mod badge;
 pub mod help;
 pub mod popup;
+pub mod progress_rail;
 pub mod text_field;
