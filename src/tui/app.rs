@@ -2,10 +2,10 @@
 //! returning the `Effect`s to spawn. Nothing here blocks or awaits.
 
 use super::action::{Action, Effect, RequestIds};
+use super::effects::WizardCtx;
 use super::keymap::{lookup, Binding, Cmd, ALWAYS_KEYS, GLOBAL_KEYS, HELP_KEYS};
 use super::panes::checker::CheckerPane;
 use super::panes::connections::ConnectionsPane;
-use super::effects::WizardCtx;
 use super::panes::wizard::WizardPane;
 use super::panes::{Pane, PaneCx, Status};
 use super::theme::Theme;

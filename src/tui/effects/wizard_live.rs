@@ -357,19 +357,18 @@ async fn verify(
 /// those credentials were not configured for); the second path gets the id the first returned.
 async fn create_link(ctx: &WizardCtx, admin: &str, plan: &CreatePlan) -> Result<(), Diagnosis> {
     let config_path = ctx.config_path.clone();
-    let config = tokio::task::spawn_blocking(move || {
-        crate::config::Config::load_or_default(&config_path)
-    })
-    .await
-    .map_err(|e| {
-        Diagnosis::error(
-            Code::ConfigError,
-            "The config could not be read",
-            e.to_string(),
-            "Try again.",
-        )
-    })?
-    .map_err(|e| e.diagnosis())?;
+    let config =
+        tokio::task::spawn_blocking(move || crate::config::Config::load_or_default(&config_path))
+            .await
+            .map_err(|e| {
+                Diagnosis::error(
+                    Code::ConfigError,
+                    "The config could not be read",
+                    e.to_string(),
+                    "Try again.",
+                )
+            })?
+            .map_err(|e| e.diagnosis())?;
     let conn = config
         .require_connection(admin)
         .map_err(|e| e.diagnosis())?;

@@ -892,10 +892,7 @@ impl Pane for WizardPane {
         .areas(inner);
         let step = self.wizard.step();
         let skipped = step >= Step::Authorize && !self.wizard.link_created();
-        frame.render_widget(
-            Paragraph::new(progress_rail(step, skipped, cx.theme)),
-            rail,
-        );
+        frame.render_widget(Paragraph::new(progress_rail(step, skipped, cx.theme)), rail);
         frame.render_widget(
             Paragraph::new(Line::styled(
                 format!("Step {} of {} · {}", view.number, view.total, view.title),
@@ -970,10 +967,7 @@ impl WizardPane {
                         cursor = Some((lines.len(), label.chars().count() + col));
                     }
                     let value = if field.value().is_empty() {
-                        Span::styled(
-                            truncate(&self.placeholder(*id), room),
-                            theme.dim(),
-                        )
+                        Span::styled(truncate(&self.placeholder(*id), room), theme.dim())
                     } else {
                         Span::raw(shown)
                     };
@@ -1092,12 +1086,24 @@ impl WizardPane {
                     f.value.clone()
                 };
                 let copy = if f.copyable { "  [c]" } else { "" };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{}:", f.label), theme.accent()),
-                    Span::styled(copy.to_string(), theme.dim()),
-                ]));
-                for l in value.lines() {
-                    lines.push(Line::raw(format!("  {l}")));
+                let label = format!("{}:", f.label);
+                let one_line = !value.contains('\n')
+                    && label.chars().count() + 1 + value.chars().count() + copy.len() <= width;
+                if one_line {
+                    lines.push(Line::from(vec![
+                        Span::styled(label, theme.accent()),
+                        Span::raw(format!(" {value}")),
+                        Span::styled(copy.to_string(), theme.dim()),
+                    ]));
+                } else {
+                    // Shown in full (wrapped, never cut) so it can be selected by hand.
+                    lines.push(Line::from(vec![
+                        Span::styled(label, theme.accent()),
+                        Span::styled(copy.to_string(), theme.dim()),
+                    ]));
+                    for l in value.lines() {
+                        lines.push(Line::raw(format!("  {l}")));
+                    }
                 }
                 if let Some(n) = &f.note {
                     lines.push(Line::styled(format!("  ({n})"), theme.dim()));
@@ -1120,11 +1126,7 @@ impl WizardPane {
     }
 
     fn schedule_probe(&mut self, now: Instant) {
-        self.probe_due = self
-            .wizard
-            .base_url()
-            .ok()
-            .map(|_| now + PROBE_DEBOUNCE);
+        self.probe_due = self.wizard.base_url().ok().map(|_| now + PROBE_DEBOUNCE);
     }
 }
 
