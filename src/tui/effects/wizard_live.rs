@@ -309,7 +309,10 @@ fn access_info(m: BTreeMap<String, String>) -> Result<AccessInfo, Diagnosis> {
         .get("oauth_expires_in")
         .and_then(|s| s.parse::<i64>().ok())
         .and_then(|secs| {
-            let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+            // Whole seconds: sub-second precision means nothing for a token that lives days.
+            let now = time::OffsetDateTime::now_utc();
+            let now = now.replace_nanosecond(0).unwrap_or(now);
+            let at = now + time::Duration::seconds(secs);
             at.format(&time::format_description::well_known::Rfc3339)
                 .ok()
         });
