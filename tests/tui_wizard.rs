@@ -107,6 +107,15 @@ impl Harness {
         panic!("no row {item:?} on {:?}", self.wiz().items());
     }
 
+    /// Focus a text field and start editing it (Enter).
+    fn edit(&mut self, id: FieldId) {
+        self.focus(Item::Text(id));
+        if !self.wiz().editing() {
+            self.send(code(KeyCode::Enter));
+        }
+        assert!(self.wiz().editing());
+    }
+
     /// Copy the committed test key to a 0600 file (keys readable by others are refused).
     fn test_key(&self) -> PathBuf {
         let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/test_key.pem");
@@ -162,12 +171,15 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
     h.idle().await;
     h.snapshot("1_target");
 
-    // Step 2: the committed test key instead of generating one.
+    // Step 2 (Enter edits the URL, Enter again submits it): the committed test key instead of
+    // generating one.
+    h.send(code(KeyCode::Enter));
+    assert!(h.wiz().editing());
     h.send(code(KeyCode::Enter));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
     h.snapshot("2_keys_empty");
     let key_path = h.test_key();
-    h.focus(Item::Text(FieldId::ImportPath));
+    h.edit(FieldId::ImportPath);
     h.keys(&key_path.display().to_string());
     h.send(code(KeyCode::Enter));
     h.until("the key", Duration::from_secs(20), |a| {
@@ -271,28 +283,31 @@ async fn back_never_loses_what_was_typed() {
         a.panes.wizard.wizard().probe_info().is_some()
     })
     .await;
-    h.send(code(KeyCode::Enter));
+    h.send(key('n'));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
-    h.focus(Item::Text(FieldId::ConsumerName));
+    h.edit(FieldId::ConsumerName);
     h.keys("Acme Sync");
-    h.focus(Item::Text(FieldId::ImportPath));
+    h.edit(FieldId::ImportPath);
     h.keys("/nowhere/key.pem");
-    // Esc goes back one step; the URL typed (preset) is still there.
+    // Esc ends editing, a second Esc goes back one step; the URL (preset) is still there.
+    h.send(code(KeyCode::Esc));
+    assert!(!h.wiz().editing());
+    assert_eq!(h.wiz().wizard().step(), Step::Keys);
     h.send(code(KeyCode::Esc));
     assert_eq!(h.wiz().wizard().step(), Step::Target);
     assert!(h.wiz().text(FieldId::Url).starts_with("http://127.0.0.1:"));
-    h.send(code(KeyCode::Enter));
+    h.send(key('n'));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
     assert_eq!(h.wiz().text(FieldId::ConsumerName), "Acme Sync");
     assert_eq!(h.wiz().wizard().consumer_name(), "Acme Sync");
     assert_eq!(h.wiz().text(FieldId::ImportPath), "/nowhere/key.pem");
     // Backspace on an empty field is back too; on a non-empty one it deletes a character.
-    h.focus(Item::Text(FieldId::KeyPath));
+    h.edit(FieldId::KeyPath);
     assert_eq!(h.wiz().text(FieldId::KeyPath), "");
     h.send(code(KeyCode::Backspace));
     assert_eq!(h.wiz().wizard().step(), Step::Target);
-    h.send(code(KeyCode::Enter));
-    h.focus(Item::Text(FieldId::ConsumerName));
+    h.send(key('n'));
+    h.edit(FieldId::ConsumerName);
     h.send(code(KeyCode::Backspace));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
     assert_eq!(h.wiz().text(FieldId::ConsumerName), "Acme Syn");
@@ -311,6 +326,7 @@ async fn typing_a_url_probes_once_after_a_pause_and_drops_stale_answers() {
     })
     .await;
     h.idle().await;
+    h.edit(FieldId::Url);
     // Clear the URL and type a new one: no probe while typing.
     for _ in 0..h.wiz().text(FieldId::Url).chars().count() {
         let effects = h.app.update(code(KeyCode::Backspace));
@@ -386,7 +402,7 @@ async fn a_slow_simulator_never_delays_a_key_press() {
     h.send(Action::Tick(Instant::now() + Duration::from_millis(500)));
     assert!(jiralink::tui::panes::Pane::busy(h.wiz()) > 0);
     let started = Instant::now();
-    h.focus(Item::Text(FieldId::ConnectionName));
+    h.edit(FieldId::ConnectionName);
     h.keys("slow-jira");
     let screen = render(&h.app, 100, 30);
     assert!(

@@ -128,13 +128,13 @@ fn kind_of(e: &wizard::Effect) -> Kind {
     }
 }
 
-/// Keys while a text field has the focus (letters are typed).
+/// Keys while a text field is being edited (letters are typed).
 pub const TEXT_KEYS: &[Binding] = &[
     Binding {
         keys: &[Key::plain(KeyCode::Enter)],
         cmd: Cmd::Open,
-        hint: "next",
-        help: "submit the field / go to the next step",
+        hint: "submit",
+        help: "submit the field (Next, probe, load, verify, export)",
     },
     Binding {
         keys: &[Key::plain(KeyCode::Down), Key::plain(KeyCode::Tab)],
@@ -151,8 +151,8 @@ pub const TEXT_KEYS: &[Binding] = &[
     Binding {
         keys: &[Key::plain(KeyCode::Esc)],
         cmd: Cmd::Back,
-        hint: "back",
-        help: "previous step (Backspace on an empty field too); nothing typed is lost",
+        hint: "done",
+        help: "stop editing (Backspace on an empty field: previous step); nothing typed is lost",
     },
 ];
 
@@ -161,8 +161,8 @@ pub const NAV_KEYS: &[Binding] = &[
     Binding {
         keys: &[Key::plain(KeyCode::Enter)],
         cmd: Cmd::Open,
-        hint: "do",
-        help: "press the button / change the choice / copy the value",
+        hint: "edit/do",
+        help: "edit the field / press the button / change the choice / copy the value",
     },
     Binding {
         keys: &[Key::ch('j'), Key::plain(KeyCode::Down)],
@@ -256,6 +256,8 @@ pub struct WizardPane {
     texts: BTreeMap<FieldId, TextField>,
     export_format: ExportFormat,
     focus: usize,
+    /// True while the focused text field takes the keys.
+    editing: bool,
     /// The step `focus` belongs to; focus restarts at the top when the step changes.
     focus_step: Step,
     confirming: bool,
@@ -281,6 +283,7 @@ impl WizardPane {
             texts: BTreeMap::new(),
             export_format: ExportFormat::Toml,
             focus: 0,
+            editing: false,
             focus_step: Step::Target,
             confirming: false,
             connections: Vec::new(),
@@ -317,6 +320,11 @@ impl WizardPane {
     /// The focused row.
     pub fn focused(&self) -> Option<Item> {
         self.items().get(self.focus).copied()
+    }
+
+    /// True while the focused text field takes the keys (Enter starts, Esc ends editing).
+    pub fn editing(&self) -> bool {
+        self.editing && !self.confirming && matches!(self.focused(), Some(Item::Text(_)))
     }
 
     /// The text typed into `id`.
@@ -428,7 +436,7 @@ impl WizardPane {
     fn mode_keys(&self) -> &'static [Binding] {
         if self.confirming {
             CONFIRM_KEYS
-        } else if matches!(self.focused(), Some(Item::Text(_))) {
+        } else if self.editing() {
             TEXT_KEYS
         } else {
             NAV_KEYS
@@ -511,6 +519,7 @@ impl WizardPane {
             self.focus_step = step;
             self.focus = 0;
             self.confirming = false;
+            self.editing = false;
         }
         let n = self.items().len();
         self.focus = self.focus.min(n.saturating_sub(1));
@@ -725,6 +734,11 @@ impl WizardPane {
     }
 
     fn activate(&mut self, cx: &mut PaneCx<'_>) -> bool {
+        if matches!(self.focused(), Some(Item::Text(_))) && !self.editing {
+            self.editing = true;
+            return true;
+        }
+        self.editing = false;
         match self.focused() {
             Some(Item::Text(FieldId::Verifier)) => self.apply(Input::SubmitVerifier, cx),
             Some(Item::Text(FieldId::ImportPath)) => {
@@ -751,6 +765,10 @@ impl WizardPane {
             self.confirming = false;
             return true;
         }
+        if self.editing() {
+            self.editing = false;
+            return true;
+        }
         // Everything typed stays in the text fields and the wizard.
         self.wizard.apply(Input::Back);
         self.after_change();
@@ -767,6 +785,8 @@ impl WizardPane {
         } else {
             (self.focus + n - 1) % n
         };
+        // Moving between text fields keeps editing; landing on anything else ends it.
+        self.editing &= matches!(self.focused(), Some(Item::Text(_)));
         true
     }
 }
@@ -781,7 +801,7 @@ impl Pane for WizardPane {
     }
 
     fn captures_text(&self) -> bool {
-        !self.confirming && matches!(self.focused(), Some(Item::Text(_)))
+        self.editing()
     }
 
     fn on_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
@@ -813,6 +833,8 @@ impl Pane for WizardPane {
             return false;
         };
         if key.code == KeyCode::Backspace && self.text(id).is_empty() {
+            // Back a step; the field and everything else keep their text.
+            self.editing = false;
             return self.back();
         }
         let field = self.texts.entry(id).or_default();
@@ -831,6 +853,8 @@ impl Pane for WizardPane {
         let Some(Item::Text(id)) = self.focused() else {
             return false;
         };
+        // Pasting into the focused field starts editing it (a code, a URL, a path).
+        self.editing = true;
         self.texts.entry(id).or_default().paste(text.trim());
         self.sync_text(id);
         if id == FieldId::Url {
@@ -892,7 +916,10 @@ impl Pane for WizardPane {
         .areas(inner);
         let step = self.wizard.step();
         let skipped = step >= Step::Authorize && !self.wizard.link_created();
-        frame.render_widget(Paragraph::new(progress_rail(step, skipped, cx.theme)), rail);
+        frame.render_widget(
+            Paragraph::new(progress_rail(step, skipped, cx.theme, rail.width)),
+            rail,
+        );
         frame.render_widget(
             Paragraph::new(Line::styled(
                 format!("Step {} of {} · {}", view.number, view.total, view.title),
@@ -963,7 +990,7 @@ impl WizardPane {
                     let room = width.saturating_sub(label.chars().count() + 1).max(1);
                     let field = self.texts.get(id).cloned().unwrap_or_default();
                     let (shown, col) = field.render(room, theme.mask_char());
-                    if focused {
+                    if focused && self.editing() {
                         cursor = Some((lines.len(), label.chars().count() + col));
                     }
                     let value = if field.value().is_empty() {
@@ -1023,7 +1050,7 @@ impl WizardPane {
                 theme.warn(),
             ));
         }
-        if let Some(page) = &self.allow_page {
+        if let Some(page) = self.allow_page.as_ref().filter(|_| step_is_authorize(view)) {
             lines.push(Line::raw(""));
             match page {
                 Ok(code) => {
@@ -1128,6 +1155,10 @@ impl WizardPane {
     fn schedule_probe(&mut self, now: Instant) {
         self.probe_due = self.wizard.base_url().ok().map(|_| now + PROBE_DEBOUNCE);
     }
+}
+
+fn step_is_authorize(view: &StepView) -> bool {
+    view.step == Step::Authorize
 }
 
 fn choice_line(

@@ -17,8 +17,23 @@ pub fn rail_label(step: Step) -> &'static str {
     }
 }
 
-/// The rail for `current`; `skipped_create` greys out Create when the link was registered by hand.
-pub fn progress_rail(current: Step, skipped_create: bool, theme: &Theme) -> Line<'static> {
+/// The rail for `current` fitted into `width` columns: done steps carry the ok symbol when there is
+/// room, otherwise only their colour; `skipped_create` greys out Create when registered by hand.
+pub fn progress_rail(
+    current: Step,
+    skipped_create: bool,
+    theme: &Theme,
+    width: u16,
+) -> Line<'static> {
+    let full = rail(current, skipped_create, theme, true);
+    if full.width() <= width as usize {
+        full
+    } else {
+        rail(current, skipped_create, theme, false)
+    }
+}
+
+fn rail(current: Step, skipped_create: bool, theme: &Theme, symbols: bool) -> Line<'static> {
     let arrow = if theme.ascii { " > " } else { " → " };
     let mut spans = Vec::new();
     for (i, step) in Step::ALL.iter().enumerate() {
@@ -30,9 +45,16 @@ pub fn progress_rail(current: Step, skipped_create: bool, theme: &Theme) -> Line
             Span::styled(format!("[{label}]"), theme.selected())
         } else if *step < current {
             if *step == Step::Create && skipped_create {
-                Span::styled(format!("{label} (skipped)"), theme.dim())
-            } else {
+                let text = if symbols {
+                    format!("{label} (skipped)")
+                } else {
+                    label.to_string()
+                };
+                Span::styled(text, theme.dim())
+            } else if symbols {
                 Span::styled(format!("{} {label}", theme.sym_ok()), theme.ok())
+            } else {
+                Span::styled(label.to_string(), theme.ok())
             }
         } else {
             Span::styled(label.to_string(), theme.dim())
@@ -53,12 +75,16 @@ mod tests {
     #[test]
     fn marks_done_current_and_skipped_steps() {
         let theme = Theme::plain();
-        let t = text(&progress_rail(Step::Authorize, true, &theme));
-        assert!(t.contains("Register"), "{t}");
+        let t = text(&progress_rail(Step::Authorize, true, &theme, 200));
+        assert!(t.contains("[ok] Register"), "{t}");
         assert!(t.contains("Create? (skipped)"), "{t}");
         assert!(t.contains("[Authorize]"), "{t}");
         assert!(!t.contains("[Verify]"), "{t}");
-        let t = text(&progress_rail(Step::Target, false, &theme));
+        let t = text(&progress_rail(Step::Target, false, &theme, 200));
         assert!(t.starts_with("[Target]"), "{t}");
+        // Narrow: symbols go, every step stays.
+        let l = progress_rail(Step::Verify, false, &theme, 70);
+        assert!(l.width() <= 70, "{}", text(&l));
+        assert!(text(&l).ends_with("[Verify]"));
     }
 }
