@@ -442,7 +442,7 @@ fn demo_check_only_prints_every_connection_and_cleans_up() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("simulated Jira"), "{stdout}");
+    assert!(stdout.contains("SIMULATED Jira"), "{stdout}");
     for name in [
         "demo-alice ",
         "demo-admin ",
@@ -478,4 +478,56 @@ async fn the_demo_temp_dir_is_removed_when_the_demo_is_dropped() {
     assert_eq!(mode, 0o600);
     drop(demo);
     assert!(!dir.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasting_a_pem_private_key_imports_it_with_mode_0600() {
+    let mut h = Harness::start(5).await;
+    h.send(key('2'));
+    h.until("the probe", Duration::from_secs(20), |a| {
+        a.panes.wizard.wizard().probe_info().is_some()
+    })
+    .await;
+    h.send(key('n'));
+    assert_eq!(h.wiz().wizard().step(), Step::Keys);
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/test_key.pem"
+    ))
+    .unwrap();
+    let target = h.wiz().wizard().key_path();
+    h.send(Action::Paste(PastedText(pem)));
+    h.until("the pasted key", Duration::from_secs(20), |a| {
+        a.panes.wizard.wizard().key_info().is_some()
+    })
+    .await;
+    let info = h.wiz().wizard().key_info().unwrap().clone();
+    assert_eq!(info.path, target);
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let public = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/test_key_pub.pem"
+    ))
+    .unwrap();
+    assert_eq!(info.public_key_pem.trim(), public.trim());
+    // Pasting again refuses to overwrite the stored key, and says so.
+    h.send(Action::Paste(PastedText(
+        std::fs::read_to_string(&target).unwrap(),
+    )));
+    h.until("the refusal", Duration::from_secs(20), |a| {
+        a.status.error.is_some()
+    })
+    .await;
+    assert!(h
+        .app
+        .status
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("pasted key not usable"));
+    assert_eq!(
+        h.wiz().wizard().key_info().unwrap().fingerprint,
+        info.fingerprint
+    );
 }

@@ -80,8 +80,9 @@ impl Demo {
 
     /// The banner the TUI shows next to its tabs.
     pub fn banner(&self) -> String {
+        // The words that matter first: narrow terminals cut the end of the tab line.
         format!(
-            "DEMO: simulated Jira at {} (not a real server; nothing is kept)",
+            "SIMULATED Jira (demo, nothing kept) at {}",
             self.sim.base_url()
         )
     }

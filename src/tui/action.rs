@@ -81,6 +81,11 @@ pub enum Action {
         req: RequestId,
         result: Result<Config, String>,
     },
+    /// A pasted private key was stored (its path), or why not.
+    KeyImported {
+        req: RequestId,
+        result: Result<PathBuf, String>,
+    },
     /// The demo's simulated "Allow": the verification code Jira would show, or why not.
     AllowSimulated {
         req: RequestId,
@@ -125,6 +130,12 @@ pub enum Effect {
         req: RequestId,
         ctx: crate::tui::effects::WizardCtx,
         wizard: Box<crate::wizard::Wizard>,
+    },
+    /// Store a pasted PEM private key → [`Action::KeyImported`].
+    ImportKeyPem {
+        req: RequestId,
+        path: PathBuf,
+        pem: secrecy::SecretString,
     },
     /// Demo only: approve the request token in the simulator → [`Action::AllowSimulated`].
     SimulateAllow { req: RequestId, token: String },

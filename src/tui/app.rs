@@ -197,6 +197,10 @@ impl App {
                     return false;
                 }
                 let i = self.active;
+                // Link wizard: a pasted PEM key starts work, which needs the context.
+                if i == 1 {
+                    return self.panes.wizard.paste(&text.0, &mut cx!());
+                }
                 self.panes.get_mut(i).on_paste(&text.0)
             }
             Action::Resize => true,
@@ -252,6 +256,9 @@ impl App {
                     self.panes.connections.reload(&mut cx!());
                 }
                 mine
+            }
+            Action::KeyImported { req, result } => {
+                self.panes.wizard.on_key_imported(req, result, &mut cx!())
             }
             Action::AllowSimulated { req, result } => {
                 self.panes.wizard.on_allow(req, result, &mut cx!())

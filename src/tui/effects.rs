@@ -77,6 +77,26 @@ pub trait Core: Send + Sync + 'static {
         })
     }
 
+    /// Store a pasted PEM private key at `path` (PKCS#8, 0600, never over an existing file);
+    /// returns the path, ready for the wizard's "use existing key".
+    fn import_key_pem(
+        &self,
+        path: PathBuf,
+        pem: secrecy::SecretString,
+    ) -> BoxFuture<'static, Result<PathBuf, String>> {
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                use secrecy::ExposeSecret;
+                let key = crate::keys::import_private_key_pem(pem.expose_secret())
+                    .map_err(|e| e.to_string())?;
+                crate::keys::write_private_key(&path, &key, false).map_err(|e| e.to_string())?;
+                Ok(path)
+            })
+            .await
+            .map_err(|e| format!("key import task failed: {e}"))?
+        })
+    }
+
     /// Whether [`Core::simulate_allow`] works (only against the demo's simulator).
     fn can_simulate_allow(&self) -> bool {
         false
@@ -303,6 +323,13 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.save_linked(ctx, *wizard)).await;
                     let _ = tx.send(Action::LinkedSaved { req, result });
+                }),
+            ),
+            Effect::ImportKeyPem { req, path, pem } => (
+                req,
+                tokio::spawn(async move {
+                    let result = with_limit(limit, core.import_key_pem(path, pem)).await;
+                    let _ = tx.send(Action::KeyImported { req, result });
                 }),
             ),
             Effect::SimulateAllow { req, token } => (

@@ -270,6 +270,8 @@ pub struct WizardPane {
     /// What the simulated Jira showed after Allow.
     allow_page: Option<Result<String, String>>,
     save_req: Option<RequestId>,
+    /// A pasted PEM key being stored.
+    import_req: Option<RequestId>,
     /// The connection saved at the end, or why not.
     saved: Option<Result<String, String>>,
 }
@@ -293,6 +295,7 @@ impl WizardPane {
             allow_req: None,
             allow_page: None,
             save_req: None,
+            import_req: None,
             saved: None,
         };
         if let Some(p) = preset {
@@ -606,6 +609,54 @@ impl WizardPane {
         true
     }
 
+    /// A pasted private key was stored: use it like an existing key file.
+    pub fn on_key_imported(
+        &mut self,
+        req: RequestId,
+        result: Result<PathBuf, String>,
+        cx: &mut PaneCx<'_>,
+    ) -> bool {
+        if self.import_req != Some(req) {
+            return false;
+        }
+        self.import_req = None;
+        match result {
+            Ok(path) => {
+                self.texts.insert(
+                    FieldId::ImportPath,
+                    TextField::new(path.display().to_string()),
+                );
+                cx.status.notice = Some(format!("pasted key stored at {}", path.display()));
+                self.apply(Input::UseExistingKey(path), cx);
+            }
+            Err(e) => cx.status.error = Some(format!("pasted key not usable: {e}")),
+        }
+        true
+    }
+
+    /// Pasted text: a PEM private key on the Keys step is imported, anything else goes into the
+    /// focused field.
+    pub fn paste(&mut self, text: &str, cx: &mut PaneCx<'_>) -> bool {
+        if self.wizard.step() == Step::Keys && text.contains("PRIVATE KEY-----") {
+            self.paste_private_key(text, cx);
+            return true;
+        }
+        self.on_paste(text)
+    }
+
+    /// Bracketed paste of a PEM private key on the Keys step: store it (0600) at the key path.
+    fn paste_private_key(&mut self, text: &str, cx: &mut PaneCx<'_>) {
+        let req = cx.ids.next_id();
+        if let Some(old) = self.import_req.replace(req) {
+            cx.effects.push(Effect::Cancel(old));
+        }
+        cx.effects.push(Effect::ImportKeyPem {
+            req,
+            path: self.wizard.key_path(),
+            pem: secrecy::SecretString::from(text.to_string()),
+        });
+    }
+
     /// The simulated "Allow" finished (demo).
     pub fn on_allow(
         &mut self,
@@ -881,6 +932,7 @@ impl Pane for WizardPane {
     fn busy(&self) -> usize {
         self.inflight.len()
             + usize::from(self.allow_req.is_some())
+            + usize::from(self.import_req.is_some())
             + usize::from(self.save_req.is_some())
     }
 
