@@ -194,6 +194,16 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
     h.send(code(KeyCode::Enter));
     assert_eq!(h.wiz().wizard().step(), Step::Register);
     h.snapshot("3_register");
+    // The version-specific menu path is on screen even at 80×24; PgDn scrolls to the rest.
+    let small = render(&h.app, 80, 24);
+    assert!(
+        small.contains("Administration -> Applications -> Application"),
+        "{small}"
+    );
+    h.send(code(KeyCode::PageDown));
+    assert_ne!(render(&h.app, 80, 24), small);
+    h.send(code(KeyCode::PageUp));
+    assert_eq!(render(&h.app, 80, 24), small);
     h.focus(Item::Copy("public_key"));
     h.send(key('c'));
     let pk = h.wiz().wizard().key_info().unwrap().jira_form_key.clone();

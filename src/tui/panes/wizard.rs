@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Lines one PgDn/PgUp scrolls.
+const PAGE: u16 = 10;
+
 /// How long the URL must stay unchanged before it is probed.
 pub const PROBE_DEBOUNCE: Duration = Duration::from_millis(400);
 
@@ -195,6 +198,18 @@ pub const NAV_KEYS: &[Binding] = &[
         help: "previous step; nothing entered is lost",
     },
     Binding {
+        keys: &[Key::plain(KeyCode::PageDown)],
+        cmd: Cmd::Bottom,
+        hint: "",
+        help: "scroll the step down (long keys, requests, notes)",
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::PageUp)],
+        cmd: Cmd::Top,
+        hint: "",
+        help: "scroll the step up",
+    },
+    Binding {
         keys: &[Key::ch(' ')],
         cmd: Cmd::Cycle,
         hint: "",
@@ -258,6 +273,8 @@ pub struct WizardPane {
     focus: usize,
     /// True while the focused text field takes the keys.
     editing: bool,
+    /// Lines scrolled by hand (PgDn/PgUp) beyond what keeps the focused row visible.
+    scroll: u16,
     /// The step `focus` belongs to; focus restarts at the top when the step changes.
     focus_step: Step,
     confirming: bool,
@@ -286,6 +303,7 @@ impl WizardPane {
             export_format: ExportFormat::Toml,
             focus: 0,
             editing: false,
+            scroll: 0,
             focus_step: Step::Target,
             confirming: false,
             connections: Vec::new(),
@@ -523,6 +541,7 @@ impl WizardPane {
             self.focus = 0;
             self.confirming = false;
             self.editing = false;
+            self.scroll = 0;
         }
         let n = self.items().len();
         self.focus = self.focus.min(n.saturating_sub(1));
@@ -836,6 +855,7 @@ impl WizardPane {
         } else {
             (self.focus + n - 1) % n
         };
+        self.scroll = 0;
         // Moving between text fields keeps editing; landing on anything else ends it.
         self.editing &= matches!(self.focused(), Some(Item::Text(_)));
         true
@@ -874,6 +894,15 @@ impl Pane for WizardPane {
             Cmd::Back => self.back(),
             Cmd::Copy => self.copy(cx),
             Cmd::Cycle => self.cycle(),
+            Cmd::Bottom => {
+                self.scroll = self.scroll.saturating_add(PAGE);
+                true
+            }
+            Cmd::Top => {
+                let before = self.scroll;
+                self.scroll = self.scroll.saturating_sub(PAGE);
+                before != self.scroll
+            }
             Cmd::Wizard(w) => self.run_wizard_cmd(w, cx),
             _ => false,
         }
@@ -982,9 +1011,11 @@ impl Pane for WizardPane {
         let (lines, focus_line, cursor) = self.body_lines(&view, cx, body.width);
         // Keep the focused row visible: scroll so it sits in the lower third at most.
         let height = body.height as usize;
-        let scroll = focus_line
+        let focus_scroll = focus_line
             .map(|l| l.saturating_sub(height.saturating_sub(height / 3 + 1)))
             .unwrap_or(0);
+        // Wrapped lines make the exact total unknown here; never scroll past the last line.
+        let scroll = (focus_scroll + self.scroll as usize).min(lines.len().saturating_sub(1));
         let wrapped_ok = !lines.is_empty();
         frame.render_widget(
             Paragraph::new(lines)
@@ -1151,6 +1182,13 @@ impl WizardPane {
                 ),
             });
         }
+        // What to do (menu path, instructions) before the values, so it is on screen first.
+        if !view.notes.is_empty() {
+            lines.push(Line::raw(""));
+            for n in &view.notes {
+                lines.push(Line::styled(theme.text(n), theme.dim()));
+            }
+        }
         let values: Vec<&Field> = view
             .fields
             .iter()
@@ -1193,12 +1231,6 @@ impl WizardPane {
                     "Select a copy row and press c (OSC 52, works over SSH), or select the text with the mouse.",
                     theme.dim(),
                 ));
-            }
-        }
-        if !view.notes.is_empty() {
-            lines.push(Line::raw(""));
-            for n in &view.notes {
-                lines.push(Line::styled(theme.text(n), theme.dim()));
             }
         }
         (lines, focus_line, cursor)
