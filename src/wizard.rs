@@ -5,7 +5,7 @@
 //! [`Effect`]s (probe, key generation, REST calls, file writes) and feeds their results back as
 //! inputs. Everything entered stays in the [`Wizard`] when the user goes back or a call fails.
 
-mod export;
+pub(crate) mod export;
 mod register;
 mod validate;
 mod view;

@@ -330,9 +330,12 @@ pub fn classify(
             }));
         }
     }
+    // The OAuth token servlets authenticate the *consumer*, not a user, so Jira serves them as
+    // anonymous; only REST answers served as anonymous mean the credentials were ignored.
     let anonymous = raw
         .header("x-ausername")
-        .is_some_and(|u| u.trim().eq_ignore_ascii_case("anonymous"));
+        .is_some_and(|u| u.trim().eq_ignore_ascii_case("anonymous"))
+        && !raw.url.path().contains("/plugins/servlet/oauth/");
     if creds && anonymous && (200..300).contains(&raw.status) {
         return Err(raw.error(ErrorKind::AnonymousFallback { auth_kind }));
     }
