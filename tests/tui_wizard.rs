@@ -125,7 +125,24 @@ impl Harness {
         dst
     }
 
+    /// Never panic at any size, from 1×1 up.
+    fn resize_sweep(&self) {
+        for (w, h) in [
+            (1, 1),
+            (2, 1),
+            (10, 5),
+            (39, 9),
+            (40, 10),
+            (41, 12),
+            (60, 15),
+            (300, 100),
+        ] {
+            let _ = render(&self.app, w, h);
+        }
+    }
+
     fn snapshot(&self, name: &str) {
+        self.resize_sweep();
         let tmp = regex_escape(&self.demo.dir().display().to_string());
         for (w, h) in [(100, 30), (80, 24)] {
             let screen = render(&self.app, w, h);
