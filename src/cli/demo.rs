@@ -7,7 +7,7 @@ use crate::check::CheckResult;
 use crate::config::{AuthKind, Config, ConfigFile, Connection, Defaults};
 use crate::secret::SecretRef;
 use crate::sim::{Sim, SimConfig};
-use crate::tui::effects::{Core, LiveCore};
+use crate::tui::effects::{AuditJob, Core, LiveCore, ProgressFn};
 use crate::tui::panes::wizard::LinkPreset;
 use crate::tui::theme::Theme;
 use crate::tui::AppOptions;
@@ -175,6 +175,14 @@ impl Core for DemoCore {
         name: String,
     ) -> BoxFuture<'static, Result<Config, String>> {
         LiveCore.delete_connection(path, name)
+    }
+
+    fn audit(
+        &self,
+        job: AuditJob,
+        progress: ProgressFn,
+    ) -> BoxFuture<'static, Result<crate::audit::Report, crate::jira::Diagnosis>> {
+        LiveCore.audit(job, progress)
     }
 
     fn can_simulate_allow(&self) -> bool {

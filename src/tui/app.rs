@@ -107,7 +107,7 @@ impl App {
                     opts.link_preset.as_ref(),
                     opts.core.can_simulate_allow(),
                 ),
-                checker: CheckerPane,
+                checker: CheckerPane::new(super::panes::checker::export::default_export_dir()),
             },
             active: 0,
             help: None,
@@ -230,7 +230,9 @@ impl App {
                 self.panes
                     .wizard
                     .set_connections(self.panes.connections.config());
-                changed
+                // The checker chooses among the same connections (one config, owned by pane 1).
+                let config = self.panes.connections.config();
+                changed | self.panes.checker.on_config(config)
             }
             Action::ConfigSaved { req, result } => {
                 let changed = self
@@ -240,7 +242,8 @@ impl App {
                 self.panes
                     .wizard
                     .set_connections(self.panes.connections.config());
-                changed
+                let config = self.panes.connections.config();
+                changed | self.panes.checker.on_config(config)
             }
             // --- Link wizard (wizard pane) ---
             Action::WizardResult { req, input } => {
@@ -268,6 +271,18 @@ impl App {
             }
             Action::CheckFailed { req, name, message } => {
                 self.panes.connections.on_check_failed(req, &name, message)
+            }
+            // --- Checker pane ---
+            Action::AuditProgress { req, progress } => {
+                self.panes.checker.on_progress(req, progress, now)
+            }
+            Action::AuditFinished { req, result } => {
+                self.panes
+                    .checker
+                    .on_audit_finished(req, result, &mut cx!())
+            }
+            Action::Exported { req, result } => {
+                self.panes.checker.on_exported(req, result, &mut cx!())
             }
             Action::Terminate => {
                 self.quit = true;

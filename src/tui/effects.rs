@@ -2,14 +2,16 @@
 //! effects as cancellable, time-limited tasks whose results come back as actions.
 
 use super::action::{Action, Effect, RequestId};
+use crate::audit::{AuditRequest, Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, ConfigFile, Connection, Defaults};
 use crate::jira::ClientOptions;
+use crate::jira::{Code, Diagnosis, JiraClient};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
@@ -106,6 +108,41 @@ pub trait Core: Send + Sync + 'static {
     fn simulate_allow(&self, _request_token: String) -> BoxFuture<'static, Result<String, String>> {
         Box::pin(async { Err("only the demo's simulator can approve a token from here".into()) })
     }
+    /// Run a permission audit (the checker pane), reporting progress as it goes. The default is
+    /// for test cores that never audit: it says so instead of pretending.
+    fn audit(
+        &self,
+        job: AuditJob,
+        progress: ProgressFn,
+    ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
+        let _ = (job, progress);
+        Box::pin(async {
+            Err(Diagnosis::error(
+                Code::ConfigError,
+                "this front end cannot run audits",
+                "the core in use does not implement the audit",
+                "run `jiralink audit` instead",
+            ))
+        })
+    }
+}
+
+/// The progress callback an audit reports through.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// What the checker asks the core to audit: connections by value, secrets resolved in the task.
+#[derive(Debug, Clone)]
+pub struct AuditJob {
+    /// The integration user's own connection.
+    pub subject: Option<Connection>,
+    /// A Jira administrator's connection.
+    pub admin: Option<Connection>,
+    /// The username to audit through `admin`.
+    pub username: Option<String>,
+    /// Required permission keys (empty = the config's defaults).
+    pub required: Vec<String>,
+    /// Timeouts, concurrency and default permissions from the config.
+    pub defaults: Defaults,
 }
 
 /// The real core: config engine and `crate::check::check`.
@@ -164,6 +201,59 @@ impl Core for LiveCore {
                 .map_err(|e| format!("save task failed: {e}"))?
         })
     }
+
+    fn audit(
+        &self,
+        job: AuditJob,
+        progress: ProgressFn,
+    ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
+        Box::pin(core_audit(job, progress))
+    }
+}
+
+/// The same request `jiralink audit` builds, from the checker's choices (see `cli/audit.rs`).
+async fn core_audit(job: AuditJob, progress: ProgressFn) -> Result<Report, Diagnosis> {
+    let AuditJob {
+        subject,
+        admin,
+        username,
+        required,
+        defaults,
+    } = job;
+    let name = [subject.as_ref(), admin.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join("+");
+    let mut req = AuditRequest::new(name);
+    req.subject = match subject {
+        Some(c) => Some(core_client(&c, &defaults).await?),
+        None => None,
+    };
+    req.admin = match admin {
+        Some(c) => Some(core_client(&c, &defaults).await?),
+        None => None,
+    };
+    req.username = username;
+    req.required = if required.is_empty() {
+        defaults.required_permissions.clone()
+    } else {
+        required
+    };
+    req.concurrency = defaults.concurrency.max(1);
+    crate::audit::run(req, move |p| progress(p))
+        .await
+        .map_err(|e| e.diagnosis())
+}
+
+/// A client for one connection (secret resolution runs off the async threads).
+async fn core_client(c: &Connection, defaults: &Defaults) -> Result<JiraClient, Diagnosis> {
+    let opts = c
+        .client_options_async(defaults)
+        .await
+        .map_err(|e| e.diagnosis())?;
+    JiraClient::new(opts).map_err(|e| e.diagnose())
 }
 
 /// Read the config; a missing file is an empty config.
@@ -339,6 +429,36 @@ impl EffectRunner {
                     let _ = tx.send(Action::AllowSimulated { req, result });
                 }),
             ),
+            Effect::Audit { req, job } => (
+                req,
+                tokio::spawn(async move {
+                    let progress = throttled_progress(req, tx.clone());
+                    // Large audits legitimately take long: the task limit does not apply; the user
+                    // cancels with Esc, and the client's own timeouts bound each request.
+                    let result = core
+                        .audit(*job, progress)
+                        .await
+                        .map(Arc::new)
+                        .map_err(Box::new);
+                    let _ = tx.send(Action::AuditFinished { req, result });
+                }),
+            ),
+            Effect::ExportReport {
+                req,
+                report,
+                format,
+                dir,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        super::panes::checker::export::write_export(&dir, &report, format)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("export task failed: {e}")));
+                    let _ = tx.send(Action::Exported { req, result });
+                }),
+            ),
             Effect::Cancel(req) => {
                 if let Some(h) = self.tasks.remove(&req) {
                     h.abort();
@@ -362,6 +482,29 @@ impl Drop for EffectRunner {
     fn drop(&mut self) {
         self.abort_all();
     }
+}
+
+/// How often progress may reach the UI: a 10,000-project audit must not queue 10,000 redraws.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// A progress callback that forwards at most one update per `PROGRESS_EVERY` (plus the last one).
+fn throttled_progress(req: RequestId, tx: UnboundedSender<Action>) -> ProgressFn {
+    let last = std::sync::Mutex::new(None::<Instant>);
+    Arc::new(move |progress: Progress| {
+        let now = Instant::now();
+        let due = {
+            let Ok(mut last) = last.lock() else { return };
+            let due = progress.done >= progress.total
+                || last.is_none_or(|t| now.duration_since(t) >= PROGRESS_EVERY);
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if due {
+            let _ = tx.send(Action::AuditProgress { req, progress });
+        }
+    })
 }
 
 /// Run `fut`, turning "took longer than `limit`" into an error message.

@@ -199,13 +199,13 @@ pub const NAV_KEYS: &[Binding] = &[
     },
     Binding {
         keys: &[Key::plain(KeyCode::PageDown)],
-        cmd: Cmd::Bottom,
+        cmd: Cmd::PageDown,
         hint: "",
         help: "scroll the step down (long keys, requests, notes)",
     },
     Binding {
         keys: &[Key::plain(KeyCode::PageUp)],
-        cmd: Cmd::Top,
+        cmd: Cmd::PageUp,
         hint: "",
         help: "scroll the step up",
     },
@@ -894,11 +894,11 @@ impl Pane for WizardPane {
             Cmd::Back => self.back(),
             Cmd::Copy => self.copy(cx),
             Cmd::Cycle => self.cycle(),
-            Cmd::Bottom => {
+            Cmd::PageDown => {
                 self.scroll = self.scroll.saturating_add(PAGE);
                 true
             }
-            Cmd::Top => {
+            Cmd::PageUp => {
                 let before = self.scroll;
                 self.scroll = self.scroll.saturating_sub(PAGE);
                 before != self.scroll

@@ -3,5 +3,6 @@
 pub mod badge;
 pub mod help;
 pub mod popup;
+pub mod progress;
 pub mod progress_rail;
 pub mod text_field;
