@@ -284,7 +284,7 @@ fn pane_switching_with_tab_and_digits() {
     let mut app = checked_app(Theme::default());
     app.update(code(KeyCode::Tab));
     assert_eq!(app.active, 1);
-    assert!(render(&app, 100, 30).contains("arrives with a later change"));
+    assert!(render(&app, 100, 30).contains("Step 1 of 6"));
     app.update(key('3'));
     assert_eq!(app.active, 2);
     app.update(code(KeyCode::BackTab));

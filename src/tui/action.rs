@@ -73,6 +73,29 @@ pub enum Action {
     },
     /// SIGTERM / SIGHUP: leave cleanly so the terminal is restored.
     Terminate,
+    // --- Link wizard (wizard pane) ---
+    /// A link-wizard effect finished; the input goes to the wizard if `req` is still current.
+    WizardResult {
+        req: RequestId,
+        input: Box<crate::wizard::Input>,
+    },
+    /// A link-wizard effect could not finish (timed out, task died).
+    WizardFailed { req: RequestId, message: String },
+    /// The linked connection was saved (or why not); carries the config as saved.
+    LinkedSaved {
+        req: RequestId,
+        result: Result<Config, String>,
+    },
+    /// A pasted private key was stored (its path), or why not.
+    KeyImported {
+        req: RequestId,
+        result: Result<PathBuf, String>,
+    },
+    /// The demo's simulated "Allow": the verification code Jira would show, or why not.
+    AllowSimulated {
+        req: RequestId,
+        result: Result<String, String>,
+    },
     // --- Checker pane ---
     /// A running audit made progress (throttled by the runner).
     AuditProgress { req: RequestId, progress: Progress },
@@ -112,6 +135,28 @@ pub enum Effect {
         path: PathBuf,
         name: String,
     },
+    // --- Link wizard (wizard pane) ---
+    /// Run one link-wizard effect with a snapshot of the wizard → [`Action::WizardResult`].
+    Wizard {
+        req: RequestId,
+        ctx: crate::tui::effects::WizardCtx,
+        wizard: Box<crate::wizard::Wizard>,
+        effect: crate::wizard::Effect,
+    },
+    /// Save the linked connection → [`Action::LinkedSaved`].
+    SaveLinked {
+        req: RequestId,
+        ctx: crate::tui::effects::WizardCtx,
+        wizard: Box<crate::wizard::Wizard>,
+    },
+    /// Store a pasted PEM private key → [`Action::KeyImported`].
+    ImportKeyPem {
+        req: RequestId,
+        path: PathBuf,
+        pem: secrecy::SecretString,
+    },
+    /// Demo only: approve the request token in the simulator → [`Action::AllowSimulated`].
+    SimulateAllow { req: RequestId, token: String },
     /// Abandon a running request (its answer would be stale anyway).
     Cancel(RequestId),
     // --- Checker pane ---

@@ -2,6 +2,7 @@
 //! returning the `Effect`s to spawn. Nothing here blocks or awaits.
 
 use super::action::{Action, Effect, RequestIds};
+use super::effects::WizardCtx;
 use super::keymap::{lookup, Binding, Cmd, ALWAYS_KEYS, GLOBAL_KEYS, HELP_KEYS};
 use super::panes::checker::CheckerPane;
 use super::panes::connections::ConnectionsPane;
@@ -98,7 +99,14 @@ impl App {
             config_path: opts.config_path.clone(),
             panes: Panes {
                 connections,
-                wizard: WizardPane,
+                wizard: WizardPane::new(
+                    WizardCtx {
+                        config_path: opts.config_path.clone(),
+                        data_dir: opts.data_dir.clone(),
+                    },
+                    opts.link_preset.as_ref(),
+                    opts.core.can_simulate_allow(),
+                ),
                 checker: CheckerPane::new(super::panes::checker::export::default_export_dir()),
             },
             active: 0,
@@ -189,6 +197,10 @@ impl App {
                     return false;
                 }
                 let i = self.active;
+                // Link wizard: a pasted PEM key starts work, which needs the context.
+                if i == 1 {
+                    return self.panes.wizard.paste(&text.0, &mut cx!());
+                }
                 self.panes.get_mut(i).on_paste(&text.0)
             }
             Action::Resize => true,
@@ -215,6 +227,9 @@ impl App {
                     .panes
                     .connections
                     .on_config_loaded(req, result, &mut cx!());
+                self.panes
+                    .wizard
+                    .set_connections(self.panes.connections.config());
                 // The checker chooses among the same connections (one config, owned by pane 1).
                 let config = self.panes.connections.config();
                 changed | self.panes.checker.on_config(config)
@@ -224,8 +239,32 @@ impl App {
                     .panes
                     .connections
                     .on_config_saved(req, result, &mut cx!());
+                self.panes
+                    .wizard
+                    .set_connections(self.panes.connections.config());
                 let config = self.panes.connections.config();
                 changed | self.panes.checker.on_config(config)
+            }
+            // --- Link wizard (wizard pane) ---
+            Action::WizardResult { req, input } => {
+                self.panes.wizard.on_result(req, *input, &mut cx!())
+            }
+            Action::WizardFailed { req, message } => {
+                self.panes.wizard.on_failed(req, message, &mut cx!())
+            }
+            Action::LinkedSaved { req, result } => {
+                let mine = self.panes.wizard.on_saved(req, &result, &mut cx!());
+                if mine && result.is_ok() {
+                    // Show (and check) the new connection on the Connections pane.
+                    self.panes.connections.reload(&mut cx!());
+                }
+                mine
+            }
+            Action::KeyImported { req, result } => {
+                self.panes.wizard.on_key_imported(req, result, &mut cx!())
+            }
+            Action::AllowSimulated { req, result } => {
+                self.panes.wizard.on_allow(req, result, &mut cx!())
             }
             Action::CheckFinished { req, name, result } => {
                 self.panes.connections.on_check_finished(req, &name, result)

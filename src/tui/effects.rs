@@ -14,6 +14,20 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+mod wizard_live;
+
+// --- Link wizard (wizard pane) -------------------------------------------------------------
+
+/// Where the link wizard's files go: the config to save the linked connection in, and the data dir
+/// for keys and tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WizardCtx {
+    /// The config file the TUI shows.
+    pub config_path: PathBuf,
+    /// Keys and tokens (`JIRALINK_DATA`).
+    pub data_dir: PathBuf,
+}
+
 /// What the TUI needs from the core. A trait so tests can substitute a core that hangs or fails.
 pub trait Core: Send + Sync + 'static {
     /// Read the config file (a missing file is an empty config).
@@ -37,6 +51,62 @@ pub trait Core: Send + Sync + 'static {
         path: PathBuf,
         name: String,
     ) -> BoxFuture<'static, Result<Config, String>>;
+
+    // --- Link wizard (wizard pane) ---------------------------------------------------------
+
+    /// Run one link-wizard effect against `wizard` (a snapshot: tokens for Verify/Export come from
+    /// it); every failure comes back inside the returned input.
+    fn wizard_effect(
+        &self,
+        ctx: WizardCtx,
+        wizard: crate::wizard::Wizard,
+        effect: crate::wizard::Effect,
+    ) -> BoxFuture<'static, crate::wizard::Input> {
+        Box::pin(wizard_live::run(ctx, wizard, effect))
+    }
+
+    /// Save the connection the wizard linked (tokens to 0600 files, config atomically).
+    fn save_linked(
+        &self,
+        ctx: WizardCtx,
+        wizard: crate::wizard::Wizard,
+    ) -> BoxFuture<'static, Result<Config, String>> {
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || wizard_live::save_connection(&ctx, &wizard))
+                .await
+                .map_err(|e| format!("save task failed: {e}"))?
+        })
+    }
+
+    /// Store a pasted PEM private key at `path` (PKCS#8, 0600, never over an existing file);
+    /// returns the path, ready for the wizard's "use existing key".
+    fn import_key_pem(
+        &self,
+        path: PathBuf,
+        pem: secrecy::SecretString,
+    ) -> BoxFuture<'static, Result<PathBuf, String>> {
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                use secrecy::ExposeSecret;
+                let key = crate::keys::import_private_key_pem(pem.expose_secret())
+                    .map_err(|e| e.to_string())?;
+                crate::keys::write_private_key(&path, &key, false).map_err(|e| e.to_string())?;
+                Ok(path)
+            })
+            .await
+            .map_err(|e| format!("key import task failed: {e}"))?
+        })
+    }
+
+    /// Whether [`Core::simulate_allow`] works (only against the demo's simulator).
+    fn can_simulate_allow(&self) -> bool {
+        false
+    }
+
+    /// Click "Allow" for `request_token` as the simulated user; returns the verification code.
+    fn simulate_allow(&self, _request_token: String) -> BoxFuture<'static, Result<String, String>> {
+        Box::pin(async { Err("only the demo's simulator can approve a token from here".into()) })
+    }
     /// Run a permission audit (the checker pane), reporting progress as it goes. The default is
     /// for test cores that never audit: it says so instead of pretending.
     fn audit(
@@ -292,6 +362,52 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.delete_connection(path, name)).await;
                     let _ = tx.send(Action::ConfigSaved { req, result });
+                }),
+            ),
+            Effect::Wizard {
+                req,
+                ctx,
+                wizard,
+                effect,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let fut = core.wizard_effect(ctx, *wizard, effect);
+                    let input = match tokio::time::timeout(limit, fut).await {
+                        Ok(input) => input,
+                        Err(_) => {
+                            let _ = tx.send(Action::WizardFailed {
+                                req,
+                                message: format!("no answer after {} s; gave up", limit.as_secs()),
+                            });
+                            return;
+                        }
+                    };
+                    let _ = tx.send(Action::WizardResult {
+                        req,
+                        input: Box::new(input),
+                    });
+                }),
+            ),
+            Effect::SaveLinked { req, ctx, wizard } => (
+                req,
+                tokio::spawn(async move {
+                    let result = with_limit(limit, core.save_linked(ctx, *wizard)).await;
+                    let _ = tx.send(Action::LinkedSaved { req, result });
+                }),
+            ),
+            Effect::ImportKeyPem { req, path, pem } => (
+                req,
+                tokio::spawn(async move {
+                    let result = with_limit(limit, core.import_key_pem(path, pem)).await;
+                    let _ = tx.send(Action::KeyImported { req, result });
+                }),
+            ),
+            Effect::SimulateAllow { req, token } => (
+                req,
+                tokio::spawn(async move {
+                    let result = with_limit(limit, core.simulate_allow(token)).await;
+                    let _ = tx.send(Action::AllowSimulated { req, result });
                 }),
             ),
             Effect::Audit { req, job } => (

@@ -151,6 +151,31 @@ pub enum Cmd {
     ExportCsv,
     /// Show / hide the change log.
     ChangeLog,
+    /// A link-wizard command (wizard pane).
+    Wizard(WizardCmd),
+}
+
+// --- Link wizard (wizard pane) ---------------------------------------------------------------
+
+/// Commands only the link wizard pane has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WizardCmd {
+    /// Go to the next step (runs the probe on the first one).
+    NextStep,
+    /// Generate a new key pair.
+    Generate,
+    /// Use the existing key file at the import path.
+    LoadKey,
+    /// Skip automatic creation: the link was registered by hand.
+    Skip,
+    /// Create the link with the admin connection (asks first).
+    Create,
+    /// Ask Jira for a new request token.
+    NewToken,
+    /// Demo only: click "Allow" in the simulated Jira.
+    SimulateAllow,
+    /// Write the export file.
+    Export,
 }
 
 /// One row of a key table: which keys, what they do, how the footer and the help call it.

@@ -34,11 +34,19 @@ pub struct AppOptions {
     pub task_timeout: Duration,
     /// The core the effects call (the real one, or a substitute in tests).
     pub core: Arc<dyn Core>,
+    // --- Link wizard (wizard pane) ---
+    /// Keys and tokens the link wizard writes (`JIRALINK_DATA`; the demo uses a temp dir).
+    pub data_dir: PathBuf,
+    /// Values the link wizard starts with (the demo fills in the simulator).
+    pub link_preset: Option<panes::wizard::LinkPreset>,
 }
 
 impl AppOptions {
     /// Defaults: re-check every 5 minutes, give up on a task after 90 s, the real core.
     pub fn new(config_path: PathBuf) -> Self {
+        let data_dir = crate::paths::Paths::resolve(Some(&config_path))
+            .map(|p| p.data_dir)
+            .unwrap_or_else(|_| PathBuf::from("."));
         Self {
             config_path,
             banner: None,
@@ -46,6 +54,8 @@ impl AppOptions {
             refresh_every: Some(Duration::from_secs(300)),
             task_timeout: Duration::from_secs(90),
             core: Arc::new(LiveCore),
+            data_dir,
+            link_preset: None,
         }
     }
 }

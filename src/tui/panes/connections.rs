@@ -345,7 +345,8 @@ impl ConnectionsPane {
         self.next_refresh = self.refresh_every.map(|d| cx.now + d);
     }
 
-    fn reload(&mut self, cx: &mut PaneCx<'_>) {
+    /// Read the config file again (also after the link wizard saved a connection).
+    pub fn reload(&mut self, cx: &mut PaneCx<'_>) {
         let req = cx.ids.next_id();
         self.load = LoadState::Loading(req);
         cx.effects.push(Effect::LoadConfig {

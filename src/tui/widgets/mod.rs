@@ -4,4 +4,5 @@ pub mod badge;
 pub mod help;
 pub mod popup;
 pub mod progress;
+pub mod progress_rail;
 pub mod text_field;
