@@ -1,6 +1,8 @@
 //! `jiralink check`: the explained status of each connection, checked concurrently.
-use super::style::Symbols;
-use super::{load_config, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
+use super::style::{paint, progress_bar, show_progress, use_color, Symbols, Tone};
+use super::{
+    csv_record, load_config, print_out, Format, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE,
+};
 use crate::check::{check, CheckResult};
 use crate::jira::Diagnosis;
 
@@ -9,9 +11,23 @@ use crate::jira::Diagnosis;
 pub struct CheckArgs {
     /// Connections to check (default: all).
     pub names: Vec<String>,
-    /// Print JSON instead of status lines.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Same as --format json (kept for scripts written against 0.1).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+}
+
+impl CheckArgs {
+    /// The format in force: `--json` is an alias of `--format json`.
+    pub fn effective_format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 /// Run `check`.
@@ -53,11 +69,19 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
             targets.push(Target::Conn(Box::new(conn.clone())));
         }
     }
+    let format = a.effective_format();
     let defaults = cfg.defaults.clone();
+    // One connection answers fast or fails with a diagnosis; a bar only helps with several.
+    let bar = progress_bar(
+        targets.len() > 1 && show_progress(format == Format::Table),
+        "connections",
+    );
+    bar.set_length(targets.len() as u64);
     let results: Vec<CheckResult> = futures::future::join_all(targets.into_iter().map(|t| {
         let defaults = defaults.clone();
+        let bar = bar.clone();
         async move {
-            match t {
+            let r = match t {
                 Target::Broken(name, d) => failed(&name, "", d),
                 Target::Conn(conn) => match conn.client_options_async(&defaults).await {
                     Ok(opts) => check(&conn.name, opts).await,
@@ -67,20 +91,31 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
                         r
                     }
                 },
-            }
+            };
+            bar.inc(1);
+            bar.set_message(r.name.clone());
+            r
         }
     }))
     .await;
+    bar.finish_and_clear();
 
-    if a.json {
-        let doc = serde_json::json!({ "connections": results });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else {
-        let sym = Symbols::for_output(g);
-        for r in &results {
-            print!("{}", render_line(r, &sym));
+    let text = match format {
+        Format::Json => {
+            let doc = serde_json::json!({ "connections": results });
+            serde_json::to_string_pretty(&doc)? + "\n"
         }
-    }
+        Format::Csv => render_csv(&results),
+        Format::Table => {
+            let sym = Symbols::for_output(g);
+            let color = use_color(g.color);
+            results
+                .iter()
+                .map(|r| render_line_styled(r, &sym, color))
+                .collect()
+        }
+    };
+    print_out(&text)?;
     let all_ok = results.iter().all(|r| r.ok);
     Ok(if config_problem {
         EXIT_USAGE
@@ -112,14 +147,18 @@ fn failed(name: &str, url: &str, d: Diagnosis) -> CheckResult {
 
 /// One status line per connection, then the diagnosis (what, why, fix) when there is one.
 pub fn render_line(r: &CheckResult, sym: &Symbols) -> String {
+    render_line_styled(r, sym, false)
+}
+
+/// [`render_line`] with the status symbol coloured when `color` is on (the symbol stays).
+pub fn render_line_styled(r: &CheckResult, sym: &Symbols, color: bool) -> String {
     let mut out = String::new();
-    let badge = if r.ok && r.warnings.is_empty() {
-        sym.ok
-    } else if r.ok {
-        sym.warn
-    } else {
-        sym.fail
+    let (badge, tone) = match status(r) {
+        "ok" => (sym.ok, Tone::Ok),
+        "warning" => (sym.warn, Tone::Warn),
+        _ => (sym.fail, Tone::Fail),
     };
+    let badge = paint(badge, tone, color);
     let server = r
         .server
         .as_ref()
@@ -150,6 +189,58 @@ pub fn render_line(r: &CheckResult, sym: &Symbols) -> String {
         if !shown.contains(w) {
             out += &indent(w);
         }
+    }
+    out
+}
+
+/// `ok`, `warning` or `error`: the one-word status used in CSV and by the table's symbol.
+pub fn status(r: &CheckResult) -> &'static str {
+    if r.ok && r.warnings.is_empty() {
+        "ok"
+    } else if r.ok {
+        "warning"
+    } else {
+        "error"
+    }
+}
+
+/// Column names of `check --format csv`, in order.
+pub const CSV_HEADER: [&str; 11] = [
+    "name",
+    "url",
+    "status",
+    "server_version",
+    "deployment_type",
+    "user",
+    "clock_skew_secs",
+    "code",
+    "summary",
+    "fix",
+    "warnings",
+];
+
+/// One row per connection; `code`/`summary`/`fix` are the diagnosis, `warnings` their codes.
+pub fn render_csv(results: &[CheckResult]) -> String {
+    let mut out = csv_record(&CSV_HEADER);
+    for r in results {
+        let server = r.server.as_ref();
+        let d = r.diagnosis.as_ref();
+        let warnings: Vec<String> = r.warnings.iter().map(|w| w.code.to_string()).collect();
+        out += &csv_record(&[
+            r.name.clone(),
+            r.url.clone(),
+            status(r).to_owned(),
+            server.and_then(|s| s.version.clone()).unwrap_or_default(),
+            server
+                .and_then(|s| s.deployment_type.clone())
+                .unwrap_or_default(),
+            r.user.clone().unwrap_or_default(),
+            r.clock_skew_secs.map(|s| s.to_string()).unwrap_or_default(),
+            d.map(|d| d.code.to_string()).unwrap_or_default(),
+            d.map(|d| d.summary.clone()).unwrap_or_default(),
+            d.map(|d| d.fix.clone()).unwrap_or_default(),
+            warnings.join(" "),
+        ]);
     }
     out
 }
