@@ -10,7 +10,7 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use jiralink::tui::app::App;
 use jiralink::tui::theme::Theme;
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, CellDiffOption};
 use ratatui::style::{Color, Modifier};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -117,6 +117,12 @@ fn indexed(i: u8) -> String {
     }
 }
 
+/// A coordinate with one decimal: enough for 0.1px precision, without float noise like 125.99999.
+fn px(v: f32) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -156,8 +162,8 @@ fn look(fg: Color, bg: Color, m: Modifier) -> Look {
 /// count (`textLength`), so a font whose glyphs are not exactly 0.6em wide cannot drift.
 fn to_svg(buf: &Buffer, title: &str) -> String {
     let (w, h) = (buf.area.width, buf.area.height);
-    let width = f32::from(w) * CELL_W + 2.0 * PAD;
-    let height = f32::from(h) * CELL_H + 2.0 * PAD;
+    let width = px(f32::from(w) * CELL_W + 2.0 * PAD);
+    let height = px(f32::from(h) * CELL_H + 2.0 * PAD);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -177,7 +183,8 @@ fn to_svg(buf: &Buffer, title: &str) -> String {
         let mut runs: Vec<(u16, u16, String, Look)> = Vec::new();
         for x in 0..w {
             let cell = &buf[(x, y)];
-            if cell.skip {
+            // Cells another writer owns (e.g. an image protocol) hold nothing to show.
+            if cell.diff_option == CellDiffOption::Skip {
                 continue;
             }
             let l = look(cell.fg, cell.bg, cell.modifier);
@@ -192,19 +199,20 @@ fn to_svg(buf: &Buffer, title: &str) -> String {
                 _ => runs.push((x, 1, sym.to_owned(), l)),
             }
         }
-        let top = PAD + f32::from(y) * CELL_H;
+        let top_f = PAD + f32::from(y) * CELL_H;
+        let top = px(top_f);
         for (x, n, _, l) in &runs {
             if let Some(bg) = &l.bg {
                 let _ = writeln!(
                     s,
                     r#"<rect x="{}" y="{top}" width="{}" height="{CELL_H}" fill="{bg}"/>"#,
-                    PAD + f32::from(*x) * CELL_W,
-                    f32::from(*n) * CELL_W
+                    px(PAD + f32::from(*x) * CELL_W),
+                    px(f32::from(*n) * CELL_W)
                 );
             }
         }
         // Baseline about 3/4 down the cell.
-        let base = top + CELL_H * 0.75;
+        let base = px(top_f + CELL_H * 0.75);
         let _ = write!(s, r#"<text y="{base}">"#);
         for (x, n, text, l) in &runs {
             if text.trim().is_empty() {
@@ -226,8 +234,8 @@ fn to_svg(buf: &Buffer, title: &str) -> String {
             let _ = write!(
                 s,
                 r#"<tspan x="{}" textLength="{}" lengthAdjust="spacingAndGlyphs"{attrs}>{}</tspan>"#,
-                PAD + f32::from(*x) * CELL_W,
-                f32::from(*n) * CELL_W,
+                px(PAD + f32::from(*x) * CELL_W),
+                px(f32::from(*n) * CELL_W),
                 escape(text)
             );
         }
