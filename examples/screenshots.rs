@@ -22,8 +22,10 @@ const WIDTH: u16 = 100;
 const HEIGHT: u16 = 30;
 
 /// One screenshot: the file stem under `assets/` and how to get the app into that state.
-/// Adding a pane's screenshot is one line here.
-const SHOTS: &[(&str, fn() -> App)] = &[
+type Shot = (&'static str, fn() -> App);
+
+/// Every screenshot; adding a pane's is one line here.
+const SHOTS: &[Shot] = &[
     ("connections-list", || checked_app(Theme::default())),
     ("connections-details", || {
         let mut app = checked_app(Theme::default());
