@@ -93,7 +93,7 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
                 },
             };
             bar.inc(1);
-            bar.set_message(r.name.clone());
+            bar.set_message(format!("(last: {})", r.name));
             r
         }
     }))
@@ -254,4 +254,58 @@ fn indent(d: &Diagnosis) -> String {
         s += &format!("      fix: {}\n", d.fix);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jira::Code;
+
+    fn result(ok: bool) -> CheckResult {
+        let mut r = failed(
+            "prod",
+            "https://jira.example.com",
+            Diagnosis::error(
+                Code::Timeout,
+                "no answer",
+                "waited 20 s",
+                "raise timeout_secs",
+            ),
+        );
+        r.ok = ok;
+        if ok {
+            r.diagnosis = None;
+        }
+        r
+    }
+
+    #[test]
+    fn colour_is_a_second_channel_only() {
+        let r = result(false);
+        let plain = render_line_styled(&r, &Symbols::UNICODE, false);
+        assert_eq!(plain, render_line(&r, &Symbols::UNICODE));
+        assert!(
+            plain.starts_with("✗ prod") && !plain.contains('\u{1b}'),
+            "{plain}"
+        );
+        let coloured = render_line_styled(&r, &Symbols::ASCII, true);
+        assert!(
+            coloured.contains("[x]") && coloured.contains('\u{1b}'),
+            "{coloured:?}"
+        );
+        assert!(coloured.contains("[timeout] no answer"), "{coloured}");
+    }
+
+    #[test]
+    fn csv_has_one_row_per_connection_with_the_diagnosis() {
+        let csv = render_csv(&[result(true), result(false)]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], CSV_HEADER.join(","));
+        assert_eq!(lines[1], "prod,https://jira.example.com,ok,,,,,,,,");
+        assert_eq!(
+            lines[2],
+            "prod,https://jira.example.com,error,,,,,timeout,no answer,raise timeout_secs,"
+        );
+        assert_eq!(lines[3], "");
+    }
 }
