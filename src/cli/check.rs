@@ -1,6 +1,8 @@
 //! `jiralink check`: the explained status of each connection, checked concurrently.
-use super::style::Symbols;
-use super::{load_config, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
+use super::style::{paint, progress_bar, show_progress, use_color, Symbols, Tone};
+use super::{
+    csv_record, load_config, print_out, Format, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE,
+};
 use crate::check::{check_connection, CheckResult};
 use crate::jira::Diagnosis;
 
@@ -9,9 +11,23 @@ use crate::jira::Diagnosis;
 pub struct CheckArgs {
     /// Connections to check (default: all).
     pub names: Vec<String>,
-    /// Print JSON instead of status lines.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Same as --format json (kept for scripts written against 0.1).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+}
+
+impl CheckArgs {
+    /// The format in force: `--json` is an alias of `--format json`.
+    pub fn effective_format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 /// Run `check`.
@@ -53,27 +69,46 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
             targets.push(Target::Conn(Box::new(conn.clone())));
         }
     }
+    let format = a.effective_format();
     let defaults = cfg.defaults.clone();
+    // One connection answers fast or fails with a diagnosis; a bar only helps with several.
+    let bar = progress_bar(
+        targets.len() > 1 && show_progress(format == Format::Table),
+        "connections",
+    );
+    bar.set_length(targets.len() as u64);
     let results: Vec<CheckResult> = futures::future::join_all(targets.into_iter().map(|t| {
         let defaults = defaults.clone();
+        let bar = bar.clone();
         async move {
-            match t {
+            let r = match t {
                 Target::Broken(name, d) => CheckResult::failed(&name, "", d),
                 Target::Conn(conn) => check_connection(&conn, &defaults).await,
-            }
+            };
+            bar.inc(1);
+            bar.set_message(format!("(last: {})", r.name));
+            r
         }
     }))
     .await;
+    bar.finish_and_clear();
 
-    if a.json {
-        let doc = serde_json::json!({ "connections": results });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else {
-        let sym = Symbols::for_output(g);
-        for r in &results {
-            print!("{}", render_line(r, &sym));
+    let text = match format {
+        Format::Json => {
+            let doc = serde_json::json!({ "connections": results });
+            serde_json::to_string_pretty(&doc)? + "\n"
         }
-    }
+        Format::Csv => render_csv(&results),
+        Format::Table => {
+            let sym = Symbols::for_output(g);
+            let color = use_color(g.color);
+            results
+                .iter()
+                .map(|r| render_line_styled(r, &sym, color))
+                .collect()
+        }
+    };
+    print_out(&text)?;
     let all_ok = results.iter().all(|r| r.ok);
     Ok(if config_problem {
         EXIT_USAGE
@@ -91,14 +126,18 @@ enum Target {
 
 /// One status line per connection, then the diagnosis (what, why, fix) when there is one.
 pub fn render_line(r: &CheckResult, sym: &Symbols) -> String {
+    render_line_styled(r, sym, false)
+}
+
+/// [`render_line`] with the status symbol coloured when `color` is on (the symbol stays).
+pub fn render_line_styled(r: &CheckResult, sym: &Symbols, color: bool) -> String {
     let mut out = String::new();
-    let badge = if r.ok && r.warnings.is_empty() {
-        sym.ok
-    } else if r.ok {
-        sym.warn
-    } else {
-        sym.fail
+    let (badge, tone) = match status(r) {
+        "ok" => (sym.ok, Tone::Ok),
+        "warning" => (sym.warn, Tone::Warn),
+        _ => (sym.fail, Tone::Fail),
     };
+    let badge = paint(badge, tone, color);
     let server = r
         .server
         .as_ref()
@@ -133,6 +172,58 @@ pub fn render_line(r: &CheckResult, sym: &Symbols) -> String {
     out
 }
 
+/// `ok`, `warning` or `error`: the one-word status used in CSV and by the table's symbol.
+pub fn status(r: &CheckResult) -> &'static str {
+    if r.ok && r.warnings.is_empty() {
+        "ok"
+    } else if r.ok {
+        "warning"
+    } else {
+        "error"
+    }
+}
+
+/// Column names of `check --format csv`, in order.
+pub const CSV_HEADER: [&str; 11] = [
+    "name",
+    "url",
+    "status",
+    "server_version",
+    "deployment_type",
+    "user",
+    "clock_skew_secs",
+    "code",
+    "summary",
+    "fix",
+    "warnings",
+];
+
+/// One row per connection; `code`/`summary`/`fix` are the diagnosis, `warnings` their codes.
+pub fn render_csv(results: &[CheckResult]) -> String {
+    let mut out = csv_record(&CSV_HEADER);
+    for r in results {
+        let server = r.server.as_ref();
+        let d = r.diagnosis.as_ref();
+        let warnings: Vec<String> = r.warnings.iter().map(|w| w.code.to_string()).collect();
+        out += &csv_record(&[
+            r.name.clone(),
+            r.url.clone(),
+            status(r).to_owned(),
+            server.and_then(|s| s.version.clone()).unwrap_or_default(),
+            server
+                .and_then(|s| s.deployment_type.clone())
+                .unwrap_or_default(),
+            r.user.clone().unwrap_or_default(),
+            r.clock_skew_secs.map(|s| s.to_string()).unwrap_or_default(),
+            d.map(|d| d.code.to_string()).unwrap_or_default(),
+            d.map(|d| d.summary.clone()).unwrap_or_default(),
+            d.map(|d| d.fix.clone()).unwrap_or_default(),
+            warnings.join(" "),
+        ]);
+    }
+    out
+}
+
 fn indent(d: &Diagnosis) -> String {
     let mut s = format!("    [{}] {}\n", d.code, d.summary);
     if !d.detail.is_empty() {
@@ -142,4 +233,58 @@ fn indent(d: &Diagnosis) -> String {
         s += &format!("      fix: {}\n", d.fix);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jira::Code;
+
+    fn result(ok: bool) -> CheckResult {
+        let mut r = CheckResult::failed(
+            "prod",
+            "https://jira.example.com",
+            Diagnosis::error(
+                Code::Timeout,
+                "no answer",
+                "waited 20 s",
+                "raise timeout_secs",
+            ),
+        );
+        r.ok = ok;
+        if ok {
+            r.diagnosis = None;
+        }
+        r
+    }
+
+    #[test]
+    fn colour_is_a_second_channel_only() {
+        let r = result(false);
+        let plain = render_line_styled(&r, &Symbols::UNICODE, false);
+        assert_eq!(plain, render_line(&r, &Symbols::UNICODE));
+        assert!(
+            plain.starts_with("✗ prod") && !plain.contains('\u{1b}'),
+            "{plain}"
+        );
+        let coloured = render_line_styled(&r, &Symbols::ASCII, true);
+        assert!(
+            coloured.contains("[x]") && coloured.contains('\u{1b}'),
+            "{coloured:?}"
+        );
+        assert!(coloured.contains("[timeout] no answer"), "{coloured}");
+    }
+
+    #[test]
+    fn csv_has_one_row_per_connection_with_the_diagnosis() {
+        let csv = render_csv(&[result(true), result(false)]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], CSV_HEADER.join(","));
+        assert_eq!(lines[1], "prod,https://jira.example.com,ok,,,,,,,,");
+        assert_eq!(
+            lines[2],
+            "prod,https://jira.example.com,error,,,,,timeout,no answer,raise timeout_secs,"
+        );
+        assert_eq!(lines[3], "");
+    }
 }

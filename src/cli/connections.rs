@@ -1,7 +1,8 @@
 //! `jiralink connections list|add|remove`: manage `[[connection]]` entries without ever taking a
 //! secret as a command-line value.
 
-use super::{Global, EXIT_OK, EXIT_USAGE};
+use super::style::{paint, use_color, Tone};
+use super::{csv_record, print_out, Format, Global, EXIT_OK, EXIT_USAGE};
 use crate::config::{AuthKind, Config, ConfigFile, Connection};
 use crate::paths::Paths;
 use crate::secret::{SecretRef, SecretString};
@@ -14,8 +15,8 @@ pub enum ConnectionsCommand {
     /// List configured connections (secret sources only, never values).
     List {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Add a connection (or replace one with --force).
     Add(Box<AddArgs>),
@@ -24,13 +25,6 @@ pub enum ConnectionsCommand {
         /// The connection's name.
         name: String,
     },
-}
-
-/// `connections list --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
 }
 
 /// `--auth` values.
@@ -124,7 +118,7 @@ pub struct AddArgs {
 pub async fn run(g: &Global, a: ConnectionsCommand) -> anyhow::Result<u8> {
     let paths = Paths::resolve(g.config.as_deref())?;
     match a {
-        ConnectionsCommand::List { format } => list(&paths, format),
+        ConnectionsCommand::List { format } => list(&paths, format, use_color(g.color)),
         ConnectionsCommand::Add(args) => {
             let stdin = std::io::stdin();
             add(&paths, *args, &mut stdin.lock())
@@ -133,15 +127,17 @@ pub async fn run(g: &Global, a: ConnectionsCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn list(paths: &Paths, format: ListFormat) -> anyhow::Result<u8> {
+fn list(paths: &Paths, format: Format, color: bool) -> anyhow::Result<u8> {
     let cfg = Config::load_or_default(&paths.config_file)?;
     for w in &cfg.warnings {
         eprintln!("warning: {w}");
     }
-    match format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&list_json(&cfg))?),
-        ListFormat::Table => print!("{}", list_table(&cfg, paths)),
-    }
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&list_json(&cfg))? + "\n",
+        Format::Csv => list_csv(&cfg),
+        Format::Table => list_table(&cfg, paths, color),
+    };
+    print_out(&text)?;
     if cfg.connection_errors.is_empty() {
         Ok(EXIT_OK)
     } else {
@@ -165,7 +161,10 @@ fn secret_sources(c: &Connection) -> String {
     }
 }
 
-fn list_table(cfg: &Config, paths: &Paths) -> String {
+/// Marks an entry that failed validation; the word carries the meaning, colour only repeats it.
+const INVALID: &str = "INVALID (see below)";
+
+fn list_table(cfg: &Config, paths: &Paths, color: bool) -> String {
     if cfg.connections.is_empty() && cfg.connection_errors.is_empty() {
         return format!(
             "No connections in {}. Add one with `jiralink connections add NAME --url URL --auth KIND`.\n",
@@ -194,7 +193,7 @@ fn list_table(cfg: &Config, paths: &Paths) -> String {
             "-".into(),
             "-".into(),
             "-".into(),
-            "INVALID (see below)".into(),
+            INVALID.into(),
         ]);
     }
     let widths: Vec<usize> = (0..5)
@@ -207,10 +206,65 @@ fn list_table(cfg: &Config, paths: &Paths) -> String {
             .zip(&widths)
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
-        out.push_str(line.join("  ").trim_end());
+        let line = line.join("  ");
+        let line = line.trim_end();
+        // Colour after padding so escape codes never count towards column widths.
+        if line.ends_with(INVALID) {
+            out.push_str(&paint(line, Tone::Fail, color));
+        } else {
+            out.push_str(line);
+        }
         out.push('\n');
     }
     out
+}
+
+/// Column names of `connections list --format csv`, in order.
+pub const CSV_HEADER: [&str; 8] = [
+    "name", "url", "auth", "user", "flavor", "secrets", "valid", "error",
+];
+
+/// One row per connection; `secrets` lists `field=source` pairs separated by `; ` (sources such
+/// as `cmd:pass show jira` contain spaces and commas).
+fn list_csv(cfg: &Config) -> String {
+    let mut out = csv_record(&CSV_HEADER);
+    for c in &cfg.connections {
+        let secrets: Vec<String> = c
+            .secrets()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", v.source()))
+            .collect();
+        out += &csv_record(&[
+            c.name.clone(),
+            c.url.clone(),
+            c.auth.as_str().to_owned(),
+            c.claimed_user().unwrap_or_default().to_owned(),
+            flavor(c).to_owned(),
+            secrets.join("; "),
+            "true".to_owned(),
+            String::new(),
+        ]);
+    }
+    for (name, e) in &cfg.connection_errors {
+        out += &csv_record(&[
+            name.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            "false".to_owned(),
+            e.to_string(),
+        ]);
+    }
+    out
+}
+
+fn flavor(c: &Connection) -> &'static str {
+    match c.flavor() {
+        crate::jira::Flavor::Cloud => "cloud",
+        crate::jira::Flavor::Server => "server",
+    }
 }
 
 fn list_json(cfg: &Config) -> serde_json::Value {
@@ -228,19 +282,26 @@ fn list_json(cfg: &Config) -> serde_json::Value {
                 "url": c.url,
                 "auth": c.auth.as_str(),
                 "user": c.claimed_user(),
-                "flavor": match c.flavor() {
-                    crate::jira::Flavor::Cloud => "cloud",
-                    crate::jira::Flavor::Server => "server",
-                },
+                "flavor": flavor(c),
                 "secrets": secrets,
                 "valid": true,
                 "error": null,
             })
         })
         .collect();
-    items.extend(cfg.connection_errors.iter().map(
-        |(name, e)| serde_json::json!({ "name": name, "valid": false, "error": e.to_string() }),
-    ));
+    // Invalid entries carry every field too (null), so consumers can rely on stable names.
+    items.extend(cfg.connection_errors.iter().map(|(name, e)| {
+        serde_json::json!({
+            "name": name,
+            "url": null,
+            "auth": null,
+            "user": null,
+            "flavor": null,
+            "secrets": {},
+            "valid": false,
+            "error": e.to_string(),
+        })
+    }));
     serde_json::Value::Array(items)
 }
 

@@ -3,14 +3,17 @@
 
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod connections;
 pub mod demo;
 pub mod info;
 pub mod link;
+pub mod man;
 pub mod sim;
 pub mod style;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,8 +51,9 @@ pub struct Global {
 }
 
 /// `--color auto|always|never`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,
@@ -62,6 +66,24 @@ pub enum Format {
     Table,
     Json,
     Csv,
+}
+
+/// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled.
+pub fn csv_record<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| {
+            let f = f.as_ref();
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
 }
 
 /// The subcommands; none opens the TUI.
@@ -77,17 +99,94 @@ pub enum Command {
     /// List, add or remove connections.
     #[command(subcommand)]
     Connections(connections::ConnectionsCommand),
-    /// Version, config/data/log paths and the config file read.
-    Info,
+    /// Version, paths, the config file read, proxy/CA settings and terminal capabilities.
+    Info(info::InfoArgs),
     /// Run the built-in Jira simulator.
     Sim(sim::SimArgs),
     /// Open the TUI against the built-in simulator.
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --out.
+    Man(man::ManArgs),
+}
+
+/// The commit this binary was built from (set by build.rs; "unknown" outside a git checkout).
+pub const GIT_COMMIT: &str = env!("JIRALINK_GIT_COMMIT");
+
+/// `--version` text: version, commit, and where config, data and logs live for this user.
+pub fn long_version(config_override: Option<&std::path::Path>) -> String {
+    let mut s = format!("{} (commit {GIT_COMMIT})", env!("CARGO_PKG_VERSION"));
+    match crate::paths::Paths::resolve(config_override) {
+        Ok(p) => {
+            s += &format!("\nconfig: {}", p.config_file.display());
+            s += &format!("\ndata:   {}", p.data_dir.display());
+            s += &format!("\nlogs:   {}", p.log_file.display());
+        }
+        Err(e) => s += &format!("\npaths:  {e}"),
+    }
+    s
+}
+
+/// The clap command with the run-time parts filled in (long version, colour), used for parsing,
+/// completions and the man page alike so they can never disagree.
+pub fn command(color: ColorChoice, config_override: Option<&std::path::Path>) -> clap::Command {
+    // clap only takes a `&'static str` here without its `string` feature; the text is built
+    // once per process, so leaking it costs a few hundred bytes and nothing else.
+    let version: &'static str = Box::leak(long_version(config_override).into_boxed_str());
+    Cli::command()
+        .long_version(version)
+        .color(style::clap_color(color))
+}
+
+/// What `--color` and `--config` say before clap has parsed anything, so help and errors are
+/// coloured (or not) the way the user asked. Unparsable values fall back to the defaults: clap
+/// reports them properly a moment later.
+fn early_globals(args: &[OsString]) -> (ColorChoice, Option<PathBuf>) {
+    let mut color = ColorChoice::Auto;
+    let mut config = None;
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        let (key, inline) = match a.split_once('=') {
+            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+            None => (a.to_string(), None),
+        };
+        match key.as_str() {
+            "--color" => {
+                let v = inline.or_else(|| it.next().map(|v| v.to_string()));
+                if let Some(c) = v.and_then(|v| ColorChoice::from_str(&v, true).ok()) {
+                    color = c;
+                }
+            }
+            "--config" => {
+                config = inline
+                    .or_else(|| it.next().map(|v| v.to_string()))
+                    .map(PathBuf::from);
+            }
+            _ => {}
+        }
+    }
+    (color, config)
+}
+
+/// Parse `args` with the run-time command; on `--help`, `--version` or bad usage clap prints and
+/// exits (code 2 for usage errors, like `EXIT_USAGE`).
+pub fn parse_from(args: Vec<OsString>) -> Cli {
+    let (color, config) = early_globals(&args);
+    let config = config.or_else(|| std::env::var_os(crate::paths::ENV_CONFIG).map(PathBuf::from));
+    let matches = command(color, config.as_deref()).get_matches_from(args);
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
 }
 
 /// Parse arguments, run, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
     let _log = crate::paths::Paths::resolve(cli.global.config.as_deref())
         .ok()
@@ -105,11 +204,35 @@ pub fn main() -> ExitCode {
     let code = rt.block_on(dispatch(cli));
     match code {
         Ok(code) => ExitCode::from(code),
+        // `jiralink check --format json | head`: the reader left, which is not an error worth a
+        // message. 141 is what a shell reports for a process ended by SIGPIPE, which is how
+        // `cat` and friends behave here.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(e) => {
             eprintln!("jiralink: {e:#}");
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// Exit code when stdout was closed by the reader (128 + SIGPIPE, as shells report it).
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// True when the error chain holds an `io::Error` of kind `BrokenPipe`.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Write `text` to stdout and flush. Unlike `print!` it returns an error instead of panicking
+/// when the reader has gone (a pipe into `head`), so the edge can exit quietly.
+pub fn print_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 /// Load the config the global options point at (a missing file is an empty config).
@@ -127,8 +250,59 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Audit(a)) => audit::run(&g, a).await,
         Some(Command::Link(a)) => link::run(&g, a).await,
         Some(Command::Connections(a)) => connections::run(&g, a).await,
-        Some(Command::Info) => info::run(&g).await,
+        Some(Command::Info(a)) => info::run(&g, a).await,
         Some(Command::Sim(a)) => sim::run(&g, a).await,
         Some(Command::Demo(a)) => demo::run(&g, a).await,
+        Some(Command::Completions(a)) => completions::run(&g, a),
+        Some(Command::Man(a)) => man::run(&g, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn early_globals_read_both_spellings() {
+        let (c, p) = early_globals(&args(&["jiralink", "--color=never", "check"]));
+        assert_eq!(c, ColorChoice::Never);
+        assert_eq!(p, None);
+        let (c, p) = early_globals(&args(&[
+            "jiralink", "check", "--color", "always", "--config", "/x.toml",
+        ]));
+        assert_eq!(c, ColorChoice::Always);
+        assert_eq!(p, Some(PathBuf::from("/x.toml")));
+        // After `--` everything is a positional value.
+        let (c, _) = early_globals(&args(&["jiralink", "check", "--", "--color=never"]));
+        assert_eq!(c, ColorChoice::Auto);
+        // A bad value is left for clap to report.
+        let (c, _) = early_globals(&args(&["jiralink", "--color", "purple"]));
+        assert_eq!(c, ColorChoice::Auto);
+    }
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_record(&["a", "b c"]), "a,b c\r\n");
+        assert_eq!(
+            csv_record(&["x,y", "say \"hi\"", "l1\nl2"]),
+            "\"x,y\",\"say \"\"hi\"\"\",\"l1\nl2\"\r\n"
+        );
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        command(ColorChoice::Never, None).debug_assert();
+    }
+
+    #[test]
+    fn long_version_names_commit_and_paths() {
+        let v = long_version(Some(std::path::Path::new("/tmp/jl-test/config.toml")));
+        assert!(v.starts_with(env!("CARGO_PKG_VERSION")), "{v}");
+        assert!(v.contains("commit "), "{v}");
+        assert!(v.contains("config: /tmp/jl-test/config.toml"), "{v}");
     }
 }
