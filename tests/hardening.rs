@@ -943,8 +943,11 @@ token_secret = {{ env = "H_TS" }}
             assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
         }
     }
+    let state = home.path().join("state");
+    let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "log directory mode");
     let mut files = Vec::new();
-    all_files(&home.path().join("state"), &mut files);
+    all_files(&state, &mut files);
     assert!(!files.is_empty(), "no log file was written");
     let mut logged = 0;
     for f in files {
