@@ -1049,3 +1049,13 @@ password = {{ cmd = "echo oops >&2; exit 3" }}
         "broken connections must fail the run:\n{all}"
     );
 }
+
+/// Regression (fuzz/config_parse): toml_edit 0.23.10 panicked on this malformed dotted key; a
+/// corrupt config must be a located syntax error, never a crash.
+#[test]
+fn a_malformed_dotted_key_is_a_syntax_error_not_a_panic() {
+    let text = "== ht  \0\"\n.uth = \"\"basi.co";
+    let err = jiralink::config::Config::parse_str(Path::new("/x/config.toml"), text).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("/x/config.toml:1:"), "{msg}");
+}
