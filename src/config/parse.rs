@@ -91,6 +91,17 @@ impl Source<'_> {
 
 /// Parse and validate a whole config file.
 pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    // toml_edit 0.23.10 panics (an `expect` in `descend_path`) on some malformed dotted keys
+    // (found by fuzz/fuzz_targets/config_parse.rs); the `toml` crate's parser rejects those inputs
+    // cleanly, so it reads the text first and toml_edit only ever sees valid TOML.
+    if let Err(e) = text.parse::<toml::Table>() {
+        return Err(located_syntax_error(
+            path,
+            text,
+            e.span().map(|s| s.start).unwrap_or(0),
+            e.message(),
+        ));
+    }
     let doc = toml_edit::Document::parse(text).map_err(|e| syntax_error(path, text, &e))?;
     let src = Source { path, text };
     let root = doc.as_table();
@@ -169,11 +180,17 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
 /// A TOML syntax error at file:line:column, naming the key or table header on that line (the
 /// parser's own message often does not, e.g. "duplicate key").
 pub(super) fn syntax_error(path: &Path, text: &str, e: &toml_edit::TomlError) -> ConfigError {
-    let at = Location::from_offset(
-        path.to_owned(),
+    located_syntax_error(
+        path,
         text,
         e.span().map(|s| s.start).unwrap_or(0),
-    );
+        e.message(),
+    )
+}
+
+/// A syntax error at byte `offset`, with the key of that line when there is one.
+fn located_syntax_error(path: &Path, text: &str, offset: usize, message: &str) -> ConfigError {
+    let at = Location::from_offset(path.to_owned(), text, offset);
     let line = text.lines().nth(at.line - 1).unwrap_or("").trim();
     let key = if line.starts_with('[') {
         Some(line.split('#').next().unwrap_or(line).trim())
@@ -182,7 +199,7 @@ pub(super) fn syntax_error(path: &Path, text: &str, e: &toml_edit::TomlError) ->
             .map(|(k, _)| k.trim())
             .filter(|k| !k.is_empty() && !k.contains(['{', '"', '\'']) || k.starts_with('"'))
     };
-    let message = e.message().trim();
+    let message = message.trim();
     ConfigError::Parse {
         message: match key {
             Some(k) => format!("{message} (at `{k}`)"),

@@ -508,6 +508,14 @@ impl JiraClient {
                 Err(e) => {
                     let mut err =
                         transport::classify(&e, method.as_str(), &url, self.shared.timeout);
+                    if retry_transport(&method, &err) && attempt <= policy.max_retries {
+                        // A restarting Jira or a proxy dropping a pooled connection: a GET
+                        // changes nothing, so it is safe to try again within the same budget.
+                        let d = backoff(policy, attempt);
+                        tracing::debug!(method = %method, url = %url, attempt, ?d, code = ?super::diagnose::code_of(&err), "transport failure; retrying");
+                        tokio::time::sleep(d).await;
+                        continue;
+                    }
                     if let ErrorKind::TlsUntrusted { issuer, .. } = &mut *err.kind {
                         *issuer = transport::probe_issuer(
                             &url,
@@ -540,7 +548,7 @@ impl JiraClient {
                     }
                 }
             }
-            let raw = response::read(
+            let raw = match response::read(
                 resp,
                 method.as_str(),
                 &url,
@@ -548,7 +556,18 @@ impl JiraClient {
                 attempt,
                 self.shared.timeout,
             )
-            .await?;
+            .await
+            {
+                Ok(raw) => raw,
+                // The connection died mid-body (server restart, proxy reset): same as above.
+                Err(err) if retry_transport(&method, &err) && attempt <= policy.max_retries => {
+                    let d = backoff(policy, attempt);
+                    tracing::debug!(method = %method, url = %url, attempt, ?d, "body cut off; retrying");
+                    tokio::time::sleep(d).await;
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
             // Our side of a signature_invalid comparison: rebuilt from the header actually sent.
             let ours = oauth_header.as_deref().map(|h| {
                 let mut params: Vec<(String, String)> = oauth::parse_auth_header_params(h)
@@ -668,6 +687,17 @@ impl JiraClient {
 }
 
 const SCHEME_EXPAND: &str = "permissions,user,group,projectRole";
+
+/// Whether a transport failure of `method` is worth another attempt: only idempotent reads, and
+/// only failures a restart or a dropped connection causes (not DNS, TLS or a timeout, which
+/// would fail the same way again or already waited the whole timeout).
+fn retry_transport(method: &Method, err: &JiraError) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && matches!(
+            *err.kind,
+            ErrorKind::ConnectionRefused { .. } | ErrorKind::Transport { .. }
+        )
+}
 
 /// `Basic base64(user:secret)`.
 fn basic(user: &str, secret: &str) -> String {

@@ -1,13 +1,16 @@
-//! OAuth 1.0a for Jira application links: RSA-SHA1 `Authorization` headers (via `oauth1-request`),
-//! an independent RFC 5849 base string to compare with the one Jira reports, and parsing of
+//! OAuth 1.0a for Jira application links: RSA-SHA1 `Authorization` headers signed over our RFC 5849
+//! base string (the same one compared with what Jira reports), and parsing of
 //! `oauth_problem` answers from both the `WWW-Authenticate` header and form-encoded bodies.
 
 use super::auth::{OAuth1Auth, OAuthToken};
-use oauth1_request::signature_method::rsa_sha1_09::RsaSha1;
-use oauth1_request::{Builder, Credentials, ParameterList};
+use base64::Engine as _;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use rand::Rng as _;
+use rsa::Pkcs1v15Sign;
 use secrecy::ExposeSecret;
+use sha1::{Digest as _, Sha1};
 use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 use url::Url;
 
 /// RFC 5849 §3.6: everything except the unreserved set `ALPHA / DIGIT / - . _ ~` is encoded.
@@ -30,7 +33,7 @@ pub fn base_string_uri(url: &Url) -> String {
     format!("{}://{}{}{}", url.scheme(), host, port, url.path())
 }
 
-/// RFC 5849 §3.4.1 signature base string, computed independently of `oauth1-request`.
+/// RFC 5849 §3.4.1 signature base string: what [`authorization_header`] signs.
 ///
 /// `params` are the OAuth protocol parameters (without `oauth_signature`) plus any form-encoded
 /// body parameters, all *decoded*; the URL's query parameters are added here, because Jira puts
@@ -65,9 +68,10 @@ pub fn signature_base_string(method: &str, url: &Url, params: &[(String, String)
 /// timestamp. Query parameters of `url` and the decoded `form` body are part of the signature;
 /// the caller must send exactly this `url` afterwards.
 ///
-/// Known limit: `oauth1-request` orders parameters by their raw (not encoded) text, which differs
-/// from RFC 5849 only when two parameters share a name prefix and differ in a reserved/non-ASCII
-/// character; Jira's own query parameters never do.
+/// Signed over [`signature_base_string`] rather than through `oauth1-request`: that crate writes
+/// parameter *names* into the base string unencoded and sorts by raw text, so a query parameter
+/// named e.g. `本` or `a b` got a signature Jira (net.oauth, which encodes names, RFC 5849
+/// §3.4.1.3.2) rejects with `signature_invalid`. Found by the OAuth property test.
 pub fn authorization_header(
     method: &str,
     url: &Url,
@@ -77,20 +81,57 @@ pub fn authorization_header(
     callback: Option<&str>,
     verifier: Option<&str>,
 ) -> String {
-    let mut params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    params.extend(form.iter().cloned());
-    let list = ParameterList::new(params);
-    let key: &RsaSha1 = consumer.private_key.as_ref().as_ref();
-    // RSA-SHA1 never uses the consumer or token secret (RFC 5849 §3.4.3), so the empty consumer
-    // secret is correct, and the token secret is passed along only for completeness.
-    let mut builder: Builder<'_, &RsaSha1, &str, &str> =
-        Builder::new(Credentials::new(consumer.consumer_key.as_str(), ""), key);
-    let token_creds =
-        token.map(|t| Credentials::new(t.token.expose_secret(), t.secret.expose_secret()));
-    builder.token(token_creds);
-    builder.callback(callback);
-    builder.verifier(verifier);
-    builder.authorize(&method.to_ascii_uppercase(), base_string_uri(url), &list)
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let nonce: String = rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect();
+    // RSA-SHA1 never uses the consumer or token secret (RFC 5849 §3.4.3): only the token itself
+    // is a protocol parameter.
+    let mut oauth: Vec<(String, String)> = vec![
+        ("oauth_consumer_key".into(), consumer.consumer_key.clone()),
+        ("oauth_nonce".into(), nonce),
+        ("oauth_signature_method".into(), "RSA-SHA1".into()),
+        ("oauth_timestamp".into(), timestamp.to_string()),
+    ];
+    if let Some(t) = token {
+        oauth.push(("oauth_token".into(), t.token.expose_secret().to_string()));
+    }
+    if let Some(c) = callback {
+        oauth.push(("oauth_callback".into(), c.to_string()));
+    }
+    if let Some(v) = verifier {
+        oauth.push(("oauth_verifier".into(), v.to_string()));
+    }
+    oauth.sort();
+    let mut signed = oauth.clone();
+    signed.extend(form.iter().cloned());
+    let base = signature_base_string(method, url, &signed);
+    let digest = Sha1::digest(base.as_bytes());
+    // Blinded signing (`sign_with_rng`) keeps the private-key operation's timing independent of
+    // the key (see SECURITY.md on RUSTSEC-2023-0071). PKCS#1 v1.5 with SHA-1 fails only for keys
+    // under ~368 bits, which `keys` never loads; an empty signature then gets Jira's
+    // `signature_invalid`, a diagnosable answer instead of a panic.
+    let signature = consumer
+        .private_key
+        .sign_with_rng(
+            &mut rand::thread_rng(),
+            Pkcs1v15Sign::new::<Sha1>(),
+            &digest,
+        )
+        .map(|s| base64::engine::general_purpose::STANDARD.encode(s))
+        .unwrap_or_default();
+    oauth.push(("oauth_signature".into(), signature));
+    let fields = oauth
+        .iter()
+        .map(|(k, v)| format!("{}=\"{}\"", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("OAuth {fields}")
 }
 
 /// Parameters of an `Authorization` / `WWW-Authenticate` OAuth header, decoded.

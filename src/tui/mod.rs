@@ -94,6 +94,9 @@ pub async fn run_from_cli(g: &Global) -> anyhow::Result<u8> {
     run_app(opts).await
 }
 
+/// Hidden test hook: when set, the TUI panics right after taking over the terminal.
+pub const PANIC_TEST_ENV: &str = "JIRALINK_TEST_PANIC";
+
 /// Environment variable for the periodic re-check interval in seconds (`0` turns it off).
 pub const REFRESH_ENV: &str = "JIRALINK_REFRESH_SECS";
 
@@ -127,6 +130,11 @@ pub async fn run_app(opts: AppOptions) -> anyhow::Result<u8> {
     }
     tracing::info!(config = %opts.config_path.display(), "TUI starting");
     let mut host = terminal::CrosstermHost::enter()?;
+    // Hidden, for tests/terminal_pty.rs: prove in a real pty that a panic leaves the terminal
+    // usable (the panic hook in `terminal` restores it before the message is printed).
+    if std::env::var_os(PANIC_TEST_ENV).is_some() {
+        panic!("{PANIC_TEST_ENV} is set: panicking on purpose after entering the TUI");
+    }
     let result = event_loop::run_loop(
         &mut host,
         &mut app,

@@ -33,7 +33,12 @@ pub fn enter() -> io::Result<CrosstermTerminal> {
 
 /// Give the terminal back the way we found it. Safe to call more than once.
 pub fn leave() -> io::Result<()> {
-    ACTIVE.store(false, Ordering::SeqCst);
+    // Only once: the panic hook restores first and the host's Drop runs again while unwinding.
+    // A second `?1049l` on the normal screen restores the cursor saved on entry, so the shell
+    // prompt would overwrite the panic message printed in between.
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
     let r1 = execute!(
         io::stdout(),
         DisableBracketedPaste,
