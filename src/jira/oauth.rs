@@ -3,12 +3,11 @@
 //! `oauth_problem` answers from both the `WWW-Authenticate` header and form-encoded bodies.
 
 use super::auth::{OAuth1Auth, OAuthToken};
-use base64::Engine as _;
+use oauth1_request::signature_method::rsa_sha1_09::RsaSha1;
+use oauth1_request::signature_method::{Sign as _, SignatureMethod as _};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rand::Rng as _;
-use rsa::Pkcs1v15Sign;
 use secrecy::ExposeSecret;
-use sha1::{Digest as _, Sha1};
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 use url::Url;
@@ -39,19 +38,7 @@ pub fn base_string_uri(url: &Url) -> String {
 /// body parameters, all *decoded*; the URL's query parameters are added here, because Jira puts
 /// them into its own base string too.
 pub fn signature_base_string(method: &str, url: &Url, params: &[(String, String)]) -> String {
-    let mut all: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (encode(&k), encode(&v)))
-        .collect();
-    all.extend(
-        params
-            .iter()
-            .filter(|(k, _)| k != "oauth_signature" && k != "realm")
-            .map(|(k, v)| (encode(k), encode(v))),
-    );
-    // §3.4.1.3.2: sort by encoded name, then encoded value.
-    all.sort();
-    let normalized = all
+    let normalized = normalized_parameters(url, params)
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -64,14 +51,29 @@ pub fn signature_base_string(method: &str, url: &Url, params: &[(String, String)
     )
 }
 
+/// RFC 5849 §3.4.1.3.2: the query parameters of `url` plus `params` (without `oauth_signature`
+/// and `realm`), each name and value percent-encoded, sorted by encoded name then encoded value.
+fn normalized_parameters(url: &Url, params: &[(String, String)]) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (encode(&k), encode(&v)))
+        .collect();
+    all.extend(
+        params
+            .iter()
+            .filter(|(k, _)| k != "oauth_signature" && k != "realm")
+            .map(|(k, v)| (encode(k), encode(v))),
+    );
+    all.sort();
+    all
+}
+
 /// The `Authorization: OAuth …` header for one request, RSA-SHA1-signed with a fresh nonce and
 /// timestamp. Query parameters of `url` and the decoded `form` body are part of the signature;
 /// the caller must send exactly this `url` afterwards.
 ///
-/// Signed over [`signature_base_string`] rather than through `oauth1-request`: that crate writes
-/// parameter *names* into the base string unencoded and sorts by raw text, so a query parameter
-/// named e.g. `本` or `a b` got a signature Jira (net.oauth, which encodes names, RFC 5849
-/// §3.4.1.3.2) rejects with `signature_invalid`. Found by the OAuth property test.
+/// Signed by `oauth1-request`'s RSA-SHA1 over exactly [`signature_base_string`] (see the comment
+/// inside for why its `Builder` is not used; found by the OAuth property test).
 pub fn authorization_header(
     method: &str,
     url: &Url,
@@ -110,21 +112,26 @@ pub fn authorization_header(
     oauth.sort();
     let mut signed = oauth.clone();
     signed.extend(form.iter().cloned());
-    let base = signature_base_string(method, url, &signed);
-    let digest = Sha1::digest(base.as_bytes());
-    // Blinded signing (`sign_with_rng`) keeps the private-key operation's timing independent of
-    // the key (see SECURITY.md on RUSTSEC-2023-0071). PKCS#1 v1.5 with SHA-1 fails only for keys
-    // under ~368 bits, which `keys` never loads; an empty signature then gets Jira's
-    // `signature_invalid`, a diagnosable answer instead of a panic.
-    let signature = consumer
-        .private_key
-        .sign_with_rng(
-            &mut rand::thread_rng(),
-            Pkcs1v15Sign::new::<Sha1>(),
-            &digest,
-        )
-        .map(|s| base64::engine::general_purpose::STANDARD.encode(s))
-        .unwrap_or_default();
+    // oauth1-request's RSA-SHA1 signer, fed our own RFC 5849 base string piece by piece: its
+    // `Builder` writes parameter *names* unencoded and sorts by raw text, so a query parameter named
+    // e.g. `本` or `a b` would get a signature Jira (net.oauth encodes names, RFC 5849 §3.4.1.3.2)
+    // rejects. Driving its `Sign` directly keeps the crate's signing with a correct base string.
+    // `Sign::parameter` expects each piece already encoded for the base string (the encoded pair,
+    // encoded again), as `format!("{key}%3D{value}")` of the final base string.
+    let key: &RsaSha1 = consumer.private_key.as_ref().as_ref();
+    let mut sign = key.sign_with("", None);
+    sign.request_method(&method.to_ascii_uppercase());
+    sign.uri(encode(&base_string_uri(url)));
+    for (i, (k, v)) in normalized_parameters(url, &signed).iter().enumerate() {
+        if i > 0 {
+            sign.delimiter();
+        }
+        sign.parameter(&encode(k), encode(v));
+    }
+    // The signature's Display is already percent-encoded for the header.
+    let signature = percent_decode_str(&sign.end().to_string())
+        .decode_utf8_lossy()
+        .into_owned();
     oauth.push(("oauth_signature".into(), signature));
     let fields = oauth
         .iter()
