@@ -523,8 +523,6 @@ fn join_and(items: &[String]) -> String {
     }
 }
 
-/// At most `n` items, then "+k more".
-
 #[cfg(test)]
 mod tests {
     use super::*;

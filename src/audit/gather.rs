@@ -255,11 +255,13 @@ fn apply_filter(projects: Vec<Project>, filter: &[String]) -> (Vec<Project>, Vec
         .iter()
         .map(|k| k.trim().to_ascii_uppercase())
         .collect();
-    let absent = wanted
+    // A set, not a scan of every project per wanted key: many `--project` flags on a large
+    // instance would otherwise cost filter × projects.
+    let present: BTreeSet<String> = projects
         .iter()
-        .filter(|k| !projects.iter().any(|p| p.key.eq_ignore_ascii_case(k)))
-        .cloned()
+        .map(|p| p.key.to_ascii_uppercase())
         .collect();
+    let absent = wanted.difference(&present).cloned().collect();
     let kept = projects
         .into_iter()
         .filter(|p| wanted.contains(&p.key.to_ascii_uppercase()))

@@ -165,6 +165,15 @@ async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     })
 }
 
+/// One `--watch --format json` line after the first. Serialized from borrows: a `json!` value
+/// would first copy the whole report into a tree.
+#[derive(serde::Serialize)]
+struct WatchLine<'a> {
+    changes: &'a audit::ReportDiff,
+    summary: &'a audit::Summary,
+    report: &'a Report,
+}
+
 /// Where and how results are printed.
 struct Output {
     format: Format,
@@ -239,11 +248,11 @@ impl Output {
             // One JSON document per line, so `--watch --format json` feeds line-based monitoring.
             Format::Json => format!(
                 "{}\n",
-                serde_json::to_string(&serde_json::json!({
-                    "changes": d,
-                    "summary": new.summary,
-                    "report": new,
-                }))?
+                serde_json::to_string(&WatchLine {
+                    changes: &d,
+                    summary: &new.summary,
+                    report: new,
+                })?
             ),
             Format::Csv => audit::render_csv(new),
         };
