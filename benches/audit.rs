@@ -1,6 +1,7 @@
-//! Audit wall time against the in-process simulator on loopback: admin-assisted for 2,000 and
+//! Audit wall time against the in-process simulator on loopback: admin-assisted for 500, 2,000 and
 //! 10,000 projects and self mode for 2,000, as the median of several runs after a warm-up, with
-//! the requests made and requests per second. Target (issue 4): a 2,000-project admin-assisted
+//! the requests made, requests per second and the size of the JSON report (issue 6: time and size
+//! must grow linearly with the project count, so bytes per project stays flat). Target (issue 4): a 2,000-project admin-assisted
 //! audit in under 1 s on a 2-core machine. Run with `cargo bench --bench audit`.
 
 use jiralink::audit::{self, AuditRequest, Report};
@@ -84,14 +85,19 @@ async fn case(label: &str, projects: usize, mode: Mode) -> BenchResult<Duration>
     times.sort();
     let med = median(&times);
     let rps = requests as f64 / med.as_secs_f64().max(f64::EPSILON);
+    // What `jiralink audit --format json` prints (pretty) for this report.
+    let json = serde_json::to_string_pretty(&warm)?.len();
+    let rows = warm.projects.len().max(1);
     println!(
-        "{label:<34} {:>6} rows  median {:>8.1} ms  (min {:>7.1}, max {:>7.1})  {:>6} requests  {:>8.0} req/s",
+        "{label:<34} {:>6} rows  median {:>8.1} ms  (min {:>7.1}, max {:>7.1})  {:>6} requests  {:>8.0} req/s  JSON {:>6} KiB ({} B/project)",
         warm.projects.len(),
         med.as_secs_f64() * 1e3,
         times.first().map_or(0.0, |t| t.as_secs_f64() * 1e3),
         times.last().map_or(0.0, |t| t.as_secs_f64() * 1e3),
         requests,
         rps,
+        json / 1024,
+        json / rows,
     );
     sim.shutdown().await;
     Ok(med)
@@ -107,6 +113,7 @@ fn main() -> BenchResult<()> {
             "audit benchmark: simulator in-process on loopback, concurrency {}, median of {RUNS} runs after a warm-up",
             audit::DEFAULT_CONCURRENCY
         );
+        case("admin-assisted, 500 projects", 500, Mode::Admin).await?;
         let admin_2k = case("admin-assisted, 2,000 projects", 2_000, Mode::Admin).await?;
         case("admin-assisted, 10,000 projects", 10_000, Mode::Admin).await?;
         case("self mode, 2,000 projects", 2_000, Mode::SelfCheck).await?;

@@ -225,7 +225,11 @@ async fn admin_assisted_verdicts_equal_ground_truth_for_every_project_and_permis
                 .iter()
                 .filter(|k| **k != row.key && sim.project_scheme(k) == Some(scheme.name.clone()))
                 .count();
-            assert_eq!(scheme.shared_with.len(), sharing, "{}", row.key);
+            assert_eq!(scheme.shared_with, sharing, "{}", row.key);
+            let listed = &report.schemes[&scheme.id];
+            assert_eq!(listed.name, scheme.name);
+            assert_eq!(listed.projects.len(), sharing + 1, "{}", row.key);
+            assert!(listed.projects.binary_search(&row.key).is_ok());
         }
     }
     assert!(seen_ok_and_missing.contains(&(true, true)));
@@ -490,8 +494,21 @@ fn assert_documented_shape(v: &Value) {
             // additions beyond the list
             "notes",
             "requests",
+            "schemes",
         ])
     );
+    // Scheme id → {name, projects}: each scheme's project keys once, sorted.
+    for (id, scheme) in v["schemes"].as_object().unwrap() {
+        assert_eq!(keys_of(scheme), set(&["name", "projects"]), "{id}");
+        assert!(scheme["name"].is_string());
+        let keys: Vec<&str> = scheme["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{id}: {keys:?}");
+    }
     assert!(v["connection"].is_string());
     assert!(["self", "admin-assisted"].contains(&v["mode"].as_str().unwrap()));
     assert_eq!(
@@ -564,12 +581,14 @@ fn assert_documented_shape(v: &Value) {
             s => {
                 assert_eq!(keys_of(s), set(&["id", "name", "shared_with"]));
                 assert!(s["id"].is_string() && s["name"].is_string());
-                // shared_with is the list of the other project keys using the scheme.
-                assert!(s["shared_with"]
+                // shared_with counts the other projects on the scheme; their keys are listed
+                // once, under the top-level `schemes` (a list per row made the report quadratic).
+                let listed = v["schemes"][s["id"].as_str().unwrap()]["projects"]
                     .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(Value::is_string));
+                    .unwrap();
+                assert!(listed.iter().all(Value::is_string));
+                assert!(listed.contains(&p["key"]));
+                assert_eq!(s["shared_with"].as_u64(), Some(listed.len() as u64 - 1));
             }
         }
     }
@@ -783,4 +802,37 @@ async fn cli_watch_reports_a_grant_made_while_it_runs() {
         assert!(changes.len() < 400, "no change line: {changes:?}");
     }
     child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_watch_json_is_one_document_per_line_and_a_closed_pipe_ends_it_quietly() {
+    let sim = start(40).await;
+    let cli = Cli::new(&sim);
+    let mut child = cli
+        .command(&[
+            "audit", "alice", "--admin", "admin", "--watch", "1", "--format", "json",
+        ])
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The first run is the whole report, on one line.
+    let first: Report = serde_json::from_str(&next_line(&mut lines).await).unwrap();
+    assert_eq!(first.projects.len(), first.summary.projects);
+    assert!(!first.schemes.is_empty());
+    // Later runs: {changes, summary, report}, one line each.
+    let second: Value = serde_json::from_str(&next_line(&mut lines).await).unwrap();
+    assert_eq!(keys_of(&second), set(&["changes", "summary", "report"]));
+    // The reader leaves: the next write fails, and the run ends with 141 instead of a panic.
+    drop(lines);
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("watch ended after its reader left")
+        .unwrap();
+    assert_eq!(status.code(), Some(141));
+    let mut err = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut err)
+        .await
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
 }

@@ -313,7 +313,11 @@ async fn admin_mode_verdicts_reasons_fixes_and_blast_radius() {
     assert!(open.ok && open.visible);
     let s = open.scheme.as_ref().unwrap();
     assert_eq!((s.id.as_str(), s.name.as_str()), ("1", "Default"));
-    assert_eq!(s.shared_with, vec!["WEB"]);
+    assert_eq!(s.shared_with, 1);
+    // The names are listed once per scheme, at the top of the report.
+    assert_eq!(r.schemes["1"].name, "Default");
+    assert_eq!(r.schemes["1"].projects, vec!["OPEN", "WEB"]);
+    assert_eq!(r.shared_with("1", "OPEN").collect::<Vec<_>>(), vec!["WEB"]);
     assert_eq!(open.details[0].via, vec!["group jira-users"]);
 
     let team = r.row("TEAM").unwrap();
@@ -403,13 +407,7 @@ async fn list_without_grants_falls_back_to_one_fetch_per_scheme_id() {
     assert_eq!(log.calls("scheme:"), 3);
     assert!(r.row("P05").unwrap().ok);
     assert_eq!(
-        r.row("OPEN")
-            .unwrap()
-            .scheme
-            .as_ref()
-            .unwrap()
-            .shared_with
-            .len(),
+        r.row("OPEN").unwrap().scheme.as_ref().unwrap().shared_with,
         21
     );
 }
@@ -807,6 +805,9 @@ async fn json_shape_is_stable() {
     for k in ["id", "name", "shared_with"] {
         assert!(row["scheme"].get(k).is_some());
     }
+    assert!(row["scheme"]["shared_with"].is_u64());
+    let id = row["scheme"]["id"].as_str().unwrap();
+    assert!(v["schemes"][id]["projects"].is_array());
     for k in ["projects", "ok", "missing", "invisible", "errors"] {
         assert!(v["summary"][k].is_u64());
     }

@@ -72,7 +72,7 @@ fn real_scheme_and_role_shapes_evaluate() {
         lead: None,
         scheme: &scheme,
         roles: &roles,
-        shared_with: &shared,
+        scheme_projects: &shared,
         version: Some((10, 3, 19)),
         cloud: false,
     };
@@ -92,7 +92,8 @@ fn real_scheme_and_role_shapes_evaluate() {
         reason.contains("could not check: role id 10302: role actors could not be read (HTTP 404)")
     );
     let fix = v.fix.unwrap();
-    assert_eq!(fix.blast_radius, vec!["OTHER"]);
+    assert_eq!(fix.blast_radius, 1);
+    assert_eq!(fix.blast_radius_sample, vec!["OTHER"]);
     assert!(fix
         .safer
         .unwrap()

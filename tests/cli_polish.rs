@@ -109,8 +109,9 @@ fn documented(name: &str) -> Value {
     serde_json::from_str(&doc[start..end]).unwrap()
 }
 
-/// Maps whose keys are data (env var names, secret fields, permission keys), not field names.
-const DATA_KEYED: [&str; 3] = ["env_proxies", "secrets", "permissions"];
+/// Maps whose keys are data (env var names, secret fields, permission keys, scheme ids), not
+/// field names.
+const DATA_KEYED: [&str; 4] = ["env_proxies", "secrets", "permissions", "schemes"];
 
 /// Merge the documented examples of an array into one: nulls are filled by any non-null example.
 fn merge(a: &Value, b: &Value) -> Value {
@@ -144,6 +145,14 @@ fn same_shape(doc: &Value, real: &Value, path: &str, errors: &mut Vec<String>) {
                 let kinds: BTreeSet<&str> = kinds.map(kind).filter(|k| *k != "null").collect();
                 if kinds.len() > 1 {
                     errors.push(format!("{path}: values of mixed kinds {kinds:?}"));
+                }
+                // Records under data keys (a scheme per id) still have documented fields.
+                let docs: Vec<&Value> = d.values().filter(|v| v.is_object()).collect();
+                if let Some((first, rest)) = docs.split_first() {
+                    let merged = rest.iter().fold((*first).clone(), |a, b| merge(&a, b));
+                    for (k, v) in r {
+                        same_shape(&merged, v, &format!("{path}.{k}"), errors);
+                    }
                 }
                 return;
             }
@@ -213,6 +222,23 @@ fn shape_check_catches_drift() {
         &mut e,
     );
     assert_eq!(e.len(), 5, "{e:?}");
+    // Records under data keys: any key, but the documented fields.
+    let doc = serde_json::json!({"schemes": {"1": {"name": "x", "projects": ["A"]}}});
+    let mut e = Vec::new();
+    same_shape(
+        &doc,
+        &serde_json::json!({"schemes": {"7": {"name": "y", "projects": []}}}),
+        "t",
+        &mut e,
+    );
+    assert!(e.is_empty(), "{e:?}");
+    same_shape(
+        &doc,
+        &serde_json::json!({"schemes": {"7": {"name": "y", "projects": 3, "extra": 1}}}),
+        "t",
+        &mut e,
+    );
+    assert_eq!(e.len(), 2, "{e:?}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod tui_support;
 
 use crossterm::event::KeyCode;
 use jiralink::audit::{
-    JiraInfo, Mode as AuditMode, ProjectRow, Report, SchemeRef, Summary, UserInfo,
+    JiraInfo, Mode as AuditMode, ProjectRow, Report, SchemeProjects, SchemeRef, Summary, UserInfo,
 };
 use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
@@ -371,7 +371,8 @@ fn big_report(n: usize) -> Report {
                 scheme: Some(SchemeRef {
                     id: "10000".into(),
                     name: "Restricted Scheme".into(),
-                    shared_with: vec![],
+                    // Every project is on the one scheme: the others are its blast radius.
+                    shared_with: n - 1,
                 }),
                 reason: (!browse)
                     .then(|| "Browse Projects is granted to group jira-administrators".into()),
@@ -395,6 +396,13 @@ fn big_report(n: usize) -> Report {
         },
         required: vec!["BROWSE_PROJECTS".into()],
         summary: Summary::of(&projects),
+        schemes: BTreeMap::from([(
+            "10000".to_string(),
+            SchemeProjects {
+                name: "Restricted Scheme".into(),
+                projects: projects.iter().map(|p| p.key.clone()).collect(),
+            },
+        )]),
         projects,
         notes: vec![],
         requests: 0,
@@ -474,6 +482,18 @@ fn ten_thousand_projects_draw_only_the_visible_rows() {
     assert!(
         big_t < small_t * 4 + Duration::from_millis(20),
         "10,000 rows: {big_t:?}, 100 rows: {small_t:?}"
+    );
+}
+
+#[test]
+fn a_scheme_shared_by_ten_thousand_projects_names_a_few_and_counts_the_rest() {
+    let mut app = app_with_report(big_report(10_000));
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 300, 30);
+    assert!(
+        screen.contains("shared with 9999 other project(s): P00000, P00002, P00003, P00004, P00005, P00006, P00007, P00008, … 9991 more"),
+        "{screen}"
     );
 }
 
@@ -660,12 +680,26 @@ fn an_open_explanation_follows_its_project_across_runs() {
     app.update(code(KeyCode::Enter));
     let mut next = big_report(10);
     next.projects.remove(0);
+    // Keep the run consistent: P00000 also left the scheme's list and every blast radius.
+    if let Some(scheme) = next.schemes.get_mut("10000") {
+        scheme.projects.remove(0);
+    }
+    for row in &mut next.projects {
+        if let Some(s) = row.scheme.as_mut() {
+            s.shared_with -= 1;
+        }
+    }
     app.update(Action::AuditFinished {
         req,
         result: Ok(Arc::new(next)),
     });
     let screen = render(&app, 100, 30);
     assert!(screen.contains("P00003 — explanation"), "{screen}");
+    // The names sharing the scheme come from the report's one list per scheme, minus P00003.
+    assert!(
+        screen.contains("shared with 8 other project(s): P00001, P00002, P00004,"),
+        "{screen}"
+    );
     let log = app.panes.checker.change_log();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].line, "- P00000: disappeared");

@@ -1,8 +1,8 @@
 //! What changed between two audit runs (`--watch`, the TUI live checker).
 
-use super::report::Report;
+use super::report::{ProjectRow, Report};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One permission that flipped in one project (`None` = not reported in that run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,11 +43,16 @@ impl ReportDiff {
     }
 }
 
-/// Compare two runs.
+/// Compare two runs in O(n log n): rows are indexed by key once (a per-key `Report::row` scan
+/// would make every `--watch` round quadratic in the project count).
 pub fn diff(old: &Report, new: &Report) -> ReportDiff {
     let mut d = ReportDiff::default();
-    let old_keys: BTreeSet<&str> = old.projects.iter().map(|r| r.key.as_str()).collect();
-    let new_keys: BTreeSet<&str> = new.projects.iter().map(|r| r.key.as_str()).collect();
+    let old_rows: BTreeMap<&str, &ProjectRow> =
+        old.projects.iter().map(|r| (r.key.as_str(), r)).collect();
+    let new_rows: BTreeMap<&str, &ProjectRow> =
+        new.projects.iter().map(|r| (r.key.as_str(), r)).collect();
+    let old_keys: BTreeSet<&str> = old_rows.keys().copied().collect();
+    let new_keys: BTreeSet<&str> = new_rows.keys().copied().collect();
     d.appeared = new_keys
         .difference(&old_keys)
         .map(|k| k.to_string())
@@ -57,7 +62,7 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
         .map(|k| k.to_string())
         .collect();
     for key in old_keys.intersection(&new_keys) {
-        let (Some(o), Some(n)) = (old.row(key), new.row(key)) else {
+        let (Some(o), Some(n)) = (old_rows.get(key), new_rows.get(key)) else {
             continue;
         };
         match (o.ok, n.ok) {

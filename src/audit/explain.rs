@@ -56,12 +56,35 @@ pub struct ProjectContext<'a> {
     pub scheme: &'a PermissionScheme,
     /// Role id → the role with its actors in THIS project, or why it could not be fetched.
     pub roles: &'a BTreeMap<String, Result<ProjectRole, String>>,
-    /// Other project keys that use the same scheme.
-    pub shared_with: &'a [String],
+    /// Every audited project key using the same scheme, sorted; may include `key` itself.
+    /// Shared by all the scheme's projects (not copied per row) so the audit stays linear.
+    pub scheme_projects: &'a [String],
     /// Jira version, for the menu path.
     pub version: Option<(u32, u32, u32)>,
     /// Atlassian Cloud (different menus).
     pub cloud: bool,
+}
+
+/// At most this many project keys are named in a fix's blast radius; the count is always given.
+pub const BLAST_SAMPLE: usize = 5;
+
+impl ProjectContext<'_> {
+    /// The other audited projects on the scheme, in key order (lazily: no per-row copy).
+    pub fn others(&self) -> impl Iterator<Item = &String> + '_ {
+        let key = self.key;
+        self.scheme_projects
+            .iter()
+            .filter(move |k| k.as_str() != key)
+    }
+
+    /// How many other audited projects use the scheme; O(log n) on the sorted list.
+    pub fn others_count(&self) -> usize {
+        let listed = self
+            .scheme_projects
+            .binary_search_by(|k| k.as_str().cmp(self.key))
+            .is_ok();
+        self.scheme_projects.len() - usize::from(listed)
+    }
 }
 
 /// How one grant relates to the subject.
@@ -82,8 +105,11 @@ pub struct Fix {
     pub action: String,
     /// Where to click, for the detected Jira version.
     pub menu_path: String,
-    /// Other projects using the scheme: they change too.
-    pub blast_radius: Vec<String>,
+    /// How many other audited projects use the scheme: they change too.
+    pub blast_radius: usize,
+    /// Up to [`BLAST_SAMPLE`] of those project keys, sorted (the full list is in `Report::schemes`).
+    #[serde(default)]
+    pub blast_radius_sample: Vec<String>,
     /// A change with a smaller blast radius, when there is one.
     pub safer: Option<String>,
 }
@@ -92,13 +118,19 @@ impl Fix {
     /// One line for tables and the `fix` field of a report row.
     pub fn text(&self) -> String {
         let mut s = format!("{} ({})", self.action, self.menu_path);
-        if self.blast_radius.is_empty() {
+        if self.blast_radius == 0 {
             s.push_str("; no other audited project uses this scheme");
         } else {
+            let mut names = self.blast_radius_sample.join(", ");
+            let more = self
+                .blast_radius
+                .saturating_sub(self.blast_radius_sample.len());
+            if more > 0 {
+                names.push_str(&format!(", +{more} more"));
+            }
             s.push_str(&format!(
-                "; blast radius: {} other project(s) share the scheme ({})",
-                self.blast_radius.len(),
-                abbreviate(&self.blast_radius, 5)
+                "; blast radius: {} other project(s) share the scheme ({names})",
+                self.blast_radius
             ));
         }
         if let Some(safer) = &self.safer {
@@ -230,7 +262,8 @@ fn inactive_verdict(
         fix: Some(Fix {
             action: format!("reactivate user {}", subject.name),
             menu_path: "⚙ Administration → User management → Users → <user> → Edit → Active".into(),
-            blast_radius: Vec::new(),
+            blast_radius: 0,
+            blast_radius_sample: Vec::new(),
             safer: None,
         }),
     }
@@ -430,6 +463,7 @@ fn smallest_fix(
 ) -> Fix {
     let perm = display_name(permission);
     let scheme = &ctx.scheme.name;
+    let others = ctx.others_count();
     // A role the user already holds here is the narrowest scheme grant: in the other projects that
     // share the scheme only that role's members gain the permission.
     let held = held_roles(subject, ctx);
@@ -465,7 +499,7 @@ fn smallest_fix(
             "add {} to role {role} in project {} (Project settings → Users and roles); only {} changes",
             subject.name, ctx.key, ctx.key
         )),
-        None if !ctx.shared_with.is_empty() => Some(format!(
+        None if others > 0 => Some(format!(
             "copy scheme '{scheme}', make the grant in the copy and associate only {} with it",
             ctx.key
         )),
@@ -474,7 +508,8 @@ fn smallest_fix(
     Fix {
         action,
         menu_path: menu_path(ctx.version, ctx.cloud, scheme, &perm),
-        blast_radius: ctx.shared_with.to_vec(),
+        blast_radius: others,
+        blast_radius_sample: ctx.others().take(BLAST_SAMPLE).cloned().collect(),
         safer,
     }
 }
@@ -485,15 +520,6 @@ fn join_and(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// At most `n` items, then "+k more".
-fn abbreviate(items: &[String], n: usize) -> String {
-    if items.len() <= n {
-        items.join(", ")
-    } else {
-        format!("{}, +{} more", items[..n].join(", "), items.len() - n)
     }
 }
 
@@ -581,7 +607,7 @@ mod tests {
                 lead: self.lead,
                 scheme: &self.scheme,
                 roles: &self.roles,
-                shared_with: &self.shared,
+                scheme_projects: &self.shared,
                 version: Some((10, 3, 0)),
                 cloud: false,
             }
@@ -614,7 +640,8 @@ mod tests {
             "grant Browse Projects to group jira-users in scheme 'Restricted Scheme'"
         );
         assert!(fix.menu_path.contains("Permission schemes → 'Restricted Scheme' → Permissions → Browse Projects → Edit → Grant"));
-        assert!(fix.blast_radius.is_empty());
+        assert_eq!(fix.blast_radius, 0);
+        assert!(fix.blast_radius_sample.is_empty());
         assert!(fix.safer.is_none());
         assert!(fix
             .text()
@@ -645,7 +672,8 @@ mod tests {
             Some("Browse Projects in scheme 'Restricted Scheme' is granted to group jira-administrators and role Administrators; alice is in jira-users and holds none of those roles in PRJ")
         );
         let fix = v.fix.unwrap();
-        assert_eq!(fix.blast_radius, vec!["OPS", "WEB"]);
+        assert_eq!(fix.blast_radius, 2);
+        assert_eq!(fix.blast_radius_sample, vec!["OPS", "WEB"]);
         assert_eq!(
             fix.safer.as_deref(),
             Some("add alice to role Administrators in project PRJ (Project settings → Users and roles); only PRJ changes")
@@ -912,6 +940,25 @@ mod tests {
         assert!(fix
             .text()
             .contains("7 other project(s) share the scheme (P1, P2, P3, P4, P5, +2 more)"));
+        assert_eq!(fix.blast_radius, 7);
+        assert_eq!(fix.blast_radius_sample.len(), BLAST_SAMPLE);
+    }
+
+    #[test]
+    fn scheme_list_containing_the_project_itself_is_not_counted() {
+        let mut f = Fixture::new(vec![grant(B, "group", Some("admins"))]);
+        // gather passes the scheme's full sorted list, which includes the project under audit.
+        f.shared = vec!["AAA".into(), "PRJ".into(), "ZZZ".into()];
+        assert_eq!(f.ctx().others_count(), 2);
+        let fix = f.browse(&alice()).fix.unwrap();
+        assert_eq!(fix.blast_radius, 2);
+        assert_eq!(fix.blast_radius_sample, vec!["AAA", "ZZZ"]);
+        f.shared = vec!["PRJ".into()];
+        let fix = f.browse(&alice()).fix.unwrap();
+        assert_eq!(fix.blast_radius, 0);
+        assert!(fix
+            .text()
+            .contains("no other audited project uses this scheme"));
     }
 
     #[test]
@@ -952,6 +999,5 @@ mod tests {
             "a, b and c"
         );
         assert_eq!(join_and(&[]), "");
-        assert_eq!(abbreviate(&["a".into()], 5), "a");
     }
 }

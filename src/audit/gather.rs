@@ -11,7 +11,9 @@ use super::permissions::{self, display_name, BROWSE_PROJECTS};
 const ADMINISTER_PROJECTS: &str = "ADMINISTER_PROJECTS";
 /// Jira administrators see every project in Jira's project list.
 const GLOBAL_ADMINISTER: &str = "ADMINISTER";
-use super::report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
+use super::report::{
+    JiraInfo, Mode, ProjectRow, Report, SchemeProjects, SchemeRef, Summary, UserInfo,
+};
 use super::source::Source;
 use super::{AuditError, AuditRequest, Progress};
 use crate::jira::model::{PermissionScheme, Permissions, Project, ProjectRole, ServerInfo};
@@ -253,11 +255,13 @@ fn apply_filter(projects: Vec<Project>, filter: &[String]) -> (Vec<Project>, Vec
         .iter()
         .map(|k| k.trim().to_ascii_uppercase())
         .collect();
-    let absent = wanted
+    // A set, not a scan of every project per wanted key: many `--project` flags on a large
+    // instance would otherwise cost filter × projects.
+    let present: BTreeSet<String> = projects
         .iter()
-        .filter(|k| !projects.iter().any(|p| p.key.eq_ignore_ascii_case(k)))
-        .cloned()
+        .map(|p| p.key.to_ascii_uppercase())
         .collect();
+    let absent = wanted.difference(&present).cloned().collect();
     let kept = projects
         .into_iter()
         .filter(|p| wanted.contains(&p.key.to_ascii_uppercase()))
@@ -356,6 +360,7 @@ async fn self_check<S: Source>(
         jira: jira_info(&info),
         required,
         projects: rows,
+        schemes: BTreeMap::new(),
         summary: Summary::default(),
         notes: vec![admin_handoff(&req.connection, &me.name)],
         requests: 0,
@@ -559,14 +564,19 @@ async fn admin_assisted<S: Source>(
     let mut facts = facts;
     facts.sort_by(|a, b| a.project.key.cmp(&b.project.key));
 
-    // Blast radius: which projects share each scheme (among those checked).
-    let mut by_scheme: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Blast radius: which projects share each scheme (among those checked). Built once and
+    // shared by reference: a per-row list of the others made the run and report O(projects²).
+    // `facts` is sorted by key, so every list comes out sorted.
+    let mut schemes: BTreeMap<String, SchemeProjects> = BTreeMap::new();
     for f in &facts {
         if let Ok(s) = &f.scheme {
-            by_scheme
+            let entry = schemes
                 .entry(s.id.clone())
-                .or_default()
-                .push(f.project.key.clone());
+                .or_insert_with(|| SchemeProjects {
+                    name: s.name.clone(),
+                    projects: Vec::new(),
+                });
+            entry.projects.push(f.project.key.clone());
         }
     }
     let version = info.version_tuple();
@@ -579,7 +589,7 @@ async fn admin_assisted<S: Source>(
                 &subject,
                 &evaluated,
                 &required,
-                &by_scheme,
+                &schemes,
                 version,
                 cloud,
                 subject_visible.as_ref(),
@@ -644,6 +654,7 @@ async fn admin_assisted<S: Source>(
         jira: jira_info(&info),
         required,
         projects: rows,
+        schemes,
         summary: Summary::default(),
         notes,
         requests: 0,
@@ -677,7 +688,7 @@ fn admin_row(
     subject: &Subject,
     evaluated: &[String],
     required: &[String],
-    by_scheme: &BTreeMap<String, Vec<String>>,
+    schemes: &BTreeMap<String, SchemeProjects>,
     version: Option<(u32, u32, u32)>,
     cloud: bool,
     subject_visible: Option<&BTreeSet<String>>,
@@ -687,9 +698,9 @@ fn admin_row(
         Ok(s) => s,
         Err(e) => return ProjectRow::failed(&p.key, &p.name, format!("permission scheme: {e}")),
     };
-    let shared_with: Vec<String> = by_scheme
+    let scheme_projects: &[String] = schemes
         .get(&scheme.id)
-        .map(|keys| keys.iter().filter(|k| **k != p.key).cloned().collect())
+        .map(|s| s.projects.as_slice())
         .unwrap_or_default();
     let lead = p
         .lead
@@ -700,7 +711,7 @@ fn admin_row(
         lead: lead.as_deref(),
         scheme,
         roles: &f.roles,
-        shared_with: &shared_with,
+        scheme_projects,
         version,
         cloud,
     };
@@ -724,7 +735,7 @@ fn admin_row(
     row.scheme = Some(SchemeRef {
         id: scheme.id.clone(),
         name: scheme.name.clone(),
-        shared_with,
+        shared_with: ctx.others_count(),
     });
     if !missing.is_empty() {
         row.reason = Some(

@@ -15,7 +15,9 @@ pub use diff::{diff, PermissionChange, ReportDiff};
 pub use explain::{Fix, PermissionVerdict, Subject};
 pub use gather::run_with;
 pub use render::{render_csv, render_diff, render_table};
-pub use report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
+pub use report::{
+    JiraInfo, Mode, ProjectRow, Report, SchemeProjects, SchemeRef, Summary, UserInfo,
+};
 pub use source::Source;
 
 use crate::jira::{Code, Diagnosis, JiraClient};

@@ -36,15 +36,26 @@ pub struct JiraInfo {
     pub deployment_type: Option<String>,
 }
 
-/// A project's permission scheme and who else uses it.
+/// A project's permission scheme and how many others use it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemeRef {
-    /// Scheme id.
+    /// Scheme id (key into [`Report::schemes`]).
     pub id: String,
     /// Scheme name.
     pub name: String,
-    /// Other project keys using the same scheme (blast radius of a scheme edit).
-    pub shared_with: Vec<String>,
+    /// How many OTHER audited projects use the same scheme (blast radius of a scheme edit).
+    /// A count, not a list: a list on every row made the report quadratic in the project count;
+    /// the keys are listed once per scheme in [`Report::schemes`].
+    pub shared_with: usize,
+}
+
+/// One permission scheme and every audited project that uses it (listed once per report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeProjects {
+    /// Scheme name.
+    pub name: String,
+    /// Keys of the audited projects using the scheme, sorted.
+    pub projects: Vec<String>,
 }
 
 /// One project's result.
@@ -147,6 +158,9 @@ pub struct Report {
     pub required: Vec<String>,
     /// One row per project, sorted by key.
     pub projects: Vec<ProjectRow>,
+    /// Scheme id → the scheme's audited projects (admin-assisted mode; empty in self mode).
+    #[serde(default)]
+    pub schemes: BTreeMap<String, SchemeProjects>,
     /// Totals.
     pub summary: Summary,
     /// Caveats and hand-offs (e.g. what an admin connection would add).
@@ -166,6 +180,20 @@ impl Report {
     /// The row for a project key.
     pub fn row(&self, key: &str) -> Option<&ProjectRow> {
         self.projects.iter().find(|r| r.key == key)
+    }
+
+    /// The audited projects other than `key` that use the scheme `scheme_id` (empty when unknown).
+    pub fn shared_with<'a>(
+        &'a self,
+        scheme_id: &str,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'a String> + 'a {
+        self.schemes
+            .get(scheme_id)
+            .map(|s| s.projects.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(move |k| *k != key)
     }
 }
 

@@ -1,12 +1,11 @@
 //! `jiralink audit`: which projects the integration user can see and use, why not, and the fix.
 //! The same `audit::run` and `Report` as the TUI checker; this file only picks clients and prints.
-use super::style::{use_ascii, use_color};
-use super::{load_config, Format, Global, EXIT_CANNOT_RUN, EXIT_USAGE};
+use super::style::{self, use_ascii, use_color};
+use super::{load_config, print_out, Format, Global, EXIT_CANNOT_RUN, EXIT_USAGE};
 use crate::audit::{self, AuditError, AuditRequest, Progress, Report};
 use crate::config::{Config, Defaults};
 use crate::jira::{Diagnosis, JiraClient};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 /// Arguments of `audit`.
@@ -86,7 +85,7 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
     let Some(secs) = a.watch else {
         return Ok(match run_once(&req, &out).await {
             Ok(report) => {
-                out.print_report(&report)?;
+                out.print_report(&report, false)?;
                 report.exit_code()
             }
             Err(e) => out.print_failure(&e),
@@ -102,7 +101,8 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
         let code = match run_once(&req, &out).await {
             Ok(report) => {
                 match &last {
-                    None => out.print_report(&report)?,
+                    // Every `--watch --format json` run is one line, the first included.
+                    None => out.print_report(&report, true)?,
                     Some(old) => out.print_changes(old, &report)?,
                 }
                 let code = report.exit_code();
@@ -122,7 +122,7 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
 }
 
 async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError> {
-    let bar = out.progress_bar();
+    let bar = style::progress_bar(out.progress, "projects");
     let progress = {
         let bar = bar.clone();
         move |p: Progress| {
@@ -165,12 +165,22 @@ async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     })
 }
 
+/// One `--watch --format json` line after the first. Serialized from borrows: a `json!` value
+/// would first copy the whole report into a tree.
+#[derive(serde::Serialize)]
+struct WatchLine<'a> {
+    changes: &'a audit::ReportDiff,
+    summary: &'a audit::Summary,
+    report: &'a Report,
+}
+
 /// Where and how results are printed.
 struct Output {
     format: Format,
     color: bool,
     ascii: bool,
     width: usize,
+    /// Whether to draw the progress bar (the CLI-wide rule in `style::show_progress`).
     progress: bool,
 }
 
@@ -197,7 +207,7 @@ impl Output {
             ascii: use_ascii(g.ascii),
             width,
             // Progress only for a person watching: stderr is a terminal and the output is a table.
-            progress: std::io::stderr().is_terminal() && format == Format::Table,
+            progress: style::show_progress(format == Format::Table),
         }
     }
 
@@ -205,69 +215,48 @@ impl Output {
         self.format == Format::Table
     }
 
-    fn progress_bar(&self) -> ProgressBar {
-        if !self.progress {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} auditing {pos}/{len} projects, {msg} [{elapsed}]",
-        ) {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    }
-
-    fn print_report(&self, report: &Report) -> anyhow::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        match self.format {
-            Format::Table => {
-                write!(
-                    stdout,
-                    "{}",
-                    audit::render_table(report, self.width, self.color, self.ascii)
-                )?;
-            }
-            Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(report)?)?,
-            Format::Csv => write!(stdout, "{}", audit::render_csv(report))?,
-        }
-        stdout.flush()?;
+    /// Print a full report; `one_line` JSON for `--watch`, whose output is one document a line.
+    /// Through `print_out`, so a reader that leaves (`| head`) ends the run without a panic.
+    fn print_report(&self, report: &Report, one_line: bool) -> anyhow::Result<()> {
+        let text = match self.format {
+            Format::Table => audit::render_table(report, self.width, self.color, self.ascii),
+            Format::Json if one_line => format!("{}\n", serde_json::to_string(report)?),
+            Format::Json => format!("{}\n", serde_json::to_string_pretty(report)?),
+            Format::Csv => audit::render_csv(report),
+        };
+        print_out(&text)?;
         Ok(())
     }
 
     fn print_changes(&self, old: &Report, new: &Report) -> anyhow::Result<()> {
         let d = audit::diff(old, new);
-        let mut stdout = std::io::stdout().lock();
-        match self.format {
+        let text = match self.format {
             Format::Table => {
                 let now = time::OffsetDateTime::now_utc();
-                writeln!(
-                    stdout,
-                    "== {:02}:{:02}:{:02} UTC: {} ok, {} missing, {} invisible, {} errors",
+                format!(
+                    "== {:02}:{:02}:{:02} UTC: {} ok, {} missing, {} invisible, {} errors\n{}",
                     now.hour(),
                     now.minute(),
                     now.second(),
                     new.summary.ok,
                     new.summary.missing,
                     new.summary.invisible,
-                    new.summary.errors
-                )?;
-                write!(stdout, "{}", audit::render_diff(&d))?;
+                    new.summary.errors,
+                    audit::render_diff(&d)
+                )
             }
             // One JSON document per line, so `--watch --format json` feeds line-based monitoring.
-            Format::Json => writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string(&serde_json::json!({
-                    "changes": d,
-                    "summary": new.summary,
-                    "report": new,
-                }))?
-            )?,
-            Format::Csv => write!(stdout, "{}", audit::render_csv(new))?,
-        }
-        stdout.flush()?;
+            Format::Json => format!(
+                "{}\n",
+                serde_json::to_string(&WatchLine {
+                    changes: &d,
+                    summary: &new.summary,
+                    report: new,
+                })?
+            ),
+            Format::Csv => audit::render_csv(new),
+        };
+        print_out(&text)?;
         Ok(())
     }
 

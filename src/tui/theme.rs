@@ -1,5 +1,6 @@
 //! Colours and symbols in one place, so `NO_COLOR`, `--color never` and `--ascii` are honoured everywhere.
 
+use crate::cli::style;
 use crate::cli::ColorChoice;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
@@ -29,17 +30,15 @@ impl Default for Theme {
 }
 
 impl Theme {
-    /// Decide from the CLI flags and the environment (`NO_COLOR`, `LC_ALL`/`LC_CTYPE`/`LANG`).
+    /// Decide from the CLI flags and the environment (`NO_COLOR`, `LC_ALL`/`LC_CTYPE`/`LANG`),
+    /// with exactly the CLI's rules (`crate::cli::style`), so `jiralink` and `jiralink audit`
+    /// never disagree about colour or symbols.
     pub fn detect(choice: ColorChoice, ascii_flag: bool) -> Self {
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color_env,
-        };
+        // The TUI only ever draws on a terminal (it refuses to start otherwise), so "auto" is
+        // decided as for a terminal; `NO_COLOR` and the flags still apply.
         Self {
-            color,
-            ascii: ascii_flag || !locale_is_utf8(),
+            color: style::color_enabled(choice, true, style::no_color_env()),
+            ascii: ascii_flag || !style::locale_is_utf8(|k| std::env::var(k).ok()),
         }
     }
 
@@ -185,21 +184,6 @@ impl Theme {
             .replace('·', "|")
             .replace('×', "x")
     }
-}
-
-/// True when the locale promises UTF-8 (the first of `LC_ALL`, `LC_CTYPE`, `LANG` that is set decides;
-/// POSIX semantics). With none set we assume UTF-8: that is what every modern terminal does.
-fn locale_is_utf8() -> bool {
-    for var in ["LC_ALL", "LC_CTYPE", "LANG"] {
-        if let Some(v) = std::env::var_os(var) {
-            let v = v.to_string_lossy().to_ascii_lowercase();
-            if v.is_empty() {
-                continue;
-            }
-            return v.contains("utf-8") || v.contains("utf8");
-        }
-    }
-    true
 }
 
 #[cfg(test)]

@@ -8,15 +8,11 @@ use ratatui::text::{Line, Span};
 /// At most this many projects are named in a blast radius; the count is always given.
 const BLAST_NAMES: usize = 8;
 
-fn list(items: &[String], max: usize) -> String {
-    let mut s = items
-        .iter()
-        .take(max)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if items.len() > max {
-        s.push_str(&format!(", … {} more", items.len() - max));
+/// "A, B, C, … 7 more": the first `max` of `total` names.
+fn list<'a>(names: impl Iterator<Item = &'a String>, total: usize, max: usize) -> String {
+    let mut s = names.take(max).cloned().collect::<Vec<_>>().join(", ");
+    if total > max {
+        s.push_str(&format!(", … {} more", total - max));
     }
     s
 }
@@ -55,16 +51,19 @@ pub fn explanation(row: &ProjectRow, report: &Report, theme: &Theme) -> Vec<Line
         },
         report.jira.version.as_deref().unwrap_or("version unknown")
     )));
+    // The row carries only the count; the names come from the report's one list per scheme.
+    let shared =
+        |id: &str, count: usize| list(report.shared_with(id, &row.key), count, BLAST_NAMES);
     if let Some(s) = &row.scheme {
         out.push(Line::raw(format!(
             "scheme '{}' (id {}), shared with {} other project(s){}",
             s.name,
             s.id,
-            s.shared_with.len(),
-            if s.shared_with.is_empty() {
+            s.shared_with,
+            if s.shared_with == 0 {
                 String::new()
             } else {
-                format!(": {}", list(&s.shared_with, BLAST_NAMES))
+                format!(": {}", shared(&s.id, s.shared_with))
             }
         )));
     }
@@ -114,13 +113,21 @@ pub fn explanation(row: &ProjectRow, report: &Report, theme: &Theme) -> Vec<Line
         if let Some(fix) = &v.fix {
             out.push(Line::styled(format!("    fix: {}", fix.action), theme.ok()));
             out.push(Line::raw(format!("    where: {}", fix.menu_path)));
-            out.push(Line::raw(if fix.blast_radius.is_empty() {
+            let names = match &row.scheme {
+                Some(s) if report.schemes.contains_key(&s.id) => shared(&s.id, fix.blast_radius),
+                // A report without the scheme table (older JSON): fall back to the fix's sample.
+                _ => list(
+                    fix.blast_radius_sample.iter(),
+                    fix.blast_radius,
+                    BLAST_NAMES,
+                ),
+            };
+            out.push(Line::raw(if fix.blast_radius == 0 {
                 "    blast radius: no other audited project uses this scheme".to_string()
             } else {
                 format!(
-                    "    blast radius: {} other project(s) change too: {}",
-                    fix.blast_radius.len(),
-                    list(&fix.blast_radius, BLAST_NAMES)
+                    "    blast radius: {} other project(s) change too: {names}",
+                    fix.blast_radius
                 )
             }));
             if let Some(safer) = &fix.safer {

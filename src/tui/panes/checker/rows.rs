@@ -226,6 +226,7 @@ mod tests {
             required: vec!["BROWSE_PROJECTS".into()],
             summary: Summary::of(&rows),
             projects: rows,
+            schemes: BTreeMap::new(),
             notes: vec![],
             requests: 0,
         }
