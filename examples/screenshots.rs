@@ -1,21 +1,37 @@
 //! Render TUI panes from ratatui `TestBackend` buffers into SVG screenshots under `assets/`, so
 //! the README shows the real screens and they are regenerated, not drawn by hand.
 //!
-//! `cargo run --example screenshots [OUT_DIR]` (default: `assets/`). The sample data is the TUI
-//! tests' (`tests/tui_support`), so screenshots and snapshots show the same connections.
+//! `cargo run --example screenshots [OUT_DIR]` (default: `assets/`). The Connections shots use the
+//! TUI tests' sample data (`tests/tui_support`), so screenshots and snapshots show the same
+//! connections. The Checker and Link-wizard shots drive the real `App` with the real effect runner
+//! against the in-process simulator, the way `tests/tui_checker.rs` and `tests/tui_wizard.rs` do.
 
 #[path = "../tests/tui_support/mod.rs"]
 mod tui_support;
 
+use anyhow::{bail, Context as _};
 use crossterm::event::KeyCode;
+use jiralink::cli::demo::Demo;
+use jiralink::config::{AuthKind, Config, Defaults};
+use jiralink::secret::{SecretRef, SecretString};
+use jiralink::sim::{Sim, SimConfig};
+use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
+use jiralink::tui::effects::EffectRunner;
+use jiralink::tui::keymap::WizardCmd;
+use jiralink::tui::panes::wizard::{FieldId, Item};
 use jiralink::tui::theme::Theme;
+use jiralink::tui::AppOptions;
+use jiralink::wizard::Step;
 use ratatui::buffer::{Buffer, CellDiffOption};
 use ratatui::style::{Color, Modifier};
 use std::fmt::Write as _;
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tui_support::{checked_app, code, key, render_buffer};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tui_support::{checked_app, code, connection, key, load_req, options, render_buffer};
 
 /// Screen size of every shot: the size the snapshot tests use.
 const WIDTH: u16 = 100;
@@ -24,7 +40,7 @@ const HEIGHT: u16 = 30;
 /// One screenshot: the file stem under `assets/` and how to get the app into that state.
 type Shot = (&'static str, fn() -> App);
 
-/// Every screenshot; adding a pane's is one line here.
+/// Every screenshot built from canned data; adding a pane's is one line here.
 const SHOTS: &[Shot] = &[
     ("connections-list", || checked_app(Theme::default())),
     ("connections-details", || {
@@ -49,9 +65,19 @@ fn main() -> ExitCode {
         eprintln!("screenshots: cannot create {}: {e}", out_dir.display());
         return ExitCode::FAILURE;
     }
-    for (name, setup) in SHOTS {
-        let app = setup();
-        let svg = to_svg(&render_buffer(&app, WIDTH, HEIGHT), name);
+    let mut shots: Vec<(&str, Buffer)> = SHOTS
+        .iter()
+        .map(|(name, setup)| (*name, render_buffer(&setup(), WIDTH, HEIGHT)))
+        .collect();
+    match live_shots() {
+        Ok(live) => shots.extend(live),
+        Err(e) => {
+            eprintln!("screenshots: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    for (name, buf) in shots {
+        let svg = to_svg(&buf, name);
         let path = out_dir.join(format!("{name}.svg"));
         if let Err(e) = std::fs::write(&path, svg) {
             eprintln!("screenshots: cannot write {}: {e}", path.display());
@@ -60,6 +86,201 @@ fn main() -> ExitCode {
         println!("{}", path.display());
     }
     ExitCode::SUCCESS
+}
+
+/// The shots that need the simulator: each screen is rendered as soon as the app reaches it.
+fn live_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    rt.block_on(async {
+        let mut shots = checker_shots().await?;
+        shots.extend(wizard_shots().await?);
+        Ok(shots)
+    })
+}
+
+/// The app, the real effect runner and the channel results come back on, like the event loop.
+struct Driver {
+    app: App,
+    runner: EffectRunner,
+    rx: UnboundedReceiver<Action>,
+}
+
+impl Driver {
+    /// An app built from `opts`; the effects `App::new` asks for are run unless `run_initial` is off.
+    fn new(opts: &AppOptions, run_initial: bool) -> (Self, Vec<Effect>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = EffectRunner::new(opts.core.clone(), tx, Duration::from_secs(60));
+        let (app, effects) = App::new(opts, Instant::now());
+        let mut d = Driver { app, runner, rx };
+        if run_initial {
+            d.run(effects);
+            (d, Vec::new())
+        } else {
+            (d, effects)
+        }
+    }
+
+    fn run(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                // No clipboard, no terminal to suspend or quit: the shots only need the screen.
+                Effect::Copy(_) | Effect::Suspend | Effect::Quit => {}
+                other => self.runner.spawn(other),
+            }
+        }
+    }
+
+    fn send(&mut self, a: Action) {
+        let effects = self.app.update(a);
+        self.run(effects);
+    }
+
+    fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.send(key(c));
+        }
+    }
+
+    /// Feed results (and ticks, for debounced work) back until `done` holds, 60 s at most.
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) -> anyhow::Result<()> {
+        let end = Instant::now() + Duration::from_secs(60);
+        while !done(&self.app) {
+            if Instant::now() > end {
+                bail!("timed out waiting for {what}");
+            }
+            match tokio::time::timeout(Duration::from_millis(50), self.rx.recv()).await {
+                Ok(Some(a)) => self.send(a),
+                Ok(None) => bail!("the effect channel closed while waiting for {what}"),
+                Err(_) => self.send(Action::Tick(Instant::now())),
+            }
+        }
+        Ok(())
+    }
+
+    fn shot(&self, name: &'static str) -> (&'static str, Buffer) {
+        (name, render_buffer(&self.app, WIDTH, HEIGHT))
+    }
+}
+
+/// The Checker pane: an admin-assisted audit of alice with admin's help (as in
+/// `tests/tui_checker.rs`), the finished table, then the explanation of a project alice cannot see.
+async fn checker_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
+    let sim = Sim::start(SimConfig::default())
+        .await
+        .context("cannot start the simulator")?;
+    let url = sim.base_url().to_string();
+    let mut connections = Vec::new();
+    for name in ["alice", "admin"] {
+        let mut c = connection(name, &url, AuthKind::Basic);
+        c.username = Some(name.into());
+        let password = sim
+            .password(name)
+            .with_context(|| format!("the simulator has no user {name}"))?;
+        c.password = Some(SecretRef::Plain(SecretString::from(password)));
+        connections.push(c);
+    }
+    let config = Config {
+        defaults: Defaults {
+            timeout_secs: 20,
+            concurrency: 8,
+            required_permissions: vec!["BROWSE_PROJECTS".into()],
+        },
+        connections,
+        ..Default::default()
+    };
+    // The config comes from here, not from the (absent) file the sample options name.
+    let (mut d, effects) = Driver::new(&options(Theme::default()), false);
+    let req = load_req(&effects);
+    d.send(Action::ConfigLoaded {
+        req,
+        result: Ok(config),
+    });
+    d.until("the connection checks", |a| a.busy() == 0).await?;
+
+    // Subject alice (the default); admin: none → alice → admin; run.
+    d.keys("3j  r");
+    d.until("the audit", |a| a.panes.checker.running().is_none())
+        .await?;
+    let report = d
+        .app
+        .panes
+        .checker
+        .report()
+        .context("the audit left no report")?;
+    let missing = report
+        .projects
+        .iter()
+        .find(|r| !r.ok)
+        .map(|r| r.key.clone())
+        .context("the simulator's audit found no project alice cannot see")?;
+    let mut shots = vec![d.shot("checker-table")];
+    // Filter down to one ✗ project and open its explanation.
+    d.keys("/");
+    d.keys(&missing.to_lowercase());
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    shots.push(d.shot("checker-explanation"));
+    sim.shutdown().await;
+    Ok(shots)
+}
+
+/// The Link wizard at its Register step (values to paste, menu path), reached the way
+/// `tests/tui_wizard.rs` gets there: the demo's simulator, the committed test key imported.
+async fn wizard_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
+    let demo = Demo::start(30).await?;
+    let mut opts = demo.app_options(Theme::default());
+    // A real session has no demo banner; the Register text still names the simulator's URL.
+    opts.banner = None;
+    let (mut d, _) = Driver::new(&opts, true);
+    d.send(key('2'));
+    d.until("the probe", |a| {
+        a.panes.wizard.wizard().probe_info().is_some()
+    })
+    .await?;
+    d.until("the app to be idle", |a| a.busy() == 0).await?;
+    // Enter edits the preset URL, Enter again submits it.
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    if d.app.panes.wizard.wizard().step() != Step::Keys {
+        bail!("the wizard did not move on to the Keys step");
+    }
+    // The committed test key (0600: keys readable by others are refused); generating one in a
+    // debug build is slow and would make every run's picture differ.
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/test_key.pem");
+    let key_path = demo.dir().join("test_key.pem");
+    std::fs::copy(src, &key_path).with_context(|| format!("cannot copy {src}"))?;
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))
+        .context("cannot make the test key private")?;
+    focus(&mut d, Item::Text(FieldId::ImportPath))?;
+    if !d.app.panes.wizard.editing() {
+        d.send(code(KeyCode::Enter));
+    }
+    d.keys(&key_path.display().to_string());
+    d.send(code(KeyCode::Enter));
+    d.until("the key", |a| a.panes.wizard.wizard().key_info().is_some())
+        .await?;
+    d.until("the app to be idle", |a| a.busy() == 0).await?;
+    focus(&mut d, Item::Action(WizardCmd::NextStep))?;
+    d.send(code(KeyCode::Enter));
+    if d.app.panes.wizard.wizard().step() != Step::Register {
+        bail!("the wizard did not move on to the Register step");
+    }
+    Ok(vec![d.shot("wizard-register")])
+}
+
+/// Move the wizard's focus down to `item`.
+fn focus(d: &mut Driver, item: Item) -> anyhow::Result<()> {
+    for _ in 0..20 {
+        if d.app.panes.wizard.focused() == Some(item) {
+            return Ok(());
+        }
+        d.send(code(KeyCode::Down));
+    }
+    bail!("the wizard has no row {item:?}")
 }
 
 /// Cell size in SVG units for a 14px monospace font (glyphs are about 0.6em wide).
