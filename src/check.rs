@@ -429,6 +429,36 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
     r.finish()
 }
 
+impl CheckResult {
+    /// A result for a connection that could not even be checked (config, secret or key problem).
+    pub fn failed(name: &str, url: &str, diagnosis: Diagnosis) -> Self {
+        CheckResult {
+            name: name.to_owned(),
+            url: url.to_owned(),
+            ok: false,
+            server: None,
+            user: None,
+            clock_skew_secs: None,
+            diagnosis: Some(diagnosis),
+            warnings: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+}
+
+/// Resolve a configured connection's secrets and key, then [`check`] it; a connection that cannot
+/// be built (missing env var, failing `cmd`, unreadable key) is a failed result with its diagnosis.
+/// The one entry point both front ends use, so they show the same verdict.
+pub async fn check_connection(
+    conn: &crate::config::Connection,
+    defaults: &crate::config::Defaults,
+) -> CheckResult {
+    match conn.client_options_async(defaults).await {
+        Ok(opts) => check(&conn.name, opts).await,
+        Err(e) => CheckResult::failed(&conn.name, &conn.url, e.diagnosis()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

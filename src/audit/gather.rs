@@ -6,11 +6,16 @@ use super::explain::{
     browse_open_to_all, evaluate_all, relevant_roles, PermissionVerdict, ProjectContext, Subject,
 };
 use super::permissions::{self, display_name, BROWSE_PROJECTS};
+
+/// Project administrators see a project in Jira's project list even without Browse Projects.
+const ADMINISTER_PROJECTS: &str = "ADMINISTER_PROJECTS";
+/// Jira administrators see every project in Jira's project list.
+const GLOBAL_ADMINISTER: &str = "ADMINISTER";
 use super::report::{JiraInfo, Mode, ProjectRow, Report, SchemeRef, Summary, UserInfo};
 use super::source::Source;
 use super::{AuditError, AuditRequest, Progress};
 use crate::jira::model::{PermissionScheme, Permissions, Project, ProjectRole, ServerInfo};
-use crate::jira::{Code, JiraError};
+use crate::jira::{Code, Diagnosis, JiraError};
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
@@ -437,17 +442,14 @@ async fn admin_assisted<S: Source>(
         .fatal(admin, "looking up the audited user", admin.user(&username))
         .await?;
     let subject = Subject::from_user(&user);
-    let all = engine
-        .fatal(admin, "listing all projects", admin.projects())
-        .await?;
-    let (projects, absent) = apply_filter(all, &req.projects);
-    engine.start(projects.len() + absent.len());
     let mut notes = Vec::new();
 
     // One list call for every scheme with its grants; an instance (or proxy) that strips the
-    // expansion gets per-id fetches instead, still one per scheme.
-    engine.requests.fetch_add(1, Ordering::Relaxed);
+    // expansion gets per-id fetches instead, still one per scheme. It comes before the project
+    // list because a 403 here means the "admin" connection is no Jira administrator: its project
+    // list would be only what it may browse, so the audit stops with that diagnosis instead.
     engine.pace(admin).await;
+    engine.requests.fetch_add(1, Ordering::Relaxed);
     match admin.permission_schemes().await {
         Ok(list) => {
             let mut map = engine.schemes.lock().unwrap_or_else(|p| p.into_inner());
@@ -458,10 +460,17 @@ async fn admin_assisted<S: Source>(
                 );
             }
         }
+        Err(e) if is_forbidden(&e) => return Err(not_an_admin(&e)),
         Err(e) => notes.push(format!(
             "listing permission schemes failed ({e}); fetched each project's scheme by id instead"
         )),
     }
+
+    let all = engine
+        .fatal(admin, "listing all projects", admin.projects())
+        .await?;
+    let (projects, absent) = apply_filter(all, &req.projects);
+    engine.start(projects.len() + absent.len());
 
     // What the subject's own connection says, for the cross-check.
     let subject_visible: Option<BTreeSet<String>> = match subject_client {
@@ -478,14 +487,29 @@ async fn admin_assisted<S: Source>(
         None => None,
     };
 
+    // Jira lists every project to a Jira administrator (global ADMINISTER) whatever the schemes
+    // say; `mypermissions` answers global keys too, so the cross-check asks for it alongside the
+    // required ones instead of spending a request of its own.
+    let mine_keys: Vec<String> = required
+        .iter()
+        .cloned()
+        .chain([GLOBAL_ADMINISTER.to_string()])
+        .collect();
+    let mine_keys_ref = &mine_keys;
+
     let mut evaluated = required.clone();
     if !evaluated.iter().any(|p| p == BROWSE_PROJECTS) {
         // Visibility is always reported, required or not.
         evaluated.push(BROWSE_PROJECTS.to_string());
     }
+    if subject_client.is_some() && !evaluated.iter().any(|p| p == ADMINISTER_PROJECTS) {
+        // Jira lists a project to users holding Browse Projects *or* Administer Projects
+        // (ProjectAction.VIEW_PROJECT), so the cross-check against the user's own project list
+        // needs both.
+        evaluated.push(ADMINISTER_PROJECTS.to_string());
+    }
     let engine_ref = &engine;
     let evaluated_ref = &evaluated;
-    let required_ref = &required;
     let subject_visible_ref = &subject_visible;
     let facts: Vec<Facts> = stream::iter(projects)
         .map(|project| async move {
@@ -514,7 +538,7 @@ async fn admin_assisted<S: Source>(
                 (Some(s), Some(visible)) if visible.contains(&project.key) => Some(
                     engine_ref
                         .call(s, Family::MyPermissions, || {
-                            s.my_permissions(Some(&project.key), required_ref)
+                            s.my_permissions(Some(&project.key), mine_keys_ref)
                         })
                         .await,
                 ),
@@ -531,6 +555,9 @@ async fn admin_assisted<S: Source>(
         .buffer_unordered(engine.concurrency)
         .collect()
         .await;
+    // Completion order varies run to run; sort so `shared_with` and blast radii are stable.
+    let mut facts = facts;
+    facts.sort_by(|a, b| a.project.key.cmp(&b.project.key));
 
     // Blast radius: which projects share each scheme (among those checked).
     let mut by_scheme: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -624,6 +651,26 @@ async fn admin_assisted<S: Source>(
     Ok(finish(report, &engine))
 }
 
+/// The admin connection was refused the permission schemes: it is not a Jira administrator.
+fn not_an_admin(e: &JiraError) -> AuditError {
+    let jira_said = e.diagnose().summary;
+    AuditError::Jira {
+        during: "reading the permission schemes with the --admin connection",
+        diagnosis: Box::new(Diagnosis::error(
+            Code::Forbidden,
+            "the --admin connection is not a Jira administrator (GET /rest/api/2/permissionscheme answered 403)",
+            format!(
+                "permission schemes are readable only with the global permission Jira Administrators \
+                 (Jira DC REST docs for project/{{key}}/permissionscheme: \"in practice the user needs \
+                 to be a Jira administrator\"); Jira said: {jira_said}"
+            ),
+            "pass --admin a connection whose user is in jira-administrators (⚙ Administration → System → \
+             Global permissions → Jira Administrators), or drop --admin for the self-mode audit of the \
+             integration user's own connection",
+        )),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn admin_row(
     f: &Facts,
@@ -707,27 +754,32 @@ fn admin_row(
         // The verdict may be wrong when role actors were unreadable: say what failed.
         row.error = Some(failed_roles.join("; "));
     }
-    row.disagreements = cross_check(f, &row, subject_visible);
+    let jira_admin = matches!(&f.mine, Some(Ok(p)) if p.has(GLOBAL_ADMINISTER) == Some(true));
+    let listed = jira_admin || visible || get(ADMINISTER_PROJECTS).is_some_and(|v| v.granted);
+    row.disagreements = cross_check(f, &row, listed, subject_visible);
     row.details = details;
     row
 }
 
 /// Compare the computed verdicts with what Jira tells the subject itself.
+/// `listed`: whether the computed verdicts put the project in the user's own project list
+/// (Browse Projects or Administer Projects).
 fn cross_check(
     f: &Facts,
     row: &ProjectRow,
+    listed: bool,
     subject_visible: Option<&BTreeSet<String>>,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let Some(visible) = subject_visible else {
         return out;
     };
-    let jira_visible = visible.contains(&f.project.key);
-    if jira_visible != row.visible {
+    let jira_listed = visible.contains(&f.project.key);
+    if jira_listed != listed {
         out.push(format!(
             "visibility: computed {}, but the user's own project list {} it",
-            if row.visible { "visible" } else { "hidden" },
-            if jira_visible { "contains" } else { "lacks" }
+            if listed { "listed" } else { "hidden" },
+            if jira_listed { "contains" } else { "lacks" }
         ));
     }
     match &f.mine {

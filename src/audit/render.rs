@@ -222,8 +222,14 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
     if report.projects.iter().any(|r| !r.ok) {
         out.push_str("full reasons and fixes: --format json or csv\n");
     }
+    // Notes are long sentences: wrap them in full (no line limit) so the table stays in `width`.
+    let note_w = width.max(20).saturating_sub(6);
     for n in &report.notes {
-        out.push_str(&format!("note: {n}\n"));
+        for (i, line) in wrap(n, note_w, usize::MAX, ascii).into_iter().enumerate() {
+            out.push_str(if i == 0 { "note: " } else { "      " });
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     out
 }

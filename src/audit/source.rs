@@ -49,9 +49,10 @@ pub trait Source: Send + Sync {
     }
 }
 
-// `rate_limit_remaining` keeps its default (None) until the client exposes
-// `JiraClient::rate_limit_remaining()`; then forward it here.
 impl Source for JiraClient {
+    fn rate_limit_remaining(&self) -> Option<u32> {
+        JiraClient::rate_limit_remaining(self)
+    }
     fn server_info(&self) -> impl Future<Output = Result<ServerInfo, JiraError>> + Send {
         JiraClient::server_info(self)
     }

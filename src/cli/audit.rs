@@ -2,7 +2,7 @@
 //! The same `audit::run` and `Report` as the TUI checker; this file only picks clients and prints.
 use super::style::{use_ascii, use_color};
 use super::{load_config, Format, Global, EXIT_CANNOT_RUN, EXIT_USAGE};
-use crate::audit::{self, AuditRequest, Progress, Report};
+use crate::audit::{self, AuditError, AuditRequest, Progress, Report};
 use crate::config::{Config, Defaults};
 use crate::jira::{Diagnosis, JiraClient};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -89,10 +89,7 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
                 out.print_report(&report)?;
                 report.exit_code()
             }
-            Err(d) => {
-                out.print_failure(&d);
-                EXIT_CANNOT_RUN
-            }
+            Err(e) => out.print_failure(&e),
         });
     };
     watch(req, out, Duration::from_secs(secs)).await
@@ -112,10 +109,7 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
                 last = Some(report);
                 code
             }
-            Err(d) => {
-                out.print_failure(&d);
-                EXIT_CANNOT_RUN
-            }
+            Err(e) => out.print_failure(&e),
         };
         if out.human() {
             eprintln!("-- next run in {}s (Ctrl-C to stop)", every.as_secs());
@@ -127,7 +121,7 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
     }
 }
 
-async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, Diagnosis> {
+async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError> {
     let bar = out.progress_bar();
     let progress = {
         let bar = bar.clone();
@@ -139,7 +133,7 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, Diagnosis>
     };
     let result = audit::run(req.clone(), progress).await;
     bar.finish_and_clear();
-    result.map_err(|e| e.diagnosis())
+    result
 }
 
 /// Build a client for a configured connection, or print why not and return the exit code.
@@ -182,12 +176,20 @@ struct Output {
 
 impl Output {
     fn new(g: &Global, format: Format) -> Self {
+        // A terminal tells its width; a pipe or file gets `COLUMNS` when set (as `ls` and `ps`
+        // do), else 80 so a redirected report still reads on any screen and in e-mail.
+        let columns = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|c| *c > 0);
         let width = if std::io::stdout().is_terminal() {
             crossterm::terminal::size()
                 .map(|(w, _)| w as usize)
-                .unwrap_or(100)
+                .ok()
+                .or(columns)
+                .unwrap_or(80)
         } else {
-            100
+            columns.unwrap_or(80)
         };
         Output {
             format,
@@ -269,7 +271,19 @@ impl Output {
         Ok(())
     }
 
-    fn print_failure(&self, d: &Diagnosis) {
-        eprintln!("jiralink: the audit could not run\n{d}");
+    /// Print why the audit could not run; returns the exit code: a bad request (unknown
+    /// permission, missing username) is a usage error, anything Jira did is "could not run".
+    fn print_failure(&self, e: &AuditError) -> u8 {
+        let d: Diagnosis = e.diagnosis();
+        match e {
+            AuditError::Jira { during, .. } => {
+                eprintln!("jiralink: the audit could not run ({during})\n{d}");
+                EXIT_CANNOT_RUN
+            }
+            AuditError::UnknownPermission { .. } | AuditError::InvalidRequest(_) => {
+                eprintln!("jiralink: {d}");
+                EXIT_USAGE
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! `jiralink check`: the explained status of each connection, checked concurrently.
 use super::style::Symbols;
 use super::{load_config, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
-use crate::check::{check, CheckResult};
+use crate::check::{check_connection, CheckResult};
 use crate::jira::Diagnosis;
 
 /// Arguments of `check`.
@@ -58,15 +58,8 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
         let defaults = defaults.clone();
         async move {
             match t {
-                Target::Broken(name, d) => failed(&name, "", d),
-                Target::Conn(conn) => match conn.client_options_async(&defaults).await {
-                    Ok(opts) => check(&conn.name, opts).await,
-                    Err(e) => {
-                        let mut r = failed(&conn.name, &conn.url, e.diagnosis());
-                        r.url = conn.url.clone();
-                        r
-                    }
-                },
+                Target::Broken(name, d) => CheckResult::failed(&name, "", d),
+                Target::Conn(conn) => check_connection(&conn, &defaults).await,
             }
         }
     }))
@@ -94,20 +87,6 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
 enum Target {
     Conn(Box<crate::config::Connection>),
     Broken(String, Diagnosis),
-}
-
-fn failed(name: &str, url: &str, d: Diagnosis) -> CheckResult {
-    CheckResult {
-        name: name.to_owned(),
-        url: url.to_owned(),
-        ok: false,
-        server: None,
-        user: None,
-        clock_skew_secs: None,
-        diagnosis: Some(d),
-        warnings: Vec::new(),
-        steps: Vec::new(),
-    }
 }
 
 /// One status line per connection, then the diagnosis (what, why, fix) when there is one.

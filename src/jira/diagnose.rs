@@ -149,6 +149,56 @@ impl Code {
     }
 }
 
+impl Code {
+    /// One line for the README's list of codes (`docs/diagnoses.md` is generated from these):
+    /// when the code appears, in an admin's words.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::DnsFailed => "The host name in the url does not resolve (typo, or a DNS / `/etc/hosts` entry missing on this machine).",
+            Code::ConnectionRefused => "Nothing listens at the url's host and port (wrong port, Jira or its proxy down, firewall rejecting).",
+            Code::Timeout => "No answer within `timeout_secs` (firewall dropping packets, proxy settings, or a very slow instance).",
+            Code::TlsUntrusted => "The server's certificate is signed by a CA this machine does not trust; names the issuer and suggests `ca_file`.",
+            Code::TlsError => "The TLS handshake failed for another reason (host name not in the certificate, expired certificate, HTTPS to a plain-HTTP port).",
+            Code::NotJira => "The url answers, but neither serverInfo nor the applinks manifest looks like Jira, at the url or at the usual context paths.",
+            Code::WrongBaseUrl => "Jira answers at a different URL (usually the context path is missing or extra); names the URL that works.",
+            Code::BaseUrlMismatch => "Warning: Jira's configured base URL differs from the url used; OAuth signatures will fail behind this proxy.",
+            Code::HtmlInsteadOfJson => "An HTML page (often Jira's login page) came back where JSON was expected; quotes the page title.",
+            Code::SsoRedirect => "The REST call was redirected to an SSO / identity-provider login page; use a PAT or OAuth.",
+            Code::AuthFailed => "Jira rejected the user name and password (or the Cloud email and API token).",
+            Code::CaptchaRequired => "Too many failed logins: Jira demands a CAPTCHA; log in once in a browser at the named login URL to clear it.",
+            Code::AnonymousFallback => "Credentials were sent but Jira answered as `anonymous` (a proxy strips the Authorization header, or the scheme is ignored).",
+            Code::TokenRejected => "Jira rejected the Personal Access Token (wrong, expired or revoked).",
+            Code::BasicAuthDisabled => "The administrator disabled Basic authentication with passwords; use a PAT (or a Cloud API token).",
+            Code::Forbidden => "Authenticated, but the user lacks a permission this call needs (403), e.g. 'Administer Jira' for permission schemes.",
+            Code::NotFound => "The resource does not exist or is not visible to this user (404); often a wrong context path.",
+            Code::RateLimited => "Jira kept answering 429 beyond the retry budget; names the Retry-After to wait.",
+            Code::ServerError => "Jira answered 5xx even after retries; look at atlassian-jira.log or the proxy's log.",
+            Code::ClockSkew => "The server's Date header differs from this clock: a warning above 60 s, an error above 300 s (OAuth refuses the timestamps).",
+            Code::ResponseTooLarge => "A response exceeded the body size limit.",
+            Code::InvalidResponse => "A 2xx answer could not be read as the JSON Jira sends for this call.",
+            Code::OauthConsumerUnknown => "OAuth: Jira has no incoming application link with this consumer key.",
+            Code::OauthSignatureInvalid => "OAuth: Jira rejected the signature; compares Jira's base string with ours and says whether the URL, the parameters or the key differ.",
+            Code::OauthTimestampRefused => "OAuth: the request's timestamp is outside Jira's 5-minute window (clocks differ).",
+            Code::OauthNonceUsed => "OAuth: Jira saw this nonce before (a replayed request, e.g. a retrying proxy).",
+            Code::OauthTokenRejected => "OAuth: the access token is unknown to Jira, revoked, or belongs to another consumer; authorize again.",
+            Code::OauthTokenExpired => "OAuth: the token has expired; authorize again.",
+            Code::OauthPermissionUnknown => "OAuth: the request token was not approved yet (nobody clicked Allow).",
+            Code::OauthPermissionDenied => "OAuth: the user clicked Deny, or the authorization session ended.",
+            Code::OauthSignatureMethodRejected => "OAuth: Jira accepts only RSA-SHA1 for application links.",
+            Code::OauthParameterAbsent => "OAuth: a required oauth_* parameter was missing or rejected (a proxy may strip the Authorization header).",
+            Code::OauthVerifierInvalid => "OAuth: the verification code did not match the one Jira showed after Allow.",
+            Code::OauthCallbackSet => "OAuth: the incoming link has a callback URL, so Jira redirects instead of showing the verification code.",
+            Code::OauthProblem => "OAuth: Jira reported an oauth_problem jiralink has no specific advice for; the problem is quoted.",
+            Code::InsecureTls => "Warning: `insecure = true` switches off certificate verification for this connection.",
+            Code::ConfigError => "The connection's settings cannot be used (invalid url, unreadable `ca_file`, missing field).",
+            Code::SecretUnavailable => "A secret could not be resolved (environment variable unset, command failed, file unreadable or not 0600).",
+            Code::KeyError => "The OAuth private key is missing, unreadable or not an RSA key.",
+            Code::Cancelled => "The operation was cancelled before it finished.",
+            Code::Other => "Anything else; the detail carries the underlying error.",
+        }
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -371,7 +421,15 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
                 "pat" => (
                     "Jira rejected the Personal Access Token".into(),
                     why,
-                    "Create a new token under Profile > Personal Access Tokens (it may have expired or been revoked) and update the connection's token.".into(),
+                    {
+                        let mut fix = "Create a new token under Profile > Personal Access Tokens (it may have expired or been revoked) and update the connection's token.".to_string();
+                        // Without a login reason Jira may never have seen the token at all:
+                        // a stripped header looks exactly like this.
+                        if login_reason.is_none() {
+                            fix += " If the token is valid, check that no proxy strips the Authorization header (Jira answered as if none was sent).";
+                        }
+                        fix
+                    },
                 ),
                 "none" => (
                     "Jira requires authentication for this call".into(),
@@ -533,7 +591,14 @@ fn oauth_texts(
                 (Some(o), Some(t)) => match compare_base_strings(o, t) {
                     BaseStringDiff::Same => "Both sides signed the same base string, so the key differs: the public key stored in Jira's incoming link does not belong to the configured private key.".to_string(),
                     BaseStringDiff::Method { ours, theirs } => format!("The HTTP method differs: we signed {ours}, Jira verified {theirs}."),
-                    BaseStringDiff::Url { part, ours, theirs } => format!("The URL's {part} differs: we signed `{ours}`, Jira verified `{theirs}` — a reverse proxy rewrites the URL, or Jira's base URL is configured differently from the url in jiralink."),
+                    BaseStringDiff::Url { part, ours: a, theirs: b } => format!(
+                        "The URL's {part} differs: we signed `{a}`, Jira verified `{b}`{} — a reverse proxy rewrites the URL, or Jira's base URL is configured differently from the url in jiralink.",
+                        // The whole URLs make the proxy's rewrite obvious at a glance.
+                        match (signed_url(o), signed_url(t)) {
+                            (Some(x), Some(y)) => format!(" (we signed {x}, Jira verified {y})"),
+                            _ => String::new(),
+                        }
+                    ),
                     BaseStringDiff::Params { only_ours, only_theirs } => format!("The parameters differ: only in ours {only_ours:?}, only in Jira's {only_theirs:?} — a proxy adds or strips query parameters."),
                     BaseStringDiff::Unparsable => "Jira's base string could not be compared.".to_string(),
                 },
@@ -600,6 +665,15 @@ fn oauth_texts(
             "Check the incoming application link's consumer key and public key (`jiralink link fields NAME`).".into(),
         ),
     }
+}
+
+/// The URL part of an OAuth base string (`METHOD&URL&PARAMS`), decoded.
+fn signed_url(base: &str) -> Option<String> {
+    let encoded = base.split('&').nth(1)?;
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .ok()
+        .map(|u| u.into_owned())
 }
 
 /// Warning (|skew| > 60 s) or error (> 300 s) about the server clock, or None when it is fine.

@@ -330,13 +330,30 @@ pub fn classify(
             }));
         }
     }
-    // The OAuth token servlets authenticate the *consumer*, not a user, so Jira serves them as
-    // anonymous; only REST answers served as anonymous mean the credentials were ignored.
-    let anonymous = raw
-        .header("x-ausername")
-        .is_some_and(|u| u.trim().eq_ignore_ascii_case("anonymous"))
-        && !raw.url.path().contains("/plugins/servlet/oauth/");
+    // The OAuth dance's token servlets act for no user yet (the request token is what the
+    // user approves later), so Jira rightly answers them as `X-AUSERNAME: anonymous`; that is
+    // not a fallback.
+    let token_servlet = raw.url.path().contains("/plugins/servlet/oauth/");
+    let anonymous = !token_servlet
+        && raw
+            .header("x-ausername")
+            .is_some_and(|u| u.trim().eq_ignore_ascii_case("anonymous"));
     if creds && anonymous && (200..300).contains(&raw.status) {
+        return Err(raw.error(ErrorKind::AnonymousFallback { auth_kind }));
+    }
+    // Credentials that never reached Jira's authenticator (a proxy stripped the Authorization
+    // header): an endpoint that needs a user answers 401 "Client must be authenticated" for
+    // `X-AUSERNAME: anonymous` with no Seraph login reason at all. A wrong password carries
+    // `X-Seraph-LoginReason: AUTHENTICATED_FAILED` and a refused OAuth request an
+    // `oauth_problem` (both handled above). PATs are left to `token_rejected`: whether Jira sends
+    // a login reason for a bad token is not documented, and calling a bad token "ignored" would
+    // send the admin hunting for a proxy.
+    if creds
+        && anonymous
+        && raw.status == 401
+        && seraph.is_empty()
+        && matches!(auth_kind, "basic" | "oauth1")
+    {
         return Err(raw.error(ErrorKind::AnonymousFallback { auth_kind }));
     }
     let html_title = if looks_html(text.trim_start()) {
@@ -478,6 +495,70 @@ mod tests {
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(7));
         h.insert("retry-after", HeaderValue::from_str(&earlier).unwrap());
         assert_eq!(retry_after(&h, now), None);
+    }
+
+    fn answer(status: u16, path: &str, headers: &[(&'static str, &'static str)]) -> Raw {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        Raw {
+            status,
+            headers: h,
+            body: Bytes::from_static(b"{\"message\":\"Client must be authenticated to access this resource.\",\"status-code\":401}"),
+            method: "GET".into(),
+            url: Url::parse(&format!("https://h.example/jira{path}")).unwrap(),
+            attempts: 1,
+        }
+    }
+
+    fn code(raw: Raw, auth_kind: &'static str) -> Option<super::super::Code> {
+        let base = Url::parse("https://h.example/jira").unwrap();
+        classify(raw, auth_kind, None, None, &base)
+            .err()
+            .map(|e| e.code())
+    }
+
+    #[test]
+    fn anonymous_401_without_login_reason_means_ignored_credentials() {
+        use super::super::Code;
+        let me = "/rest/api/2/myself";
+        let anon = [("x-ausername", "anonymous")];
+        assert_eq!(
+            code(answer(401, me, &anon), "basic"),
+            Some(Code::AnonymousFallback)
+        );
+        assert_eq!(
+            code(answer(401, me, &anon), "oauth1"),
+            Some(Code::AnonymousFallback)
+        );
+        // A wrong password carries Seraph's reason; a PAT stays token_rejected.
+        let failed = [
+            ("x-ausername", "anonymous"),
+            ("x-seraph-loginreason", "AUTHENTICATED_FAILED"),
+        ];
+        assert_eq!(
+            code(answer(401, me, &failed), "basic"),
+            Some(Code::AuthFailed)
+        );
+        assert_eq!(
+            code(answer(401, me, &anon), "pat"),
+            Some(Code::TokenRejected)
+        );
+        // Without credentials a 401 is just "log in".
+        assert_eq!(code(answer(401, me, &anon), "none"), Some(Code::AuthFailed));
+    }
+
+    #[test]
+    fn oauth_token_servlets_answer_as_anonymous_by_design() {
+        use super::super::Code;
+        let anon = [("x-ausername", "anonymous")];
+        let rt = "/plugins/servlet/oauth/request-token";
+        assert_eq!(code(answer(200, rt, &anon), "oauth1"), None);
+        assert_eq!(
+            code(answer(200, "/rest/api/2/serverInfo", &anon), "oauth1"),
+            Some(Code::AnonymousFallback)
+        );
     }
 
     #[test]

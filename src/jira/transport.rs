@@ -133,6 +133,11 @@ pub fn classify(e: &reqwest::Error, method: &str, url: &Url, timeout: Duration) 
         || all.contains("tls")
         || all.contains("handshake")
         || all.contains("invalid peer")
+        // rustls' answer to an https:// URL on a plain-HTTP port: the first bytes back are
+        // `HTTP/1.1 400 …`, not a TLS record ("received corrupt message of type
+        // InvalidContentType").
+        || all.contains("corrupt message")
+        || all.contains("invalidcontenttype")
     {
         ErrorKind::Tls { message: innermost }
     } else {

@@ -70,13 +70,25 @@ pub struct Sim {
 impl Sim {
     /// Bind and start serving.
     pub async fn start(cfg: SimConfig) -> std::io::Result<Sim> {
+        Self::start_with_oauth(cfg, oauth::OAuthProvider::new()).await
+    }
+
+    /// Like [`Sim::start`], with an OAuth provider prepared by the caller: its lifetimes are plain
+    /// fields that cannot change once the provider is shared, so a test that needs a short
+    /// access-token TTL (to see `token_expired`) sets it here.
+    pub async fn start_with_oauth(
+        cfg: SimConfig,
+        provider: oauth::OAuthProvider,
+    ) -> std::io::Result<Sim> {
         let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
         let addr = listener.local_addr()?;
         let origin = format!("http://{addr}");
         let base = format!("{origin}{}", state::normalize_context(&cfg.context_path));
         let base_url = url::Url::parse(&base)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let shared = Arc::new(Shared::new(base.clone(), origin, &cfg));
+        let mut shared = Shared::new(base.clone(), origin, &cfg);
+        shared.oauth = Arc::new(provider);
+        let shared = Arc::new(shared);
         // The realm Jira names in its OAuth challenges is its own base URL.
         shared.oauth.set_base_url(&base);
         let app = axum::Router::new()

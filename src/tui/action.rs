@@ -1,11 +1,16 @@
 //! Every message the TUI reacts to (`Action`) and every piece of work it asks for (`Effect`).
 //! State changes only through actions; work happens only through effects.
 
+use super::effects::AuditJob;
+use super::panes::checker::export::ExportFormat;
+use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
+use crate::jira::Diagnosis;
 use crossterm::event::KeyEvent;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Identifies one spawned piece of work, so a late answer to an old question can be recognised and dropped.
@@ -68,6 +73,19 @@ pub enum Action {
     },
     /// SIGTERM / SIGHUP: leave cleanly so the terminal is restored.
     Terminate,
+    // --- Checker pane ---
+    /// A running audit made progress (throttled by the runner).
+    AuditProgress { req: RequestId, progress: Progress },
+    /// An audit finished, or could not run (the diagnosis says why).
+    AuditFinished {
+        req: RequestId,
+        result: Result<Arc<Report>, Box<Diagnosis>>,
+    },
+    /// A report export was written (the path) or failed (why).
+    Exported {
+        req: RequestId,
+        result: Result<PathBuf, String>,
+    },
 }
 
 /// Work `update` asks the loop to do; results come back as actions.
@@ -96,6 +114,16 @@ pub enum Effect {
     },
     /// Abandon a running request (its answer would be stale anyway).
     Cancel(RequestId),
+    // --- Checker pane ---
+    /// Run an audit; progress and the result come back as actions.
+    Audit { req: RequestId, job: Box<AuditJob> },
+    /// Write a report to a new 0600 file in `dir`.
+    ExportReport {
+        req: RequestId,
+        report: Arc<Report>,
+        format: ExportFormat,
+        dir: PathBuf,
+    },
     /// Copy text to the system clipboard through the terminal (OSC 52).
     Copy(String),
     /// Suspend the process (Ctrl-Z).

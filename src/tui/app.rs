@@ -99,7 +99,7 @@ impl App {
             panes: Panes {
                 connections,
                 wizard: WizardPane,
-                checker: CheckerPane,
+                checker: CheckerPane::new(super::panes::checker::export::default_export_dir()),
             },
             active: 0,
             help: None,
@@ -211,20 +211,39 @@ impl App {
                 changed
             }
             Action::ConfigLoaded { req, result } => {
-                self.panes
+                let changed = self
+                    .panes
                     .connections
-                    .on_config_loaded(req, result, &mut cx!())
+                    .on_config_loaded(req, result, &mut cx!());
+                // The checker chooses among the same connections (one config, owned by pane 1).
+                let config = self.panes.connections.config();
+                changed | self.panes.checker.on_config(config)
             }
             Action::ConfigSaved { req, result } => {
-                self.panes
+                let changed = self
+                    .panes
                     .connections
-                    .on_config_saved(req, result, &mut cx!())
+                    .on_config_saved(req, result, &mut cx!());
+                let config = self.panes.connections.config();
+                changed | self.panes.checker.on_config(config)
             }
             Action::CheckFinished { req, name, result } => {
                 self.panes.connections.on_check_finished(req, &name, result)
             }
             Action::CheckFailed { req, name, message } => {
                 self.panes.connections.on_check_failed(req, &name, message)
+            }
+            // --- Checker pane ---
+            Action::AuditProgress { req, progress } => {
+                self.panes.checker.on_progress(req, progress, now)
+            }
+            Action::AuditFinished { req, result } => {
+                self.panes
+                    .checker
+                    .on_audit_finished(req, result, &mut cx!())
+            }
+            Action::Exported { req, result } => {
+                self.panes.checker.on_exported(req, result, &mut cx!())
             }
             Action::Terminate => {
                 self.quit = true;

@@ -2,14 +2,15 @@
 //! effects as cancellable, time-limited tasks whose results come back as actions.
 
 use super::action::{Action, Effect, RequestId};
+use crate::audit::{AuditRequest, Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, ConfigFile, Connection, Defaults};
-use crate::jira::ClientOptions;
+use crate::jira::{Code, Diagnosis, JiraClient};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
@@ -36,6 +37,41 @@ pub trait Core: Send + Sync + 'static {
         path: PathBuf,
         name: String,
     ) -> BoxFuture<'static, Result<Config, String>>;
+    /// Run a permission audit (the checker pane), reporting progress as it goes. The default is
+    /// for test cores that never audit: it says so instead of pretending.
+    fn audit(
+        &self,
+        job: AuditJob,
+        progress: ProgressFn,
+    ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
+        let _ = (job, progress);
+        Box::pin(async {
+            Err(Diagnosis::error(
+                Code::ConfigError,
+                "this front end cannot run audits",
+                "the core in use does not implement the audit",
+                "run `jiralink audit` instead",
+            ))
+        })
+    }
+}
+
+/// The progress callback an audit reports through.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// What the checker asks the core to audit: connections by value, secrets resolved in the task.
+#[derive(Debug, Clone)]
+pub struct AuditJob {
+    /// The integration user's own connection.
+    pub subject: Option<Connection>,
+    /// A Jira administrator's connection.
+    pub admin: Option<Connection>,
+    /// The username to audit through `admin`.
+    pub username: Option<String>,
+    /// Required permission keys (empty = the config's defaults).
+    pub required: Vec<String>,
+    /// Timeouts, concurrency and default permissions from the config.
+    pub defaults: Defaults,
 }
 
 /// The real core: config engine and `crate::check::check`.
@@ -57,15 +93,8 @@ impl Core for LiveCore {
         connection: Connection,
         defaults: Defaults,
     ) -> BoxFuture<'static, Result<CheckResult, String>> {
-        Box::pin(async move {
-            let name = connection.name.clone();
-            // Secret resolution may run a command (`pass show …`): blocking.
-            let opts =
-                tokio::task::spawn_blocking(move || core_client_options(&connection, &defaults))
-                    .await
-                    .map_err(|e| format!("check task failed: {e}"))??;
-            Ok(crate::check::check(&name, opts).await)
-        })
+        // The same entry point as `jiralink check`; secret commands run on a blocking thread there.
+        Box::pin(async move { Ok(crate::check::check_connection(&connection, &defaults).await) })
     }
 
     fn save_connection(
@@ -94,22 +123,64 @@ impl Core for LiveCore {
                 .map_err(|e| format!("save task failed: {e}"))?
         })
     }
+
+    fn audit(
+        &self,
+        job: AuditJob,
+        progress: ProgressFn,
+    ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
+        Box::pin(core_audit(job, progress))
+    }
+}
+
+/// The same request `jiralink audit` builds, from the checker's choices (see `cli/audit.rs`).
+async fn core_audit(job: AuditJob, progress: ProgressFn) -> Result<Report, Diagnosis> {
+    let AuditJob {
+        subject,
+        admin,
+        username,
+        required,
+        defaults,
+    } = job;
+    let name = [subject.as_ref(), admin.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join("+");
+    let mut req = AuditRequest::new(name);
+    req.subject = match subject {
+        Some(c) => Some(core_client(&c, &defaults).await?),
+        None => None,
+    };
+    req.admin = match admin {
+        Some(c) => Some(core_client(&c, &defaults).await?),
+        None => None,
+    };
+    req.username = username;
+    req.required = if required.is_empty() {
+        defaults.required_permissions.clone()
+    } else {
+        required
+    };
+    req.concurrency = defaults.concurrency.max(1);
+    crate::audit::run(req, move |p| progress(p))
+        .await
+        .map_err(|e| e.diagnosis())
+}
+
+/// A client for one connection (secret resolution runs off the async threads).
+async fn core_client(c: &Connection, defaults: &Defaults) -> Result<JiraClient, Diagnosis> {
+    let opts = c
+        .client_options_async(defaults)
+        .await
+        .map_err(|e| e.diagnosis())?;
+    JiraClient::new(opts).map_err(|e| e.diagnose())
 }
 
 /// Read the config; a missing file is an empty config.
 fn core_load_config(path: &Path) -> Result<Config, String> {
     Config::load_or_default(path).map_err(|e| e.to_string())
-}
-
-/// Resolve secrets and build client options (already on a blocking thread: secret commands like
-/// `pass` may take seconds).
-fn core_client_options(
-    connection: &Connection,
-    defaults: &Defaults,
-) -> Result<ClientOptions, String> {
-    connection
-        .client_options(defaults)
-        .map_err(|e| e.diagnosis().to_string())
 }
 
 /// Add or replace a connection through `ConfigFile`, which keeps comments and saves atomically.
@@ -223,6 +294,36 @@ impl EffectRunner {
                     let _ = tx.send(Action::ConfigSaved { req, result });
                 }),
             ),
+            Effect::Audit { req, job } => (
+                req,
+                tokio::spawn(async move {
+                    let progress = throttled_progress(req, tx.clone());
+                    // Large audits legitimately take long: the task limit does not apply; the user
+                    // cancels with Esc, and the client's own timeouts bound each request.
+                    let result = core
+                        .audit(*job, progress)
+                        .await
+                        .map(Arc::new)
+                        .map_err(Box::new);
+                    let _ = tx.send(Action::AuditFinished { req, result });
+                }),
+            ),
+            Effect::ExportReport {
+                req,
+                report,
+                format,
+                dir,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        super::panes::checker::export::write_export(&dir, &report, format)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("export task failed: {e}")));
+                    let _ = tx.send(Action::Exported { req, result });
+                }),
+            ),
             Effect::Cancel(req) => {
                 if let Some(h) = self.tasks.remove(&req) {
                     h.abort();
@@ -246,6 +347,29 @@ impl Drop for EffectRunner {
     fn drop(&mut self) {
         self.abort_all();
     }
+}
+
+/// How often progress may reach the UI: a 10,000-project audit must not queue 10,000 redraws.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// A progress callback that forwards at most one update per `PROGRESS_EVERY` (plus the last one).
+fn throttled_progress(req: RequestId, tx: UnboundedSender<Action>) -> ProgressFn {
+    let last = std::sync::Mutex::new(None::<Instant>);
+    Arc::new(move |progress: Progress| {
+        let now = Instant::now();
+        let due = {
+            let Ok(mut last) = last.lock() else { return };
+            let due = progress.done >= progress.total
+                || last.is_none_or(|t| now.duration_since(t) >= PROGRESS_EVERY);
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if due {
+            let _ = tx.send(Action::AuditProgress { req, progress });
+        }
+    })
 }
 
 /// Run `fut`, turning "took longer than `limit`" into an error message.

@@ -134,6 +134,23 @@ pub enum Cmd {
     Confirm,
     /// Accept the typed filter.
     ApplyFilter,
+    // --- Checker pane ---
+    /// Scroll / move one page down.
+    PageDown,
+    /// Scroll / move one page up.
+    PageUp,
+    /// Cycle the sort column.
+    Sort,
+    /// Show only rows with a problem, or everything.
+    ToggleProblems,
+    /// Live mode on / off (re-run on an interval).
+    ToggleLive,
+    /// Export the report as JSON.
+    ExportJson,
+    /// Export the report as CSV.
+    ExportCsv,
+    /// Show / hide the change log.
+    ChangeLog,
 }
 
 /// One row of a key table: which keys, what they do, how the footer and the help call it.

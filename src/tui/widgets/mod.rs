@@ -3,4 +3,5 @@
 pub mod badge;
 pub mod help;
 pub mod popup;
+pub mod progress;
 pub mod text_field;

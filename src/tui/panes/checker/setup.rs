@@ -1,0 +1,233 @@
+//! The checker's setup form: which connection is the subject, which (optional) admin connection,
+//! which username through the admin, which permissions, how often live mode re-runs.
+
+use crate::config::Config;
+use crate::tui::effects::AuditJob;
+use crate::tui::widgets::text_field::TextField;
+use std::time::Duration;
+
+/// Live mode's default interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+/// The shortest live interval accepted: each run reads every project.
+pub const MIN_INTERVAL_SECS: u64 = 5;
+
+/// A field of the setup form, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The integration user's connection (or none).
+    Subject,
+    /// An admin connection (or none).
+    Admin,
+    /// The username to audit through the admin connection.
+    Username,
+    /// Required permission keys.
+    Required,
+    /// Live mode interval in seconds.
+    Interval,
+}
+
+impl Field {
+    /// Every field, in order.
+    pub const ALL: [Field; 5] = [
+        Field::Subject,
+        Field::Admin,
+        Field::Username,
+        Field::Required,
+        Field::Interval,
+    ];
+
+    /// The label shown before the value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Subject => "Subject connection",
+            Field::Admin => "Admin connection",
+            Field::Username => "Username (via admin)",
+            Field::Required => "Required permissions",
+            Field::Interval => "Live interval (s)",
+        }
+    }
+
+    /// A one-line hint under the form for the focused field.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Field::Subject => {
+                "the integration user's own connection; none = audit by username through the admin"
+            }
+            Field::Admin => "a Jira administrator: every project, read from the permission schemes",
+            Field::Username => "empty = the subject connection's user",
+            Field::Required => {
+                "comma-separated project permission keys, e.g. BROWSE_PROJECTS,CREATE_ISSUES"
+            }
+            Field::Interval => "how often live mode (w) re-runs the audit",
+        }
+    }
+
+    /// Choice fields cycle; the others are typed.
+    pub fn is_choice(self) -> bool {
+        matches!(self, Field::Subject | Field::Admin)
+    }
+}
+
+/// The form's state.
+#[derive(Debug)]
+pub struct Setup {
+    /// Subject connection name.
+    pub subject: Option<String>,
+    /// Admin connection name.
+    pub admin: Option<String>,
+    /// Username field.
+    pub username: TextField,
+    /// Required permissions field.
+    pub required: TextField,
+    /// Interval field.
+    pub interval: TextField,
+    /// The focused field.
+    pub focus: Field,
+    /// While a text field is being edited: its value before, restored by Esc.
+    pub editing: Option<String>,
+    /// Why the last "run" was refused.
+    pub error: Option<String>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            subject: None,
+            admin: None,
+            username: TextField::default(),
+            required: TextField::default(),
+            interval: TextField::new(DEFAULT_INTERVAL.as_secs().to_string()),
+            focus: Field::Subject,
+            editing: None,
+            error: None,
+        }
+    }
+}
+
+impl Setup {
+    /// Adopt a (re)loaded config: keep choices that still exist, default the rest.
+    pub fn adopt(&mut self, config: &Config) {
+        let exists = |n: &Option<String>| {
+            n.as_ref()
+                .is_some_and(|n| config.connections.iter().any(|c| &c.name == n))
+        };
+        if !exists(&self.subject) {
+            self.subject = config.connections.first().map(|c| c.name.clone());
+        }
+        if !exists(&self.admin) {
+            self.admin = None;
+        }
+        if self.required.value().trim().is_empty() {
+            self.required
+                .set_value(config.defaults.required_permissions.join(","));
+        }
+    }
+
+    /// The text field with the focus, if the focus is on one.
+    pub fn text_field_mut(&mut self) -> Option<&mut TextField> {
+        match self.focus {
+            Field::Username => Some(&mut self.username),
+            Field::Required => Some(&mut self.required),
+            Field::Interval => Some(&mut self.interval),
+            Field::Subject | Field::Admin => None,
+        }
+    }
+
+    /// Move the focus by one field.
+    pub fn move_focus(&mut self, forward: bool) {
+        let i = Field::ALL
+            .iter()
+            .position(|f| *f == self.focus)
+            .unwrap_or(0);
+        let n = Field::ALL.len();
+        self.focus = Field::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
+    }
+
+    /// Cycle the focused choice through "none" and every connection name.
+    pub fn cycle(&mut self, names: &[String], forward: bool) -> bool {
+        let slot = match self.focus {
+            Field::Subject => &mut self.subject,
+            Field::Admin => &mut self.admin,
+            _ => return false,
+        };
+        // Position 0 is "none", 1.. the connections.
+        let n = names.len() + 1;
+        let cur = slot
+            .as_ref()
+            .and_then(|s| names.iter().position(|x| x == s))
+            .map_or(0, |i| i + 1);
+        let next = if forward {
+            (cur + 1) % n
+        } else {
+            (cur + n - 1) % n
+        };
+        *slot = next.checked_sub(1).and_then(|i| names.get(i)).cloned();
+        true
+    }
+
+    /// The value shown for a field.
+    pub fn shown(&self, field: Field) -> String {
+        let choice = |c: &Option<String>| c.clone().unwrap_or_else(|| "(none)".into());
+        match field {
+            Field::Subject => choice(&self.subject),
+            Field::Admin => choice(&self.admin),
+            Field::Username => self.username.value().to_string(),
+            Field::Required => self.required.value().to_string(),
+            Field::Interval => self.interval.value().to_string(),
+        }
+    }
+
+    /// The live interval typed, or why it is unusable.
+    pub fn interval(&self) -> Result<Duration, String> {
+        let v = self.interval.value().trim();
+        match v.parse::<u64>() {
+            Ok(s) if s >= MIN_INTERVAL_SECS => Ok(Duration::from_secs(s)),
+            _ => Err(format!(
+                "live interval must be a whole number of seconds, at least {MIN_INTERVAL_SECS} (got \"{v}\")"
+            )),
+        }
+    }
+
+    /// The audit to run, or why the choices cannot make one (same rule as `jiralink audit`).
+    pub fn job(&self, config: &Config) -> Result<AuditJob, String> {
+        let find = |name: &Option<String>| -> Result<_, String> {
+            match name {
+                None => Ok(None),
+                Some(n) => config
+                    .connection(n)
+                    .cloned()
+                    .map(Some)
+                    .ok_or_else(|| format!("no connection named \"{n}\" any more")),
+            }
+        };
+        let subject = find(&self.subject)?;
+        let admin = find(&self.admin)?;
+        let username = Some(self.username.value().trim().to_string()).filter(|u| !u.is_empty());
+        if subject.is_none() && (admin.is_none() || username.is_none()) {
+            return Err(
+                "choose the integration user's connection, or an admin connection and a username"
+                    .into(),
+            );
+        }
+        let required: Vec<String> = self
+            .required
+            .value()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        self.interval()?;
+        Ok(AuditJob {
+            subject,
+            admin,
+            username,
+            required,
+            defaults: config.defaults.clone(),
+        })
+    }
+}
