@@ -59,7 +59,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = url::Url::parse(
         "http://127.0.0.1:8080/jira/rest/api/2/mypermissions?projectKey=PROJ1&permissions=BROWSE_PROJECTS,CREATE_ISSUES",
     )?;
-    let sign = || authorization_header("GET", &url, &[], &consumer, consumer.token.as_ref(), None, None);
+    let sign = || {
+        authorization_header(
+            "GET",
+            &url,
+            &[],
+            &consumer,
+            consumer.token.as_ref(),
+            None,
+            None,
+        )
+    };
     let warm = sign();
     if !warm.starts_with("OAuth ") {
         return Err("the signed header does not start with `OAuth `".into());
