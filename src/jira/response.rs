@@ -8,7 +8,7 @@ use super::oauth;
 use super::transport;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use std::time::{Duration, SystemTime};
 use url::Url;
 
@@ -429,10 +429,19 @@ pub fn html_error(raw: &Raw) -> Option<JiraError> {
 
 /// Decode a 2xx body as JSON; HTML gets its title extracted, anything else a body snippet.
 pub fn decode_json<T: DeserializeOwned>(raw: &Raw) -> Result<T, JiraError> {
+    decode_json_seed(raw, std::marker::PhantomData::<T>)
+}
+
+/// [`decode_json`] with a seed, for answers of which only a part is kept (see
+/// `JiraClient::my_permissions`): the rest is skipped without being built.
+pub fn decode_json_seed<T>(
+    raw: &Raw,
+    seed: impl for<'de> DeserializeSeed<'de, Value = T>,
+) -> Result<T, JiraError> {
     let text = String::from_utf8_lossy(&raw.body);
     let t = text.trim();
     if t.is_empty() {
-        return serde_json::from_str("null").map_err(|e| {
+        return seed.deserialize(serde_json::Value::Null).map_err(|e| {
             raw.error(ErrorKind::Decode {
                 message: format!("empty body where JSON was expected ({e})"),
                 snippet: String::new(),
@@ -442,12 +451,15 @@ pub fn decode_json<T: DeserializeOwned>(raw: &Raw) -> Result<T, JiraError> {
     if let Some(e) = html_error(raw) {
         return Err(e);
     }
-    serde_json::from_str(t).map_err(|e| {
-        raw.error(ErrorKind::Decode {
-            message: e.to_string(),
-            snippet: snippet(&raw.body),
+    let mut de = serde_json::Deserializer::from_str(t);
+    seed.deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| {
+            raw.error(ErrorKind::Decode {
+                message: e.to_string(),
+                snippet: snippet(&raw.body),
+            })
         })
-    })
 }
 
 /// Text of the first `<tag>…</tag>` in a flat XML document.
