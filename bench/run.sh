@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
+# shared/ sits beside the repository (CI, a plain clone) or two levels up (a git worktree).
+if [ -z "${PEER_SCRIPT:-}" ]; then
+  for d in "$ROOT/../shared" "$ROOT/../../shared"; do
+    [ -f "$d/bench/peer_audit.py" ] && { PEER_SCRIPT="$d/bench/peer_audit.py"; break; }
+  done
+fi
 PEER_SCRIPT="${PEER_SCRIPT:-$ROOT/../shared/bench/peer_audit.py}"
 CACHE="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jiralink-bench}"
 VENV="$CACHE/peer-venv"
