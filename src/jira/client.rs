@@ -66,7 +66,7 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    /// Defaults: Server flavor, 20 s timeout, default retries, 32 MiB body cap.
+    /// Defaults: Server flavor, 20 s timeout, default retries, 256 MiB body cap.
     pub fn new(base_url: Url, auth: Auth) -> Self {
         Self {
             base_url,
@@ -77,7 +77,10 @@ impl ClientOptions {
             insecure: false,
             proxy: None,
             retry: RetryPolicy::default(),
-            max_body_bytes: 32 << 20,
+            // DC's `GET /rest/api/2/project` is not paged: with `expand=lead` it is ~1.2 KB per
+            // project, so 50,000 projects (bench/run.sh, section 3) answer ~60 MB, which the
+            // former 32 MiB cap refused. The cap still stops a runaway body.
+            max_body_bytes: 256 << 20,
         }
     }
 }
@@ -421,7 +424,11 @@ impl JiraClient {
         if !wanted.is_empty() {
             query.push(("permissions", wanted.as_str()));
         }
-        let p: Permissions = self.get_json("/rest/api/2/mypermissions", &query).await?;
+        let url = self.url_for("/rest/api/2/mypermissions", &query);
+        let raw = self
+            .execute(Method::GET, url, Body::None, self.signing())
+            .await?;
+        let p = response::decode_json_seed(&raw, WantedPermissions(permissions))?;
         Ok(p.without_deprecated())
     }
 
@@ -686,6 +693,106 @@ impl JiraClient {
     }
 }
 
+/// Decodes `mypermissions`, building entries only for the `wanted` keys (all when empty).
+///
+/// Jira DC answers with every permission of the instance whatever `permissions=` asks (DC 10.3
+/// contract: "Returns all permissions in the system"), ~70 entries and 13 KB per project. Building
+/// owned entries for all of them was most of the allocations of a self-mode audit (perf: malloc and
+/// free ~15 % of its CPU); the entries nobody asked for are now skipped by the parser instead.
+struct WantedPermissions<'a>(&'a [String]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for WantedPermissions<'_> {
+    type Value = Permissions;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Permissions, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WantedPermissions<'_> {
+    type Value = Permissions;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mypermissions object")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Permissions, E> {
+        // `null` (an empty body) decodes as no permissions, as `Permissions`' own impl would not;
+        // an empty 2xx is then reported by the audit as "not reported by Jira".
+        Ok(Permissions::default())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Permissions, A::Error> {
+        let mut out = Permissions::default();
+        while let Some(field) = map.next_key::<String>()? {
+            if field == "permissions" {
+                out.permissions = map.next_value_seed(WantedEntries(self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The `permissions` object inside `mypermissions`: KEY → entry, wanted keys only.
+struct WantedEntries<'a>(&'a [String]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for WantedEntries<'_> {
+    type Value = BTreeMap<String, PermissionEntry>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WantedEntries<'_> {
+    type Value = BTreeMap<String, PermissionEntry>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of permission entries")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(key) = map.next_key_seed(WantedKey(self.0))? {
+            match key {
+                Some(key) => {
+                    out.insert(key, map.next_value::<PermissionEntry>()?);
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A permission key, owned only when it is wanted (compared in place otherwise).
+struct WantedKey<'a>(&'a [String]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for WantedKey<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WantedKey<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a permission key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        let wanted = self.0.is_empty() || self.0.iter().any(|w| w == v);
+        Ok(wanted.then(|| v.to_owned()))
+    }
+}
+
 const SCHEME_EXPAND: &str = "permissions,user,group,projectRole";
 
 /// Whether a transport failure of `method` is worth another attempt: only idempotent reads, and
@@ -723,4 +830,59 @@ pub fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     let cap = exp.min(policy.max_delay);
     let ms = cap.as_millis().max(10) as u64;
     Duration::from_millis(rand::thread_rng().gen_range(10..=ms.max(10)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeSeed;
+
+    fn decode(json: &str, wanted: &[&str]) -> Permissions {
+        let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+        let mut de = serde_json::Deserializer::from_str(json);
+        WantedPermissions(&wanted).deserialize(&mut de).unwrap()
+    }
+
+    const DC: &str = r#"{"permissions":{
+        "BROWSE_PROJECTS":{"id":"10","key":"BROWSE_PROJECTS","name":"Browse Projects","type":"PROJECT","description":"d","havePermission":true},
+        "BROWSE":{"id":"10","key":"BROWSE","name":"Browse Projects","type":"PROJECT","description":"d","havePermission":true,"deprecatedKey":true},
+        "CREATE_ISSUES":{"id":"11","key":"CREATE_ISSUES","name":"Create Issues","type":"PROJECT","description":"d","havePermission":false},
+        "ADMINISTER":{"id":"0","key":"ADMINISTER","name":"Jira Administrators","type":"GLOBAL","description":"d","havePermission":false,"extra":{"nested":[1,2]}}
+    },"extra":1}"#;
+
+    #[test]
+    fn my_permissions_keeps_only_the_wanted_entries_whole() {
+        let p = decode(DC, &["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"]);
+        assert_eq!(
+            p.permissions.keys().collect::<Vec<_>>(),
+            ["BROWSE_PROJECTS", "CREATE_ISSUES"]
+        );
+        assert_eq!(p.has("BROWSE_PROJECTS"), Some(true));
+        assert_eq!(p.has("CREATE_ISSUES"), Some(false));
+        assert_eq!(p.has("EDIT_ISSUES"), None);
+        let e = &p.permissions["CREATE_ISSUES"];
+        assert_eq!(e.name.as_deref(), Some("Create Issues"));
+        assert_eq!(e.id.as_deref(), Some("11"));
+    }
+
+    #[test]
+    fn my_permissions_with_nothing_wanted_is_the_whole_answer() {
+        let lean = decode(DC, &[]);
+        let full: Permissions = serde_json::from_str(DC).unwrap();
+        assert_eq!(lean, full);
+        assert_eq!(lean.without_deprecated().permissions.len(), 3);
+    }
+
+    #[test]
+    fn my_permissions_compares_keys_after_unescaping_and_accepts_null() {
+        let p = decode(
+            r#"{"permissions":{"BROWSE\u005fPROJECTS":{"havePermission":true}}}"#,
+            &["BROWSE_PROJECTS"],
+        );
+        assert_eq!(p.has("BROWSE_PROJECTS"), Some(true));
+        assert_eq!(decode("null", &["BROWSE_PROJECTS"]), Permissions::default());
+        let wanted = vec!["BROWSE_PROJECTS".to_string()];
+        let mut de = serde_json::Deserializer::from_str(r#"{"permissions":[1]}"#);
+        assert!(WantedPermissions(&wanted).deserialize(&mut de).is_err());
+    }
 }

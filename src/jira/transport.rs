@@ -44,6 +44,13 @@ pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
         // Merged with the system roots, so public and internal CAs both work.
         b = b.tls_certs_merge(certs);
     }
+    if !needs_tls_roots(opts, |k| std::env::var(k).ok()) {
+        // rustls-platform-verifier reads every file under /etc/ssl/certs when the client is built
+        // (seen with strace: ~140 files, 30–60 ms on a loaded 2-core machine, most of a short
+        // audit's start-up). A plain-http Jira never uses them; an empty store fails closed if
+        // TLS were ever attempted.
+        b = b.tls_certs_only(Vec::<reqwest::Certificate>::new());
+    }
     if opts.insecure {
         tracing::warn!(
             url = %opts.base_url,
@@ -60,6 +67,20 @@ pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
     // Without an explicit proxy reqwest's system proxy support reads HTTPS_PROXY / NO_PROXY.
     b.build()
         .map_err(|e| JiraError::config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Whether this client may ever speak TLS: an `https` Jira, a CA file or insecure mode, or a
+/// proxy reached over `https` (explicit, or from the environment reqwest's system proxy reads).
+/// `redirect::Policy::none()` means an `http` base URL never leads to an `https` request.
+fn needs_tls_roots(opts: &ClientOptions, env: impl Fn(&str) -> Option<String>) -> bool {
+    let https = |v: &str| v.trim().to_ascii_lowercase().starts_with("https://");
+    opts.base_url.scheme() != "http"
+        || opts.ca_file.is_some()
+        || opts.insecure
+        || opts.proxy.as_deref().is_some_and(https)
+        || ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+            .iter()
+            .any(|k| env(k).is_some_and(|v| https(&v)))
 }
 
 /// Every message in an error's source chain, outermost first.
@@ -217,4 +238,36 @@ pub fn issuer_cn(der: &[u8]) -> Option<String> {
         sets = next;
     }
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jira::Auth;
+
+    fn opts(url: &str) -> ClientOptions {
+        ClientOptions::new(Url::parse(url).unwrap(), Auth::None)
+    }
+
+    #[test]
+    fn plain_http_skips_tls_roots_unless_something_may_use_tls() {
+        let none = |_: &str| None;
+        assert!(!needs_tls_roots(&opts("http://127.0.0.1:8080/jira"), none));
+        assert!(needs_tls_roots(&opts("https://jira.example.com"), none));
+        let mut o = opts("http://jira.internal");
+        o.proxy = Some("HTTPS://proxy:3128".into());
+        assert!(needs_tls_roots(&o, none));
+        o.proxy = Some("http://proxy:3128".into());
+        assert!(!needs_tls_roots(&o, none));
+        assert!(needs_tls_roots(&o, |k: &str| (k == "all_proxy")
+            .then(|| "https://proxy:443".to_string())));
+        let mut o = opts("http://jira.internal");
+        o.ca_file = Some("/etc/ssl/ca.pem".into());
+        assert!(needs_tls_roots(&o, none));
+    }
+
+    #[test]
+    fn a_plain_http_client_builds_without_the_os_store() {
+        assert!(build_http(&opts("http://127.0.0.1:9/jira")).is_ok());
+    }
 }
