@@ -63,6 +63,40 @@ impl<S> AuditRequest<S> {
     }
 }
 
+impl AuditRequest<JiraClient> {
+    /// The request both front ends build from a user's choices: the report's connection label is
+    /// the subject and admin names joined by `+`; empty `required` and a missing `concurrency`
+    /// fall back to the config's `[defaults]`.
+    pub fn from_choices(
+        subject: Option<(&str, JiraClient)>,
+        admin: Option<(&str, JiraClient)>,
+        username: Option<String>,
+        required: Vec<String>,
+        projects: Vec<String>,
+        concurrency: Option<usize>,
+        defaults: &crate::config::Defaults,
+    ) -> Self {
+        let label = [subject.as_ref(), admin.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join("+");
+        let mut req = AuditRequest::new(label);
+        req.subject = subject.map(|(_, c)| c);
+        req.admin = admin.map(|(_, c)| c);
+        req.username = username;
+        req.required = if required.is_empty() {
+            defaults.required_permissions.clone()
+        } else {
+            required
+        };
+        req.projects = projects;
+        req.concurrency = concurrency.unwrap_or(defaults.concurrency).max(1);
+        req
+    }
+}
+
 /// Progress of a run: projects done out of total, HTTP requests made so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {

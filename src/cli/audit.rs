@@ -63,23 +63,15 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
         },
         None => None,
     };
-    let mut req = AuditRequest::new(
-        [a.subject.as_deref(), a.admin.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("+"),
+    let req = AuditRequest::from_choices(
+        a.subject.as_deref().zip(subject),
+        a.admin.as_deref().zip(admin),
+        a.user.clone(),
+        a.require.clone(),
+        a.projects.clone(),
+        a.concurrency,
+        &cfg.defaults,
     );
-    req.subject = subject;
-    req.admin = admin;
-    req.username = a.user.clone();
-    req.required = if a.require.is_empty() {
-        cfg.defaults.required_permissions.clone()
-    } else {
-        a.require.clone()
-    };
-    req.projects = a.projects.clone();
-    req.concurrency = a.concurrency.unwrap_or(cfg.defaults.concurrency).max(1);
 
     let out = Output::new(g, a.format);
     let Some(secs) = a.watch else {

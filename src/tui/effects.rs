@@ -212,28 +212,23 @@ async fn core_audit(job: AuditJob, progress: ProgressFn) -> Result<Report, Diagn
         required,
         defaults,
     } = job;
-    let name = [subject.as_ref(), admin.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(|c| c.name.as_str())
-        .collect::<Vec<_>>()
-        .join("+");
-    let mut req = AuditRequest::new(name);
-    req.subject = match subject {
-        Some(c) => Some(core_client(&c, &defaults).await?),
+    let subject = match subject {
+        Some(c) => Some((c.name.clone(), core_client(&c, &defaults).await?)),
         None => None,
     };
-    req.admin = match admin {
-        Some(c) => Some(core_client(&c, &defaults).await?),
+    let admin = match admin {
+        Some(c) => Some((c.name.clone(), core_client(&c, &defaults).await?)),
         None => None,
     };
-    req.username = username;
-    req.required = if required.is_empty() {
-        defaults.required_permissions.clone()
-    } else {
-        required
-    };
-    req.concurrency = defaults.concurrency.max(1);
+    let req = AuditRequest::from_choices(
+        subject.as_ref().map(|(n, c)| (n.as_str(), c.clone())),
+        admin.as_ref().map(|(n, c)| (n.as_str(), c.clone())),
+        username,
+        required,
+        Vec::new(),
+        None,
+        &defaults,
+    );
     crate::audit::run(req, move |p| progress(p))
         .await
         .map_err(|e| e.diagnosis())
