@@ -43,6 +43,24 @@ fn decode(kind: u8, raw: &Raw) {
                 let p = p.without_deprecated();
                 let _ = p.has("BROWSE_PROJECTS");
             }
+            // The audit's own path: sonic-rs's lazy lookup, or the serde seed. Whenever both
+            // answer, they agree on every wanted entry named once (a duplicated key is the one
+            // case where they differ: the first one wins there, the last one in serde's map).
+            let wanted = ["BROWSE_PROJECTS".to_string(), "CREATE_ISSUES".to_string()];
+            if let Ok(p) = jiralink::jira::client::decode_my_permissions(raw, &wanted) {
+                let _ = p.has("BROWSE_PROJECTS");
+                let text = String::from_utf8_lossy(&raw.body);
+                if let Ok(full) = response::decode_json::<Permissions>(raw) {
+                    for k in &wanted {
+                        if key_uses(&text, k) != 1 {
+                            continue;
+                        }
+                        if let Some(entry) = full.permissions.get(k) {
+                            assert_eq!(p.permissions.get(k), Some(entry), "{k}");
+                        }
+                    }
+                }
+            }
         }
         5 => {
             if let Ok(s) = response::decode_json::<PermissionScheme>(raw) {
@@ -137,3 +155,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// How many times `"key"` appears as an object key (followed by optional whitespace and `:`).
+fn key_uses(text: &str, key: &str) -> usize {
+    let quoted = format!("\"{key}\"");
+    text.match_indices(&quoted)
+        .filter(|(i, _)| text[i + quoted.len()..].trim_start().starts_with(':'))
+        .count()
+}
