@@ -212,8 +212,7 @@ impl Output {
     fn print_report(&self, report: &Report, one_line: bool) -> anyhow::Result<()> {
         let text = match self.format {
             Format::Table => audit::render_table(report, self.width, self.color, self.ascii),
-            Format::Json if one_line => format!("{}\n", serde_json::to_string(report)?),
-            Format::Json => format!("{}\n", serde_json::to_string_pretty(report)?),
+            Format::Json => return Ok(write_json(report, !one_line)?),
             Format::Csv => audit::render_csv(report),
         };
         print_out(&text)?;
@@ -267,4 +266,20 @@ impl Output {
             }
         }
     }
+}
+
+/// A report as JSON, streamed to stdout: a 50,000-project report is ~80 MB of text that need not
+/// sit in memory beside the report itself. Errors stay `io::Error`s, so a reader that leaves
+/// early (`| head`) is still recognised as a broken pipe at the edge.
+fn write_json(report: &Report, pretty: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if pretty {
+        serde_json::to_writer_pretty(&mut out, report)
+    } else {
+        serde_json::to_writer(&mut out, report)
+    }
+    .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
