@@ -1,7 +1,7 @@
 //! JiraClient: base URL with context path, reqwest (rustls, custom CA, proxy, timeouts), typed calls,
 //! retry with Retry-After for 429/503, and detection of silent failures on every response.
 
-use super::auth::{Auth, OAuthToken};
+use super::auth::{Auth, OAuth1Auth, OAuthToken};
 use super::error::{ErrorKind, JiraError};
 use super::model::*;
 use super::oauth;
@@ -507,7 +507,16 @@ impl JiraClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let (req, oauth_header) = self.build_request(&method, &url, &body, &signing)?;
+            // Signed here, per attempt: a fresh nonce and timestamp every time, and the URL
+            // signed is exactly the URL sent.
+            let oauth_value = match signing.auth {
+                Auth::OAuth1(c) => {
+                    Some(oauth_header_off_thread(&method, &url, &body, c, &signing).await?)
+                }
+                _ => None,
+            };
+            let (req, oauth_header) =
+                self.build_request(&method, &url, &body, &signing, oauth_value)?;
             self.shared.requests.fetch_add(1, Ordering::Relaxed);
             let resp = match self.shared.http.execute(req).await {
                 Ok(r) => r,
@@ -605,6 +614,7 @@ impl JiraClient {
         url: &Url,
         body: &Body,
         signing: &Signing<'_>,
+        oauth_value: Option<String>,
     ) -> Result<(reqwest::Request, Option<String>), JiraError> {
         let mut rb = self
             .shared
@@ -612,14 +622,12 @@ impl JiraClient {
             .request(method.clone(), url.clone())
             .timeout(self.shared.timeout)
             .header(ACCEPT, "application/json");
-        let mut form_params: Vec<(String, String)> = Vec::new();
         match body {
             Body::None => {}
             Body::Json(b) => {
                 rb = rb.header(CONTENT_TYPE, "application/json").body(b.clone());
             }
             Body::Form(f) => {
-                form_params = f.clone();
                 let encoded = url::form_urlencoded::Serializer::new(String::new())
                     .extend_pairs(f.iter())
                     .finish();
@@ -633,20 +641,8 @@ impl JiraClient {
             Auth::Basic { username, password } => Some(basic(username, password.expose_secret())),
             Auth::CloudToken { email, token } => Some(basic(email, token.expose_secret())),
             Auth::Pat { token } => Some(format!("Bearer {}", token.expose_secret())),
-            Auth::OAuth1(c) => {
-                let tok = signing.token.unwrap_or(c.token.as_ref());
-                // Signed here, per attempt: a fresh nonce and timestamp every time, and the URL
-                // signed is exactly the URL sent.
-                Some(oauth::authorization_header(
-                    method.as_str(),
-                    url,
-                    &form_params,
-                    c,
-                    tok,
-                    signing.callback,
-                    signing.verifier,
-                ))
-            }
+            // Signed by the caller (`oauth_header_off_thread`).
+            Auth::OAuth1(_) => oauth_value,
         };
         let oauth_header = match signing.auth {
             Auth::OAuth1(_) => value.clone(),
@@ -765,6 +761,49 @@ impl<'de> serde::de::Visitor<'de> for WantedEntries<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// The OAuth 1.0a `Authorization` header for one attempt, signed on Tokio's blocking pool.
+///
+/// An RSA-2048 signature is ~1.5 ms of CPU with the `rsa` crate (BENCHMARKS.md, section 5),
+/// ~40 times a whole `mypermissions` round trip. Signed inline, every request of an audit took
+/// its turn on the one thread that drives it (the headless runtime is single-threaded, and even
+/// a multi-threaded one polls `buffer_unordered` from one task); on the blocking pool the
+/// requests in flight sign on every core.
+async fn oauth_header_off_thread(
+    method: &Method,
+    url: &Url,
+    body: &Body,
+    consumer: &OAuth1Auth,
+    signing: &Signing<'_>,
+) -> Result<String, JiraError> {
+    let form = match body {
+        Body::Form(f) => f.clone(),
+        _ => Vec::new(),
+    };
+    let method = method.as_str().to_owned();
+    let url = url.clone();
+    let consumer = consumer.clone();
+    let token = signing.token.unwrap_or(consumer.token.as_ref()).cloned();
+    let callback = signing.callback.map(str::to_owned);
+    let verifier = signing.verifier.map(str::to_owned);
+    let sign = move || {
+        oauth::authorization_header(
+            &method,
+            &url,
+            &form,
+            &consumer,
+            token.as_ref(),
+            callback.as_deref(),
+            verifier.as_deref(),
+        )
+    };
+    match tokio::task::spawn_blocking(sign).await {
+        Ok(header) => Ok(header),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels a blocking task.
+        Err(_) => Err(JiraError::config("the OAuth signature was cancelled")),
     }
 }
 
