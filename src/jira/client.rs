@@ -515,8 +515,7 @@ impl JiraClient {
                 }
                 _ => None,
             };
-            let (req, oauth_header) =
-                self.build_request(&method, &url, &body, &signing, oauth_value)?;
+            let req = self.build_request(&method, &url, &body, &signing, oauth_value.as_deref())?;
             self.shared.requests.fetch_add(1, Ordering::Relaxed);
             let resp = match self.shared.http.execute(req).await {
                 Ok(r) => r,
@@ -584,7 +583,7 @@ impl JiraClient {
                 Err(err) => return Err(err),
             };
             // Our side of a signature_invalid comparison: rebuilt from the header actually sent.
-            let ours = oauth_header.as_deref().map(|h| {
+            let ours = oauth_value.as_deref().map(|h| {
                 let mut params: Vec<(String, String)> = oauth::parse_auth_header_params(h)
                     .into_iter()
                     .filter(|(k, _)| k != "oauth_signature" && k != "realm")
@@ -614,8 +613,8 @@ impl JiraClient {
         url: &Url,
         body: &Body,
         signing: &Signing<'_>,
-        oauth_value: Option<String>,
-    ) -> Result<(reqwest::Request, Option<String>), JiraError> {
+        oauth_value: Option<&str>,
+    ) -> Result<reqwest::Request, JiraError> {
         let mut rb = self
             .shared
             .http
@@ -642,11 +641,7 @@ impl JiraClient {
             Auth::CloudToken { email, token } => Some(basic(email, token.expose_secret())),
             Auth::Pat { token } => Some(format!("Bearer {}", token.expose_secret())),
             // Signed by the caller (`oauth_header_off_thread`).
-            Auth::OAuth1(_) => oauth_value,
-        };
-        let oauth_header = match signing.auth {
-            Auth::OAuth1(_) => value.clone(),
-            _ => None,
+            Auth::OAuth1(_) => oauth_value.map(str::to_owned),
         };
         if let Some(v) = value {
             let mut hv = HeaderValue::from_str(&v).map_err(|_| {
@@ -657,10 +652,8 @@ impl JiraClient {
             hv.set_sensitive(true);
             rb = rb.header(AUTHORIZATION, hv);
         }
-        let req = rb
-            .build()
-            .map_err(|e| JiraError::config(format!("cannot build the request: {e}")))?;
-        Ok((req, oauth_header))
+        rb.build()
+            .map_err(|e| JiraError::config(format!("cannot build the request: {e}")))
     }
 
     /// Record the headers every response may carry: rate limit budget and server clock.
