@@ -1,37 +1,17 @@
 //! TLS over loopback with a certificate from a test-only internal CA (committed PEMs under
 //! `tests/data/`): untrusted without `ca_file`, trusted with it, accepted with `insecure`.
 
+mod common;
+
+use common::data;
 use jiralink::jira::{Auth, ClientOptions, Code, JiraClient};
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use url::Url;
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data")).join(name)
-}
 
 /// An HTTPS server answering every request with a fixed serverInfo; returns its base URL.
 async fn tls_server() -> Url {
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(data("test_server.pem"))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-    let key = PrivateKeyDer::from_pem_file(data("test_server_key.pem")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = common::test_tls_acceptor();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

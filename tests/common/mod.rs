@@ -150,10 +150,9 @@ pub fn secret(s: &SecretString) -> &str {
     s.expose_secret()
 }
 
-/// A TLS front for `target` with the committed test-CA server certificate (valid for
-/// `localhost` and `127.0.0.1`), listening on `ip`; returns its address. Each connection is
-/// piped to `target` as plain HTTP, like a TLS-terminating reverse proxy.
-pub async fn tls_front(target: SocketAddr, ip: [u8; 4]) -> SocketAddr {
+/// A TLS acceptor with the committed test-CA server certificate (valid for `localhost` and
+/// `127.0.0.1`).
+pub fn test_tls_acceptor() -> tokio_rustls::TlsAcceptor {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(data("test_server.pem"))
             .unwrap()
@@ -168,7 +167,13 @@ pub async fn tls_front(target: SocketAddr, ip: [u8; 4]) -> SocketAddr {
     .with_no_client_auth()
     .with_single_cert(certs, key)
     .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A TLS front for `target` with [`test_tls_acceptor`], listening on `ip`; returns its address.
+/// Each connection is piped to `target` as plain HTTP, like a TLS-terminating reverse proxy.
+pub async fn tls_front(target: SocketAddr, ip: [u8; 4]) -> SocketAddr {
+    let acceptor = test_tls_acceptor();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
         .await
         .unwrap();
