@@ -2,7 +2,7 @@
 //! colour and ASCII optional), CSV, and a diff between two runs.
 
 use super::diff::ReportDiff;
-use super::report::{Mode, ProjectRow, Report};
+use super::report::{Mode, Report};
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
@@ -91,23 +91,6 @@ fn paint(s: String, color: Option<&str>, on: bool) -> String {
     }
 }
 
-/// The text of a row's last column: the error, the reason, or what else is worth knowing.
-fn row_note(r: &ProjectRow) -> String {
-    if let Some(e) = &r.error {
-        return format!("error: {e}");
-    }
-    if let Some(reason) = &r.reason {
-        return reason.clone();
-    }
-    if !r.disagreements.is_empty() {
-        return format!("disagreement: {}", r.disagreements.join("; "));
-    }
-    if !r.visible {
-        return "not visible".into();
-    }
-    String::new()
-}
-
 /// The report as an aligned table of `width` columns: key, name, scheme, one ✓/✗ column per
 /// required permission (OK/MISSING with `ascii`), reason; then a summary line and the notes.
 pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> String {
@@ -194,7 +177,7 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
         } else {
             None
         };
-        let mut wrapped = wrap(&row_note(r), reason_w, REASON_LINES, ascii).into_iter();
+        let mut wrapped = wrap(&r.note(), reason_w, REASON_LINES, ascii).into_iter();
         cells.push(paint(wrapped.next().unwrap_or_default(), note_color, color));
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');

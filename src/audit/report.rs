@@ -88,6 +88,24 @@ pub struct ProjectRow {
 }
 
 impl ProjectRow {
+    /// The short text of a table's last column: the error, the reason, or what else is worth
+    /// knowing. One text for the CLI table and the TUI checker.
+    pub fn note(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("error: {e}");
+        }
+        if let Some(reason) = &self.reason {
+            return reason.clone();
+        }
+        if !self.disagreements.is_empty() {
+            return format!("disagreement: {}", self.disagreements.join("; "));
+        }
+        if !self.visible {
+            return "not visible".into();
+        }
+        String::new()
+    }
+
     /// A row for a project whose data could not be gathered.
     pub fn failed(key: &str, name: &str, error: String) -> Self {
         Self {

@@ -121,23 +121,6 @@ pub fn changed_keys(diff: &ReportDiff) -> HashSet<String> {
         .collect()
 }
 
-/// The short text of a row's last column: the error, the reason, or what else is worth knowing.
-pub fn note(r: &ProjectRow) -> String {
-    if let Some(e) = &r.error {
-        return format!("error: {e}");
-    }
-    if let Some(reason) = &r.reason {
-        return reason.clone();
-    }
-    if !r.disagreements.is_empty() {
-        return format!("disagreement: {}", r.disagreements.join("; "));
-    }
-    if !r.visible {
-        return "not visible".into();
-    }
-    String::new()
-}
-
 /// Column widths that depend on the whole report, computed once per report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Widths {

@@ -414,10 +414,7 @@ fn draw_rows(p: &CheckerPane, report: &Report, frame: &mut Frame, area: Rect, th
                 };
                 cells.push(Cell::from(Span::styled(t, s)));
             }
-            cells.push(Cell::from(Span::styled(
-                theme.text(&rows::note(r)),
-                theme.dim(),
-            )));
+            cells.push(Cell::from(Span::styled(theme.text(&r.note()), theme.dim())));
             let row = Row::new(cells);
             if changed && theme.color {
                 row.style(Style::new().add_modifier(Modifier::BOLD))
