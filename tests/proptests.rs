@@ -10,7 +10,7 @@ use jiralink::audit::{self, AuditRequest};
 use jiralink::jira::oauth::authorization_header;
 use jiralink::jira::{Auth, ClientOptions, JiraClient, OAuth1Auth, OAuthToken, RetryPolicy};
 use jiralink::sim::oauth::{OAuthProvider, SignedRequest};
-use jiralink::sim::{ActorType, Sim, SimConfig};
+use jiralink::sim::{ActorType, Sim, SimConfig, HOLDER_TYPES};
 use proptest::prelude::*;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::RsaPrivateKey;
@@ -233,20 +233,6 @@ const GROUPS: &[&str] = &["jira-users", "jira-software-users", "developers", "qa
 const ROLES: &[&str] = &["10000", "10001", "10002"];
 const APP_ROLES: &[&str] = &["jira-software", "jira-core", ""];
 const PROJECTS: usize = 10;
-/// Every holder type Jira DC grants to (the simulator's list, repeated: its module is private).
-const HOLDER_TYPES: &[&str] = &[
-    "anyone",
-    "group",
-    "user",
-    "projectRole",
-    "applicationRole",
-    "projectLead",
-    "reporter",
-    "assignee",
-    "userCustomField",
-    "groupCustomField",
-];
-
 fn change() -> impl Strategy<Value = Change> {
     let idx = || 0usize..64;
     prop_oneof![

@@ -16,7 +16,7 @@ mod state;
 mod world;
 
 pub use scenario::{ParseScenarioError, Scenario};
-pub use world::ActorType;
+pub use world::{ActorType, HOLDER_TYPES};
 
 use state::Shared;
 use std::net::SocketAddr;
