@@ -3,6 +3,7 @@
 //! no colour escapes in pipes or under `NO_COLOR`.
 
 use assert_cmd::Command;
+use jiralink::cli::info::PROXY_VARS;
 use jiralink::sim::{Sim, SimConfig};
 use predicates::prelude::*;
 use serde_json::Value;
@@ -10,16 +11,6 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 const ESC: u8 = 0x1b;
-const PROXY_VARS: [&str; 8] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
 
 /// A private config/data/state dir per test, and nothing inherited that changes output.
 struct Env {

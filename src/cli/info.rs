@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Proxy variables reqwest honours, in the order it looks at them.
-const PROXY_VARS: &[&str] = &[
+pub const PROXY_VARS: &[&str] = &[
     "HTTPS_PROXY",
     "https_proxy",
     "HTTP_PROXY",
