@@ -3,9 +3,15 @@
 //! `jiralink link …` commands use it now, the TUI wizard pane can spawn [`run_effect`] as a task.
 
 mod export;
+mod oauth2_store;
 mod store;
 
 pub use export::export_connection;
+pub use oauth2_store::{
+    clear_pending_authorization, load_pending_authorization, oauth2_session_for,
+    save_oauth2_tokens, save_oauth2_tokens_with, save_pending_authorization, PendingAuthorization,
+    SavedOAuth2,
+};
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
     save_access_token_with, save_pending_request_token, SavedToken,

@@ -22,12 +22,12 @@ pub struct SavedToken {
 }
 
 /// The directory tokens live in.
-fn token_dir(paths: &Paths) -> PathBuf {
+pub(super) fn token_dir(paths: &Paths) -> PathBuf {
     paths.data_dir.join("tokens")
 }
 
 /// A connection name made safe for a file name.
-fn file_stem(name: &str) -> String {
+pub(super) fn file_stem(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {
