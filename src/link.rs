@@ -8,9 +8,9 @@ mod store;
 
 pub use export::export_connection;
 pub use oauth2_store::{
-    clear_pending_authorization, load_pending_authorization, oauth2_session_for,
-    save_oauth2_tokens, save_oauth2_tokens_with, save_pending_authorization, PendingAuthorization,
-    SavedOAuth2,
+    clear_pending_authorization, export_oauth2, load_pending_authorization, oauth2_session_for,
+    save_client_credentials, save_oauth2_tokens, save_oauth2_tokens_with,
+    save_pending_authorization, PendingAuthorization, SavedOAuth2,
 };
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,

@@ -8,6 +8,7 @@ pub mod connections;
 pub mod demo;
 pub mod info;
 pub mod link;
+pub mod link_oauth2;
 pub mod man;
 pub mod sim;
 pub mod style;

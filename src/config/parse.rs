@@ -85,7 +85,8 @@ fn required_for(kind: AuthKind) -> &'static [&'static str] {
         AuthKind::Pat => &["token"],
         AuthKind::CloudToken => &["email", "token"],
         AuthKind::Oauth1 => &["consumer_key", "private_key"],
-        AuthKind::Oauth2 => &["client_id", "client_secret", "redirect_uri"],
+        // The client id and secret arrive after `link new`, from `link create` or Jira's UI.
+        AuthKind::Oauth2 => &["redirect_uri"],
         AuthKind::Oauth2ClientCredentials => &["client_id", "client_secret"],
     }
 }

@@ -221,6 +221,147 @@ pub fn clear_pending_authorization(paths: &Paths, name: &str) {
     let _ = std::fs::remove_file(pending_path(paths, name));
 }
 
+/// Store the client id and secret of connection `name` (from `link create` or pasted from
+/// Jira's UI): the secret as a 0600 file, referenced in one atomic config save.
+pub fn save_client_credentials(
+    paths: &Paths,
+    name: &str,
+    client_id: &str,
+    client_secret: &SecretString,
+) -> Result<PathBuf, ConfigError> {
+    let mut file = ConfigFile::open(&paths.config_file)?;
+    let mut conn = file.config()?.require_connection(name)?.clone();
+    let old = match &conn.client_secret {
+        Some(SecretRef::File(p)) => Some(p.clone()),
+        _ => None,
+    };
+    let dir = token_dir(paths);
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let path = dir.join(format!("{}-{stamp}.oauth2_client_secret", file_stem(name)));
+    crate::paths::write_secret_file(&path, client_secret.expose_secret().as_bytes()).map_err(
+        |e| ConfigError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        },
+    )?;
+    conn.client_id = Some(client_id.to_owned());
+    conn.client_secret = Some(SecretRef::File(path.clone()));
+    // Tokens of another client are useless now.
+    conn.access_token = None;
+    conn.refresh_token = None;
+    conn.token_expires_at = None;
+    let saved = file.upsert_connection(&conn).and_then(|()| file.save());
+    if let Err(e) = saved {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    if let Some(old) = old.filter(|o| o.starts_with(&dir) && *o != path) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(path)
+}
+
+/// What an integrating application needs from an authorized OAuth 2.0 connection: base URL,
+/// token endpoint, client id and secret, redirect URI, scopes, access and refresh tokens.
+pub fn export_oauth2(
+    c: &Connection,
+    format: crate::wizard::ExportFormat,
+) -> Result<SecretString, String> {
+    use crate::wizard::ExportFormat;
+    let base = crate::config::normalize_url(&c.url)?;
+    let need = |k: &str, r: &Option<SecretRef>| -> Result<Option<String>, String> {
+        r.as_ref()
+            .map(|s| {
+                s.resolve()
+                    .map(|v| v.expose_secret().to_owned())
+                    .map_err(|e| format!("{k}: {e}"))
+            })
+            .transpose()
+    };
+    let client_id = c.client_id.clone().ok_or_else(|| {
+        format!(
+            "connection \"{}\" has no client_id yet; run `jiralink link create {}` first",
+            c.name, c.name
+        )
+    })?;
+    let secret = need("client_secret", &c.client_secret)?.unwrap_or_default();
+    let access = need("access_token", &c.access_token)?;
+    if access.is_none() && c.auth == AuthKind::Oauth2 {
+        return Err(format!(
+            "connection \"{}\" has no access token yet; run `jiralink link authorize {}` first",
+            c.name, c.name
+        ));
+    }
+    let refresh = need("refresh_token", &c.refresh_token)?;
+    let mut fields: Vec<(&str, String)> = vec![
+        ("base_url", base.clone()),
+        (
+            "token_endpoint",
+            format!("{base}{}", crate::jira::oauth2::TOKEN_PATH),
+        ),
+        ("client_id", client_id),
+        ("client_secret", secret),
+    ];
+    if let Some(r) = &c.redirect_uri {
+        fields.push(("redirect_uri", r.clone()));
+    }
+    fields.push(("scopes", c.scopes.join(" ")));
+    if let Some(a) = access {
+        fields.push(("access_token", a));
+    }
+    if let Some(r) = refresh {
+        fields.push(("refresh_token", r));
+    }
+    if let Some(e) = &c.token_expires_at {
+        fields.push(("token_expires_at", e.clone()));
+    }
+    let text = match format {
+        ExportFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
+                .collect();
+            serde_json::to_string_pretty(&map).map_err(|e| e.to_string())? + "\n"
+        }
+        ExportFormat::Env => fields
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "JIRA_OAUTH2_{}='{}'\n",
+                    k.to_ascii_uppercase(),
+                    v.replace('\'', "'\\''")
+                )
+            })
+            .collect(),
+        ExportFormat::Toml => {
+            let mut t = toml_edit::Table::new();
+            t.insert("name", toml_edit::value(c.name.as_str()));
+            t.insert("auth", toml_edit::value(c.auth.as_str()));
+            for (k, v) in &fields {
+                match *k {
+                    "base_url" => {
+                        t.insert("url", toml_edit::value(v.as_str()));
+                    }
+                    "token_endpoint" => {}
+                    "scopes" => {
+                        let arr: toml_edit::Array = c.scopes.iter().map(String::as_str).collect();
+                        t.insert("scopes", toml_edit::value(arr));
+                    }
+                    _ => {
+                        t.insert(k, toml_edit::value(v.as_str()));
+                    }
+                }
+            }
+            let mut doc = toml_edit::DocumentMut::new();
+            let mut arr = toml_edit::ArrayOfTables::new();
+            arr.push(t);
+            doc.insert("connection", toml_edit::Item::ArrayOfTables(arr));
+            doc.to_string()
+        }
+    };
+    Ok(SecretString::from(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
