@@ -87,7 +87,10 @@ pub async fn new(
             return Ok(exit_for(&d));
         }
     };
-    if c.url.starts_with("http://") {
+    let loopback = url::Url::parse(&c.url)
+        .ok()
+        .is_some_and(|u| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")));
+    if c.url.starts_with("http://") && !loopback {
         eprintln!("warning: {} is plain http: Jira enforces HTTPS for its base URL in production and keeps the OAuth 2.0 provider off otherwise; tokens would also travel unencrypted.", c.url);
     }
     file.upsert_connection(&c)?;
