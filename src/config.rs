@@ -212,6 +212,16 @@ impl Connection {
         }
     }
 
+    /// This connection with the TLS, proxy and timeout settings of `other` (a replaced
+    /// connection keeps how it reaches Jira).
+    pub fn with_transport_of(mut self, other: &Connection) -> Connection {
+        self.ca_file = other.ca_file.clone();
+        self.insecure = other.insecure;
+        self.proxy = other.proxy.clone();
+        self.timeout_secs = other.timeout_secs;
+        self
+    }
+
     /// Check the connection exactly as the file reader would (same rules, same messages).
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.normalized().map(|_| ())

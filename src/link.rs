@@ -3,10 +3,12 @@
 //! `jiralink link …` commands use it now, the TUI wizard pane can spawn [`run_effect`] as a task.
 
 mod export;
+mod oauth2_flow;
 mod oauth2_store;
 mod store;
 
 pub use export::export_connection;
+pub use oauth2_flow::{run_oauth2_effect, save_connection as save_oauth2_connection};
 pub use oauth2_store::{
     clear_pending_authorization, export_oauth2, load_pending_authorization, oauth2_session_for,
     save_client_credentials, save_oauth2_tokens, save_oauth2_tokens_with,

@@ -6,6 +6,7 @@
 //! inputs. Everything entered stays in the [`Wizard`] when the user goes back or a call fails.
 
 pub(crate) mod export;
+pub mod oauth2;
 mod register;
 mod validate;
 mod view;
