@@ -205,7 +205,7 @@ pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
     let demo = Demo::start(a.projects).await?;
     tracing::info!(dir = %demo.dir().display(), url = %demo.sim.base_url(), "demo started");
     let code = if a.check_only {
-        check_all(&demo, &Symbols::for_output(g)).await
+        check_all(&demo, &Symbols::for_output(g.ascii)).await
     } else {
         let theme = Theme::detect(g.color, g.ascii);
         crate::tui::run_app(demo.app_options(theme)).await

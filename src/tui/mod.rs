@@ -12,7 +12,7 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 
-use crate::cli::{Global, EXIT_OK, EXIT_USAGE};
+use crate::term::{ColorChoice, EXIT_OK, EXIT_USAGE};
 use effects::{Core, EffectRunner, LiveCore};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -80,14 +80,15 @@ pub fn refusal() -> Option<&'static str> {
     None
 }
 
-/// Open the TUI with the user's config.
-pub async fn run_from_cli(g: &Global) -> anyhow::Result<u8> {
-    let config_path = g
-        .config
-        .clone()
-        .unwrap_or_else(effects::default_config_path);
+/// Open the TUI with the user's config (`--config`, `--color`, `--ascii`).
+pub async fn run_from_cli(
+    config: Option<PathBuf>,
+    color: ColorChoice,
+    ascii: bool,
+) -> anyhow::Result<u8> {
+    let config_path = config.unwrap_or_else(effects::default_config_path);
     let mut opts = AppOptions::new(config_path);
-    opts.theme = Theme::detect(g.color, g.ascii);
+    opts.theme = Theme::detect(color, ascii);
     if let Some(every) = refresh_from_env(std::env::var(REFRESH_ENV).ok().as_deref()) {
         opts.refresh_every = every;
     }
