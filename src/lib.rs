@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod connect;
 pub mod jira;
 pub mod keys;
 pub mod link;
