@@ -46,34 +46,71 @@ pub fn save_oauth2_tokens_with(
     save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
 ) -> Result<SavedOAuth2, ConfigError> {
     let mut file = ConfigFile::open(&paths.config_file)?;
-    let mut conn = file.config()?.require_connection(name)?.clone();
+    let conn = file.config()?.require_connection(name)?.clone();
+    save_into(paths, &mut file, conn, None, tokens, save)
+}
+
+/// Save a whole OAuth 2.0 link the wizard made, in one go: `conn` (added, or replacing the
+/// connection of its name), its client secret and tokens as new 0600 files, one atomic config
+/// save; the files the replaced connection pointed at are removed only after it. A failure
+/// leaves the config and every old file as they were.
+pub fn save_oauth2_link_with(
+    paths: &Paths,
+    conn: Connection,
+    client_secret: &SecretString,
+    tokens: &Tokens,
+    save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
+) -> Result<SavedOAuth2, ConfigError> {
+    let mut file = ConfigFile::open(&paths.config_file)?;
+    save_into(paths, &mut file, conn, Some(client_secret), tokens, save)
+}
+
+fn save_into(
+    paths: &Paths,
+    file: &mut ConfigFile,
+    mut conn: Connection,
+    client_secret: Option<&SecretString>,
+    tokens: &Tokens,
+    save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
+) -> Result<SavedOAuth2, ConfigError> {
+    let name = conn.name.clone();
     let access = tokens.access.as_ref().ok_or_else(|| ConfigError::Invalid {
         at: None,
-        connection: Some(name.to_owned()),
+        connection: Some(name.clone()),
         key: Some("access_token".into()),
         message: "the token answer had no access token".into(),
     })?;
+    // What the config points at now (the connection in the file, which `conn` may replace).
+    let before = file.config()?.connection(&name).cloned();
+    let before = before.as_ref();
     // A refresh answer without a refresh token keeps the old one (RFC 6749 §6).
-    let keep_old_refresh = tokens.refresh.is_none();
-    let old_files: Vec<PathBuf> = [&conn.access_token, &conn.refresh_token]
+    let keep_old_refresh = tokens.refresh.is_none() && client_secret.is_none();
+    let mut old_refs: Vec<Option<&SecretRef>> = vec![before.and_then(|c| c.access_token.as_ref())];
+    if !keep_old_refresh {
+        old_refs.push(before.and_then(|c| c.refresh_token.as_ref()));
+    }
+    if client_secret.is_some() {
+        old_refs.push(before.and_then(|c| c.client_secret.as_ref()));
+    }
+    let old_files: Vec<PathBuf> = old_refs
         .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !(keep_old_refresh && *i == 1))
-        .filter_map(|(_, s)| match s {
+        .filter_map(|s| match s {
             Some(SecretRef::File(p)) => Some(p.clone()),
             _ => None,
         })
         .collect();
     let dir = token_dir(paths);
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let stem = format!("{}-{stamp}", file_stem(name));
+    let stem = format!("{}-{stamp}", file_stem(&name));
     let access_file = dir.join(format!("{stem}.oauth2_access_token"));
     let refresh_file = tokens
         .refresh
         .as_ref()
         .map(|_| dir.join(format!("{stem}.oauth2_refresh_token")));
+    let secret_file = client_secret.map(|_| dir.join(format!("{stem}.oauth2_client_secret")));
     let written: Vec<PathBuf> = std::iter::once(access_file.clone())
         .chain(refresh_file.clone())
+        .chain(secret_file.clone())
         .collect();
     let write = |path: &Path, value: &str| {
         crate::paths::write_secret_file(path, value.as_bytes()).map_err(|e| ConfigError::Write {
@@ -87,11 +124,18 @@ pub fn save_oauth2_tokens_with(
         if let (Some(p), Some(r)) = (&refresh_file, &tokens.refresh) {
             write(p, r.expose_secret())?;
             conn.refresh_token = Some(SecretRef::File(p.clone()));
+        } else if client_secret.is_some() {
+            // A new link: a refresh token of whatever the name meant before is not ours.
+            conn.refresh_token = None;
+        }
+        if let (Some(p), Some(s)) = (&secret_file, client_secret) {
+            write(p, s.expose_secret())?;
+            conn.client_secret = Some(SecretRef::File(p.clone()));
         }
         conn.access_token = Some(SecretRef::File(access_file.clone()));
         conn.token_expires_at = expires_at.clone();
         file.upsert_connection(&conn)?;
-        save(&file)
+        save(file)
     })();
     if let Err(e) = result {
         for p in &written {
@@ -104,7 +148,7 @@ pub fn save_oauth2_tokens_with(
             let _ = std::fs::remove_file(&old);
         }
     }
-    tracing::info!(connection = name, "OAuth 2.0 tokens saved");
+    tracing::info!(connection = %name, "OAuth 2.0 tokens saved");
     Ok(SavedOAuth2 {
         access_token_file: access_file,
         refresh_token_file: refresh_file,

@@ -172,10 +172,12 @@ pub enum WizardCmd {
     Create,
     /// Ask Jira for a new request token.
     NewToken,
-    /// Demo only: click "Allow" in the simulated Jira.
-    SimulateAllow,
+    /// Send the app's browser to the authorize page to log in and click "Allow" (the demo's).
+    Approve,
     /// Write the export file.
     Export,
+    /// OAuth 2.0: use the client id and secret pasted from Jira.
+    UseCredentials,
 }
 
 /// One row of a key table: which keys, what they do, how the footer and the help call it.

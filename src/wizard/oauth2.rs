@@ -9,9 +9,11 @@
 //! (`crate::link::run_oauth2_effect`) whose results come back as inputs. Effects carry no
 //! secrets; the driver reads the client secret and PKCE verifier from the flow.
 
-use crate::jira::diagnose::Diagnosis;
+use super::{ExportFormat, Field, Step, StepView};
+use crate::jira::diagnose::{Code, Diagnosis};
 use crate::jira::oauth2::{self, CreatedClient, Pasted, Pkce, Tokens};
 use secrecy::{ExposeSecret, SecretString};
+use std::path::PathBuf;
 
 /// The two kinds of incoming link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +66,28 @@ impl O2Step {
             O2Step::Settings => "Redirect URL and scopes",
             O2Step::Register => "Register the OAuth 2.0 link in Jira",
             O2Step::Authorize => "Authorize (PKCE)",
-            O2Step::Verify => "Verify",
+            O2Step::Verify => "Verify and export",
         }
     }
+
+    /// The OAuth 1.0a step in the same place of the wizard (what [`crate::wizard::Wizard::step`]
+    /// reports on this path: Settings sits where Keys does).
+    pub fn as_step(self) -> Step {
+        match self {
+            O2Step::Settings => Step::Keys,
+            O2Step::Register => Step::Register,
+            O2Step::Authorize => Step::Authorize,
+            O2Step::Verify => Step::Verify,
+        }
+    }
+
+    /// 1-based position counting Target, for "step 3 of 5".
+    pub fn number(self) -> usize {
+        self as usize + 2
+    }
+
+    /// Steps of the path, Target included.
+    pub const TOTAL: usize = 5;
 }
 
 /// Who the tokens act as.
@@ -109,6 +130,11 @@ pub enum O2Input {
     ExchangeResult(Result<Tokens, Diagnosis>),
     /// Result of [`O2Effect::Verify`].
     VerifyResult(Result<O2Verify, Diagnosis>),
+    /// Write the export (client id, secret, tokens, token endpoint) of the saved connection in
+    /// `format` to `path` (mode 0600).
+    Export { format: ExportFormat, path: PathBuf },
+    /// Result of [`O2Effect::Export`]: the path written, or why not.
+    ExportResult(Result<PathBuf, String>),
     /// Next step.
     Next,
     /// Previous step; nothing entered is lost.
@@ -130,6 +156,20 @@ pub enum O2Effect {
     Exchange { code: String },
     /// `/myself` with the saved connection → [`O2Input::VerifyResult`].
     Verify,
+    /// Export the saved connection to `path` (0600) → [`O2Input::ExportResult`].
+    Export { format: ExportFormat, path: PathBuf },
+}
+
+impl O2Effect {
+    /// The input reporting that this effect failed with `d` (never started, or no answer).
+    pub fn failed(&self, d: Diagnosis) -> O2Input {
+        match self {
+            O2Effect::CreateClient { .. } => O2Input::CreateResult(Err(d)),
+            O2Effect::Exchange { .. } => O2Input::ExchangeResult(Err(d)),
+            O2Effect::Verify => O2Input::VerifyResult(Err(d)),
+            O2Effect::Export { .. } => O2Input::ExportResult(Err(d.to_string())),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +199,8 @@ pub struct OAuth2Flow {
     tokens: Option<Tokens>,
     verifying: bool,
     verify: Option<O2Verify>,
+    exporting: bool,
+    exported: Option<Result<PathBuf, String>>,
     failure: Option<Diagnosis>,
     error: Option<String>,
 }
@@ -185,9 +227,26 @@ impl OAuth2Flow {
             tokens: None,
             verifying: false,
             verify: None,
+            exporting: false,
+            exported: None,
             failure: None,
             error: None,
         }
+    }
+
+    /// The redirect URL as typed (empty = the default).
+    pub fn redirect_text(&self) -> &str {
+        &self.redirect_text
+    }
+
+    /// The scopes as typed (empty = READ).
+    pub fn scopes_text(&self) -> &str {
+        &self.scopes_text
+    }
+
+    /// Where the export went, or why not.
+    pub fn exported(&self) -> Option<&Result<PathBuf, String>> {
+        self.exported.as_ref()
     }
 
     /// Current step.
@@ -271,7 +330,7 @@ impl OAuth2Flow {
 
     /// Whether an effect is running.
     pub fn busy(&self) -> bool {
-        self.creating || self.exchanging || self.verifying
+        self.creating || self.exchanging || self.verifying || self.exporting
     }
 
     /// The pasted text as typed.
@@ -419,7 +478,7 @@ impl OAuth2Flow {
                             oauth2::access_denied(description.as_deref())
                         } else {
                             Diagnosis::error(
-                                crate::jira::diagnose::Code::Oauth2InvalidGrant,
+                                Code::Oauth2InvalidGrant,
                                 format!("Jira answered the authorization with {error}"),
                                 description.unwrap_or_default(),
                                 "Start a new authorization.",
@@ -462,6 +521,21 @@ impl OAuth2Flow {
                     Err(d) => self.failure = Some(d),
                 }
             }
+            O2Input::Export { format, path } => {
+                if self.tokens.is_none() {
+                    self.error = Some("No tokens yet: finish the Authorize step first.".into());
+                } else if path.as_os_str().is_empty() {
+                    self.error = Some("Enter the file to write the export to.".into());
+                } else if !self.exporting {
+                    self.exporting = true;
+                    self.exported = None;
+                    out.push(O2Effect::Export { format, path });
+                }
+            }
+            O2Input::ExportResult(r) => {
+                self.exporting = false;
+                self.exported = Some(r);
+            }
             O2Input::Next => match self.can_advance() {
                 Ok(()) => {
                     self.step = match self.step {
@@ -485,6 +559,158 @@ impl OAuth2Flow {
             }
         }
         out
+    }
+}
+
+impl OAuth2Flow {
+    /// What to show for the current step (the TUI renders it like the OAuth 1.0a steps).
+    pub fn view(&self) -> StepView {
+        let mut v = StepView {
+            step: self.step.as_step(),
+            number: self.step.number(),
+            total: O2Step::TOTAL,
+            title: self.step.title().to_owned(),
+            fields: Vec::new(),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            diagnosis: None,
+            busy: None,
+            can_advance: self.can_advance(),
+        };
+        match self.step {
+            O2Step::Settings => self.settings_view(&mut v),
+            O2Step::Register => self.register_view(&mut v),
+            O2Step::Authorize => self.authorize_view(&mut v),
+            O2Step::Verify => self.verify_view(&mut v),
+        }
+        if let Some(d) = &self.failure {
+            v.errors.push(d.to_string());
+            v.diagnosis = Some(d.clone());
+        }
+        if let Some(e) = &self.error {
+            v.errors.push(e.clone());
+        }
+        v
+    }
+
+    fn settings_view(&self, v: &mut StepView) {
+        // "Configure an incoming link": the admin enters a Redirect URL and picks permissions.
+        v.notes.push("An OAuth 2.0 incoming link (External application) needs a Redirect URL and permissions. The redirect target need not load: after Allow you paste the browser's address-bar URL here, so no browser or listener is needed on this machine.".into());
+        v.notes.push("Jira requires HTTPS redirect URLs in production (http only to localhost). Scopes: READ, WRITE, ADMIN, SYSTEM_ADMIN (10.3+: READ_ALL); a token never gets more than the user who authorizes it has.".into());
+        v.fields.push(Field::new(
+            "redirect_uri",
+            "Redirect URL",
+            self.redirect_uri(),
+        ));
+        v.fields
+            .push(Field::new("scopes", "Scopes", self.scopes().join(",")));
+        match oauth2::check_redirect_uri(&self.redirect_uri()) {
+            Ok(()) => {}
+            Err(e) => v.errors.push(e),
+        }
+        if let Err(e) = oauth2::validate_scopes(&self.scopes(), false) {
+            v.errors.push(e);
+        }
+        if self
+            .scopes()
+            .iter()
+            .any(|s| s == "ADMIN" || s == "SYSTEM_ADMIN")
+        {
+            v.warnings.push("ADMIN and SYSTEM_ADMIN let the integration change Jira's configuration; ask only for what it needs (an audit needs READ).".into());
+        }
+    }
+
+    fn register_view(&self, v: &mut StepView) {
+        v.notes.extend(self.register_lines());
+        v.notes.push("Or create it here with an admin connection: POST /rest/oauth2/latest/client (if Jira answers 404, register it by hand and paste the credentials).".into());
+        v.fields.push(
+            Field::new(
+                "link_name",
+                "Name",
+                format!("jiralink-{}", self.connection_name),
+            )
+            .copyable(),
+        );
+        v.fields
+            .push(Field::new("redirect_uri", "Redirect URL", self.redirect_uri()).copyable());
+        v.fields
+            .push(Field::new("permission", "Permission", self.link_scope()));
+        if self.creating {
+            v.busy = Some(format!(
+                "Creating the OAuth 2.0 link with {}",
+                self.admin.as_deref().unwrap_or("the admin connection")
+            ));
+        }
+        if self.create_unavailable {
+            v.warnings.push("Jira answered 404 to POST /rest/oauth2/latest/client: create the link in Jira's UI (above) and paste its Client ID and Client secret.".into());
+        }
+        if let Some((id, _)) = &self.client {
+            v.fields
+                .push(Field::new("client_id", "Client ID", id.clone()));
+        }
+    }
+
+    fn authorize_view(&self, v: &mut StepView) {
+        v.notes.push("Open this URL in any browser logged in to Jira as the user the integration acts as, and click Allow. The browser then goes to the Redirect URL (it need not load): paste its address-bar URL, or just the code, below.".into());
+        // "OAuth 2.0 provider system properties": codes live 10 s by default, 600 s at most.
+        v.notes.push("Jira keeps an authorization code 10 seconds by default (600 at most): paste right after Allow. A new attempt (fresh PKCE verifier and state) is made after a failure.".into());
+        if let Some(url) = self.authorize_url() {
+            v.fields
+                .push(Field::new("authorize_url", "Authorize URL", url).copyable());
+        }
+        if self.exchanging {
+            v.busy = Some("Exchanging the code for tokens".into());
+        }
+    }
+
+    fn verify_view(&self, v: &mut StepView) {
+        if self.verifying {
+            v.busy = Some("Checking who the token acts as".into());
+        }
+        if let Some(i) = &self.verify {
+            let who = match &i.display_name {
+                Some(d) => format!("{} ({d})", i.user),
+                None => i.user.clone(),
+            };
+            v.fields.push(Field::new("acts_as", "Acts as", who));
+            v.fields.push(Field::new(
+                "granted_scopes",
+                "Granted scopes",
+                i.scopes.clone(),
+            ));
+        }
+        if let Some((id, _)) = &self.client {
+            v.fields
+                .push(Field::new("client_id", "Client ID", id.clone()));
+        }
+        v.fields.push(Field::new(
+            "token_endpoint",
+            "Token endpoint",
+            format!("{}{}", self.base_url, oauth2::TOKEN_PATH),
+        ));
+        if let Some(t) = &self.tokens {
+            v.fields.push(Field::new(
+                "access_token",
+                "Access token",
+                "(hidden; in the export, refreshed automatically)",
+            ));
+            if let Some(e) = t.expires_at_rfc3339() {
+                v.fields
+                    .push(Field::new("token_expires_at", "Access token expires", e));
+            }
+        }
+        if self.exporting {
+            v.busy = Some("Writing the export".into());
+        }
+        match &self.exported {
+            Some(Ok(p)) => v.notes.push(format!(
+                "Export written to {} (mode 0600): it holds the client secret and tokens.",
+                p.display()
+            )),
+            Some(Err(e)) => v.errors.push(format!("Export not written: {e}")),
+            None => {}
+        }
     }
 }
 
@@ -543,10 +769,7 @@ mod tests {
             "https://jiralink.invalid/oauth2/callback?code=c&state=other".into(),
         ));
         assert!(f.apply(O2Input::SubmitPasted).is_empty());
-        assert_eq!(
-            f.failure().unwrap().code,
-            crate::jira::diagnose::Code::Oauth2StateMismatch
-        );
+        assert_eq!(f.failure().unwrap().code, Code::Oauth2StateMismatch);
         let state = url::Url::parse(&url)
             .unwrap()
             .query_pairs()
