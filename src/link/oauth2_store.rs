@@ -170,6 +170,17 @@ impl TokenSink for StoreSink {
     }
 }
 
+/// The data dir whose `tokens/` holds the token file `r` points at, when it is one of ours.
+fn own_data_dir(r: &Option<SecretRef>) -> Option<PathBuf> {
+    let Some(SecretRef::File(p)) = r else {
+        return None;
+    };
+    let dir = p.parent()?;
+    (dir.file_name()? == "tokens")
+        .then(|| dir.parent().map(Path::to_path_buf))
+        .flatten()
+}
+
 /// The OAuth 2.0 credentials of `c` (`auth = "oauth2"` or `"oauth2-client-credentials"`), with
 /// its saved tokens and, for an incoming link read from a config file, a sink that saves
 /// rotated tokens back into that file.
@@ -192,7 +203,12 @@ pub fn oauth2_session_for(c: &Connection) -> Result<Auth, ConfigError> {
         AuthKind::Oauth2 => {
             let redirect_uri = c.field("redirect_uri", &c.redirect_uri)?.to_owned();
             let sink = c.config_file.as_deref().and_then(|f| {
-                Paths::resolve(Some(f)).ok().map(|paths| {
+                Paths::resolve(Some(f)).ok().map(|mut paths| {
+                    // Renewed tokens go beside the current ones (jiralink's own token dir of
+                    // this config), wherever the environment's data dir points now.
+                    if let Some(d) = own_data_dir(&c.access_token) {
+                        paths.data_dir = d;
+                    }
                     Arc::new(StoreSink {
                         paths,
                         name: c.name.clone(),

@@ -400,7 +400,6 @@ impl OAuth2Flow {
             state: oauth2::new_state(),
             pkce: Pkce::generate(),
         });
-        self.pasted.clear();
     }
 
     /// Apply one input; the effects to run next.
