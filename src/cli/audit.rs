@@ -38,9 +38,12 @@ pub struct AuditArgs {
 
 /// Run `audit`.
 pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
-    if a.subject.is_none() && (a.admin.is_none() || a.user.is_none()) {
+    // Who can be audited is the core's rule; refuse before any secret is resolved.
+    if let Some(problem) =
+        audit::choice_problem(a.subject.is_some(), a.admin.is_some(), a.user.is_some())
+    {
         eprintln!(
-            "jiralink: audit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
+            "jiralink: {problem}\naudit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
         );
         return Ok(EXIT_USAGE);
     }
