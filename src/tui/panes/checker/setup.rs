@@ -211,7 +211,7 @@ impl Setup {
             crate::audit::choice_problem(subject.is_some(), admin.is_some(), username.is_some())
         {
             return Err(format!(
-                "{problem}: choose the integration user's connection, or an admin connection and a username"
+                "choose the integration user's connection, or an admin connection and a username: {problem}"
             ));
         }
         let required: Vec<String> = self
