@@ -62,6 +62,9 @@ pub struct LinkContext {
     /// When set, [`Effect::RequestToken`] answers with this token instead of asking Jira for a
     /// new one, so a dance started earlier (and approved in the browser since) can finish.
     pub resume_request_token: Option<RequestTokenInfo>,
+    /// For [`Effect::CreateLink`]: when a link already holds the consumer key with another
+    /// public key, update that consumer (`link create --replace`) instead of refusing.
+    pub replace_link: bool,
 }
 
 impl LinkContext {
@@ -72,6 +75,7 @@ impl LinkContext {
             config,
             transport: Transport::default(),
             resume_request_token: None,
+            replace_link: false,
         }
     }
 
@@ -154,9 +158,11 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 .await
                 .map(|k| KeyInfo::from_public_key(&path, &k.to_public_key())),
         ),
-        Effect::CreateLink { admin, plan } => {
-            Input::CreateResult(create(ctx, &admin, &plan).await.map(|_| ()))
-        }
+        Effect::CreateLink { admin, plan } => Input::CreateResult(
+            create(ctx, &admin, &plan)
+                .await
+                .map(|c| c.summary(&w.consumer_key())),
+        ),
         Effect::RequestToken {
             base_url,
             consumer_key,
@@ -232,8 +238,8 @@ async fn create(
     // The admin connection's own URL and TLS settings are used as configured: its credentials
     // must never travel to a URL the user did not configure them for.
     let admin_client = JiraClient::new(opts).map_err(|e| e.diagnose())?;
-    let created = applinks::create_link(&admin_client, plan).await?;
-    tracing::info!(link_id = %created.id, admin, "application link created");
+    let created = applinks::create_link(&admin_client, plan, ctx.replace_link).await?;
+    tracing::info!(link_id = %created.id(), admin, outcome = ?created, "application link created or found");
     Ok(created)
 }
 

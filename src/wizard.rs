@@ -204,8 +204,9 @@ pub enum Input {
     SetAdmin(Option<String>),
     /// Go ahead with the [`CreatePlan`] shown on the Create step.
     ConfirmCreate,
-    /// Result of [`Effect::CreateLink`].
-    CreateResult(Result<(), Diagnosis>),
+    /// Result of [`Effect::CreateLink`]: what Jira now has, in one sentence (created, already
+    /// there, consumer added or replaced).
+    CreateResult(Result<String, Diagnosis>),
     /// Register by hand: go from Register (or Create) straight to Authorize.
     SkipCreate,
     /// Ask for a new request token (also done on entering Authorize).
@@ -329,7 +330,7 @@ pub struct Wizard {
     key: Option<KeyInfo>,
     key_op: KeyOp,
     admin: Option<String>,
-    create: Pending<()>,
+    create: Pending<String>,
     create_skipped: bool,
     request_token: Pending<RequestTokenInfo>,
     verifier: String,
@@ -548,7 +549,7 @@ impl Wizard {
             }
             Step::Register => self.create_plan().map(|_| ()),
             Step::Create => match &self.create {
-                Pending::Done(()) => Ok(()),
+                Pending::Done(_) => Ok(()),
                 Pending::Running => Err("Waiting for Jira to create the link.".into()),
                 _ => Err(
                     "Confirm to create the link, or skip this step if you registered it by hand."

@@ -59,6 +59,16 @@ pub fn unauthorized_page(reason: &str) -> String {
     )
 }
 
+/// Body of the CAPTCHA lock-out 403. The status and headers are documented (see
+/// `http::captcha_denied`); the page text is *unconfirmed* (clients read the headers: pycontribs/
+/// jira reports the `X-Authentication-Denied-Reason` value as the error text, #733).
+pub fn captcha_denied_page() -> String {
+    "<!DOCTYPE html>\n<html><head><title>Forbidden (403)</title></head><body>\n\
+<h1>Forbidden (403)</h1>\n<p>Encountered a &quot;403 - Forbidden&quot; error while loading this page.</p>\n\
+<p>Basic Authentication Failure - Reason : AUTHENTICATION_DENIED</p>\n<a href=\"/\">Go to Jira home</a>\n</body></html>\n"
+        .to_owned()
+}
+
 /// Jira's 500 page text for REST errors is JSON; this is the body of the `server-error` scenario.
 pub fn server_error_message() -> &'static str {
     "java.lang.RuntimeException: com.atlassian.jira.exception.DataAccessException: org.ofbiz.core.entity.GenericDataSourceException: Unable to establish a connection with the database."
