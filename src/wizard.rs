@@ -656,6 +656,11 @@ impl Wizard {
         out
     }
 
+    /// What the Create step did in Jira, in one sentence, once it finished.
+    pub fn create_summary(&self) -> Option<&str> {
+        self.create.done().map(String::as_str)
+    }
+
     /// The two REST requests that would create the link, for review before [`Input::ConfirmCreate`].
     pub fn create_plan(&self) -> Result<CreatePlan, String> {
         self.base_url()?;

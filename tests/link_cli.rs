@@ -66,6 +66,25 @@ impl SimChild {
             .unwrap()
     }
 
+    /// The simulator's application links (control API state): (id, consumer key).
+    fn applinks(&self) -> Vec<(String, Option<String>)> {
+        let url = format!("{}/__sim/state", self.origin);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let v: serde_json::Value =
+            rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+        v["applinks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["id"].as_str().unwrap().to_string(),
+                    l["consumerKey"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    }
+
     /// Click "Allow" as `user` through the control API; returns the verification code.
     fn approve(&self, token: &str, user: &str) -> String {
         let url = format!("{}/__sim/approve", self.origin);
@@ -265,6 +284,62 @@ fn from_nothing_to_a_green_check() {
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(v["signature_method"], "RSA-SHA1");
+}
+
+#[test]
+fn link_create_twice_leaves_one_link() {
+    let sim = SimChild::start(&[]);
+    let home = Home::new();
+    home.setup(&sim);
+    home.create();
+    assert_eq!(sim.applinks().len(), 1);
+    // Again: the link with this consumer key and public key is found, nothing is sent.
+    home.cmd()
+        .args(["link", "create", "j", "--admin", "admin", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already has the application link"))
+        .stdout(predicate::str::contains("nothing was changed"));
+    let links = sim.applinks();
+    assert_eq!(links.len(), 1, "{links:?}");
+
+    // A new key for the connection: the same consumer key now has another public key.
+    home.cmd()
+        .args(["link", "keygen", "j", "--force"])
+        .assert()
+        .success();
+    home.cmd()
+        .args(["link", "create", "j", "--admin", "admin", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("applink_conflict"))
+        .stderr(predicate::str::contains("--replace"));
+    assert_eq!(sim.applinks().len(), 1);
+    home.cmd()
+        .args([
+            "link",
+            "create",
+            "j",
+            "--admin",
+            "admin",
+            "--yes",
+            "--replace",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Replaced the public key"));
+    let after = sim.applinks();
+    assert_eq!(
+        after, links,
+        "the same one link, with the same consumer key"
+    );
+    // And the new key works: the OAuth dance starts with it.
+    home.cmd()
+        .args(["link", "authorize", "j"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("oauth_token="));
 }
 
 #[test]

@@ -35,6 +35,10 @@ pub enum LinkCommand {
         /// Do not ask for confirmation (required when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
+        /// When Jira already has a link with this consumer key but another public key, put this
+        /// connection's public key on it (tokens issued under the old key stop working).
+        #[arg(long)]
+        replace: bool,
     },
     /// Authorize: print the URL to approve, read the verification code, save the access token.
     Authorize {
@@ -125,7 +129,12 @@ pub async fn run(g: &Global, a: LinkCommand) -> anyhow::Result<u8> {
         LinkCommand::New(args) => new(ctx, args).await,
         LinkCommand::Keygen(args) => keygen(ctx, args).await,
         LinkCommand::Fields { name } => fields(ctx, &name).await,
-        LinkCommand::Create { name, admin, yes } => create(ctx, &name, &admin, yes).await,
+        LinkCommand::Create {
+            name,
+            admin,
+            yes,
+            replace,
+        } => create(ctx, &name, &admin, yes, replace).await,
         LinkCommand::Authorize { name, verifier } => {
             let stdin = std::io::stdin();
             authorize(ctx, &name, verifier, &mut stdin.lock()).await
@@ -353,7 +362,14 @@ fn confirm(question: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> anyhow::Result<u8> {
+async fn create(
+    mut ctx: LinkContext,
+    name: &str,
+    admin: &str,
+    yes: bool,
+    replace: bool,
+) -> anyhow::Result<u8> {
+    ctx.replace_link = replace;
     let conn = match connection(&mut ctx, name) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -394,8 +410,9 @@ async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> any
         }
     };
     println!(
-        "This creates an incoming application link in Jira at {}:\n",
-        admin_conn.url
+        "This creates an incoming application link in Jira at {} (unless one with consumer key \"{}\" exists already):\n",
+        admin_conn.url,
+        w.consumer_key()
     );
     print!("{}", plan.render(&admin_conn.url));
     if !yes {
@@ -411,10 +428,7 @@ async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> any
     if let Err(s) = link::drive(&ctx, &mut w, Input::ConfirmCreate, &mut nothing).await {
         return Ok(report_stop(&s, name));
     }
-    println!(
-        "\nCreated the application link and registered consumer \"{}\".",
-        w.consumer_key()
-    );
+    println!("\n{}", w.create_summary().unwrap_or("Done."));
     println!("Next: `jiralink link authorize {name}`.");
     Ok(EXIT_OK)
 }
