@@ -343,6 +343,35 @@ fn link_create_twice_leaves_one_link() {
 }
 
 #[test]
+fn export_refuses_to_print_secrets_on_a_terminal() {
+    let sim = SimChild::start(&[]);
+    let home = Home::new();
+    home.setup(&sim);
+    // stdout on a pty (python3's `pty`, as tests/terminal_pty.rs uses): refused, nothing printed.
+    let out_of = |args: &[&str]| {
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import os, pty, sys\nsys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))",
+            )
+            .arg(assert_cmd::cargo::cargo_bin("jiralink"))
+            .args(args)
+            .env("JIRALINK_CONFIG", home.path().join("config.toml"))
+            .env("JIRALINK_DATA", home.path().join("data"))
+            .env("JIRALINK_STATE", home.path().join("state"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let py = out_of(&["link", "export", "j", "--format", "env"]);
+    let out = py;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("--out PATH"), "{text}");
+    assert!(!text.contains("JIRA_OAUTH"), "{text}");
+}
+
+#[test]
 fn authorize_reads_the_code_from_a_pipe() {
     let sim = SimChild::start(&[]);
     let home = Home::new();

@@ -55,7 +55,8 @@ pub enum LinkCommand {
         /// Output format.
         #[arg(long, value_enum)]
         format: FormatArg,
-        /// Write to this file (mode 0600) instead of stdout.
+        /// Write to this file (mode 0600). Without it the export goes to stdout, which must not be
+        /// a terminal (it holds the access token).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
@@ -603,6 +604,12 @@ fn export(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    // The export holds the access token: on a terminal it would stay in the scrollback (and in
+    // tmux/screen logs). Printing is for pipes; a terminal gets a file.
+    if out.is_none() && std::io::stdout().is_terminal() {
+        eprintln!("jiralink: not printing \"{name}\"'s access token to the terminal; write it to a file with --out PATH (mode 0600), or pipe stdout to the program that needs it");
+        return Ok(EXIT_USAGE);
+    }
     let text = match link::export_connection(&conn, format) {
         Ok(t) => t,
         Err(e) => {

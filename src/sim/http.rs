@@ -484,7 +484,11 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
 /// CAPTCHA, as solving it does in Jira).
 fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.method != Method::POST {
-        return Reply::html(200, pages::login_page(&st.base, None, false));
+        let destination = ctx.q("os_destination").filter(|d| d.starts_with('/'));
+        return Reply::html(
+            200,
+            pages::login_page_to(&st.base, None, false, destination.unwrap_or("")),
+        );
     }
     let form = ctx.form();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -515,12 +519,14 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
         st.record_failure(&user);
     }
     let captcha = st.failures(&user) >= CAPTCHA_AFTER;
+    let destination = get("os_destination").filter(|d| d.starts_with('/'));
     Reply::html(
         200,
-        pages::login_page(
+        pages::login_page_to(
             &st.base,
             Some("Sorry, your username and password are incorrect - please try again."),
             captcha,
+            destination.as_deref().unwrap_or(""),
         ),
     )
     .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")

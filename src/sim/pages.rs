@@ -11,6 +11,13 @@ pub fn esc(s: &str) -> String {
 
 /// Jira's login page (`/login.jsp`), optionally with an error and the CAPTCHA notice.
 pub fn login_page(base: &str, error: Option<&str>, captcha: bool) -> String {
+    login_page_to(base, error, captcha, "")
+}
+
+/// [`login_page`] that returns to `destination` (a path under the base URL) after logging in, as
+/// Jira's `login.jsp?os_destination=…` does (its login form carries `os_destination` through;
+/// the OAuth authorize page sends anonymous users there, see `oauth_pages::login_required`).
+pub fn login_page_to(base: &str, error: Option<&str>, captcha: bool, destination: &str) -> String {
     let error = error
         .map(|e| {
             format!(
@@ -31,9 +38,10 @@ pub fn login_page(base: &str, error: Option<&str>, captcha: bool) -> String {
 <h1>Log in</h1>\n{error}\n<form action=\"{base}/login.jsp\" class=\"aui\" id=\"login-form\" method=\"post\">\n\
 <div class=\"field-group\"><label for=\"login-form-username\">Username</label><input class=\"text medium-field\" id=\"login-form-username\" name=\"os_username\" type=\"text\"></div>\n\
 <div class=\"field-group\"><label for=\"login-form-password\">Password</label><input class=\"text medium-field\" id=\"login-form-password\" name=\"os_password\" type=\"password\"></div>\n\
-{captcha}\n<input type=\"hidden\" name=\"os_destination\" value=\"\">\n<input class=\"aui-button aui-button-primary\" id=\"login-form-submit\" name=\"login\" type=\"submit\" value=\"Log In\">\n\
+{captcha}\n<input type=\"hidden\" name=\"os_destination\" value=\"{destination}\">\n<input class=\"aui-button aui-button-primary\" id=\"login-form-submit\" name=\"login\" type=\"submit\" value=\"Log In\">\n\
 </form>\n</main></div>\n</body>\n</html>\n",
         base = esc(base),
+        destination = esc(destination),
     )
 }
 
