@@ -38,6 +38,9 @@ pub struct LinkContext {
     /// When set, [`Effect::RequestToken`] answers with this token instead of asking Jira for a
     /// new one, so a dance started earlier (and approved in the browser since) can finish.
     pub resume_request_token: Option<RequestTokenInfo>,
+    /// For [`Effect::CreateLink`]: when a link already holds the consumer key with another
+    /// public key, update that consumer (`link create --replace`) instead of refusing.
+    pub replace_link: bool,
 }
 
 impl LinkContext {
@@ -48,6 +51,7 @@ impl LinkContext {
             config,
             transport: Transport::default(),
             resume_request_token: None,
+            replace_link: false,
         }
     }
 
@@ -177,9 +181,11 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 .await
                 .map(|k| KeyInfo::from_public_key(&path, &k.to_public_key())),
         ),
-        Effect::CreateLink { admin, plan } => {
-            Input::CreateResult(create(ctx, &admin, &plan).await.map(|_| ()))
-        }
+        Effect::CreateLink { admin, plan } => Input::CreateResult(
+            create(ctx, &admin, &plan)
+                .await
+                .map(|c| c.summary(&w.consumer_key())),
+        ),
         Effect::RequestToken {
             base_url,
             consumer_key,
@@ -253,8 +259,8 @@ async fn create(
     let admin_client = crate::connect::client_for(conn, ctx.defaults())
         .await
         .map_err(crate::connect::ConnectError::into_diagnosis)?;
-    let created = applinks::create_link(&admin_client, plan).await?;
-    tracing::info!(link_id = %created.id, admin, "application link created");
+    let created = applinks::create_link(&admin_client, plan, ctx.replace_link).await?;
+    tracing::info!(link_id = %created.id(), admin, outcome = ?created, "application link created or found");
     Ok(created)
 }
 

@@ -611,7 +611,10 @@ fn create_needs_admin_and_confirmation() {
         .any(|e| e.contains("system administrator")));
     assert!(!w.link_created());
     ok(&mut w, Input::ConfirmCreate);
-    ok(&mut w, Input::CreateResult(Ok(())));
+    ok(
+        &mut w,
+        Input::CreateResult(Ok("Created the application link.".into())),
+    );
     assert!(w.link_created());
     let fx = ok(&mut w, Input::Next);
     assert_eq!(w.step(), Step::Authorize);

@@ -114,6 +114,22 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         "control API: {}/__sim/state  (Ctrl-C to stop)",
         sim.base_url().origin().ascii_serialization()
     )?;
+    // Approving an OAuth request token needs a browser on this simulator's login + Allow page.
+    let port = sim.addr().port();
+    writeln!(
+        err,
+        "OAuth approval (`jiralink link authorize` prints the URL): log in there as alice/alice and click Allow."
+    )?;
+    if sim.addr().ip().is_loopback() {
+        writeln!(
+            err,
+            "  browser on another machine: ssh -L {port}:127.0.0.1:{port} USER@THIS_HOST, then open the URL there"
+        )?;
+    }
+    writeln!(
+        err,
+        "  no browser at all: w3m 'URL' (or lynx) on this machine"
+    )?;
     drop(err);
     wait_for_signal().await;
     sim.shutdown().await;

@@ -282,13 +282,23 @@ impl JiraClient {
         path: &str,
         body: &B,
     ) -> Result<T, JiraError> {
+        let raw = self.send_json_raw(method, path, body).await?;
+        response::decode_json(&raw)
+    }
+
+    /// Like [`JiraClient::send_json`], but hands back the whole checked answer (status, headers
+    /// such as `Location`, body) for callers that read more than the JSON body.
+    pub async fn send_json_raw<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<Raw, JiraError> {
         let url = self.url_for(path, &[]);
         let bytes = serde_json::to_vec(body)
             .map_err(|e| JiraError::config(format!("cannot encode the request body: {e}")))?;
-        let raw = self
-            .execute(method, url, Body::Json(bytes), self.signing())
-            .await?;
-        response::decode_json(&raw)
+        self.execute(method, url, Body::Json(bytes), self.signing())
+            .await
     }
 
     /// POST to an OAuth endpoint (`/plugins/servlet/oauth/request-token`, `…/access-token`),
