@@ -4,6 +4,8 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod filelock;
+pub mod housekeeping;
 pub mod jira;
 pub mod keys;
 pub mod link;

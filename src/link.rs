@@ -6,6 +6,7 @@ mod export;
 mod store;
 
 pub use export::export_connection;
+pub use store::token_dir;
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
     save_access_token_with, save_pending_request_token, SavedToken,
