@@ -11,6 +11,7 @@ pub mod keys;
 pub mod link;
 pub mod logging;
 pub mod paths;
+pub mod private_file;
 pub mod secret;
 pub mod sim;
 pub mod tui;

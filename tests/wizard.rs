@@ -1077,3 +1077,18 @@ fn entering_authorize_retries_a_failed_request_token() {
     assert!(w.apply(Input::RequestToken).is_empty());
     assert!(w.error().is_some());
 }
+
+/// Issue 14 §7: a 1024-bit key given with `link new --key` (or picked in the TUI) is refused
+/// like `keygen` refuses to make one.
+#[test]
+fn a_key_below_2048_bits_is_refused() {
+    let mut w = at_keys();
+    ok(&mut w, Input::UseExistingKey("/home/a/weak.pem".into()));
+    let weak = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap();
+    let info = KeyInfo::from_public_key(Path::new("/home/a/weak.pem"), &RsaPublicKey::from(&weak));
+    assert_eq!(info.bits, 1024);
+    ok(&mut w, Input::KeyReady(Ok(info)));
+    assert!(w.key_info().is_none());
+    let e = w.can_advance().unwrap_err();
+    assert!(e.contains("1024-bit") && e.contains("2048"), "{e}");
+}

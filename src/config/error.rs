@@ -128,7 +128,7 @@ impl ConfigError {
             ConfigError::Key { path, .. } => (
                 Code::KeyError,
                 format!(
-                    "check the private key at {} (`chmod 600` it if it is readable by others), or generate one with `jiralink link keygen`",
+                    "fix the private key at {} as the message above says, or generate one with `jiralink link keygen`",
                     path.display()
                 ),
             ),
