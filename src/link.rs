@@ -8,6 +8,7 @@ mod store;
 /// How to reach the Jira being linked (its connection's TLS, proxy and timeout settings).
 pub use crate::connect::Transport;
 pub use export::export_connection;
+pub use store::token_dir;
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
     save_access_token_with, save_linked, save_linked_with, save_pending_request_token, SavedToken,

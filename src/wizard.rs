@@ -814,6 +814,16 @@ impl Wizard {
                     return Ok(Vec::new());
                 }
                 match r {
+                    // The same floor `keygen` applies: a key jiralink would not generate is not
+                    // accepted for a new link either (NIST SP 800-131A: RSA below 2048 bits is
+                    // disallowed for signatures).
+                    Ok(info) if info.bits < crate::keys::ALLOWED_BITS[0] => {
+                        self.key_op = KeyOp::Failed(format!(
+                            "{} is a {}-bit RSA key; jiralink needs 2048 bits or more (generate one with `jiralink link keygen`).",
+                            info.path.display(),
+                            info.bits
+                        ));
+                    }
                     Ok(info) => {
                         let previous = self.key.as_ref().map(|k| k.fingerprint.clone());
                         if previous.is_some_and(|p| p != info.fingerprint) {

@@ -377,12 +377,26 @@ impl JiraClient {
     }
 
     /// `GET /rest/api/2/myself?expand=groups,applicationRoles`.
+    ///
+    /// An answer that names no user (no `name`, `key` or `accountId`, e.g. `{}`) is an error:
+    /// it does not say whom the credentials belong to, so it can never count as a login.
     pub async fn myself(&self) -> Result<User, JiraError> {
-        self.get_json(
+        let url = self.url_for(
             "/rest/api/2/myself",
             &[("expand", "groups,applicationRoles")],
-        )
-        .await
+        );
+        let raw = self
+            .execute(Method::GET, url, Body::None, self.signing())
+            .await?;
+        let user: User = response::decode_json(&raw)?;
+        if user.has_identity() {
+            return Ok(user);
+        }
+        Err(raw.error(ErrorKind::Decode {
+            message: "the answer names no user (no name, key or accountId), so it does not show that the credentials were accepted; a proxy or a broken plugin may answer for Jira"
+                .into(),
+            snippet: response::snippet(&raw.body),
+        }))
     }
 
     /// All projects visible to the caller (DC array with `expand=lead`; Cloud paged search).
