@@ -40,6 +40,8 @@ pub struct Shared {
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+    /// Fault injection for admin writes: writes still allowed before one answers 500 (-1 = off).
+    pub write_fault: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Shared {
@@ -77,6 +79,7 @@ impl Shared {
             sessions: Mutex::new(HashMap::new()),
             oauth: Arc::new(OAuthProvider::new()),
             cache: Mutex::new(HashMap::new()),
+            write_fault: std::sync::atomic::AtomicI64::new(-1),
         }
     }
 
