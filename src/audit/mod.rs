@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod explain;
+pub mod fix;
 pub mod gather;
 pub mod menu;
 pub mod permissions;

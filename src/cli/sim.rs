@@ -31,6 +31,9 @@ pub struct SimArgs {
     /// Context path Jira is served under ("" for none).
     #[arg(long, default_value = "/jira")]
     pub context_path: String,
+    /// Extra users in the broad groups jira-users and jira-software-users (a group grant's reach).
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
 }
 
 /// Turn the arguments into a simulator configuration.
@@ -60,6 +63,9 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
     let sim = Sim::start(cfg)
         .await
         .with_context(|| format!("cannot listen on {}", a.bind))?;
+    if a.users > 0 {
+        sim.add_broad_users(a.users);
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "LISTENING {}", sim.base_url())?;
