@@ -14,7 +14,17 @@ use std::sync::atomic::Ordering;
 /// Route the admin endpoints; `None` leaves the request to `rest::handle`.
 pub fn handle(st: &Shared, ctx: &Ctx) -> Option<Reply> {
     let path = ctx.rel.strip_prefix("/rest/api/2/")?;
-    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    // Path segments arrive percent-encoded (`jira%2Dsoftware`); the servlet container decodes them.
+    let decoded: Vec<String> = path
+        .trim_end_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let m = &ctx.method;
     let reply = match (m, segs.as_slice()) {
         (&Method::GET, ["role"]) => admin(st, ctx, |u| role_list(st, u)),
