@@ -63,13 +63,14 @@ pub struct HolderSpec {
     /// User name, group name or role id; `None` for a role this plan creates first.
     pub parameter: Option<String>,
     /// The role's name, for role holders (and the only reference to a role still to create).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub role_name: Option<String>,
 }
 
-/// One change to Jira.
+/// One change to Jira. In JSON one flat object whatever the `op` (fields that do not apply are
+/// `null`), so `jq '.changes[] | select(.op == "grant") | .holder'` and shape checks stay simple.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(into = "ChangeJson", try_from = "ChangeJson")]
 pub enum Change {
     /// `POST /rest/api/2/role` {name, description}.
     CreateRole {
@@ -98,9 +99,113 @@ pub enum Change {
         /// Role name.
         role_name: String,
         /// The user or group added.
-        #[serde(flatten)]
         actor: ActorRef,
     },
+}
+
+/// The JSON form of a [`Change`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChangeJson {
+    /// `create_role`, `grant` or `add_role_actor`.
+    pub op: String,
+    /// grant: scheme id.
+    pub scheme_id: Option<String>,
+    /// grant: scheme name.
+    pub scheme_name: Option<String>,
+    /// grant: permission key.
+    pub permission: Option<String>,
+    /// grant: holder.
+    pub holder: Option<HolderSpec>,
+    /// add_role_actor: project key.
+    pub project: Option<String>,
+    /// add_role_actor: role id (`null` for a role the plan creates).
+    pub role_id: Option<String>,
+    /// add_role_actor: role name.
+    pub role_name: Option<String>,
+    /// add_role_actor: the user added.
+    pub user: Option<String>,
+    /// add_role_actor: the group added.
+    pub group: Option<String>,
+    /// create_role: name.
+    pub name: Option<String>,
+    /// create_role: description.
+    pub description: Option<String>,
+}
+
+impl From<Change> for ChangeJson {
+    fn from(c: Change) -> Self {
+        match c {
+            Change::CreateRole { name, description } => ChangeJson {
+                op: "create_role".into(),
+                name: Some(name),
+                description: Some(description),
+                ..Default::default()
+            },
+            Change::Grant {
+                scheme_id,
+                scheme_name,
+                permission,
+                holder,
+            } => ChangeJson {
+                op: "grant".into(),
+                scheme_id: Some(scheme_id),
+                scheme_name: Some(scheme_name),
+                permission: Some(permission),
+                holder: Some(holder),
+                ..Default::default()
+            },
+            Change::AddRoleActor {
+                project,
+                role_id,
+                role_name,
+                actor,
+            } => {
+                let (user, group) = match actor {
+                    ActorRef::User(u) => (Some(u), None),
+                    ActorRef::Group(g) => (None, Some(g)),
+                };
+                ChangeJson {
+                    op: "add_role_actor".into(),
+                    project: Some(project),
+                    role_id,
+                    role_name: Some(role_name),
+                    user,
+                    group,
+                    ..Default::default()
+                }
+            }
+        }
+    }
+}
+
+impl TryFrom<ChangeJson> for Change {
+    type Error = String;
+    fn try_from(j: ChangeJson) -> Result<Self, String> {
+        let need = |v: Option<String>, f: &str| v.ok_or_else(|| format!("{} needs {f}", j.op));
+        Ok(match j.op.as_str() {
+            "create_role" => Change::CreateRole {
+                name: need(j.name.clone(), "name")?,
+                description: j.description.clone().unwrap_or_default(),
+            },
+            "grant" => Change::Grant {
+                scheme_id: need(j.scheme_id.clone(), "scheme_id")?,
+                scheme_name: j.scheme_name.clone().unwrap_or_default(),
+                permission: need(j.permission.clone(), "permission")?,
+                holder: j.holder.clone().ok_or("grant needs holder")?,
+            },
+            "add_role_actor" => Change::AddRoleActor {
+                project: need(j.project.clone(), "project")?,
+                role_id: j.role_id.clone(),
+                role_name: j.role_name.clone().unwrap_or_default(),
+                actor: match (j.user.clone(), j.group.clone()) {
+                    (Some(u), _) => ActorRef::User(u),
+                    (None, Some(g)) => ActorRef::Group(g),
+                    _ => return Err("add_role_actor needs user or group".into()),
+                },
+            },
+            other => return Err(format!("unknown op {other}")),
+        })
+    }
 }
 
 impl Change {
@@ -206,8 +311,8 @@ pub struct Gains {
     pub users: usize,
     /// How many distinct projects see a gain.
     pub projects: usize,
-    /// The triples themselves (left out of alternatives, and beyond [`TRIPLES_LISTED`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The triples themselves (empty in alternatives; at most [`TRIPLES_LISTED`]).
+    #[serde(default)]
     pub triples: Vec<Triple>,
     /// In words: "alice gains Browse Projects in OPS; nobody else gains anything".
     pub summary: String,
