@@ -301,6 +301,19 @@ impl JiraClient {
             .await
     }
 
+    /// Send a request without a body (a `DELETE`) and decode the JSON answer (`null` for a 204).
+    pub async fn send_empty<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<T, JiraError> {
+        let url = self.url_for(path, &[]);
+        let raw = self
+            .execute(method, url, Body::None, self.signing())
+            .await?;
+        response::decode_json(&raw)
+    }
+
     /// POST to an OAuth endpoint (`/plugins/servlet/oauth/request-token`, `…/access-token`),
     /// signed with this client's consumer and `token` instead of the configured one when given.
     /// `extra_oauth` carries `oauth_callback` / `oauth_verifier` (into the header) and any other
@@ -925,7 +938,7 @@ fn basic(user: &str, secret: &str) -> String {
 }
 
 /// Percent-encode one path segment (a project key or id from user input).
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 

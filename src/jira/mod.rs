@@ -1,6 +1,7 @@
 //! Everything that talks to Jira: the HTTP client, authentication, the OAuth 1.0a dance, response
 //! models and the diagnosis of failures.
 
+pub mod admin_writes;
 pub mod applinks;
 pub mod auth;
 pub mod bulk;
