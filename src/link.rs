@@ -16,6 +16,7 @@ pub use oauth2_store::{
     save_client_credentials, save_oauth2_link_with, save_oauth2_tokens, save_oauth2_tokens_with,
     save_pending_authorization, PendingAuthorization, SavedOAuth2,
 };
+pub use store::token_dir;
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
     save_access_token_with, save_linked, save_linked_with, save_pending_request_token, SavedToken,
@@ -46,6 +47,9 @@ pub struct LinkContext {
     /// When set, [`Effect::RequestToken`] answers with this token instead of asking Jira for a
     /// new one, so a dance started earlier (and approved in the browser since) can finish.
     pub resume_request_token: Option<RequestTokenInfo>,
+    /// For [`Effect::CreateLink`]: when a link already holds the consumer key with another
+    /// public key, update that consumer (`link create --replace`) instead of refusing.
+    pub replace_link: bool,
 }
 
 impl LinkContext {
@@ -56,6 +60,7 @@ impl LinkContext {
             config,
             transport: Transport::default(),
             resume_request_token: None,
+            replace_link: false,
         }
     }
 
@@ -186,9 +191,11 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 .await
                 .map(|k| KeyInfo::from_public_key(&path, &k.to_public_key())),
         ),
-        Effect::CreateLink { admin, plan } => {
-            Input::CreateResult(create(ctx, &admin, &plan).await.map(|_| ()))
-        }
+        Effect::CreateLink { admin, plan } => Input::CreateResult(
+            create(ctx, &admin, &plan)
+                .await
+                .map(|c| c.summary(&w.consumer_key())),
+        ),
         Effect::RequestToken {
             base_url,
             consumer_key,
@@ -271,8 +278,8 @@ async fn create(
     let admin_client = crate::connect::client_for(conn, ctx.defaults())
         .await
         .map_err(crate::connect::ConnectError::into_diagnosis)?;
-    let created = applinks::create_link(&admin_client, plan).await?;
-    tracing::info!(link_id = %created.id, admin, "application link created");
+    let created = applinks::create_link(&admin_client, plan, ctx.replace_link).await?;
+    tracing::info!(link_id = %created.id(), admin, outcome = ?created, "application link created or found");
     Ok(created)
 }
 

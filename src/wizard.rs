@@ -221,8 +221,9 @@ pub enum Input {
     SetAdmin(Option<String>),
     /// Go ahead with the [`CreatePlan`] shown on the Create step.
     ConfirmCreate,
-    /// Result of [`Effect::CreateLink`].
-    CreateResult(Result<(), Diagnosis>),
+    /// Result of [`Effect::CreateLink`]: what Jira now has, in one sentence (created, already
+    /// there, consumer added or replaced).
+    CreateResult(Result<String, Diagnosis>),
     /// Register by hand: go from Register (or Create) straight to Authorize.
     SkipCreate,
     /// Ask for a new request token (also done on entering Authorize).
@@ -352,7 +353,7 @@ pub struct Wizard {
     key: Option<KeyInfo>,
     key_op: KeyOp,
     admin: Option<String>,
-    create: Pending<()>,
+    create: Pending<String>,
     create_skipped: bool,
     request_token: Pending<RequestTokenInfo>,
     verifier: String,
@@ -617,7 +618,7 @@ impl Wizard {
             }
             Step::Register => self.create_plan().map(|_| ()),
             Step::Create => match &self.create {
-                Pending::Done(()) => Ok(()),
+                Pending::Done(_) => Ok(()),
                 Pending::Running => Err("Waiting for Jira to create the link.".into()),
                 _ => Err(
                     "Confirm to create the link, or skip this step if you registered it by hand."
@@ -722,6 +723,11 @@ impl Wizard {
             }
         }
         out
+    }
+
+    /// What the Create step did in Jira, in one sentence, once it finished.
+    pub fn create_summary(&self) -> Option<&str> {
+        self.create.done().map(String::as_str)
     }
 
     /// The two REST requests that would create the link, for review before [`Input::ConfirmCreate`].
@@ -881,6 +887,16 @@ impl Wizard {
                     return Ok(Vec::new());
                 }
                 match r {
+                    // The same floor `keygen` applies: a key jiralink would not generate is not
+                    // accepted for a new link either (NIST SP 800-131A: RSA below 2048 bits is
+                    // disallowed for signatures).
+                    Ok(info) if info.bits < crate::keys::ALLOWED_BITS[0] => {
+                        self.key_op = KeyOp::Failed(format!(
+                            "{} is a {}-bit RSA key; jiralink needs 2048 bits or more (generate one with `jiralink link keygen`).",
+                            info.path.display(),
+                            info.bits
+                        ));
+                    }
                     Ok(info) => {
                         let previous = self.key.as_ref().map(|k| k.fingerprint.clone());
                         if previous.is_some_and(|p| p != info.fingerprint) {

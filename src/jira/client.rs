@@ -99,6 +99,8 @@ struct Shared {
     requests: AtomicU64,
     rate_limit_remaining: AtomicI64,
     clock_skew_secs: AtomicI64,
+    /// Client-side pacing under Jira's rate limit (`pace`).
+    pacer: super::pace::Pacer,
 }
 
 /// A cheap-to-clone async Jira REST client.
@@ -162,6 +164,7 @@ impl JiraClient {
                 requests: AtomicU64::new(0),
                 rate_limit_remaining: AtomicI64::new(UNSET),
                 clock_skew_secs: AtomicI64::new(UNSET),
+                pacer: super::pace::Pacer::default(),
             }),
         })
     }
@@ -218,6 +221,16 @@ impl JiraClient {
         }
     }
 
+    /// The pacing in force under Jira's rate limit or `--max-rate`, if any.
+    pub fn pacing(&self) -> Option<super::pace::Pacing> {
+        self.shared.pacer.pacing()
+    }
+
+    /// Cap this client (and its siblings) at `per_second` requests a second (`--max-rate`).
+    pub fn set_max_rate(&self, per_second: Option<f64>) {
+        self.shared.pacer.set_max_rate(per_second);
+    }
+
     /// Server clock minus local clock, from the last `Date` header seen.
     pub fn clock_skew_secs(&self) -> Option<i64> {
         match self.shared.clock_skew_secs.load(Ordering::Relaxed) {
@@ -271,11 +284,34 @@ impl JiraClient {
         path: &str,
         body: &B,
     ) -> Result<T, JiraError> {
+        let raw = self.send_json_raw(method, path, body).await?;
+        response::decode_json(&raw)
+    }
+
+    /// Like [`JiraClient::send_json`], but hands back the whole checked answer (status, headers
+    /// such as `Location`, body) for callers that read more than the JSON body.
+    pub async fn send_json_raw<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<Raw, JiraError> {
         let url = self.url_for(path, &[]);
         let bytes = serde_json::to_vec(body)
             .map_err(|e| JiraError::config(format!("cannot encode the request body: {e}")))?;
+        self.execute(method, url, Body::Json(bytes), self.signing())
+            .await
+    }
+
+    /// Send a request without a body (a `DELETE`) and decode the JSON answer (`null` for a 204).
+    pub async fn send_empty<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<T, JiraError> {
+        let url = self.url_for(path, &[]);
         let raw = self
-            .execute(method, url, Body::Json(bytes), self.signing())
+            .execute(method, url, Body::None, self.signing())
             .await?;
         response::decode_json(&raw)
     }
@@ -356,12 +392,26 @@ impl JiraClient {
     }
 
     /// `GET /rest/api/2/myself?expand=groups,applicationRoles`.
+    ///
+    /// An answer that names no user (no `name`, `key` or `accountId`, e.g. `{}`) is an error:
+    /// it does not say whom the credentials belong to, so it can never count as a login.
     pub async fn myself(&self) -> Result<User, JiraError> {
-        self.get_json(
+        let url = self.url_for(
             "/rest/api/2/myself",
             &[("expand", "groups,applicationRoles")],
-        )
-        .await
+        );
+        let raw = self
+            .execute(Method::GET, url, Body::None, self.signing())
+            .await?;
+        let user: User = response::decode_json(&raw)?;
+        if user.has_identity() {
+            return Ok(user);
+        }
+        Err(raw.error(ErrorKind::Decode {
+            message: "the answer names no user (no name, key or accountId), so it does not show that the credentials were accepted; a proxy or a broken plugin may answer for Jira"
+                .into(),
+            snippet: response::snippet(&raw.body),
+        }))
     }
 
     /// All projects visible to the caller (DC array with `expand=lead`; Cloud paged search).
@@ -588,6 +638,8 @@ impl JiraClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // Paced before signing, so the OAuth timestamp is the time the request leaves.
+            self.shared.pacer.acquire().await;
             // Signed here, per attempt: a fresh nonce and timestamp every time, and the URL
             // signed is exactly the URL sent.
             let oauth_value = match signing.auth {
@@ -625,6 +677,9 @@ impl JiraClient {
             };
             self.observe(resp.headers());
             let status = resp.status().as_u16();
+            self.shared
+                .pacer
+                .observe(status, resp.headers(), std::time::Instant::now());
             tracing::debug!(method = %method, url = %url, status, attempt, "jira response");
             if (status == 429 || status == 503) && attempt <= policy.max_retries {
                 let retry_after = response::retry_after(resp.headers(), SystemTime::now());
@@ -962,7 +1017,7 @@ fn basic(user: &str, secret: &str) -> String {
 }
 
 /// Percent-encode one path segment (a project key or id from user input).
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 

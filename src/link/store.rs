@@ -22,7 +22,7 @@ pub struct SavedToken {
 }
 
 /// The directory tokens live in.
-pub(super) fn token_dir(paths: &Paths) -> PathBuf {
+pub fn token_dir(paths: &Paths) -> PathBuf {
     paths.data_dir.join("tokens")
 }
 
@@ -128,7 +128,10 @@ fn save_tokens_into(
         .collect();
     let dir = token_dir(paths);
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let stem = format!("{}-{stamp}", file_stem(&name));
+    // The writer's pid is part of the name: a run killed before the config switched over leaves
+    // files nothing references, and the next run removes them once this pid is gone
+    // (crate::housekeeping::sweep_orphaned_token_files).
+    let stem = format!("{}-{stamp}-p{}", file_stem(&name), std::process::id());
     let token_file = dir.join(format!("{stem}.access_token"));
     let secret_file = dir.join(format!("{stem}.token_secret"));
     let written = [token_file.clone(), secret_file.clone()];

@@ -42,6 +42,10 @@ pub struct Shared {
     /// The OAuth 2.0 provider (DC 8.22+).
     pub oauth2: Arc<super::oauth2::OAuth2Provider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+    /// Per-principal counters and the rate limit.
+    pub limits: super::limits::Limits,
+    /// Fault injection for admin writes: writes still allowed before one answers 500 (-1 = off).
+    pub write_fault: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Shared {
@@ -80,6 +84,8 @@ impl Shared {
             oauth: Arc::new(OAuthProvider::new()),
             oauth2: Arc::new(super::oauth2::OAuth2Provider::new()),
             cache: Mutex::new(HashMap::new()),
+            limits: super::limits::Limits::default(),
+            write_fault: std::sync::atomic::AtomicI64::new(-1),
         }
     }
 
