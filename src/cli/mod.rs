@@ -9,6 +9,7 @@ pub mod demo;
 pub mod fix;
 pub mod info;
 pub mod link;
+pub mod link_oauth2;
 pub mod man;
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).

@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod error;
 pub mod model;
 pub mod oauth;
+pub mod oauth2;
 pub mod oauth_dance;
 pub mod pace;
 pub mod response;

@@ -2,6 +2,7 @@
 //! loopback, for integration tests, `jiralink demo` and benchmarks. It shares no code with the
 //! client (`crate::jira`): its own response shapes, its own permission evaluator, its own OAuth.
 pub mod oauth;
+pub mod oauth2;
 
 mod admin_rest;
 mod applinks;
@@ -10,6 +11,7 @@ mod catalog;
 mod control;
 mod http;
 pub mod limits;
+mod oauth2_routes;
 mod oauth_routes;
 mod pages;
 mod reply;
@@ -291,6 +293,11 @@ impl Sim {
     /// The OAuth provider (register consumers, approve tokens in tests).
     pub fn oauth(&self) -> &Arc<oauth::OAuthProvider> {
         &self.shared.oauth
+    }
+
+    /// The OAuth 2.0 provider (register clients and service accounts, expire tokens in tests).
+    pub fn oauth2(&self) -> &Arc<oauth2::OAuth2Provider> {
+        &self.shared.oauth2
     }
 
     /// Lift the CAPTCHA requirement of a user.
