@@ -229,6 +229,11 @@ async fn oauth2_command(ctx: &LinkContext, a: &LinkCommand) -> anyhow::Result<Op
         LinkCommand::Authorize { code, listen, .. } => {
             o2::authorize(ctx.clone(), &conn, code.clone(), *listen, &mut stdin.lock()).await?
         }
+        // The same rule as OAuth 1.0a: the tokens and client secret never go to a terminal.
+        LinkCommand::Export { out: None, .. } if std::io::stdout().is_terminal() => {
+            eprintln!("jiralink: not printing \"{}\"'s client secret and tokens to the terminal; write them to a file with --out PATH (mode 0600), or pipe stdout to the program that needs them", conn.name);
+            EXIT_USAGE
+        }
         LinkCommand::Export { format, out, .. } => match o2::export(&conn, (*format).into()) {
             Ok(text) => write_export(&text, (*format).into(), out.clone())?,
             Err(e) => {
