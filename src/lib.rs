@@ -11,5 +11,6 @@ pub mod logging;
 pub mod paths;
 pub mod secret;
 pub mod sim;
+pub mod text;
 pub mod tui;
 pub mod wizard;
