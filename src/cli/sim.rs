@@ -31,6 +31,10 @@ pub struct SimArgs {
     /// Context path Jira is served under ("" for none).
     #[arg(long, default_value = "/jira")]
     pub context_path: String,
+    /// Rate-limit every user: dc:RATE[/SECS][:MAX] (Data Center token bucket) or
+    /// cloud:RATE[:BURST] (Cloud burst limit); off by default.
+    #[arg(long, value_name = "POLICY")]
+    pub rate_limit: Option<String>,
 }
 
 /// Turn the arguments into a simulator configuration.
@@ -57,9 +61,20 @@ pub fn config(a: &SimArgs) -> anyhow::Result<SimConfig> {
 /// Run `sim`.
 pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
     let cfg = config(&a)?;
+    let limit = match &a.rate_limit {
+        Some(p) => Some(
+            crate::sim::RateLimit::parse(p)
+                .map_err(anyhow::Error::msg)
+                .context("--rate-limit")?,
+        ),
+        None => None,
+    };
     let sim = Sim::start(cfg)
         .await
         .with_context(|| format!("cannot listen on {}", a.bind))?;
+    if let Some(p) = limit {
+        sim.set_rate_limit(p);
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "LISTENING {}", sim.base_url())?;

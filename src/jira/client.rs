@@ -99,6 +99,8 @@ struct Shared {
     requests: AtomicU64,
     rate_limit_remaining: AtomicI64,
     clock_skew_secs: AtomicI64,
+    /// Client-side pacing under Jira's rate limit (`pace`).
+    pacer: super::pace::Pacer,
 }
 
 /// A cheap-to-clone async Jira REST client.
@@ -160,6 +162,7 @@ impl JiraClient {
                 requests: AtomicU64::new(0),
                 rate_limit_remaining: AtomicI64::new(UNSET),
                 clock_skew_secs: AtomicI64::new(UNSET),
+                pacer: super::pace::Pacer::default(),
             }),
         })
     }
@@ -214,6 +217,16 @@ impl JiraClient {
             UNSET => None,
             v => u32::try_from(v).ok(),
         }
+    }
+
+    /// The pacing in force under Jira's rate limit or `--max-rate`, if any.
+    pub fn pacing(&self) -> Option<super::pace::Pacing> {
+        self.shared.pacer.pacing()
+    }
+
+    /// Cap this client (and its siblings) at `per_second` requests a second (`--max-rate`).
+    pub fn set_max_rate(&self, per_second: Option<f64>) {
+        self.shared.pacer.set_max_rate(per_second);
     }
 
     /// Server clock minus local clock, from the last `Date` header seen.
@@ -517,6 +530,8 @@ impl JiraClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // Paced before signing, so the OAuth timestamp is the time the request leaves.
+            self.shared.pacer.acquire().await;
             // Signed here, per attempt: a fresh nonce and timestamp every time, and the URL
             // signed is exactly the URL sent.
             let oauth_value = match signing.auth {
@@ -553,6 +568,9 @@ impl JiraClient {
             };
             self.observe(resp.headers());
             let status = resp.status().as_u16();
+            self.shared
+                .pacer
+                .observe(status, resp.headers(), std::time::Instant::now());
             tracing::debug!(method = %method, url = %url, status, attempt, "jira response");
             if (status == 429 || status == 503) && attempt <= policy.max_retries {
                 let retry_after = response::retry_after(resp.headers(), SystemTime::now());

@@ -349,6 +349,24 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
         }
         Err(reply) => return reply,
     }
+    // Counted per principal and rate-limited per user (sim::limits), after authentication as
+    // Jira's limiter is (it keys its buckets by user).
+    let added = match st
+        .limits
+        .admit(ctx.user.as_deref(), &ctx.rel, st.now_secs())
+    {
+        super::limits::Admission::Go(h) => h,
+        super::limits::Admission::Limited(reply) => return reply,
+    };
+    let mut reply = route_user(st, ctx);
+    for (k, v) in added {
+        reply = reply.header(k, v);
+    }
+    reply
+}
+
+/// Route a request whose user is known.
+fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.scenario == Scenario::HtmlLogin
         && ctx.rel.starts_with("/rest/")
         && !is_anonymous_endpoint(&ctx.rel)
@@ -359,7 +377,12 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.rel.starts_with("/rest/applinks") {
         return applinks::handle(st, ctx);
     }
-    if ctx.rel.starts_with("/rest/api/2/") {
+    if let Some(reply) = super::bulk::route(st, ctx) {
+        return reply;
+    }
+    // Cloud serves v3 beside v2 with the same shapes outside rich text (Atlassian, "The Jira
+    // Cloud platform REST API": "Version 3 … provides support for the Atlassian Document Format").
+    if ctx.rel.starts_with("/rest/api/2/") || (st.cloud && ctx.rel.starts_with("/rest/api/3/")) {
         return rest::handle(st, ctx);
     }
     if ctx.rel == "/" || ctx.rel == "/secure/Dashboard.jspa" {
