@@ -453,6 +453,7 @@ fn decode_basic(value: &str) -> Option<(String, String)> {
 /// Who the request acts as; Err is the rejection to send.
 fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> {
     if ctx.scenario == Scenario::Anonymous {
+        // A proxy that strips `Authorization`, as Jira then sees it: every call anonymous.
         return Ok((None, Via::Anonymous));
     }
     let Some(auth) = ctx.header("authorization").map(str::trim) else {
@@ -525,6 +526,10 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             Ok(None) => Ok((None, Via::Anonymous)),
             Err(reply) => Err(reply.into()),
         },
+        // An Authorization scheme no Seraph authenticator claims is ignored: the call runs as
+        // anonymous and says so in `X-AUSERNAME: anonymous` (the header as in go-jira/jira#8;
+        // MrRefactoring/jira.js#418 shows a rejected credential still served 200 on an endpoint
+        // open to anonymous users).
         _ => Ok((None, Via::Anonymous)),
     }
 }
