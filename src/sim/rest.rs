@@ -10,6 +10,9 @@ use serde_json::{json, Map, Value};
 
 /// Route a `/rest/api/2/…` request.
 pub fn handle(st: &Shared, ctx: &Ctx) -> Reply {
+    if let Some(reply) = super::admin_rest::handle(st, ctx) {
+        return reply;
+    }
     if ctx.method != Method::GET {
         // Jersey answers a method no resource method declares with 405, `Allow` and an empty
         // body: jenkinsci/jira-plugin#213 shows Jira's 405 failing JSON parsing "at character 0".
@@ -359,7 +362,7 @@ fn role_map(st: &Shared, ctx: &Ctx, key: &str) -> Reply {
 /// `GET /project/{key}/role/{id}`: `self`, `name`, `id`, `description`, `actors[]` with
 /// `atlassian-user-role-actor` / `atlassian-group-role-actor` and `actorGroup` (fixture
 /// `role.cloud-v3.go-jira.json`; DC contract `ProjectRoleBean`/`RoleActorBean`).
-fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
+pub(super) fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
     let w = st.world();
     let Some(p) = visible(&w, ctx.user.as_deref(), key) else {
         return project_not_found(key);
