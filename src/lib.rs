@@ -16,5 +16,6 @@ pub mod private_file;
 pub mod secret;
 pub mod sim;
 pub mod term;
+pub mod text;
 pub mod tui;
 pub mod wizard;

@@ -123,7 +123,7 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
         move |p: Progress| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
-            bar.set_message(format!("{} requests", p.requests));
+            bar.set_message(crate::text::count(p.requests, "request"));
         }
     };
     let mut result = audit::run(req.clone(), progress).await;

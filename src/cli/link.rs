@@ -682,9 +682,8 @@ async fn authorize(
                 None => v.user.clone(),
             };
             println!(
-                "Authorized: connection \"{name}\" acts as {who} and sees {} project{}.",
-                v.project_count,
-                if v.project_count == 1 { "" } else { "s" }
+                "Authorized: connection \"{name}\" acts as {who} and sees {}.",
+                crate::text::count(v.project_count as u64, "project")
             );
             Ok(EXIT_OK)
         }
