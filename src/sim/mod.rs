@@ -4,9 +4,11 @@
 pub mod oauth;
 
 mod applinks;
+mod bulk;
 mod catalog;
 mod control;
 mod http;
+pub mod limits;
 mod oauth_routes;
 mod pages;
 mod reply;
@@ -15,6 +17,7 @@ mod scenario;
 mod state;
 mod world;
 
+pub use limits::{Count as RequestCount, Policy as RateLimit};
 pub use scenario::{ParseScenarioError, Scenario};
 pub use world::{ActorType, HOLDER_TYPES};
 
@@ -263,6 +266,21 @@ impl Sim {
     /// Requests served so far (all paths).
     pub fn request_count(&self) -> u64 {
         self.shared.request_count()
+    }
+
+    /// Limit every user's REST requests as Data Center or Cloud does (see `limits`).
+    pub fn set_rate_limit(&self, policy: RateLimit) {
+        self.shared.limits.set_policy(policy);
+    }
+
+    /// Requests per principal since start (or the last reset), with how many were limited.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, RequestCount> {
+        self.shared.limits.counts()
+    }
+
+    /// Start the per-principal counters afresh.
+    pub fn reset_request_counts(&self) {
+        self.shared.limits.reset_counts();
     }
 
     /// Stop serving and wait until the listener is closed.

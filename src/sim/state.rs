@@ -40,6 +40,8 @@ pub struct Shared {
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+    /// Per-principal counters and the rate limit.
+    pub limits: super::limits::Limits,
 }
 
 impl std::fmt::Debug for Shared {
@@ -77,6 +79,7 @@ impl Shared {
             sessions: Mutex::new(HashMap::new()),
             oauth: Arc::new(OAuthProvider::new()),
             cache: Mutex::new(HashMap::new()),
+            limits: super::limits::Limits::default(),
         }
     }
 
