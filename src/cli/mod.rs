@@ -6,8 +6,10 @@ pub mod check;
 pub mod completions;
 pub mod connections;
 pub mod demo;
+pub mod fix;
 pub mod info;
 pub mod link;
+pub mod link_oauth2;
 pub mod man;
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).
@@ -79,6 +81,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Audit which projects a user can see and use, why not, and the fix.
     Audit(audit::AuditArgs),
+    /// Plan, apply and undo least-privilege fixes for what the audit finds missing.
+    Fix(fix::FixArgs),
     /// Set up an incoming application link with OAuth 1.0a.
     #[command(subcommand)]
     Link(link::LinkCommand),
@@ -267,6 +271,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         None => crate::tui::run_from_cli(g.config.clone(), g.color, g.ascii).await,
         Some(Command::Check(a)) => check::run(&g, a).await,
         Some(Command::Audit(a)) => audit::run(&g, a).await,
+        Some(Command::Fix(a)) => fix::run(&g, a).await,
         Some(Command::Link(a)) => link::run(&g, a).await,
         Some(Command::Connections(a)) => connections::run(&g, a).await,
         Some(Command::Info(a)) => info::run(&g, a).await,

@@ -35,6 +35,9 @@ pub struct SimArgs {
     /// cloud:RATE[:BURST] (Cloud burst limit); off by default.
     #[arg(long, value_name = "POLICY")]
     pub rate_limit: Option<String>,
+    /// Extra users in the broad groups jira-users and jira-software-users (a group grant's reach).
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
 }
 
 /// Turn the arguments into a simulator configuration.
@@ -80,6 +83,9 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot listen on {}", a.bind))?;
     if let Some(p) = limit {
         sim.set_rate_limit(p);
+    }
+    if a.users > 0 {
+        sim.add_broad_users(a.users);
     }
     {
         let mut out = std::io::stdout().lock();

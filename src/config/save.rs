@@ -412,6 +412,14 @@ pub(super) fn connection_table(c: &Connection) -> Table {
     put("private_key", p(&c.private_key));
     put("access_token", sec(&c.access_token));
     put("token_secret", sec(&c.token_secret));
+    put("client_id", s(&c.client_id));
+    put("client_secret", sec(&c.client_secret));
+    put("redirect_uri", s(&c.redirect_uri));
+    put(
+        "scopes",
+        (!c.scopes.is_empty()).then(|| Value::Array(c.scopes.iter().map(|x| x.as_str()).collect())),
+    );
+    put("refresh_token", sec(&c.refresh_token));
     put("token_expires_at", s(&c.token_expires_at));
     put("ca_file", p(&c.ca_file));
     put("insecure", c.insecure.then_some(Value::from(true)));

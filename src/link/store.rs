@@ -27,7 +27,7 @@ pub fn token_dir(paths: &Paths) -> PathBuf {
 }
 
 /// A connection name made safe for a file name.
-fn file_stem(name: &str) -> String {
+pub(super) fn file_stem(name: &str) -> String {
     crate::paths::file_stem(name, "connection")
 }
 
@@ -73,6 +73,15 @@ pub fn save_linked_with(
     w: &Wizard,
     save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
 ) -> Result<Config, String> {
+    if let Some(f) = w.oauth2() {
+        // The OAuth 2.0 path saved the connection with its tokens when the code was exchanged
+        // (a refresh may have rotated them since): nothing to write, report the config as saved.
+        f.tokens()
+            .ok_or("there are no tokens yet: finish the Authorize step")?;
+        return ConfigFile::open(&paths.config_file)
+            .and_then(|f| f.config())
+            .map_err(|e| e.to_string());
+    }
     let access = w
         .access()
         .ok_or("there is no access token yet: finish the Authorize step")?;

@@ -53,6 +53,8 @@ pub enum Via {
     OAuth,
     /// Browser session cookie.
     Session,
+    /// OAuth 2.0 Bearer access token.
+    OAuth2,
 }
 
 impl Ctx {
@@ -387,6 +389,9 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.rel == "/login.jsp" {
         return login(st, ctx);
     }
+    if let Some(reply) = super::oauth2_routes::handle_public(st, ctx) {
+        return reply;
+    }
     match authenticate(st, ctx) {
         Ok((user, via)) => {
             ctx.user = user;
@@ -412,6 +417,12 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
 
 /// Route a request whose user is known.
 fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
+    if let Some(reply) = super::oauth2_routes::enforce_scope(st, ctx) {
+        return reply;
+    }
+    if let Some(reply) = super::oauth2_routes::handle_authenticated(st, ctx) {
+        return reply;
+    }
     if ctx.scenario == Scenario::HtmlLogin
         && ctx.rel.starts_with("/rest/")
         && !is_anonymous_endpoint(&ctx.rel)
@@ -463,7 +474,7 @@ fn captcha_denied(st: &Shared) -> Reply {
         )
 }
 
-fn decode_basic(value: &str) -> Option<(String, String)> {
+pub(super) fn decode_basic(value: &str) -> Option<(String, String)> {
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
@@ -487,7 +498,7 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
     let (scheme, rest) = auth.split_once(' ').unwrap_or((auth, ""));
     match scheme.to_ascii_lowercase().as_str() {
         "basic" => {
-            if ctx.scenario == Scenario::BasicDisabled {
+            if ctx.scenario == Scenario::BasicDisabled || super::oauth2_routes::basic_disabled(st) {
                 // The atlassian-authentication plugin's answer when basic auth is switched off
                 // (seen on Bitbucket 10 in atlassian/data-center-helm-charts#1101).
                 return Err(Reply::error(
@@ -530,9 +541,13 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             let world = st.world();
             match world.users.iter().find(|u| u.pat == rest.trim()) {
                 Some(u) => Ok((Some(u.name.clone()), Via::Bearer)),
-                None => Err(Reply::not_authenticated()
-                    .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
-                    .header("WWW-Authenticate", www_authenticate(st))),
+                // Not a PAT: maybe an OAuth 2.0 access token.
+                None => match super::oauth2_routes::bearer(st, rest.trim()) {
+                    Some(r) => r,
+                    None => Err(Reply::not_authenticated()
+                        .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+                        .header("WWW-Authenticate", www_authenticate(st))),
+                },
             }
         }
         "bearer" => Err(Reply::not_authenticated()),
