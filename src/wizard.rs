@@ -27,6 +27,19 @@ use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Values to start the wizard with (a front end fills them in; the demo points them at its simulator).
+#[derive(Debug, Clone, Default)]
+pub struct LinkPreset {
+    /// Jira base URL.
+    pub url: String,
+    /// Name of the connection to save (an existing one is replaced).
+    pub connection_name: String,
+    /// Consumer key; empty = derived from the host.
+    pub consumer_key: String,
+    /// Admin connection for automatic creation.
+    pub admin: Option<String>,
+}
+
 /// The wizard's steps, in order. `Create` is optional (skipped when the admin registers by hand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -445,21 +458,7 @@ impl Wizard {
         }
         let key = self.consumer_key();
         // The consumer key may contain characters that are awkward in file names.
-        let stem: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let stem = if stem.trim_matches('.').is_empty() {
-            "jiralink".to_string()
-        } else {
-            stem
-        };
+        let stem = crate::paths::file_stem(&key, "jiralink");
         self.key_dir.join(format!("{stem}.pem"))
     }
 

@@ -192,22 +192,21 @@ pub async fn run_with<S: Source>(
         schemes: Mutex::new(HashMap::new()),
         progress: &progress,
     };
-    match (&req.admin, &req.subject) {
-        (Some(admin), subject) => {
+    // Who can be audited: the one rule the front ends check before they start.
+    let choice = super::choice_problem(
+        req.subject.is_some(),
+        req.admin.is_some(),
+        req.username.is_some(),
+    );
+    match (choice, &req.admin, &req.subject) {
+        (Some(problem), _, _) => Err(problem),
+        (None, Some(admin), subject) => {
             admin_assisted(&req, engine, admin, subject.as_ref(), required).await
         }
-        (None, Some(subject)) => {
-            if req.username.is_some() {
-                return Err(AuditError::InvalidRequest(
-                    "auditing another user by name needs an admin connection (--admin)".into(),
-                ));
-            }
-            self_check(&req, engine, subject, required).await
-        }
-        (None, None) => Err(AuditError::InvalidRequest(
-            "nothing to audit: give the integration user's connection and/or an admin connection"
-                .into(),
-        )),
+        (None, None, Some(subject)) => self_check(&req, engine, subject, required).await,
+        // choice_problem refuses "neither"; say the same should that rule ever change.
+        (None, None, None) => Err(super::choice_problem(false, false, false)
+            .unwrap_or_else(|| AuditError::InvalidRequest("nothing to audit".into()))),
     }
 }
 

@@ -4,8 +4,10 @@
 
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod fix;
 pub mod gather;
+pub mod job;
 pub mod menu;
 pub mod permissions;
 pub mod render;
@@ -15,6 +17,7 @@ pub mod source;
 pub use diff::{diff, PermissionChange, ReportDiff};
 pub use explain::{Fix, PermissionVerdict, Subject};
 pub use gather::run_with;
+pub use job::{choice_problem, run_job, AuditJob, ProgressFn};
 pub use render::{render_csv, render_diff, render_table};
 pub use report::{
     JiraInfo, Mode, ProjectRow, Report, SchemeProjects, SchemeRef, Summary, UserInfo,
