@@ -11,15 +11,19 @@
 pub mod apply;
 pub mod candidates;
 pub mod gains;
+pub mod job;
 pub mod journal;
 pub mod plan;
+pub mod render;
 pub mod snapshot;
 
 pub use crate::jira::admin_writes::ActorRef;
 pub use apply::{apply_plan, undo_journal, AdminWriter, ApplyError, ApplyEvent};
 pub use candidates::{annotate_report, candidates_for};
+pub use job::{apply_job, plan_job, undo_job, Applied, FixJob};
 pub use journal::{Journal, JournalEntry};
 pub use plan::{plan, Plan};
+pub use render::render_plan;
 pub use snapshot::{gather, AdminSource, Snapshot};
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +51,16 @@ impl Default for FixOptions {
         Self {
             role_name: DEFAULT_ROLE_NAME.into(),
             allow_create_role: true,
+        }
+    }
+}
+
+impl FixOptions {
+    /// The options the config's `[fix]` settings give.
+    pub fn from_settings(s: &crate::config::FixSettings) -> Self {
+        Self {
+            role_name: s.role_name.clone(),
+            allow_create_role: s.create_roles,
         }
     }
 }
