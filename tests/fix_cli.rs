@@ -300,3 +300,72 @@ async fn a_failure_half_way_rolls_back() {
     assert_eq!(sim.truth(&WATCHED), before);
     assert_eq!(sim.role_names(), roles_before);
 }
+
+/// Figures for the issue's benchmark: planning for 2,000 projects with 10,000 users in broad
+/// groups, as a ratio of the admin-assisted audit alone (target ≤ 2×). In-process, loopback,
+/// median of 5; `cargo test --release --test fix_cli -- --ignored --nocapture planning_time`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: run it on purpose"]
+async fn planning_time_vs_the_audit_alone() {
+    use jiralink::audit::{self, fix, AuditRequest};
+    use jiralink::jira::{Auth, ClientOptions, JiraClient};
+    let sim = Sim::start(SimConfig {
+        projects: 2000,
+        seed: 7,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.add_broad_users(10_000);
+    let mut o = ClientOptions::new(
+        sim.base_url().clone(),
+        Auth::Basic {
+            username: "admin".into(),
+            password: secrecy::SecretString::from(sim.password("admin").unwrap()),
+        },
+    );
+    o.timeout = Duration::from_secs(60);
+    let admin = JiraClient::new(o).unwrap();
+    let req = || {
+        let mut r = AuditRequest::new("bench+admin");
+        r.admin = Some(admin.clone());
+        r.username = Some("alice".into());
+        r.required = vec!["BROWSE_PROJECTS".into(), "CREATE_ISSUES".into()];
+        r.concurrency = 8;
+        r.pace = Duration::ZERO;
+        r
+    };
+    let opts = fix::FixOptions::default();
+    let (mut audits, mut plans) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        let report = audit::run(req(), |_| {}).await.unwrap();
+        let a = t.elapsed();
+        let t = std::time::Instant::now();
+        let snap = fix::gather(&report, &admin, &opts, 8).await.unwrap();
+        let plan = fix::plan(&snap, &opts);
+        let p = t.elapsed();
+        audits.push(a.as_secs_f64());
+        plans.push(p.as_secs_f64());
+        last = Some((
+            report.requests,
+            snap.requests,
+            plan.missing.len(),
+            plan.gains.count,
+        ));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    let (a, p) = (median(&mut audits), median(&mut plans));
+    let (areq, preq, missing, gains) = last.unwrap();
+    println!(
+        "2000 projects, 10000 broad users: audit {:.0} ms ({areq} requests); planning (gather + plan) {:.0} ms ({preq} requests); missing {missing}, gains {gains}; planning ÷ audit = {:.2}; (audit + planning) ÷ audit = {:.2}",
+        a * 1e3,
+        p * 1e3,
+        p / a,
+        (a + p) / a
+    );
+}

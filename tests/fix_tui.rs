@@ -8,6 +8,7 @@ mod tui_support;
 
 use crossterm::event::KeyCode;
 use jiralink::audit::fix::Plan;
+use jiralink::cli::demo::Demo;
 use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
@@ -50,7 +51,7 @@ struct Harness {
     app: App,
     runner: EffectRunner,
     rx: UnboundedReceiver<Action>,
-    _state: tempfile::TempDir,
+    _state: Option<tempfile::TempDir>,
 }
 
 impl Harness {
@@ -69,8 +70,25 @@ impl Harness {
             app,
             runner,
             rx,
-            _state: state,
+            _state: Some(state),
         }
+    }
+
+    /// The app `jiralink demo` opens: its config (loaded for real), core, state dir.
+    fn demo(demo: &Demo) -> Self {
+        let mut opts = demo.app_options();
+        opts.theme = Theme::plain();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = EffectRunner::for_app(&opts, tx);
+        let (app, effects) = App::new(&opts, Instant::now());
+        let mut h = Harness {
+            app,
+            runner,
+            rx,
+            _state: None,
+        };
+        h.run(effects);
+        h
     }
 
     fn run(&mut self, effects: Vec<Effect>) {
@@ -283,4 +301,50 @@ async fn f_without_an_admin_connection_says_so_and_runs_nothing() {
     assert!(h.app.panes.checker.fix_state().is_none());
     let screen = h.screen();
     assert!(screen.contains("needs an admin connection"), "{screen}");
+}
+
+/// As a new user would in `jiralink demo`: pane 3, choose the demo's admin connection, run, open
+/// an invisible project, `f`, `y`, `y` → ✓; `u` → back to ✗. The journal stays in the demo's
+/// temp dir.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_demo_an_invisible_project_turns_green_after_f_y_and_back_after_u() {
+    let demo = Demo::start(40).await.unwrap();
+    let prj = restricted_project(&demo.sim);
+    let mut h = Harness::demo(&demo);
+    h.pump_until("the demo config", |a| {
+        a.panes.checker.setup().subject.is_some()
+    })
+    .await;
+    h.keys("3");
+    h.send(key('j'));
+    h.send(key(' '));
+    h.send(key(' '));
+    assert_eq!(
+        h.app.panes.checker.setup().admin.as_deref(),
+        Some("demo-admin")
+    );
+    h.keys("r");
+    h.settle("the audit").await;
+    h.keys("/");
+    h.keys(&prj.to_lowercase());
+    h.send(code(KeyCode::Enter));
+    assert!(!h.row_ok(&prj));
+    assert!(h.screen().contains("MISSING"), "{}", h.screen());
+    h.send(code(KeyCode::Enter));
+    h.send(key('f'));
+    h.settle("the plan").await;
+    h.send(key('y'));
+    h.send(key('y'));
+    h.settle("the fix and the re-audit").await;
+    assert!(h.row_ok(&prj), "{}", h.screen());
+    h.send(code(KeyCode::Esc));
+    assert!(!h.screen().contains("MISSING"), "{}", h.screen());
+    let journals = std::fs::read_dir(demo.dir().join("data").join("fixes"))
+        .unwrap()
+        .count();
+    assert_eq!(journals, 1);
+    h.send(code(KeyCode::Enter));
+    h.send(key('u'));
+    h.settle("the undo and the re-audit").await;
+    assert!(!h.row_ok(&prj), "{}", h.screen());
 }

@@ -380,3 +380,31 @@ pub async fn annotate<S: AdminSource>(
     annotate_report(report, &snap, opts);
     Ok(snap)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    #[test]
+    fn the_config_names_the_role_and_may_forbid_creating_it() {
+        let p = Path::new("c.toml");
+        let cfg = Config::parse_str(p, "").unwrap();
+        assert_eq!(FixOptions::from_settings(&cfg.fix), FixOptions::default());
+        let cfg = Config::parse_str(
+            p,
+            "[fix]\nrole_name = \"Bot Access\"\ncreate_roles = false\n",
+        )
+        .unwrap();
+        let o = FixOptions::from_settings(&cfg.fix);
+        assert_eq!(o.role_name, "Bot Access");
+        assert!(!o.allow_create_role);
+        assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+        // Jira refuses role names with surrounding whitespace; unknown keys are typos.
+        let e = Config::parse_str(p, "[fix]\nrole_name = \" Bot\"\n").unwrap_err();
+        assert!(e.to_string().contains("whitespace"), "{e}");
+        let e = Config::parse_str(p, "[fix]\ncreate_role = false\n").unwrap_err();
+        assert!(e.to_string().contains("create_roles"), "{e}");
+    }
+}
