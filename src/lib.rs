@@ -14,6 +14,7 @@ pub mod logging;
 pub mod paths;
 pub mod private_file;
 pub mod secret;
+pub mod shown;
 pub mod sim;
 pub mod term;
 pub mod text;

@@ -100,11 +100,10 @@ pub async fn run(g: &Global, a: InfoArgs) -> anyhow::Result<u8> {
         |k| std::env::var(k).ok(),
         TermCaps::detect(g.color, g.ascii),
     );
-    let text = match a.format {
-        InfoFormat::Table => render(&info),
-        InfoFormat::Json => serde_json::to_string_pretty(&info)? + "\n",
-    };
-    super::print_out(&text)?;
+    match a.format {
+        InfoFormat::Table => super::print_table(&render(&info), false)?,
+        InfoFormat::Json => super::print_out(&(serde_json::to_string_pretty(&info)? + "\n"))?,
+    }
     Ok(EXIT_OK)
 }
 

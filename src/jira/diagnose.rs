@@ -374,6 +374,32 @@ pub fn oauth_code(problem: &str) -> Code {
     }
 }
 
+/// The fix for a redirect: only a target on the same host (or the https upgrade of the same
+/// host) is safe to suggest as the new `url`. A redirect to another host may be a misconfigured
+/// proxy or someone else's server, and suggesting it would send the credentials there.
+fn redirect_fix(called: &str, location: &str) -> String {
+    let same_origin_or_upgrade = match (url::Url::parse(called), url::Url::parse(location)) {
+        (Ok(from), Ok(to)) => {
+            from.host_str() == to.host_str()
+                && (from.scheme() == to.scheme()
+                    || (from.scheme() == "http" && to.scheme() == "https"))
+        }
+        _ => false,
+    };
+    if same_origin_or_upgrade {
+        format!(
+            "Set the connection's url to `{}`.",
+            location.trim_end_matches('/')
+        )
+    } else {
+        let host = url::Url::parse(location)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "another place".into());
+        format!("The redirect leads to {host}, not the host in the connection's url, so jiralink does not suggest it: find Jira's own base URL (System > General configuration > Base URL, or ask its admin) and set url to that; never point url at a host you do not know to be your Jira.")
+    }
+}
+
 /// Explain a failed call: what happened, what Jira said, and what the admin should do.
 pub fn diagnose_error(e: &JiraError) -> Diagnosis {
     if let ErrorKind::OAuth2 { diagnosis } = &*e.kind {
@@ -434,7 +460,7 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
                 Some(s) => format!("{call} answered {s} with Location: {location}. jiralink does not follow redirects because a redirect would also break OAuth signatures."),
                 None => format!("{call} did not reach Jira, but Jira answers at {location}."),
             },
-            format!("Set the connection's url to `{}`.", location.trim_end_matches('/')),
+            redirect_fix(&e.url, location),
         ),
         ErrorKind::Html { title, login_page } => {
             let t = title.clone().unwrap_or_else(|| "(no title)".into());
@@ -805,6 +831,28 @@ mod tests {
         OAuthProblem {
             problem: p.to_string(),
             params: BTreeMap::new(),
+        }
+    }
+
+    /// Issue 14 §7: only a same-host target or the https upgrade is suggested as the new url.
+    #[test]
+    fn redirect_advice_only_for_same_host_or_https_upgrade() {
+        let fix = |from: &str, to: &str| {
+            let mut e = wrong_base_url(from, to);
+            e.status = Some(302);
+            diagnose_error(&e).fix
+        };
+        assert!(fix("http://jira.corp/x", "https://jira.corp/jira")
+            .contains("`https://jira.corp/jira`"));
+        assert!(fix("https://jira.corp", "https://jira.corp/jira/")
+            .contains("`https://jira.corp/jira`"));
+        for evil in [
+            "https://evil.example/jira",
+            "http://jira.corp.evil.example/",
+            "http://jira.corp/",
+        ] {
+            let f = fix("https://jira.corp/jira", evil);
+            assert!(!f.contains('`') && !f.contains(evil), "{evil}: {f}");
         }
     }
 

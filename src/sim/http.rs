@@ -125,6 +125,48 @@ impl Ctx {
     }
 }
 
+/// Guards of the control API against a web page in the user's browser (issue 14 §8): a page
+/// can POST `text/plain` or a form cross-origin without a CORS preflight (CSRF), and a DNS
+/// rebinding page reaches 127.0.0.1 under its own host name. So every control request must name
+/// a loopback host in `Host` (`127.0.0.1`, `[::1]`, `localhost`), and a POST must send
+/// `Content-Type: application/json`, which a cross-origin page can only send after a preflight
+/// this server never approves (no CORS headers at all). Both are our own rules, not Jira's: the
+/// control API is not part of the simulated server. Refusals are 403 and 415 with a JSON error.
+fn control_request_allowed(method: &Method, headers: &HeaderMap) -> Result<(), Reply> {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host),
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err(Reply::error(
+            403,
+            "control API: the Host header must be a loopback address (127.0.0.1, [::1] or localhost)",
+        ));
+    }
+    if *method == Method::POST {
+        let json = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|ct| ct.split(';').next())
+            .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(Reply::error(
+                415,
+                "control API: send the body as JSON with Content-Type: application/json",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The axum fallback handler: everything goes through here.
 pub async fn dispatch(
     State(st): State<Arc<Shared>>,
@@ -157,6 +199,9 @@ pub async fn dispatch(
         if !peer.ip().is_loopback() {
             // Not a Jira endpoint: the simulator's own control API, so no Jira source applies.
             return Reply::error(403, "control API is loopback only").into_response(&[]);
+        }
+        if let Err(refusal) = control_request_allowed(&parts.method, &parts.headers) {
+            return refusal.into_response(&[]);
         }
         return control::handle(&st, &parts.method, rest, &body).into_response(&[]);
     }

@@ -118,7 +118,10 @@ impl Shared {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         match self.scenario() {
-            Scenario::ClockSkew { secs } => now + secs,
+            Scenario::ClockSkew { secs } => now.saturating_add(secs.clamp(
+                -super::scenario::MAX_CLOCK_SKEW_SECS,
+                super::scenario::MAX_CLOCK_SKEW_SECS,
+            )),
             _ => now,
         }
     }
