@@ -70,14 +70,31 @@ fn not_run_reason(block: &str) -> Option<&'static str> {
         .map(|(_, why)| *why)
 }
 
-/// The commands of a block: one per line, comments and blank lines dropped (bash would too).
+/// The commands of a block: one per line (a line ending in `\` continues on the next, as in
+/// bash), comments and blank lines dropped (bash would too).
 fn commands(block: &str) -> Vec<String> {
-    block
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+    let mut out: Vec<String> = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in block.lines().map(str::trim) {
+        if pending.is_none() && (line.is_empty() || line.starts_with('#')) {
+            continue;
+        }
+        let mut cmd = pending.take().unwrap_or_default();
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                cmd.push_str(head);
+                pending = Some(cmd);
+            }
+            None => {
+                cmd.push_str(line);
+                out.push(cmd);
+            }
+        }
+    }
+    if let Some(cmd) = pending {
+        out.push(cmd);
+    }
+    out
 }
 
 struct Sim {
@@ -389,6 +406,12 @@ fn has(r: &Ran, needle: &str) {
         r.stdout,
         r.stderr
     );
+}
+
+#[test]
+fn continued_lines_are_one_command() {
+    let block = "# c\necho a \\\n  b\n\necho c\n";
+    assert_eq!(commands(block), ["echo a b", "echo c"]);
 }
 
 #[test]
