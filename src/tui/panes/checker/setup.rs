@@ -228,6 +228,7 @@ impl Setup {
             username,
             required,
             defaults: config.defaults.clone(),
+            fix: config.fix.clone(),
         })
     }
 }
