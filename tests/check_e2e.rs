@@ -368,7 +368,7 @@ async fn server_error_and_flaky_503() {
     let d = diagnosis(&r, Code::ServerError);
     contains(&d, &d.summary, "503");
     // One retry allowed: two attempts.
-    contains(&d, &d.detail, "after 2 attempt(s)");
+    contains(&d, &d.detail, "after 2 attempts");
 }
 
 #[tokio::test]
@@ -407,6 +407,10 @@ async fn oauth_consumer_unknown() {
     let d = diagnosis(&r, Code::OauthConsumerUnknown);
     contains(&d, &d.detail, "consumer_key_unknown");
     contains(&d, &d.fix, "incoming application link");
+    // The template names the value, not a placeholder ("with consumer key the configured
+    // consumer key" was printed before).
+    contains(&d, &d.fix, "consumer key `nobody-knows-me`");
+    assert!(!d.fix.contains("the configured consumer key"), "{d}");
     // The provider's request-token endpoint says the same.
     let c = JiraClient::new(opts(sim.base_url(), oauth("nobody-knows-me", None))).unwrap();
     let e = c
@@ -948,6 +952,7 @@ mod cli {
         let link: Value = http
             .put(format!("{}/rest/applinks/3.0/applicationlink", sim.base))
             .basic_auth("admin", Some("admin"))
+            .header("Accept", "application/json")
             .json(
                 &serde_json::json!({"name": "jiralink", "rpcUrl": "https://jiralink.invalid",
                 "displayUrl": "https://jiralink.invalid", "typeId": "generic"}),
@@ -958,7 +963,13 @@ mod cli {
             .json()
             .await
             .unwrap();
-        let id = link["id"].as_str().unwrap();
+        // 201 `{"resources-created":[{"href":".../applicationlink/<id>"}]}` (jira-answers.md).
+        let id = link["resources-created"][0]["href"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
         let public = std::fs::read_to_string(data("test_key_pub.pem")).unwrap();
         let r = http
             .put(format!(

@@ -157,7 +157,6 @@ async fn plan_for(w: &World, subject: &str, opts: &FixOptions) -> (fix::Plan, fi
     req.admin = Some(w.admin.clone());
     req.username = Some(subject.to_string());
     req.required = vec!["BROWSE_PROJECTS".into(), "CREATE_ISSUES".into()];
-    req.pace = Duration::ZERO;
     let report = audit::run(req, |_| {}).await.unwrap();
     let snap = fix::gather(&report, &w.admin, opts, 4).await.unwrap();
     (fix::plan(&snap, opts), snap)
@@ -274,7 +273,6 @@ async fn seeded_ops_gets_a_dedicated_role_not_a_group_or_administrators() {
     let mut req = AuditRequest::new("t+admin");
     req.admin = Some(w.admin.clone());
     req.username = Some("alice".into());
-    req.pace = Duration::ZERO;
     let mut report = audit::run(req, |_| {}).await.unwrap();
     let opts = FixOptions::default();
     fix::annotate(&mut report, &w.admin, &opts, 4)

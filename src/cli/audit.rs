@@ -38,9 +38,12 @@ pub struct AuditArgs {
 
 /// Run `audit`.
 pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
-    if a.subject.is_none() && (a.admin.is_none() || a.user.is_none()) {
+    // Who can be audited is the core's rule; refuse before any secret is resolved.
+    if let Some(problem) =
+        audit::choice_problem(a.subject.is_some(), a.admin.is_some(), a.user.is_some())
+    {
         eprintln!(
-            "jiralink: audit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
+            "jiralink: {problem}\naudit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
         );
         return Ok(EXIT_USAGE);
     }
@@ -121,7 +124,7 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
         move |p: Progress| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
-            bar.set_message(format!("{} requests", p.requests));
+            bar.set_message(crate::text::count(p.requests, "request"));
         }
     };
     let mut result = audit::run(req.clone(), progress).await;
@@ -136,7 +139,7 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
 /// Build a client for a configured connection, or print why not and return the exit code.
 pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     if let Some((_, err)) = cfg.connection_errors.iter().find(|(n, _)| n == name) {
-        eprintln!("jiralink: {}", err.diagnosis());
+        eprintln!("jiralink: {}", safe(&err.diagnosis().to_string()));
         return Err(EXIT_USAGE);
     }
     let Some(conn) = cfg.connection(name) else {
@@ -154,7 +157,7 @@ pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u
     crate::connect::client_for(conn, &cfg.defaults)
         .await
         .map_err(|e| {
-            eprintln!("jiralink: {}", e.diagnosis());
+            eprintln!("jiralink: {}", safe(&e.diagnosis().to_string()));
             match e {
                 crate::connect::ConnectError::Config(_) => EXIT_USAGE,
                 crate::connect::ConnectError::Client(_) => EXIT_CANNOT_RUN,
@@ -221,9 +224,9 @@ impl Output {
         let text = match self.format {
             Format::Table => audit::render_table(report, self.width, self.color, self.ascii),
             Format::Json => return Ok(write_json(report, !one_line)?),
-            Format::Csv => audit::render_csv(report),
+            Format::Csv => return Ok(super::print_csv(&audit::render_csv(report))?),
         };
-        print_out(&text)?;
+        super::print_table(&text, self.color)?;
         Ok(())
     }
 
@@ -255,7 +258,11 @@ impl Output {
             ),
             Format::Csv => audit::render_csv(new),
         };
-        print_out(&text)?;
+        match self.format {
+            Format::Json => print_out(&text)?,
+            Format::Csv => super::print_csv(&text)?,
+            Format::Table => super::print_table(&text, self.color)?,
+        }
         Ok(())
     }
 
@@ -290,4 +297,9 @@ fn write_json(report: &Report, pretty: bool) -> std::io::Result<()> {
     .map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// A message that quotes Jira, made safe for the terminal.
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::shown::terminal(text, false, Some(crate::shown::MAX_LINE_CHARS))
 }

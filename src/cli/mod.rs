@@ -9,6 +9,7 @@ pub mod demo;
 pub mod fix;
 pub mod info;
 pub mod link;
+pub mod link_oauth2;
 pub mod man;
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).
@@ -177,9 +178,13 @@ pub fn parse_from(args: Vec<OsString>) -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
-    let _log = crate::paths::Paths::resolve(cli.global.config.as_deref())
-        .ok()
-        .and_then(|p| crate::logging::init(&p, 0).ok());
+    let paths = crate::paths::Paths::resolve(cli.global.config.as_deref()).ok();
+    let _log = paths.as_ref().and_then(|p| crate::logging::init(p, 0).ok());
+    // No core dumps with secrets in them; clear what a killed earlier run left half-written.
+    match &paths {
+        Some(p) => crate::housekeeping::on_start(p),
+        None => crate::housekeeping::disable_core_dumps(),
+    }
     let rt = match runtime_for(cli.command.as_ref()).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -234,6 +239,23 @@ pub fn print_out(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
+}
+
+/// Print human output (a table or messages) made safe for a terminal: what a server or a file
+/// said cannot move the cursor, retitle the window or write the clipboard, and long lines are cut
+/// ([`crate::shown::terminal`]); `color` keeps jiralink's own colour codes.
+pub fn print_table(text: &str, color: bool) -> std::io::Result<()> {
+    print_out(&crate::shown::terminal(
+        text,
+        color,
+        Some(crate::shown::MAX_LINE_CHARS),
+    ))
+}
+
+/// Print CSV with control characters escaped (a spreadsheet or a terminal may show it); no
+/// line is cut, since CSV is read by programs.
+pub fn print_csv(text: &str) -> std::io::Result<()> {
+    print_out(&crate::shown::terminal(text, false, None))
 }
 
 /// Load the config the global options point at (a missing file is an empty config).

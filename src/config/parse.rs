@@ -28,6 +28,11 @@ pub const CONNECTION_KEYS: &[&str] = &[
     "insecure",
     "proxy",
     "timeout_secs",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "scopes",
+    "refresh_token",
 ];
 
 /// Keys `[defaults]` may hold.
@@ -40,6 +45,9 @@ pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection", "fix"];
 pub const FIX_KEYS: &[&str] = &["role_name", "create_roles"];
 
 const SECRET_KEYS: &[&str] = &["env", "cmd", "file"];
+
+const AUTH_CHOICES: &str =
+    "one of basic, pat, cloud-token, oauth1, oauth2, oauth2-client-credentials";
 
 /// Keys that only make sense for some auth kinds; the rest are common to all.
 fn keys_for(kind: AuthKind) -> &'static [&'static str] {
@@ -55,6 +63,22 @@ fn keys_for(kind: AuthKind) -> &'static [&'static str] {
             "token_secret",
             "token_expires_at",
         ],
+        AuthKind::Oauth2 => &[
+            "client_id",
+            "client_secret",
+            "redirect_uri",
+            "scopes",
+            "access_token",
+            "refresh_token",
+            "token_expires_at",
+        ],
+        AuthKind::Oauth2ClientCredentials => &[
+            "client_id",
+            "client_secret",
+            "scopes",
+            "access_token",
+            "token_expires_at",
+        ],
     }
 }
 
@@ -64,6 +88,9 @@ fn required_for(kind: AuthKind) -> &'static [&'static str] {
         AuthKind::Pat => &["token"],
         AuthKind::CloudToken => &["email", "token"],
         AuthKind::Oauth1 => &["consumer_key", "private_key"],
+        // The client id and secret arrive after `link new`, from `link create` or Jira's UI.
+        AuthKind::Oauth2 => &["redirect_uri"],
+        AuthKind::Oauth2ClientCredentials => &["client_id", "client_secret"],
     }
 }
 
@@ -78,6 +105,11 @@ const AUTH_SPECIFIC_KEYS: &[&str] = &[
     "access_token",
     "token_secret",
     "token_expires_at",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "scopes",
+    "refresh_token",
 ];
 
 /// The text being read, so spans can become line/column.
@@ -155,17 +187,19 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
         };
         // Names are tracked even for invalid connections so a broken first "prod" still makes a
         // second "prod" a duplicate instead of silently taking its place.
-        let mut seen: HashMap<String, Option<Location>> = HashMap::new();
+        // Spans, not locations: turning a span into a line scans the text from its start, so
+        // doing it for every table made reading 8,000 connections quadratic (issue 14 §7).
+        let mut seen: HashMap<String, Option<Range<usize>>> = HashMap::new();
         for (i, table) in tables.iter().enumerate() {
             let label = table
                 .get("name")
                 .and_then(Item::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("#{}", i + 1));
-            let at = src.at(table.span());
             if let Some(first) = seen.get(&label) {
-                let first = first
-                    .as_ref()
+                let at = src.at(table.span());
+                let first = src
+                    .at(first.clone())
                     .map(|l| format!(" (first defined at line {})", l.line))
                     .unwrap_or_default();
                 let name_span = table.get("name").and_then(Item::span);
@@ -180,9 +214,12 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
                 ));
                 continue;
             }
-            seen.insert(label.clone(), at.clone());
+            seen.insert(label.clone(), table.span());
             match parse_connection(&src, table, table.span()) {
-                Ok(c) => cfg.connections.push(c),
+                Ok(mut c) => {
+                    c.config_file = Some(path.to_owned());
+                    cfg.connections.push(c)
+                }
                 Err(e) => cfg.connection_errors.push((label, e)),
             }
         }
@@ -517,6 +554,14 @@ pub(super) fn parse_connection(
             "use only letters, digits, '-', '_' and '.' (it is typed on the command line)",
         ));
     }
+    if name.starts_with('.') {
+        // `..` and `...` would name the data dir's parent or hidden files (`<name>.pem`).
+        return Err(ctx.err(
+            ctx.span_of(t, "name"),
+            Some("name"),
+            "must not start with '.' (the name also names files under the data dir)",
+        ));
+    }
     ctx.connection = Some(name.clone());
     ctx.reject_unknown(t, CONNECTION_KEYS, "[[connection]]")?;
     let missing =
@@ -524,14 +569,12 @@ pub(super) fn parse_connection(
 
     let auth_text = ctx
         .string(t, "auth")?
-        .ok_or_else(|| missing("auth", "one of basic, pat, cloud-token, oauth1"))?;
+        .ok_or_else(|| missing("auth", AUTH_CHOICES))?;
     let auth = AuthKind::parse(&auth_text).ok_or_else(|| {
         ctx.err(
             ctx.span_of(t, "auth"),
             Some("auth"),
-            format!(
-                "unknown auth kind \"{auth_text}\"; use one of basic, pat, cloud-token, oauth1"
-            ),
+            format!("unknown auth kind \"{auth_text}\"; use {AUTH_CHOICES}"),
         )
     })?;
     let url_text = ctx
@@ -593,7 +636,19 @@ pub(super) fn parse_connection(
         }
     }
 
+    let scopes = oauth2_scopes(&ctx, t, auth)?;
+    let redirect_uri = ctx.string(t, "redirect_uri")?;
+    if let Some(r) = &redirect_uri {
+        crate::jira::oauth2::check_redirect_uri(r)
+            .map_err(|m| ctx.err(ctx.span_of(t, "redirect_uri"), Some("redirect_uri"), m))?;
+    }
     Ok(Connection {
+        client_id: ctx.string(t, "client_id")?,
+        client_secret: ctx.secret(t, "client_secret")?,
+        redirect_uri,
+        scopes,
+        refresh_token: ctx.secret(t, "refresh_token")?,
+        config_file: None,
         name,
         url,
         auth,
@@ -614,14 +669,51 @@ pub(super) fn parse_connection(
     })
 }
 
+/// `scopes = ["READ", …]` (or one space- or comma-separated string): known OAuth 2.0 scopes;
+/// service accounts may hold READ and WRITE only ("How service accounts work in Data Center").
+fn oauth2_scopes(
+    ctx: &Ctx<'_>,
+    t: &dyn TableLike,
+    auth: AuthKind,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(item) = t.get("scopes") else {
+        return Ok(Vec::new());
+    };
+    let span = ctx.span_of(t, "scopes");
+    let key = Some("scopes");
+    let words: Vec<String> = if let Some(s) = item.as_str() {
+        crate::jira::oauth2::split_scopes(s)
+    } else if let Some(a) = item.as_array() {
+        let mut v = Vec::new();
+        for x in a.iter() {
+            let s = x
+                .as_str()
+                .ok_or_else(|| ctx.err(span.clone(), key, "expected scope names as strings"))?;
+            v.extend(crate::jira::oauth2::split_scopes(s));
+        }
+        v
+    } else {
+        return Err(ctx.err(span, key, "expected an array like [\"READ\"]"));
+    };
+    crate::jira::oauth2::validate_scopes(&words, auth == AuthKind::Oauth2ClientCredentials)
+        .map_err(|m| ctx.err(span, key, m))?;
+    Ok(words)
+}
+
 /// Check a Jira base URL and return it without a trailing slash.
 pub fn normalize_url(text: &str) -> Result<String, String> {
+    // The WHATWG parser `url` follows reads `http:///jira` and `http:/jira` as host `jira`;
+    // an admin who typed that forgot the host, so say so instead of guessing one.
     let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "scheme must be http or https, not {}",
             url.scheme()
         ));
+    }
+    let after_scheme = text.trim().split_once(':').map(|(_, r)| r).unwrap_or("");
+    if !after_scheme.starts_with("//") || after_scheme.starts_with("///") {
+        return Err("the URL has no host: write it as https://host/context-path".into());
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err("the URL has no host".into());
@@ -698,5 +790,50 @@ mod tests {
         assert!(normalize_url("ftp://x").is_err());
         assert!(normalize_url("jira.example.com").is_err());
         assert!(normalize_url("https://u:p@x.example").is_err());
+        // Issue 14 §7: a missing host is not guessed from the path.
+        for typo in ["http:///jira", "https:/jira", "http:jira"] {
+            let e = normalize_url(typo).unwrap_err();
+            assert!(e.contains("no host"), "{typo}: {e}");
+        }
+    }
+
+    /// Issue 14 §7: reading grows linearly with the number of connections (8,000 took 1.8 s
+    /// and grew quadratically when every table's line number was computed from the file start).
+    #[test]
+    fn parsing_many_connections_is_linear() {
+        let text = |n: usize| {
+            (0..n)
+                .map(|i| format!("[[connection]]\nname = \"c{i}\"\nurl = \"https://j{i}.example\"\nauth = \"pat\"\ntoken = {{ env = \"T\" }}\n\n"))
+                .collect::<String>()
+        };
+        let time = |n: usize| {
+            let t = text(n);
+            let start = std::time::Instant::now();
+            let cfg = parse_config(Path::new("c.toml"), &t).unwrap();
+            assert_eq!(cfg.connections.len(), n);
+            start.elapsed()
+        };
+        let _ = time(500); // warm up
+        let small = time(2_000);
+        let large = time(16_000);
+        // 8x the connections: linear is ~8x, quadratic ~64x; allow noise on a shared machine.
+        let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+        assert!(
+            ratio < 24.0,
+            "2,000: {small:?}, 16,000: {large:?} (x{ratio:.1})"
+        );
+    }
+
+    #[test]
+    fn dot_names_are_refused() {
+        for name in ["..", "...", ".", ".hidden"] {
+            let text = format!(
+                "[[connection]]\nname = \"{name}\"\nurl = \"https://j.example\"\nauth = \"pat\"\ntoken = {{ env = \"T\" }}\n"
+            );
+            let cfg = parse_config(Path::new("c.toml"), &text).unwrap();
+            assert!(cfg.connections.is_empty(), "{name} accepted");
+            let e = cfg.connection_errors[0].1.to_string();
+            assert!(e.contains("must not start with '.'"), "{name}: {e}");
+        }
     }
 }

@@ -2,7 +2,10 @@
 //! The TUI and the headless commands show the same diagnoses, built here and nowhere else.
 
 use super::error::{ErrorKind, JiraError};
-use super::oauth::{compare_base_strings, redact_base_string, BaseStringDiff, OAuthProblem};
+use super::oauth::{
+    compare_base_strings, consumer_key_in_base_string, redact_base_string, BaseStringDiff,
+    OAuthProblem,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -45,11 +48,20 @@ pub enum Code {
     OauthVerifierInvalid,
     OauthCallbackSet,
     OauthProblem,
+    Oauth2InvalidClient,
+    Oauth2InvalidGrant,
+    Oauth2AccessDenied,
+    Oauth2InsufficientScope,
+    Oauth2HttpsRequired,
+    Oauth2StateMismatch,
+    Oauth2NotSupported,
     /// TLS certificate checks are switched off (`insecure = true`).
     InsecureTls,
     ConfigError,
     SecretUnavailable,
     KeyError,
+    /// An application link already holds this consumer key with another public key.
+    ApplinkConflict,
     Cancelled,
     Other,
 }
@@ -92,10 +104,18 @@ impl Code {
         Code::OauthVerifierInvalid,
         Code::OauthCallbackSet,
         Code::OauthProblem,
+        Code::Oauth2InvalidClient,
+        Code::Oauth2InvalidGrant,
+        Code::Oauth2AccessDenied,
+        Code::Oauth2InsufficientScope,
+        Code::Oauth2HttpsRequired,
+        Code::Oauth2StateMismatch,
+        Code::Oauth2NotSupported,
         Code::InsecureTls,
         Code::ConfigError,
         Code::SecretUnavailable,
         Code::KeyError,
+        Code::ApplinkConflict,
         Code::Cancelled,
         Code::Other,
     ];
@@ -139,10 +159,18 @@ impl Code {
             Code::OauthVerifierInvalid => "oauth_verifier_invalid",
             Code::OauthCallbackSet => "oauth_callback_set",
             Code::OauthProblem => "oauth_problem",
+            Code::Oauth2InvalidClient => "oauth2_invalid_client",
+            Code::Oauth2InvalidGrant => "oauth2_invalid_grant",
+            Code::Oauth2AccessDenied => "oauth2_access_denied",
+            Code::Oauth2InsufficientScope => "oauth2_insufficient_scope",
+            Code::Oauth2HttpsRequired => "oauth2_https_required",
+            Code::Oauth2StateMismatch => "oauth2_state_mismatch",
+            Code::Oauth2NotSupported => "oauth2_not_supported",
             Code::InsecureTls => "insecure_tls",
             Code::ConfigError => "config_error",
             Code::SecretUnavailable => "secret_unavailable",
             Code::KeyError => "key_error",
+            Code::ApplinkConflict => "applink_conflict",
             Code::Cancelled => "cancelled",
             Code::Other => "other",
         }
@@ -189,10 +217,18 @@ impl Code {
             Code::OauthVerifierInvalid => "OAuth: the verification code did not match the one Jira showed after Allow.",
             Code::OauthCallbackSet => "OAuth: the incoming link has a callback URL, so Jira redirects instead of showing the verification code.",
             Code::OauthProblem => "OAuth: Jira reported an oauth_problem jiralink has no specific advice for; the problem is quoted.",
+            Code::Oauth2InvalidClient => "OAuth 2.0: Jira rejected the client id or client secret (RFC 6749 `invalid_client`).",
+            Code::Oauth2InvalidGrant => "OAuth 2.0: Jira refused the code or refresh token (`invalid_grant`); names the cause: code expired or reused, redirect_uri mismatch, PKCE verifier mismatch, refresh token revoked or rotated away.",
+            Code::Oauth2AccessDenied => "OAuth 2.0: the user clicked Deny on Jira's consent page (`access_denied`).",
+            Code::Oauth2InsufficientScope => "OAuth 2.0: the token's scopes do not cover the call (e.g. a write with READ; RFC 6750 `insufficient_scope`).",
+            Code::Oauth2HttpsRequired => "OAuth 2.0: Jira enforces HTTPS for its base URL and redirect URLs; the provider is off over plain http.",
+            Code::Oauth2StateMismatch => "OAuth 2.0: the pasted redirect URL belongs to another authorization attempt (its `state` differs).",
+            Code::Oauth2NotSupported => "OAuth 2.0: this Jira is older than Data Center 8.22 and has no OAuth 2.0 provider; use OAuth 1.0a.",
             Code::InsecureTls => "Warning: `insecure = true` switches off certificate verification for this connection.",
             Code::ConfigError => "The connection's settings cannot be used (invalid url, unreadable `ca_file`, missing field).",
             Code::SecretUnavailable => "A secret could not be resolved (environment variable unset, command failed, file unreadable or not 0600).",
             Code::KeyError => "The OAuth private key is missing, unreadable or not an RSA key.",
+            Code::ApplinkConflict => "`link create`: Jira already has an application link with this consumer key but another public key; `--replace` updates that link's consumer.",
             Code::Cancelled => "The operation was cancelled before it finished.",
             Code::Other => "Anything else; the detail carries the underlying error.",
         }
@@ -279,6 +315,9 @@ impl fmt::Display for Diagnosis {
 
 /// The code a failed call maps to.
 pub fn code_of(e: &JiraError) -> Code {
+    if let Some(d) = super::oauth2::diagnose_bearer(e) {
+        return d.code;
+    }
     match &*e.kind {
         ErrorKind::Dns { .. } => Code::DnsFailed,
         ErrorKind::ConnectionRefused { .. } => Code::ConnectionRefused,
@@ -310,6 +349,7 @@ pub fn code_of(e: &JiraError) -> Code {
         ErrorKind::OAuth { problem, .. } => oauth_code(&problem.problem),
         ErrorKind::Config { .. } => Code::ConfigError,
         ErrorKind::Cancelled => Code::Cancelled,
+        ErrorKind::OAuth2 { diagnosis } => diagnosis.code,
     }
 }
 
@@ -334,8 +374,40 @@ pub fn oauth_code(problem: &str) -> Code {
     }
 }
 
+/// The fix for a redirect: only a target on the same host (or the https upgrade of the same
+/// host) is safe to suggest as the new `url`. A redirect to another host may be a misconfigured
+/// proxy or someone else's server, and suggesting it would send the credentials there.
+fn redirect_fix(called: &str, location: &str) -> String {
+    let same_origin_or_upgrade = match (url::Url::parse(called), url::Url::parse(location)) {
+        (Ok(from), Ok(to)) => {
+            from.host_str() == to.host_str()
+                && (from.scheme() == to.scheme()
+                    || (from.scheme() == "http" && to.scheme() == "https"))
+        }
+        _ => false,
+    };
+    if same_origin_or_upgrade {
+        format!(
+            "Set the connection's url to `{}`.",
+            location.trim_end_matches('/')
+        )
+    } else {
+        let host = url::Url::parse(location)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "another place".into());
+        format!("The redirect leads to {host}, not the host in the connection's url, so jiralink does not suggest it: find Jira's own base URL (System > General configuration > Base URL, or ask its admin) and set url to that; never point url at a host you do not know to be your Jira.")
+    }
+}
+
 /// Explain a failed call: what happened, what Jira said, and what the admin should do.
 pub fn diagnose_error(e: &JiraError) -> Diagnosis {
+    if let ErrorKind::OAuth2 { diagnosis } = &*e.kind {
+        return (**diagnosis).clone();
+    }
+    if let Some(d) = super::oauth2::diagnose_bearer(e) {
+        return d;
+    }
     let code = code_of(e);
     let call = if e.method.is_empty() {
         String::new()
@@ -388,7 +460,7 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
                 Some(s) => format!("{call} answered {s} with Location: {location}. jiralink does not follow redirects because a redirect would also break OAuth signatures."),
                 None => format!("{call} did not reach Jira, but Jira answers at {location}."),
             },
-            format!("Set the connection's url to `{}`.", location.trim_end_matches('/')),
+            redirect_fix(&e.url, location),
         ),
         ErrorKind::Html { title, login_page } => {
             let t = title.clone().unwrap_or_else(|| "(no title)".into());
@@ -412,11 +484,12 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             "Check the url: it must be Jira's base URL (what Jira shows under System > General configuration > Base URL).".into(),
         ),
         ErrorKind::AuthFailed { auth_kind, login_reason, message } => {
-            let why = format!(
-                "{call} was rejected{}{}.",
+            // Jira's message often ends with its own period: one sentence end, never "..".
+            let why = crate::text::sentence(&format!(
+                "{call} was rejected{}{}",
                 login_reason.as_deref().map(|r| format!(" (X-Seraph-LoginReason: {r})")).unwrap_or_default(),
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
-            );
+            ));
             match *auth_kind {
                 "pat" => (
                     "Jira rejected the Personal Access Token".into(),
@@ -468,7 +541,10 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ErrorKind::BasicAuthDisabled { message } => (
             "Basic authentication with a password is disabled on this Jira".into(),
             format!("{call}: {message}"),
-            "Use a Personal Access Token (auth = \"pat\") — or, on Cloud, an API token (auth = \"cloud-token\").".into(),
+            // Jira 11 disables basic authentication by default; admins can allowlist accounts at
+            // /rest/basicauth/1.0/config (jira.js Data Center guide; Atlassian "Creating an
+            // allowlist when basic authentication is disabled"; reference/jira-answers.md).
+            "Use a Personal Access Token (auth = \"pat\"), an OAuth 2.0 link (`jiralink link new NAME --url URL --oauth2`) or, for a script, a Jira 11 service account (auth = \"oauth2-client-credentials\"); on Cloud an API token (auth = \"cloud-token\"). Only if an account must keep basic auth, a Jira admin can allowlist it at /rest/basicauth/1.0/config.".into(),
         ),
         ErrorKind::Forbidden { message } => (
             "Jira refused the call (403 Forbidden)".into(),
@@ -487,7 +563,8 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ErrorKind::RateLimited { retry_after_secs, attempts } => (
             "Jira is rate limiting this client (429)".into(),
             format!(
-                "{call} still answered 429 after {attempts} attempt(s){}.",
+                "{call} still answered 429 after {}{}.",
+                crate::text::count(*attempts, "attempt"),
                 retry_after_secs.map(|s| format!("; Retry-After: {s} s")).unwrap_or_default()
             ),
             match retry_after_secs {
@@ -497,10 +574,11 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ),
         ErrorKind::ServerError { attempts, message } => (
             format!("Jira answered with a server error ({})", e.status.map(|s| s.to_string()).unwrap_or_else(|| "5xx".into())),
-            format!(
-                "{call} failed after {attempts} attempt(s){}.",
+            crate::text::sentence(&format!(
+                "{call} failed after {}{}",
+                crate::text::count(*attempts, "attempt"),
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
-            ),
+            )),
             "Check Jira's atlassian-jira.log (or the proxy's error log); retry later if it is being restarted or reindexed.".into(),
         ),
         ErrorKind::UnexpectedStatus { message } => (
@@ -530,6 +608,11 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             "Cancelled".into(),
             format!("{call} was cancelled before it finished."),
             String::new(),
+        ),
+        ErrorKind::OAuth2 { diagnosis } => (
+            diagnosis.summary.clone(),
+            diagnosis.detail.clone(),
+            diagnosis.fix.clone(),
         ),
     };
     let detail = if said.is_empty() {
@@ -576,10 +659,14 @@ fn oauth_texts(
     } else {
         format!("{said} ({})", extras.join(", "))
     };
+    // The key Jira echoed, else the one we signed with (our base string names it); only when
+    // neither is known does the text point at the setting instead of naming a value.
     let consumer = p
         .param("oauth_consumer_key")
+        .map(str::to_string)
+        .or_else(|| ours.and_then(consumer_key_in_base_string))
         .map(|k| format!("`{k}`"))
-        .unwrap_or_else(|| "the configured consumer key".into());
+        .unwrap_or_else(|| "this connection's `consumer_key`".into());
     match code {
         Code::OauthConsumerUnknown => (
             "Jira does not know this OAuth consumer".into(),
@@ -747,6 +834,28 @@ mod tests {
         }
     }
 
+    /// Issue 14 §7: only a same-host target or the https upgrade is suggested as the new url.
+    #[test]
+    fn redirect_advice_only_for_same_host_or_https_upgrade() {
+        let fix = |from: &str, to: &str| {
+            let mut e = wrong_base_url(from, to);
+            e.status = Some(302);
+            diagnose_error(&e).fix
+        };
+        assert!(fix("http://jira.corp/x", "https://jira.corp/jira")
+            .contains("`https://jira.corp/jira`"));
+        assert!(fix("https://jira.corp", "https://jira.corp/jira/")
+            .contains("`https://jira.corp/jira`"));
+        for evil in [
+            "https://evil.example/jira",
+            "http://jira.corp.evil.example/",
+            "http://jira.corp/",
+        ] {
+            let f = fix("https://jira.corp/jira", evil);
+            assert!(!f.contains('`') && !f.contains(evil), "{evil}: {f}");
+        }
+    }
+
     #[test]
     fn every_error_kind_is_explained() {
         let kinds = vec![
@@ -849,6 +958,48 @@ mod tests {
                 assert!(!d.fix.is_empty(), "{k:?}");
             }
         }
+    }
+
+    #[test]
+    fn messages_ending_in_a_period_are_not_doubled() {
+        let m = || Some("Jira said no.".to_string());
+        let kinds = vec![
+            ErrorKind::AuthFailed {
+                auth_kind: "basic",
+                login_reason: Some("AUTHENTICATED_FAILED".into()),
+                message: m(),
+            },
+            ErrorKind::ServerError {
+                attempts: 1,
+                message: m(),
+            },
+            ErrorKind::Forbidden { message: m() },
+            ErrorKind::UnexpectedStatus { message: m() },
+            ErrorKind::NotFound {
+                message: m(),
+                title: None,
+            },
+            ErrorKind::BasicAuthDisabled {
+                message: "Jira said no.".into(),
+            },
+        ];
+        for k in kinds {
+            let d = JiraError::new(k.clone(), "GET", "https://h/rest/api/2/myself").diagnose();
+            for t in [&d.summary, &d.detail, &d.fix] {
+                assert!(!t.contains(".."), "{k:?}: {t}");
+            }
+            assert!(d.detail.contains("Jira said no."), "{k:?}: {}", d.detail);
+        }
+        let d = JiraError::new(
+            ErrorKind::ServerError {
+                attempts: 1,
+                message: None,
+            },
+            "GET",
+            "https://h/x",
+        )
+        .diagnose();
+        assert!(d.detail.contains("after 1 attempt."), "{}", d.detail);
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //! loopback, for integration tests, `jiralink demo` and benchmarks. It shares no code with the
 //! client (`crate::jira`): its own response shapes, its own permission evaluator, its own OAuth.
 pub mod oauth;
+pub mod oauth2;
 
 mod admin_rest;
 mod applinks;
+mod bulk;
 mod catalog;
 mod control;
 mod http;
+pub mod limits;
+mod oauth2_routes;
 mod oauth_routes;
 mod pages;
 mod reply;
@@ -16,12 +20,14 @@ mod scenario;
 mod state;
 mod world;
 
-pub use scenario::{ParseScenarioError, Scenario};
+pub use limits::{Count as RequestCount, Policy as RateLimit};
+pub use scenario::{ParseScenarioError, Scenario, MAX_CLOCK_SKEW_SECS};
 pub use world::{ActorType, HOLDER_TYPES};
 
 use state::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -58,6 +64,65 @@ impl Default for SimConfig {
     }
 }
 
+/// The most projects a simulator generates: twice the largest benchmark (50,000, BENCHMARKS.md).
+/// `--projects 1000000000` grew without bound before (issue 14 §8).
+pub const MAX_PROJECTS: usize = 100_000;
+
+/// How long a client may take to send a request's head (request line and headers). Without it,
+/// 3,000 half-sent requests held the simulator's file descriptors and it stopped answering
+/// (issue 14 §8); hyper's own default once a timer is set is 30 s.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accept connections until `stopped`, each served by hyper's HTTP/1 server with a header read
+/// timeout (axum's `serve` sets no timer, so it had none). Stopping aborts open connections.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // EMFILE and the like: back off instead of spinning, keep serving.
+                        tracing::warn!("simulator accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = app.clone();
+                conns.spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |mut req: hyper::Request<hyper::body::Incoming>| {
+                            req.extensions_mut()
+                                .insert(axum::extract::ConnectInfo(peer));
+                            let mut app = app.clone();
+                            tower_service::Service::call(&mut app, req.map(axum::body::Body::new))
+                        },
+                    );
+                    let mut builder = hyper::server::conn::http1::Builder::new();
+                    builder
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT);
+                    let conn = builder
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .with_upgrades();
+                    if let Err(e) = conn.await {
+                        tracing::trace!("simulator connection ended: {e}");
+                    }
+                });
+            }
+        }
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
+
 /// A running simulator; dropping it (or `shutdown().await`) stops the server.
 #[derive(Debug)]
 pub struct Sim {
@@ -81,6 +146,15 @@ impl Sim {
         cfg: SimConfig,
         provider: oauth::OAuthProvider,
     ) -> std::io::Result<Sim> {
+        if cfg.projects > MAX_PROJECTS {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "at most {MAX_PROJECTS} projects (asked for {}): the generated instance lives in memory",
+                    cfg.projects
+                ),
+            ));
+        }
         let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
         let addr = listener.local_addr()?;
         let origin = format!("http://{addr}");
@@ -94,17 +168,9 @@ impl Sim {
         shared.oauth.set_base_url(&base);
         let app = axum::Router::new()
             .fallback(http::dispatch)
-            .with_state(shared.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+            .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!("simulator stopped: {e}");
-            }
-        });
+        let task = tokio::spawn(serve(listener, app, stopped));
         Ok(Sim {
             shared,
             addr,
@@ -290,6 +356,11 @@ impl Sim {
         &self.shared.oauth
     }
 
+    /// The OAuth 2.0 provider (register clients and service accounts, expire tokens in tests).
+    pub fn oauth2(&self) -> &Arc<oauth2::OAuth2Provider> {
+        &self.shared.oauth2
+    }
+
     /// Lift the CAPTCHA requirement of a user.
     pub fn clear_captcha(&self, username: &str) {
         self.shared.clear_failures(username);
@@ -298,6 +369,21 @@ impl Sim {
     /// Requests served so far (all paths).
     pub fn request_count(&self) -> u64 {
         self.shared.request_count()
+    }
+
+    /// Limit every user's REST requests as Data Center or Cloud does (see `limits`).
+    pub fn set_rate_limit(&self, policy: RateLimit) {
+        self.shared.limits.set_policy(policy);
+    }
+
+    /// Requests per principal since start (or the last reset), with how many were limited.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, RequestCount> {
+        self.shared.limits.counts()
+    }
+
+    /// Start the per-principal counters afresh.
+    pub fn reset_request_counts(&self) {
+        self.shared.limits.reset_counts();
     }
 
     /// Stop serving and wait until the listener is closed.

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Failed Basic logins after which Seraph demands a CAPTCHA.
+/// Failed Basic logins after which Seraph demands a CAPTCHA: Jira's "Maximum Authentication
+/// Attempts Allowed" (General configuration), 3 by default (Atlassian, "Configuring Jira
+/// application options").
 pub const CAPTCHA_AFTER: u32 = 3;
 
 /// The public base URL Jira believes it has in the proxy-mismatch scenario.
@@ -39,7 +41,11 @@ pub struct Shared {
     sessions: Mutex<HashMap<String, String>>,
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
+    /// The OAuth 2.0 provider (DC 8.22+).
+    pub oauth2: Arc<super::oauth2::OAuth2Provider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+    /// Per-principal counters and the rate limit.
+    pub limits: super::limits::Limits,
     /// Fault injection for admin writes: writes still allowed before one answers 500 (-1 = off).
     pub write_fault: std::sync::atomic::AtomicI64,
 }
@@ -78,7 +84,9 @@ impl Shared {
             failures: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             oauth: Arc::new(OAuthProvider::new()),
+            oauth2: Arc::new(super::oauth2::OAuth2Provider::new()),
             cache: Mutex::new(HashMap::new()),
+            limits: super::limits::Limits::default(),
             write_fault: std::sync::atomic::AtomicI64::new(-1),
         }
     }
@@ -110,7 +118,10 @@ impl Shared {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         match self.scenario() {
-            Scenario::ClockSkew { secs } => now + secs,
+            Scenario::ClockSkew { secs } => now.saturating_add(secs.clamp(
+                -super::scenario::MAX_CLOCK_SKEW_SECS,
+                super::scenario::MAX_CLOCK_SKEW_SECS,
+            )),
             _ => now,
         }
     }
