@@ -35,7 +35,8 @@ pub struct FixArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Revert the fix journal ID (printed after `undo:` when a fix is applied).
+    /// Revert the fix journal ID (printed after `undo:` when a fix is applied; `last` = the most
+    /// recent fix with something left to undo).
     #[arg(long, value_name = "ID", conflicts_with_all = ["subject", "dry_run", "projects", "require"])]
     pub undo: Option<String>,
     /// Name of the dedicated role to create (default: config `[fix] role_name`, else "Integration").
