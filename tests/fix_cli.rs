@@ -332,7 +332,6 @@ async fn planning_time_vs_the_audit_alone() {
         r.username = Some("alice".into());
         r.required = vec!["BROWSE_PROJECTS".into(), "CREATE_ISSUES".into()];
         r.concurrency = 8;
-        r.pace = Duration::ZERO;
         r
     };
     let opts = fix::FixOptions::default();
