@@ -177,7 +177,14 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         ApplyEvent::Reverted { call } if human => eprintln!("  reverted: {call}"),
         _ => {}
     };
-    let (j, res) = fix::job::apply_journaled(&admin, &admin_name, &plan, &dir, &events).await;
+    // The writes go over fresh connections: planning a large instance can take longer than the
+    // server keeps an idle connection open (Tomcat's keep-alive default is 20 s, the simulator's
+    // 10 s), and a POST is not retried on a connection the server had already closed.
+    let writer = match super::audit::client_for(&cfg, &admin_name).await {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let (j, res) = fix::job::apply_journaled(&writer, &admin_name, &plan, &dir, &events).await;
     if let Err(e) = res {
         eprintln!("jiralink: the fix stopped at {}\n{}", e.call, e.diagnosis);
         if e.rolled_back {
