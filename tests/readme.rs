@@ -485,7 +485,10 @@ fn readme_command_blocks_run_against_the_simulator() {
     // Every command exits as the README's exit-code table says: 0, except an audit that finds
     // missing permissions (1). Nothing may stop on a usage or config error (2) or fail to run.
     for r in &ran {
-        let allowed: &[i32] = if r.command.starts_with("jiralink audit") {
+        // `fix --dry-run` changes nothing and so, with something missing, exits 1 too.
+        let allowed: &[i32] = if r.command.starts_with("jiralink audit")
+            || (r.command.starts_with("jiralink fix") && r.command.contains("--dry-run"))
+        {
             &[0, 1]
         } else {
             &[0]
@@ -514,6 +517,20 @@ fn readme_command_blocks_run_against_the_simulator() {
         has(check, name);
     }
     has(find(&ran, "jiralink audit alice --admin admin"), "OPS");
+
+    // The fix block: a dedicated role for OPS alone, applied, then undone (so the JSON example
+    // below still prints what the README shows).
+    let plan = find(
+        &ran,
+        "jiralink fix alice --admin admin --project OPS --dry-run",
+    );
+    has(plan, "create project role Integration");
+    has(plan, "nobody else gains anything");
+    has(plan, "dry run: nothing changed");
+    let applied = find(&ran, "jiralink fix alice --admin admin --project OPS --yes");
+    has(applied, "alice now holds every required permission");
+    has(applied, "undo: jiralink fix --undo ");
+    has(find(&ran, "jiralink fix --undo last"), "undone: journal ");
 
     // The linking block, start to end.
     has(
