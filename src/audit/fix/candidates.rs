@@ -56,20 +56,21 @@ pub(crate) fn add_subject(snap: &Snapshot, project: &str, id: Option<&str>, name
 /// Roles on `scheme` whose actors, in every project on it, are at most the subject: granting
 /// them something reaches nobody else.
 pub(crate) fn dedicated_roles(ev: &Evaluator<'_>, scheme: &str) -> Vec<(String, String)> {
-    let snap = ev.snapshot();
-    let me = ActorRef::User(snap.subject.clone());
-    snap.roles
-        .iter()
-        .filter(|(id, _)| snap.complete.contains(&(scheme.to_string(), (*id).clone())))
-        .filter(|(id, _)| {
-            snap.projects_on(scheme).all(|q| {
-                snap.actors
-                    .get(&(q.clone(), (*id).clone()))
-                    .is_some_and(|a| a.iter().all(|x| *x == me))
+    ev.dedicated_cached(scheme, || {
+        let snap = ev.snapshot();
+        let me = ActorRef::User(snap.subject.clone());
+        snap.roles
+            .iter()
+            .filter(|(id, _)| snap.complete.contains(&(scheme.to_string(), (*id).clone())))
+            .filter(|(id, _)| {
+                ev.projects_on(scheme).iter().all(|q| {
+                    ev.actors_of(q, id)
+                        .is_some_and(|a| a.iter().all(|x| *x == me))
+                })
             })
-        })
-        .map(|(id, n)| (id.clone(), n.clone()))
-        .collect()
+            .map(|(id, n)| (id.clone(), n.clone()))
+            .collect()
+    })
 }
 
 /// The dedicated-role changes for `pairs` on one scheme: an existing dedicated role (`Some(id)`)
@@ -190,11 +191,7 @@ pub(crate) fn rank(
     let mut out: Vec<Candidate> = sets
         .into_iter()
         .filter(|c| !c.is_empty())
-        .filter(|c| {
-            pairs
-                .iter()
-                .all(|(p, perm)| ev.holds_after(c, &snap.subject, p, perm))
-        })
+        .filter(|c| ev.holds_all_after(c, &snap.subject, pairs))
         .filter_map(|changes| {
             let admin_class = ev.admin_class(&changes);
             if admin_class && !admin_needed {

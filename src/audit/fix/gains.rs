@@ -7,6 +7,7 @@ use super::snapshot::Snapshot;
 use super::{ActorRef, Change, Gains, Triple, TRIPLES_LISTED};
 use crate::audit::permissions::display_name;
 use crate::jira::model::HolderKind;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A role as the overlay names it: an existing id, or a role the changes create.
@@ -51,15 +52,64 @@ pub struct Evaluator<'s> {
     members: HashMap<&'s str, HashSet<&'s str>>,
     /// (scheme id, permission) → holders.
     grants: HashMap<(&'s str, &'s str), Vec<Who>>,
+    /// Scheme id → the projects on it, in key order.
+    on_scheme: HashMap<&'s str, Vec<&'s str>>,
+    /// Project → role id → actors (looked up without building keys).
+    actors: HashMap<&'s str, HashMap<&'s str, &'s [ActorRef]>>,
+    /// Scheme id → its dedicated roles, computed once per scheme.
+    dedicated: RefCell<HashMap<String, Vec<(String, String)>>>,
 }
 
 /// Changes overlaid on the snapshot.
 #[derive(Debug, Default)]
 struct Overlay {
-    /// (scheme, permission) → extra holders.
-    grants: HashMap<(String, String), Vec<Who>>,
-    /// (project, role key) → extra actors.
-    actors: HashMap<(String, String), Vec<ActorRef>>,
+    /// scheme → permission → extra holders.
+    grants: HashMap<String, HashMap<String, Vec<Who>>>,
+    /// project → role key → extra actors.
+    actors: HashMap<String, HashMap<String, Vec<ActorRef>>>,
+}
+
+impl Overlay {
+    fn grants_of(&self, scheme: &str, perm: &str) -> Option<&Vec<Who>> {
+        self.grants.get(scheme).and_then(|m| m.get(perm))
+    }
+
+    fn actors_of(&self, project: &str, role: &str) -> Option<&Vec<ActorRef>> {
+        self.actors.get(project).and_then(|m| m.get(role))
+    }
+}
+
+/// Who holds one permission in one project, resolved once and then asked per user: holders that
+/// stand for everyone, names compared case-insensitively (users, user actors, the lead) and
+/// groups (direct, through role actors and application roles).
+#[derive(Default)]
+struct Check<'a> {
+    everyone: bool,
+    names: Vec<&'a str>,
+    groups: Vec<&'a str>,
+}
+
+impl<'a> Check<'a> {
+    fn actor(&mut self, a: &'a ActorRef) {
+        match a {
+            ActorRef::User(u) => self.names.push(u),
+            ActorRef::Group(g) => self.groups.push(g),
+        }
+    }
+
+    fn done(mut self) -> Self {
+        self.names.sort_unstable();
+        self.names.dedup();
+        self.groups.sort_unstable();
+        self.groups.dedup();
+        self
+    }
+
+    fn holds(&self, ev: &Evaluator<'_>, user: &str) -> bool {
+        self.everyone
+            || self.names.iter().any(|n| n.eq_ignore_ascii_case(user))
+            || self.groups.iter().any(|g| ev.in_group(user, g))
+    }
 }
 
 impl Overlay {
@@ -84,7 +134,9 @@ impl Overlay {
                         _ => Who::Nobody,
                     };
                     o.grants
-                        .entry((scheme_id.clone(), permission.clone()))
+                        .entry(scheme_id.clone())
+                        .or_default()
+                        .entry(permission.clone())
                         .or_default()
                         .push(w);
                 }
@@ -95,7 +147,9 @@ impl Overlay {
                     actor,
                 } => o
                     .actors
-                    .entry((project.clone(), role_key(role_id.as_deref(), role_name)))
+                    .entry(project.clone())
+                    .or_default()
+                    .entry(role_key(role_id.as_deref(), role_name))
                     .or_default()
                     .push(actor.clone()),
             }
@@ -121,10 +175,126 @@ impl<'s> Evaluator<'s> {
                     .push(who(&g.holder.interpret()));
             }
         }
+        let mut on_scheme: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (k, f) in &snap.projects {
+            on_scheme
+                .entry(f.scheme.as_str())
+                .or_default()
+                .push(k.as_str());
+        }
+        let mut actors: HashMap<&str, HashMap<&str, &[ActorRef]>> = HashMap::new();
+        for ((p, r), a) in &snap.actors {
+            actors
+                .entry(p.as_str())
+                .or_default()
+                .insert(r.as_str(), a.as_slice());
+        }
         Self {
             snap,
             members,
             grants,
+            on_scheme,
+            actors,
+            dedicated: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Projects using scheme `id`, in key order.
+    pub fn projects_on(&self, id: &str) -> &[&'s str] {
+        self.on_scheme.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The actors of `role` in `project`, as read (none when not read).
+    pub fn actors_of(&self, project: &str, role: &str) -> Option<&'s [ActorRef]> {
+        self.actors.get(project).and_then(|m| m.get(role)).copied()
+    }
+
+    /// The dedicated roles of `scheme`, computed by `f` the first time.
+    pub(crate) fn dedicated_cached(
+        &self,
+        scheme: &str,
+        f: impl FnOnce() -> Vec<(String, String)>,
+    ) -> Vec<(String, String)> {
+        if let Some(v) = self.dedicated.borrow().get(scheme) {
+            return v.clone();
+        }
+        let v = f();
+        self.dedicated
+            .borrow_mut()
+            .insert(scheme.to_string(), v.clone());
+        v
+    }
+
+    /// Who holds `perm` in `project` before any change.
+    fn check_before<'a>(&'a self, scheme: &'a str, project: &str, perm: &'a str) -> Check<'a> {
+        let mut c = Check::default();
+        for w in self.grants.get(&(scheme, perm)).into_iter().flatten() {
+            self.add_who(&mut c, w, project, None);
+        }
+        c.done()
+    }
+
+    /// Who holds `perm` in `project` once `ov` is made, beyond [`Self::check_before`]'s holders.
+    fn check_extra<'a>(
+        &'a self,
+        scheme: &'a str,
+        project: &str,
+        perm: &'a str,
+        ov: &'a Overlay,
+    ) -> Check<'a> {
+        let mut c = Check::default();
+        for w in self.grants.get(&(scheme, perm)).into_iter().flatten() {
+            if let Who::Role(r) = w {
+                for a in ov.actors_of(project, r).into_iter().flatten() {
+                    c.actor(a);
+                }
+            }
+        }
+        for w in ov.grants_of(scheme, perm).into_iter().flatten() {
+            self.add_who(&mut c, w, project, Some(ov));
+        }
+        c.done()
+    }
+
+    fn add_who<'a>(
+        &'a self,
+        c: &mut Check<'a>,
+        w: &'a Who,
+        project: &str,
+        ov: Option<&'a Overlay>,
+    ) {
+        match w {
+            Who::Everyone => c.everyone = true,
+            Who::Group(g) => c.groups.push(g),
+            Who::User(u) => c.names.push(u),
+            Who::Role(r) => {
+                for a in self.actors_of(project, r).into_iter().flatten() {
+                    c.actor(a);
+                }
+                for a in ov
+                    .and_then(|o| o.actors_of(project, r))
+                    .into_iter()
+                    .flatten()
+                {
+                    c.actor(a);
+                }
+            }
+            Who::AppRole(k) => {
+                for g in self.snap.app_roles.get(k).into_iter().flatten() {
+                    c.groups.push(g);
+                }
+            }
+            Who::Lead => {
+                if let Some(l) = self
+                    .snap
+                    .projects
+                    .get(project)
+                    .and_then(|p| p.lead.as_deref())
+                {
+                    c.names.push(l);
+                }
+            }
+            Who::Nobody => {}
         }
     }
 
@@ -149,13 +319,10 @@ impl<'s> Evaluator<'s> {
     }
 
     fn role_has(&self, project: &str, role: &str, user: &str, ov: Option<&Overlay>) -> bool {
-        let key = (project.to_string(), role.to_string());
-        self.snap
-            .actors
-            .get(&key)
+        self.actors_of(project, role)
             .is_some_and(|a| a.iter().any(|x| self.actor_has(x, user)))
             || ov
-                .and_then(|o| o.actors.get(&key))
+                .and_then(|o| o.actors_of(project, role))
                 .is_some_and(|a| a.iter().any(|x| self.actor_has(x, user)))
     }
 
@@ -189,7 +356,7 @@ impl<'s> Evaluator<'s> {
             .get(&(scheme, perm))
             .is_some_and(|ws| ws.iter().any(|w| self.who_has(w, project, user, ov)));
         base || ov
-            .and_then(|o| o.grants.get(&(scheme.to_string(), perm.to_string())))
+            .and_then(|o| o.grants_of(scheme, perm))
             .is_some_and(|ws| ws.iter().any(|w| self.who_has(w, project, user, ov)))
     }
 
@@ -201,6 +368,19 @@ impl<'s> Evaluator<'s> {
     /// Whether `user` holds `perm` in `project` once `changes` are made.
     pub fn holds_after(&self, changes: &[Change], user: &str, project: &str, perm: &str) -> bool {
         self.holds_with(user, project, perm, Some(&Overlay::of(changes)))
+    }
+
+    /// Whether `user` holds every (project, permission) of `pairs` once `changes` are made.
+    pub fn holds_all_after(
+        &self,
+        changes: &[Change],
+        user: &str,
+        pairs: &[(String, String)],
+    ) -> bool {
+        let ov = Overlay::of(changes);
+        pairs
+            .iter()
+            .all(|(p, perm)| self.holds_with(user, p, perm, Some(&ov)))
     }
 
     /// Users an actor stands for.
@@ -227,17 +407,13 @@ impl<'s> Evaluator<'s> {
                 .map(|m| m.iter().map(String::as_str).collect())
                 .unwrap_or_default(),
             Who::User(u) => vec![u.as_str()],
-            Who::Role(r) => {
-                let key = (project.to_string(), r.clone());
-                self.snap
-                    .actors
-                    .get(&key)
-                    .into_iter()
-                    .flatten()
-                    .chain(ov.actors.get(&key).into_iter().flatten())
-                    .flat_map(|a| self.expand(a))
-                    .collect()
-            }
+            Who::Role(r) => self
+                .actors_of(project, r)
+                .into_iter()
+                .flatten()
+                .chain(ov.actors_of(project, r).into_iter().flatten())
+                .flat_map(|a| self.expand(a))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -253,8 +429,8 @@ impl<'s> Evaluator<'s> {
                 }
             }
         }
-        for ((s, p), ws) in &ov.grants {
-            if s == scheme && ws.iter().any(|w| matches!(w, Who::Role(r) if r == role)) {
+        for (p, ws) in ov.grants.get(scheme).into_iter().flatten() {
+            if ws.iter().any(|w| matches!(w, Who::Role(r) if r == role)) {
                 out.insert(p.clone());
             }
         }
@@ -308,17 +484,23 @@ impl<'s> Evaluator<'s> {
         let ov = Overlay::of(changes);
         // Reach, per project: (user, permission) pairs a change could grant there.
         let mut reach: BTreeMap<&str, Vec<(Vec<&str>, String)>> = BTreeMap::new();
-        for ((scheme, perm), ws) in &ov.grants {
-            for q in self.snap.projects_on(scheme) {
-                for w in ws {
-                    reach
-                        .entry(q.as_str())
-                        .or_default()
-                        .push((self.members_of(w, q, &ov), perm.clone()));
+        for (scheme, perms) in &ov.grants {
+            for (perm, ws) in perms {
+                for q in self.projects_on(scheme) {
+                    for w in ws {
+                        reach
+                            .entry(q)
+                            .or_default()
+                            .push((self.members_of(w, q, &ov), perm.clone()));
+                    }
                 }
             }
         }
-        for ((project, role), actors) in &ov.actors {
+        for (project, role, actors) in ov
+            .actors
+            .iter()
+            .flat_map(|(p, m)| m.iter().map(move |(r, a)| (p, r, a)))
+        {
             let Some(p) = self.snap.projects.get_key_value(project) else {
                 continue;
             };
@@ -340,12 +522,29 @@ impl<'s> Evaluator<'s> {
         for (q, items) in &reach {
             let mut seen: HashSet<(&str, &str)> = HashSet::new();
             let mut any = false;
+            let scheme = self.snap.projects.get(*q).map(|p| p.scheme.as_str());
+            // Who holds each permission here, before and after, resolved once per project.
+            let mut checks: Vec<(&str, Check<'_>, Check<'_>)> = Vec::new();
             for (us, perm) in items {
+                let Some(scheme) = scheme else { continue };
+                let i = match checks.iter().position(|(p, _, _)| *p == perm.as_str()) {
+                    Some(i) => i,
+                    None => {
+                        checks.push((
+                            perm.as_str(),
+                            self.check_before(scheme, q, perm),
+                            self.check_extra(scheme, q, perm, &ov),
+                        ));
+                        checks.len() - 1
+                    }
+                };
+                let (_, before, extra) = &checks[i];
                 for u in us {
                     if !seen.insert((u, perm.as_str())) {
                         continue;
                     }
-                    if !self.holds_with(u, q, perm, Some(&ov)) || self.holds(u, q, perm) {
+                    // Granted after (before or through the changes) and not before.
+                    if before.holds(self, u) || !extra.holds(self, u) {
                         continue;
                     }
                     any = true;
