@@ -18,6 +18,9 @@ fn role_key(id: Option<&str>, name: &str) -> String {
     }
 }
 
+/// Users a change reaches in a project: (users, permission, whether the users have no repeats).
+type Reached<'a> = (Vec<&'a str>, String, bool);
+
 /// A grant's holder, interpreted.
 #[derive(Debug, Clone)]
 enum Who {
@@ -87,6 +90,8 @@ struct Check<'a> {
     everyone: bool,
     names: Vec<&'a str>,
     groups: Vec<&'a str>,
+    /// `groups` with their member sets looked up once (`None`: not read).
+    sets: Vec<(&'a str, Option<&'a HashSet<&'a str>>)>,
 }
 
 impl<'a> Check<'a> {
@@ -97,18 +102,24 @@ impl<'a> Check<'a> {
         }
     }
 
-    fn done(mut self) -> Self {
+    fn done(mut self, members: &'a HashMap<&'a str, HashSet<&'a str>>) -> Self {
         self.names.sort_unstable();
         self.names.dedup();
         self.groups.sort_unstable();
         self.groups.dedup();
+        self.sets = self.groups.iter().map(|g| (*g, members.get(g))).collect();
         self
     }
 
+    /// The same answer as asking [`Evaluator::in_group`] group by group.
     fn holds(&self, ev: &Evaluator<'_>, user: &str) -> bool {
-        self.everyone
-            || self.names.iter().any(|n| n.eq_ignore_ascii_case(user))
-            || self.groups.iter().any(|g| ev.in_group(user, g))
+        if self.everyone || self.names.iter().any(|n| n.eq_ignore_ascii_case(user)) {
+            return true;
+        }
+        let subject = user.eq_ignore_ascii_case(&ev.snap.subject);
+        self.sets.iter().any(|(g, m)| {
+            m.is_some_and(|m| m.contains(user)) || (subject && ev.snap.subject_groups.contains(*g))
+        })
     }
 }
 
@@ -231,7 +242,7 @@ impl<'s> Evaluator<'s> {
         for w in self.grants.get(&(scheme, perm)).into_iter().flatten() {
             self.add_who(&mut c, w, project, None);
         }
-        c.done()
+        c.done(&self.members)
     }
 
     /// Who holds `perm` in `project` once `ov` is made, beyond [`Self::check_before`]'s holders.
@@ -253,7 +264,7 @@ impl<'s> Evaluator<'s> {
         for w in ov.grants_of(scheme, perm).into_iter().flatten() {
             self.add_who(&mut c, w, project, Some(ov));
         }
-        c.done()
+        c.done(&self.members)
     }
 
     fn add_who<'a>(
@@ -398,23 +409,52 @@ impl<'s> Evaluator<'s> {
 
     /// Users a holder stands for in `project`, after the overlay (issue-level and public holders
     /// stand for everyone, who already hold what they grant: never proposed).
-    fn members_of<'a>(&'a self, w: &'a Who, project: &str, ov: &'a Overlay) -> Vec<&'a str> {
-        match w {
-            Who::Group(g) => self
-                .snap
-                .groups
-                .get(g)
-                .map(|m| m.iter().map(String::as_str).collect())
-                .unwrap_or_default(),
-            Who::User(u) => vec![u.as_str()],
-            Who::Role(r) => self
-                .actors_of(project, r)
-                .into_iter()
-                .flatten()
-                .chain(ov.actors_of(project, r).into_iter().flatten())
-                .flat_map(|a| self.expand(a))
-                .collect(),
-            _ => Vec::new(),
+    fn members_of<'a>(
+        &'a self,
+        w: &'a Who,
+        project: &str,
+        ov: &'a Overlay,
+        perm: &str,
+    ) -> Reached<'a> {
+        let (us, unique) = match w {
+            Who::Group(g) => (
+                self.snap
+                    .groups
+                    .get(g)
+                    .map(|m| m.iter().map(String::as_str).collect())
+                    .unwrap_or_default(),
+                self.group_unique(g),
+            ),
+            Who::User(u) => (vec![u.as_str()], true),
+            Who::Role(r) => {
+                let us: Vec<&str> = self
+                    .actors_of(project, r)
+                    .into_iter()
+                    .flatten()
+                    .chain(ov.actors_of(project, r).into_iter().flatten())
+                    .flat_map(|a| self.expand(a))
+                    .collect();
+                let unique = us.len() <= 1;
+                (us, unique)
+            }
+            _ => (Vec::new(), true),
+        };
+        (us, perm.to_string(), unique)
+    }
+
+    /// Whether a group's member list as read has no repeats.
+    fn group_unique(&self, g: &str) -> bool {
+        match (self.members.get(g), self.snap.groups.get(g)) {
+            (Some(set), Some(list)) => set.len() == list.len(),
+            _ => true,
+        }
+    }
+
+    /// Whether the users an actor stands for have no repeats.
+    fn actor_unique(&self, a: &ActorRef) -> bool {
+        match a {
+            ActorRef::User(_) => true,
+            ActorRef::Group(g) => self.group_unique(g),
         }
     }
 
@@ -483,7 +523,8 @@ impl<'s> Evaluator<'s> {
     fn gains_inner(&self, changes: &[Change], keep: usize) -> Gains {
         let ov = Overlay::of(changes);
         // Reach, per project: (user, permission) pairs a change could grant there.
-        let mut reach: BTreeMap<&str, Vec<(Vec<&str>, String)>> = BTreeMap::new();
+        // Per project: (users, permission, whether the users have no repeats).
+        let mut reach: BTreeMap<&str, Vec<Reached<'_>>> = BTreeMap::new();
         for (scheme, perms) in &ov.grants {
             for (perm, ws) in perms {
                 for q in self.projects_on(scheme) {
@@ -491,7 +532,7 @@ impl<'s> Evaluator<'s> {
                         reach
                             .entry(q)
                             .or_default()
-                            .push((self.members_of(w, q, &ov), perm.clone()));
+                            .push(self.members_of(w, q, &ov, perm));
                     }
                 }
             }
@@ -506,10 +547,11 @@ impl<'s> Evaluator<'s> {
             };
             for perm in self.role_perms(&p.1.scheme, role, &ov) {
                 for a in actors {
-                    reach
-                        .entry(p.0.as_str())
-                        .or_default()
-                        .push((self.expand(a), perm.clone()));
+                    reach.entry(p.0.as_str()).or_default().push((
+                        self.expand(a),
+                        perm.clone(),
+                        self.actor_unique(a),
+                    ));
                 }
             }
         }
@@ -521,11 +563,12 @@ impl<'s> Evaluator<'s> {
         let mut other_count = 0usize;
         for (q, items) in &reach {
             let mut seen: HashSet<(&str, &str)> = HashSet::new();
+            let mut other_here = false;
             let mut any = false;
             let scheme = self.snap.projects.get(*q).map(|p| p.scheme.as_str());
             // Who holds each permission here, before and after, resolved once per project.
             let mut checks: Vec<(&str, Check<'_>, Check<'_>)> = Vec::new();
-            for (us, perm) in items {
+            for (us, perm, unique) in items {
                 let Some(scheme) = scheme else { continue };
                 let i = match checks.iter().position(|(p, _, _)| *p == perm.as_str()) {
                     Some(i) => i,
@@ -539,8 +582,10 @@ impl<'s> Evaluator<'s> {
                     }
                 };
                 let (_, before, extra) = &checks[i];
+                // A list without repeats, the only one for its permission here: nothing to skip.
+                let alone = *unique && items.iter().filter(|(_, p, _)| p == perm).count() == 1;
                 for u in us {
-                    if !seen.insert((u, perm.as_str())) {
+                    if !alone && !seen.insert((u, perm.as_str())) {
                         continue;
                     }
                     // Granted after (before or through the changes) and not before.
@@ -555,7 +600,7 @@ impl<'s> Evaluator<'s> {
                     } else {
                         other_count += 1;
                         other_users.insert(u);
-                        other_projects.insert(q);
+                        other_here = true;
                     }
                     if g.triples.len() < keep {
                         g.triples.push(Triple {
@@ -568,6 +613,9 @@ impl<'s> Evaluator<'s> {
             }
             if any {
                 g.projects += 1;
+            }
+            if other_here {
+                other_projects.insert(q);
             }
         }
         g.users = users.len();
