@@ -9,6 +9,32 @@ use crate::audit::permissions::display_name;
 use crate::jira::model::HolderKind;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small multiply-rotate hasher (the FxHash scheme) for the planner's hot sets of user names:
+/// they are hashed millions of times per plan and need no protection against crafted keys.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A set hashed with [`Fx`].
+type FastSet<T> = HashSet<T, BuildHasherDefault<Fx>>;
 
 /// A role as the overlay names it: an existing id, or a role the changes create.
 fn role_key(id: Option<&str>, name: &str) -> String {
@@ -52,7 +78,7 @@ fn who(kind: &HolderKind) -> Who {
 /// The evaluator: the snapshot indexed for fast membership checks.
 pub struct Evaluator<'s> {
     snap: &'s Snapshot,
-    members: HashMap<&'s str, HashSet<&'s str>>,
+    members: HashMap<&'s str, FastSet<&'s str>>,
     /// (scheme id, permission) → holders.
     grants: HashMap<(&'s str, &'s str), Vec<Who>>,
     /// Scheme id → the projects on it, in key order.
@@ -91,7 +117,7 @@ struct Check<'a> {
     names: Vec<&'a str>,
     groups: Vec<&'a str>,
     /// `groups` with their member sets looked up once (`None`: not read).
-    sets: Vec<(&'a str, Option<&'a HashSet<&'a str>>)>,
+    sets: Vec<(&'a str, Option<&'a FastSet<&'a str>>)>,
 }
 
 impl<'a> Check<'a> {
@@ -102,7 +128,7 @@ impl<'a> Check<'a> {
         }
     }
 
-    fn done(mut self, members: &'a HashMap<&'a str, HashSet<&'a str>>) -> Self {
+    fn done(mut self, members: &'a HashMap<&'a str, FastSet<&'a str>>) -> Self {
         self.names.sort_unstable();
         self.names.dedup();
         self.groups.sort_unstable();
@@ -556,13 +582,13 @@ impl<'s> Evaluator<'s> {
             }
         }
         let mut g = Gains::default();
-        let mut users: HashSet<&str> = HashSet::new();
+        let mut users: FastSet<&str> = FastSet::default();
         let mut subject_gains: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut other_projects: HashSet<&str> = HashSet::new();
-        let mut other_users: HashSet<&str> = HashSet::new();
+        let mut other_users: FastSet<&str> = FastSet::default();
         let mut other_count = 0usize;
         for (q, items) in &reach {
-            let mut seen: HashSet<(&str, &str)> = HashSet::new();
+            let mut seen: FastSet<(&str, &str)> = FastSet::default();
             let mut other_here = false;
             let mut any = false;
             let scheme = self.snap.projects.get(*q).map(|p| p.scheme.as_str());
