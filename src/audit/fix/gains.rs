@@ -47,6 +47,13 @@ fn role_key(id: Option<&str>, name: &str) -> String {
 /// Users a change reaches in a project: (users, permission, whether the users have no repeats).
 type Reached<'a> = (Vec<&'a str>, String, bool);
 
+/// What a list of users gains in a project depends on: (permission, list's first name's address,
+/// list's length, holders before, holders added).
+type Memo<'a> = (&'a str, usize, usize, Sig<'a>, Sig<'a>);
+
+/// A [`Check`]'s contents.
+type Sig<'a> = (bool, Vec<&'a str>, Vec<&'a str>);
+
 /// A grant's holder, interpreted.
 #[derive(Debug, Clone)]
 enum Who {
@@ -135,6 +142,11 @@ impl<'a> Check<'a> {
         self.groups.dedup();
         self.sets = self.groups.iter().map(|g| (*g, members.get(g))).collect();
         self
+    }
+
+    /// What the answers depend on: equal signatures, equal answers for every user.
+    fn sig(&self) -> (bool, Vec<&'a str>, Vec<&'a str>) {
+        (self.everyone, self.names.clone(), self.groups.clone())
     }
 
     /// The same answer as asking [`Evaluator::in_group`] group by group.
@@ -587,6 +599,7 @@ impl<'s> Evaluator<'s> {
         let mut other_projects: HashSet<&str> = HashSet::new();
         let mut other_users: FastSet<&str> = FastSet::default();
         let mut other_count = 0usize;
+        let mut memo: HashMap<Memo<'_>, (Vec<&str>, usize)> = HashMap::new();
         for (q, items) in &reach {
             let mut seen: FastSet<(&str, &str)> = FastSet::default();
             let mut other_here = false;
@@ -610,6 +623,46 @@ impl<'s> Evaluator<'s> {
                 let (_, before, extra) = &checks[i];
                 // A list without repeats, the only one for its permission here: nothing to skip.
                 let alone = *unique && items.iter().filter(|(_, p, _)| p == perm).count() == 1;
+                // Projects where the same list meets the same holders (most projects of a
+                // scheme) gain the same users: worked out once, then counted. A list without
+                // repeats is told apart by its first name's address and its length (a group's
+                // members as read, or one name).
+                let key = alone.then(|| us.first()).flatten().map(|f| {
+                    (
+                        perm.as_str(),
+                        f.as_ptr() as usize,
+                        us.len(),
+                        before.sig(),
+                        extra.sig(),
+                    )
+                });
+                if let Some(hit) = key.as_ref().and_then(|k| memo.get(k)) {
+                    let (gained, mine) = hit;
+                    if !gained.is_empty() {
+                        any = true;
+                    }
+                    g.count += gained.len();
+                    for _ in 0..*mine {
+                        subject_gains.entry(perm.clone()).or_default().push(q);
+                    }
+                    other_count += gained.len() - mine;
+                    if gained.len() > *mine {
+                        other_here = true;
+                    }
+                    for u in gained {
+                        if g.triples.len() >= keep {
+                            break;
+                        }
+                        g.triples.push(Triple {
+                            user: (*u).to_string(),
+                            project: (*q).to_string(),
+                            permission: perm.clone(),
+                        });
+                    }
+                    continue;
+                }
+                let mut gained: Vec<&str> = Vec::new();
+                let mut mine = 0usize;
                 for u in us {
                     if !alone && !seen.insert((u, perm.as_str())) {
                         continue;
@@ -621,7 +674,11 @@ impl<'s> Evaluator<'s> {
                     any = true;
                     g.count += 1;
                     users.insert(u);
+                    if key.is_some() {
+                        gained.push(u);
+                    }
                     if u.eq_ignore_ascii_case(&self.snap.subject) {
+                        mine += 1;
                         subject_gains.entry(perm.clone()).or_default().push(q);
                     } else {
                         other_count += 1;
@@ -635,6 +692,9 @@ impl<'s> Evaluator<'s> {
                             permission: perm.clone(),
                         });
                     }
+                }
+                if let Some(k) = key {
+                    memo.insert(k, (gained, mine));
                 }
             }
             if any {
