@@ -7,6 +7,7 @@ use super::snapshot::Snapshot;
 use super::{ActorRef, Change, Gains, Triple, TRIPLES_LISTED};
 use crate::audit::permissions::display_name;
 use crate::jira::model::HolderKind;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -45,7 +46,7 @@ fn role_key(id: Option<&str>, name: &str) -> String {
 }
 
 /// Users a change reaches in a project: (users, permission, whether the users have no repeats).
-type Reached<'a> = (Vec<&'a str>, String, bool);
+type Reached<'a> = (Cow<'a, [&'a str]>, String, bool);
 
 /// What a list of users gains in a project depends on: (permission, list's first name's address,
 /// list's length, holders before, holders added).
@@ -90,6 +91,8 @@ pub struct Evaluator<'s> {
     grants: HashMap<(&'s str, &'s str), Vec<Who>>,
     /// Scheme id → the projects on it, in key order.
     on_scheme: HashMap<&'s str, Vec<&'s str>>,
+    /// Group → members as read, in order.
+    lists: HashMap<&'s str, Vec<&'s str>>,
     /// Project → role id → actors (looked up without building keys).
     actors: HashMap<&'s str, HashMap<&'s str, &'s [ActorRef]>>,
     /// Scheme id → its dedicated roles, computed once per scheme.
@@ -238,9 +241,15 @@ impl<'s> Evaluator<'s> {
                 .or_default()
                 .insert(r.as_str(), a.as_slice());
         }
+        let lists = snap
+            .groups
+            .iter()
+            .map(|(g, m)| (g.as_str(), m.iter().map(String::as_str).collect()))
+            .collect();
         Self {
             snap,
             members,
+            lists,
             grants,
             on_scheme,
             actors,
@@ -433,16 +442,16 @@ impl<'s> Evaluator<'s> {
     }
 
     /// Users an actor stands for.
-    fn expand<'a>(&'a self, a: &'a ActorRef) -> Vec<&'a str> {
+    fn expand<'a>(&'a self, a: &'a ActorRef) -> Cow<'a, [&'a str]> {
         match a {
-            ActorRef::User(u) => vec![u.as_str()],
-            ActorRef::Group(g) => self
-                .snap
-                .groups
-                .get(g)
-                .map(|m| m.iter().map(String::as_str).collect())
-                .unwrap_or_default(),
+            ActorRef::User(u) => Cow::Owned(vec![u.as_str()]),
+            ActorRef::Group(g) => Cow::Borrowed(self.list_of(g)),
         }
+    }
+
+    /// A group's members as read, in order (empty when not read).
+    fn list_of(&self, g: &str) -> &[&'s str] {
+        self.lists.get(g).map_or(&[], Vec::as_slice)
     }
 
     /// Users a holder stands for in `project`, after the overlay (issue-level and public holders
@@ -455,27 +464,20 @@ impl<'s> Evaluator<'s> {
         perm: &str,
     ) -> Reached<'a> {
         let (us, unique) = match w {
-            Who::Group(g) => (
-                self.snap
-                    .groups
-                    .get(g)
-                    .map(|m| m.iter().map(String::as_str).collect())
-                    .unwrap_or_default(),
-                self.group_unique(g),
-            ),
-            Who::User(u) => (vec![u.as_str()], true),
+            Who::Group(g) => (Cow::Borrowed(self.list_of(g)), self.group_unique(g)),
+            Who::User(u) => (Cow::Owned(vec![u.as_str()]), true),
             Who::Role(r) => {
                 let us: Vec<&str> = self
                     .actors_of(project, r)
                     .into_iter()
                     .flatten()
                     .chain(ov.actors_of(project, r).into_iter().flatten())
-                    .flat_map(|a| self.expand(a))
+                    .flat_map(|a| self.expand(a).into_owned())
                     .collect();
                 let unique = us.len() <= 1;
-                (us, unique)
+                (Cow::Owned(us), unique)
             }
-            _ => (Vec::new(), true),
+            _ => (Cow::Owned(Vec::new()), true),
         };
         (us, perm.to_string(), unique)
     }
@@ -663,7 +665,7 @@ impl<'s> Evaluator<'s> {
                 }
                 let mut gained: Vec<&str> = Vec::new();
                 let mut mine = 0usize;
-                for u in us {
+                for u in us.iter() {
                     if !alone && !seen.insert((u, perm.as_str())) {
                         continue;
                     }
