@@ -2,13 +2,16 @@
 //! models and the diagnosis of failures.
 
 pub mod applinks;
+pub mod applinks_status;
 pub mod auth;
 pub mod client;
 pub mod diagnose;
 pub mod error;
 pub mod model;
+pub mod mtls;
 pub mod oauth;
 pub mod oauth_dance;
+pub mod pat;
 pub mod response;
 pub mod transport;
 

@@ -356,11 +356,17 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
         // A front-end (SSO plugin, proxy) answering with the login page instead of JSON.
         return Reply::html(200, pages::login_page(&st.base, None, false));
     }
+    if let Some(reply) = super::applinks_status::handle(st, ctx) {
+        return reply;
+    }
     if ctx.rel.starts_with("/rest/applinks") {
         return applinks::handle(st, ctx);
     }
     if ctx.rel.starts_with("/rest/api/2/") {
         return rest::handle(st, ctx);
+    }
+    if ctx.rel.starts_with("/rest/pat/latest/tokens") && !st.cloud {
+        return super::pat::handle(st, ctx);
     }
     if ctx.rel == "/" || ctx.rel == "/secure/Dashboard.jspa" {
         return Reply::html(200, format!("<!DOCTYPE html><html><head><title>System Dashboard - Jira</title></head><body><h1>System Dashboard</h1><p>Logged in as {}</p></body></html>", pages::esc(ctx.user.as_deref().unwrap_or("anonymous"))));
@@ -454,9 +460,9 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             }
         }
         "bearer" if !st.cloud => {
-            let world = st.world();
-            match world.users.iter().find(|u| u.pat == rest.trim()) {
-                Some(u) => Ok((Some(u.name.clone()), Via::Bearer)),
+            // An expired or revoked PAT answers like an unknown one (jira-answers.md, PATs).
+            match st.pats.authenticate(rest.trim(), st.now_secs()) {
+                Some(u) => Ok((Some(u), Via::Bearer)),
                 None => Err(Reply::not_authenticated()
                     .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
                     .header("WWW-Authenticate", www_authenticate(st))),

@@ -4,11 +4,13 @@
 pub mod oauth;
 
 mod applinks;
+mod applinks_status;
 mod catalog;
 mod control;
 mod http;
 mod oauth_routes;
 mod pages;
+mod pat;
 mod reply;
 mod rest;
 mod scenario;
@@ -136,6 +138,23 @@ impl Sim {
     /// The user's Personal Access Token.
     pub fn pat(&self, username: &str) -> Option<String> {
         self.shared.world().user(username).map(|u| u.pat.clone())
+    }
+
+    /// Make every Personal Access Token of `username` expire `days` from now (`None`: never);
+    /// returns how many tokens changed.
+    pub fn set_pat_expiry(&self, username: &str, days: Option<i64>) -> usize {
+        let at = days.map(|d| self.shared.now_secs() + d * 86_400);
+        self.shared.pats.set_expiry(username, at)
+    }
+
+    /// The ids and names of `username`'s Personal Access Tokens (never the secrets).
+    pub fn pat_tokens(&self, username: &str) -> Vec<(u64, String)> {
+        self.shared
+            .pats
+            .of(username)
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect()
     }
 
     /// The user's Cloud API token (used with the e-mail in cloud mode).

@@ -40,6 +40,8 @@ pub struct Shared {
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+    /// Personal Access Tokens (seeded with each user's `pat`).
+    pub pats: super::pat::PatStore,
 }
 
 impl std::fmt::Debug for Shared {
@@ -62,6 +64,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Shared {
     /// Build the state.
     pub fn new(base: String, origin: String, cfg: &super::SimConfig) -> Shared {
+        let world = World::generate(cfg.projects, cfg.seed);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let pats = super::pat::PatStore::seeded(
+            world.users.iter().map(|u| (u.name.clone(), u.pat.clone())),
+            now,
+        );
         Shared {
             base,
             origin,
@@ -69,7 +80,7 @@ impl Shared {
             version: cfg.jira_version.clone(),
             cloud: cfg.cloud,
             seed: cfg.seed,
-            world: RwLock::new(World::generate(cfg.projects, cfg.seed)),
+            world: RwLock::new(world),
             scenario: Mutex::new(cfg.scenario),
             requests: AtomicU64::new(0),
             rest_requests: AtomicU64::new(0),
@@ -77,6 +88,7 @@ impl Shared {
             sessions: Mutex::new(HashMap::new()),
             oauth: Arc::new(OAuthProvider::new()),
             cache: Mutex::new(HashMap::new()),
+            pats,
         }
     }
 

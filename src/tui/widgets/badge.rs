@@ -80,6 +80,10 @@ pub fn short_text(code: Code) -> &'static str {
         Code::KeyError => "key error",
         Code::Cancelled => "cancelled",
         Code::Other => "failed",
+        Code::CredentialExpiring => "credential expiring",
+        Code::ClientCertMissing => "client cert required",
+        Code::ClientCertRejected => "client cert refused",
+        Code::CloudScopedTokenWrongHost => "scoped token: wrong host",
     }
 }
 
