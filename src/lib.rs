@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod jira;
 pub mod keys;
+pub mod lifecycle;
 pub mod link;
 pub mod logging;
 pub mod paths;

@@ -16,6 +16,9 @@ const CLIENT_CERT_ALERTS: &[&str] = &[
     "CertificateUnknown",
     "UnknownCA",
     "AccessDenied",
+    // A server that checks our certificate's signature against a CA with the same name but
+    // another key (a re-issued CA) answers decrypt_error (rustls maps a bad signature to it).
+    "DecryptError",
 ];
 
 /// Read `cert` and `key` (PEM) into an identity for the HTTP client.

@@ -38,6 +38,8 @@ pub struct Ctx {
     pub user: Option<String>,
     /// How the user authenticated.
     pub via: Via,
+    /// Cloud mode: the request came through the API gateway form `/ex/jira/{cloudId}/…`.
+    pub gateway: bool,
 }
 
 /// How a request was authenticated.
@@ -172,7 +174,19 @@ pub async fn dispatch(
         return r;
     }
 
-    let rel = if st.context_path.is_empty() {
+    if st.cloud && path == "/_edge/tenant_info" {
+        return super::cloud_gateway::Gateway::tenant_info(&st.gateway).into_response(&[]);
+    }
+    // The gateway form `/ex/jira/{cloudId}/rest/…` reaches the same site (cloud mode).
+    let gateway_rel = if st.cloud {
+        st.gateway.strip(&path).map(str::to_owned)
+    } else {
+        None
+    };
+    let gateway = gateway_rel.is_some();
+    let rel = if let Some(r) = gateway_rel {
+        Some(r)
+    } else if st.context_path.is_empty() {
         Some(path.clone())
     } else if path == st.context_path {
         Some("/".to_owned())
@@ -191,6 +205,7 @@ pub async fn dispatch(
         scenario,
         user: None,
         via: Via::Anonymous,
+        gateway,
     };
     let reply = match rel {
         None if path.starts_with("/idp/") => idp(&ctx),
@@ -447,7 +462,10 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
                 return Err(captcha_denied(st));
             }
             let ok = if st.cloud {
+                // A scoped token works only through the gateway; the site URL answers 401
+                // (jira-answers.md "Jira Cloud"; sooperset/mcp-atlassian#968).
                 secret == user.api_token
+                    || (ctx.gateway && st.gateway.is_scoped(&user.name, &secret))
             } else {
                 secret == user.password
             };

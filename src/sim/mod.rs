@@ -6,6 +6,7 @@ pub mod oauth;
 mod applinks;
 mod applinks_status;
 mod catalog;
+mod cloud_gateway;
 mod control;
 mod http;
 mod oauth_routes;
@@ -15,6 +16,7 @@ mod reply;
 mod rest;
 mod scenario;
 mod state;
+pub mod tls_front;
 mod world;
 
 pub use scenario::{ParseScenarioError, Scenario};
@@ -163,6 +165,33 @@ impl Sim {
             .world()
             .user(username)
             .map(|u| u.api_token.clone())
+    }
+
+    /// The user's scoped Cloud API token: refused on the site URL, accepted through the gateway
+    /// form [`Sim::gateway_url`] (cloud mode).
+    pub fn scoped_api_token(&self, username: &str) -> Option<String> {
+        self.shared
+            .gateway
+            .scoped_token(username)
+            .map(str::to_owned)
+    }
+
+    /// The site's cloud id, as `/_edge/tenant_info` reports it (cloud mode).
+    pub fn cloud_id(&self) -> String {
+        self.shared.gateway.cloud_id.clone()
+    }
+
+    /// `http://127.0.0.1:PORT/ex/jira/{cloudId}`: the simulator's stand-in for
+    /// `https://api.atlassian.com/ex/jira/{cloudId}` (cloud mode).
+    pub fn gateway_url(&self) -> url::Url {
+        let mut u = self.base_url.clone();
+        u.set_path(&format!("/ex/jira/{}", self.shared.gateway.cloud_id));
+        u
+    }
+
+    /// `http://127.0.0.1:PORT`: where the gateway path lives (the `api.atlassian.com` stand-in).
+    pub fn origin(&self) -> String {
+        self.shared.origin.clone()
     }
 
     /// The user's e-mail address.

@@ -42,6 +42,8 @@ pub struct Shared {
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
     /// Personal Access Tokens (seeded with each user's `pat`).
     pub pats: super::pat::PatStore,
+    /// Cloud mode: the site's cloud id and the users' scoped API tokens (gateway URL form).
+    pub gateway: super::cloud_gateway::Gateway,
 }
 
 impl std::fmt::Debug for Shared {
@@ -73,6 +75,10 @@ impl Shared {
             world.users.iter().map(|u| (u.name.clone(), u.pat.clone())),
             now,
         );
+        let gateway = super::cloud_gateway::Gateway::new(
+            cfg.seed,
+            world.users.iter().map(|u| u.name.clone()),
+        );
         Shared {
             base,
             origin,
@@ -89,6 +95,7 @@ impl Shared {
             oauth: Arc::new(OAuthProvider::new()),
             cache: Mutex::new(HashMap::new()),
             pats,
+            gateway,
         }
     }
 

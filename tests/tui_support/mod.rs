@@ -66,6 +66,8 @@ pub fn ok_result(name: &str) -> CheckResult {
         }),
         user: Some("alice".into()),
         clock_skew_secs: Some(2),
+        expires_at: None,
+        credential: None,
         diagnosis: None,
         warnings: vec![],
         steps: vec![
@@ -95,6 +97,8 @@ pub fn captcha_result(name: &str) -> CheckResult {
         }),
         user: None,
         clock_skew_secs: None,
+        expires_at: None,
+        credential: None,
         diagnosis: Some(d),
         warnings: vec![],
         steps: vec![
@@ -115,6 +119,8 @@ pub fn skew_result(name: &str) -> CheckResult {
     );
     CheckResult {
         clock_skew_secs: Some(-372),
+        expires_at: None,
+        credential: None,
         diagnosis: Some(w.clone()),
         warnings: vec![w],
         user: Some("ops@acme.example".into()),

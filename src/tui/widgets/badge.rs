@@ -213,6 +213,8 @@ mod tests {
             }),
             user: Some("alice".into()),
             clock_skew_secs: skew,
+            expires_at: None,
+            credential: None,
             diagnosis,
             warnings: vec![],
             steps: vec![],
