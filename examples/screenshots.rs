@@ -233,7 +233,7 @@ async fn checker_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
 /// `tests/tui_wizard.rs` gets there: the demo's simulator, the committed test key imported.
 async fn wizard_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
     let demo = Demo::start(30).await?;
-    let mut opts = demo.app_options(Theme::default());
+    let mut opts = demo.app_options();
     // A real session has no demo banner; the Register text still names the simulator's URL.
     opts.banner = None;
     let (mut d, _) = Driver::new(&opts, true);

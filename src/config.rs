@@ -1,9 +1,11 @@
 //! The config file: connections and defaults; load, validate, save atomically with mode 0600.
 
+mod edit;
 mod error;
 mod parse;
 mod save;
 
+pub use edit::{delete_connection, save_connection};
 pub use error::{ConfigError, Location};
 pub use parse::{normalize_url, CONNECTION_KEYS, DEFAULTS_KEYS};
 pub use save::ConfigFile;
@@ -12,7 +14,6 @@ use crate::jira::{Auth, ClientOptions, Flavor, OAuth1Auth, OAuthToken};
 use crate::secret::{SecretRef, SecretString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// `[defaults]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -439,12 +440,12 @@ impl Connection {
             }
             _ => None,
         };
-        let mut opts = ClientOptions::new(base_url, self.auth()?);
+        let transport = crate::connect::Transport {
+            ca_file,
+            ..crate::connect::Transport::from_connection(self)
+        };
+        let mut opts = crate::connect::options(base_url, self.auth()?, &transport, defaults);
         opts.flavor = self.flavor();
-        opts.timeout = Duration::from_secs(self.timeout_secs.unwrap_or(defaults.timeout_secs));
-        opts.ca_file = ca_file;
-        opts.insecure = self.insecure;
-        opts.proxy = self.proxy.clone();
         opts.client_cert = client_cert;
         Ok(opts)
     }

@@ -5,16 +5,18 @@
 mod export;
 mod store;
 
+/// How to reach the Jira being linked (its connection's TLS, proxy and timeout settings).
+pub use crate::connect::Transport;
 pub use export::export_connection;
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
-    save_access_token_with, save_pending_request_token, SavedToken,
+    save_access_token_with, save_linked, save_linked_with, save_pending_request_token, SavedToken,
 };
 
 use crate::config::{Config, Connection, Defaults};
 use crate::jira::diagnose::{Code, Diagnosis};
 use crate::jira::oauth_dance;
-use crate::jira::{applinks, Auth, ClientOptions, JiraClient, OAuth1Auth};
+use crate::jira::{applinks, Auth, JiraClient, OAuth1Auth};
 use crate::paths::Paths;
 use crate::wizard::{
     self, AccessInfo, Effect, Input, KeyInfo, ProbeInfo, RequestTokenInfo, VerifyInfo, Wizard,
@@ -22,32 +24,6 @@ use crate::wizard::{
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How to reach the Jira being linked: the TLS, proxy and timeout settings of its connection.
-#[derive(Debug, Clone, Default)]
-pub struct Transport {
-    /// Extra CA certificate (PEM).
-    pub ca_file: Option<PathBuf>,
-    /// Skip TLS verification (lab only).
-    pub insecure: bool,
-    /// Proxy URL.
-    pub proxy: Option<String>,
-    /// Request timeout; `None` uses the config's default.
-    pub timeout: Option<Duration>,
-}
-
-impl Transport {
-    /// The transport settings of an existing connection.
-    pub fn from_connection(c: &Connection) -> Self {
-        Self {
-            ca_file: c.ca_file.as_deref().map(crate::paths::expand_tilde),
-            insecure: c.insecure,
-            proxy: c.proxy.clone(),
-            timeout: c.timeout_secs.map(Duration::from_secs),
-        }
-    }
-}
 
 /// Everything the driver needs besides the wizard: where files go, the config (for admin
 /// connections), how to reach the target, and optionally a request token to resume.
@@ -62,6 +38,9 @@ pub struct LinkContext {
     /// When set, [`Effect::RequestToken`] answers with this token instead of asking Jira for a
     /// new one, so a dance started earlier (and approved in the browser since) can finish.
     pub resume_request_token: Option<RequestTokenInfo>,
+    /// For [`Effect::CreateLink`]: when a link already holds the consumer key with another
+    /// public key, update that consumer (`link create --replace`) instead of refusing.
+    pub replace_link: bool,
 }
 
 impl LinkContext {
@@ -72,6 +51,7 @@ impl LinkContext {
             config,
             transport: Transport::default(),
             resume_request_token: None,
+            replace_link: false,
         }
     }
 
@@ -81,23 +61,7 @@ impl LinkContext {
 
     /// A client for `base_url` with `auth` and this context's transport settings.
     pub fn client(&self, base_url: &str, auth: Auth) -> Result<JiraClient, Diagnosis> {
-        let url = url::Url::parse(base_url).map_err(|e| {
-            Diagnosis::error(
-                Code::ConfigError,
-                format!("{base_url:?} is not a URL"),
-                e.to_string(),
-                "Enter the Jira base URL, e.g. https://jira.example.com/jira.",
-            )
-        })?;
-        let mut opts = ClientOptions::new(url, auth);
-        opts.timeout = self
-            .transport
-            .timeout
-            .unwrap_or(Duration::from_secs(self.defaults().timeout_secs));
-        opts.ca_file = self.transport.ca_file.clone();
-        opts.insecure = self.transport.insecure;
-        opts.proxy = self.transport.proxy.clone();
-        JiraClient::new(opts).map_err(|e| e.diagnose())
+        crate::connect::client(base_url, auth, &self.transport, self.defaults())
     }
 
     /// A client signing as the OAuth consumer `consumer_key` with the key at `private_key`,
@@ -139,6 +103,69 @@ fn key_diagnosis(message: &str) -> Diagnosis {
     )
 }
 
+/// Run one effect for a front end that has only a config file and a data dir (the TUI): the
+/// config is read first (admin connections for [`Effect::CreateLink`] come from it) and the
+/// target is reached with the transport of the connection being linked, if it exists. Every
+/// failure, an unreadable config included, is inside the returned input.
+pub async fn run_effect_in(
+    config_path: PathBuf,
+    data_dir: PathBuf,
+    w: &Wizard,
+    effect: Effect,
+) -> Input {
+    let path = config_path.clone();
+    let config = tokio::task::spawn_blocking(move || Config::load_or_default(&path))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return unstarted(effect, e),
+    };
+    let paths = Paths {
+        config_file: config_path,
+        state_dir: data_dir.clone(),
+        log_file: data_dir.join(crate::paths::LOG_FILE_NAME),
+        data_dir,
+    };
+    // Reach Jira the way the connection being linked is configured (CA file, proxy, timeout).
+    let transport = config
+        .connection(&w.connection_name())
+        .map(Transport::from_connection)
+        .unwrap_or_default();
+    let mut ctx = LinkContext::new(paths, config);
+    ctx.transport = transport;
+    run_effect(&ctx, w, effect).await
+}
+
+/// The input reporting that `effect` could not even start (the config is unreadable).
+fn unstarted(effect: Effect, message: String) -> Input {
+    let d = Diagnosis::error(
+        Code::ConfigError,
+        "The config could not be read",
+        message.clone(),
+        "Fix the config file (see the Connections pane), then try again.",
+    );
+    match effect {
+        Effect::Probe { .. } => Input::ProbeResult(Err(d)),
+        Effect::GenerateKey { .. } | Effect::LoadKey { .. } => Input::KeyReady(Err(message)),
+        Effect::CreateLink { .. } => Input::CreateResult(Err(d)),
+        Effect::RequestToken { .. } => Input::RequestTokenResult(Err(d)),
+        Effect::ExchangeVerifier { .. } => Input::AccessTokenResult(Err(d)),
+        Effect::Verify { .. } => Input::VerifyResult(Err(d)),
+        Effect::Export { .. } => Input::ExportResult(Err(message)),
+    }
+}
+
+/// Store a pasted PEM private key at `path` (PKCS#8, 0600, never over an existing file); returns
+/// the path, ready for the wizard's "use existing key". Blocking.
+pub fn import_key_pem(path: &Path, pem: &secrecy::SecretString) -> Result<PathBuf, String> {
+    let key =
+        crate::keys::import_private_key_pem(pem.expose_secret()).map_err(|e| e.to_string())?;
+    crate::keys::write_private_key(path, &key, false).map_err(|e| e.to_string())?;
+    Ok(path.to_path_buf())
+}
+
 /// Run one effect and return the input that reports its result. Never panics and never fails:
 /// every failure is inside the returned input.
 pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input {
@@ -154,9 +181,11 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 .await
                 .map(|k| KeyInfo::from_public_key(&path, &k.to_public_key())),
         ),
-        Effect::CreateLink { admin, plan } => {
-            Input::CreateResult(create(ctx, &admin, &plan).await.map(|_| ()))
-        }
+        Effect::CreateLink { admin, plan } => Input::CreateResult(
+            create(ctx, &admin, &plan)
+                .await
+                .map(|c| c.summary(&w.consumer_key())),
+        ),
         Effect::RequestToken {
             base_url,
             consumer_key,
@@ -225,15 +254,13 @@ async fn create(
         .config
         .require_connection(admin)
         .map_err(|e| e.diagnosis())?;
-    let opts = conn
-        .client_options_async(ctx.defaults())
-        .await
-        .map_err(|e| e.diagnosis())?;
     // The admin connection's own URL and TLS settings are used as configured: its credentials
     // must never travel to a URL the user did not configure them for.
-    let admin_client = JiraClient::new(opts).map_err(|e| e.diagnose())?;
-    let created = applinks::create_link(&admin_client, plan).await?;
-    tracing::info!(link_id = %created.id, admin, "application link created");
+    let admin_client = crate::connect::client_for(conn, ctx.defaults())
+        .await
+        .map_err(crate::connect::ConnectError::into_diagnosis)?;
+    let created = applinks::create_link(&admin_client, plan, ctx.replace_link).await?;
+    tracing::info!(link_id = %created.id(), admin, outcome = ?created, "application link created or found");
     Ok(created)
 }
 

@@ -175,6 +175,26 @@ fn write_atomic(
     Ok(())
 }
 
+/// `name` made safe as a file-name stem: ASCII letters, digits, `-`, `_` and `.` are kept, every
+/// other character becomes `_`; leading and trailing dots go (no hidden files, no `..`); an
+/// empty result becomes `fallback`. The one rule for token, key and export file names.
+pub fn file_stem(name: &str, fallback: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match s.trim_matches('.') {
+        "" => fallback.to_string(),
+        t => t.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +258,15 @@ mod tests {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = check_private_perms(&f).unwrap_err();
         assert!(e.contains("chmod 600"), "{e}");
+    }
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(file_stem("int/egr ation+admin", "x"), "int_egr_ation_admin");
+        assert_eq!(file_stem("..", "x"), "x");
+        assert_eq!(file_stem("", "report"), "report");
+        assert_eq!(file_stem(".hidden.", "x"), "hidden");
+        assert_eq!(file_stem("jira-prod_1.key", "x"), "jira-prod_1.key");
+        assert_eq!(file_stem("ünï", "x"), "_n_");
     }
 }

@@ -27,6 +27,19 @@ use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Values to start the wizard with (a front end fills them in; the demo points them at its simulator).
+#[derive(Debug, Clone, Default)]
+pub struct LinkPreset {
+    /// Jira base URL.
+    pub url: String,
+    /// Name of the connection to save (an existing one is replaced).
+    pub connection_name: String,
+    /// Consumer key; empty = derived from the host.
+    pub consumer_key: String,
+    /// Admin connection for automatic creation.
+    pub admin: Option<String>,
+}
+
 /// The wizard's steps, in order. `Create` is optional (skipped when the admin registers by hand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,8 +217,9 @@ pub enum Input {
     SetAdmin(Option<String>),
     /// Go ahead with the [`CreatePlan`] shown on the Create step.
     ConfirmCreate,
-    /// Result of [`Effect::CreateLink`].
-    CreateResult(Result<(), Diagnosis>),
+    /// Result of [`Effect::CreateLink`]: what Jira now has, in one sentence (created, already
+    /// there, consumer added or replaced).
+    CreateResult(Result<String, Diagnosis>),
     /// Register by hand: go from Register (or Create) straight to Authorize.
     SkipCreate,
     /// Ask for a new request token (also done on entering Authorize).
@@ -329,7 +343,7 @@ pub struct Wizard {
     key: Option<KeyInfo>,
     key_op: KeyOp,
     admin: Option<String>,
-    create: Pending<()>,
+    create: Pending<String>,
     create_skipped: bool,
     request_token: Pending<RequestTokenInfo>,
     verifier: String,
@@ -445,21 +459,7 @@ impl Wizard {
         }
         let key = self.consumer_key();
         // The consumer key may contain characters that are awkward in file names.
-        let stem: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let stem = if stem.trim_matches('.').is_empty() {
-            "jiralink".to_string()
-        } else {
-            stem
-        };
+        let stem = crate::paths::file_stem(&key, "jiralink");
         self.key_dir.join(format!("{stem}.pem"))
     }
 
@@ -548,7 +548,7 @@ impl Wizard {
             }
             Step::Register => self.create_plan().map(|_| ()),
             Step::Create => match &self.create {
-                Pending::Done(()) => Ok(()),
+                Pending::Done(_) => Ok(()),
                 Pending::Running => Err("Waiting for Jira to create the link.".into()),
                 _ => Err(
                     "Confirm to create the link, or skip this step if you registered it by hand."
@@ -653,6 +653,11 @@ impl Wizard {
             }
         }
         out
+    }
+
+    /// What the Create step did in Jira, in one sentence, once it finished.
+    pub fn create_summary(&self) -> Option<&str> {
+        self.create.done().map(String::as_str)
     }
 
     /// The two REST requests that would create the link, for review before [`Input::ConfirmCreate`].

@@ -10,7 +10,7 @@ use jiralink::check::CheckResult;
 use jiralink::config::{Config, Connection, Defaults};
 use jiralink::tui::action::{Action, Effect, RequestIds};
 use jiralink::tui::app::App;
-use jiralink::tui::effects::{Core, EffectRunner};
+use jiralink::tui::effects::{AuditJob, Core, EffectRunner, LiveCore, ProgressFn, WizardCtx};
 use jiralink::tui::event_loop::{run_loop, Host};
 use jiralink::tui::theme::Theme;
 use jiralink::tui::view;
@@ -22,6 +22,41 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_support::*;
+
+/// The link wizard and the audit are not exercised here: the test cores use the real core's.
+macro_rules! real_wizard_and_audit {
+    () => {
+        fn wizard_effect(
+            &self,
+            ctx: WizardCtx,
+            wizard: jiralink::wizard::Wizard,
+            effect: jiralink::wizard::Effect,
+        ) -> BoxFuture<'static, jiralink::wizard::Input> {
+            LiveCore.wizard_effect(ctx, wizard, effect)
+        }
+        fn save_linked(
+            &self,
+            ctx: WizardCtx,
+            wizard: jiralink::wizard::Wizard,
+        ) -> BoxFuture<'static, Result<Config, String>> {
+            LiveCore.save_linked(ctx, wizard)
+        }
+        fn import_key_pem(
+            &self,
+            path: PathBuf,
+            pem: secrecy::SecretString,
+        ) -> BoxFuture<'static, Result<PathBuf, String>> {
+            LiveCore.import_key_pem(path, pem)
+        }
+        fn audit(
+            &self,
+            job: AuditJob,
+            progress: ProgressFn,
+        ) -> BoxFuture<'static, Result<jiralink::audit::Report, jiralink::jira::Diagnosis>> {
+            LiveCore.audit(job, progress)
+        }
+    };
+}
 
 /// A core whose config loads at once but whose checks hang forever, like a server that accepts the
 /// connection and never answers. Counts how many checks were dropped (cancelled or timed out).
@@ -68,6 +103,7 @@ impl Core for HangingCore {
     ) -> BoxFuture<'static, Result<Config, String>> {
         Box::pin(async { Err("read-only".to_string()) })
     }
+    real_wizard_and_audit!();
 }
 
 struct TestHost {
@@ -268,6 +304,7 @@ impl Core for InstantCore {
     ) -> BoxFuture<'static, Result<Config, String>> {
         Box::pin(async { Ok(sample_config()) })
     }
+    real_wizard_and_audit!();
 }
 
 #[tokio::test]

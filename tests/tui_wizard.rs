@@ -32,9 +32,11 @@ struct Harness {
 impl Harness {
     async fn start(projects: usize) -> Harness {
         let demo = Demo::start(projects).await.unwrap();
-        let opts = demo.app_options(Theme::plain());
+        let mut opts = demo.app_options();
+        opts.theme = Theme::plain();
+        opts.task_timeout = Duration::from_secs(30);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let runner = EffectRunner::new(opts.core.clone(), tx, Duration::from_secs(30));
+        let runner = EffectRunner::for_app(&opts, tx);
         let (app, effects) = App::new(&opts, Instant::now());
         let mut h = Harness {
             demo,
@@ -253,9 +255,7 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
     h.focus(Item::Copy("authorize_url"));
     h.send(key('c'));
     assert_eq!(h.copied.last(), Some(&url));
-    h.focus(Item::Action(
-        jiralink::tui::keymap::WizardCmd::SimulateAllow,
-    ));
+    h.focus(Item::Action(jiralink::tui::keymap::WizardCmd::Approve));
     h.send(code(KeyCode::Enter));
     h.until("the simulated Allow", Duration::from_secs(20), |a| {
         a.panes.wizard.simulated_code().is_some()

@@ -4,7 +4,9 @@
 
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod gather;
+pub mod job;
 pub mod menu;
 pub mod permissions;
 pub mod render;
@@ -14,6 +16,7 @@ pub mod source;
 pub use diff::{diff, PermissionChange, ReportDiff};
 pub use explain::{Fix, PermissionVerdict, Subject};
 pub use gather::run_with;
+pub use job::{choice_problem, run_job, AuditJob, ProgressFn};
 pub use render::{render_csv, render_diff, render_table};
 pub use report::{
     JiraInfo, Mode, ProjectRow, Report, SchemeProjects, SchemeRef, Summary, UserInfo,
@@ -21,7 +24,6 @@ pub use report::{
 pub use source::Source;
 
 use crate::jira::{Code, Diagnosis, JiraClient};
-use std::time::Duration;
 
 /// Default number of concurrent requests.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -41,10 +43,9 @@ pub struct AuditRequest<S = JiraClient> {
     pub required: Vec<String>,
     /// Only these project keys; empty = every project.
     pub projects: Vec<String>,
-    /// Concurrent requests (at least 1).
+    /// Concurrent requests (at least 1). Pacing under Jira's rate limit is the client's
+    /// (`jira::pace`), so every request of the run shares one bucket per connection.
     pub concurrency: usize,
-    /// Wait before each request while the server's rate-limit window is nearly spent.
-    pub pace: Duration,
 }
 
 impl<S> AuditRequest<S> {
@@ -58,7 +59,6 @@ impl<S> AuditRequest<S> {
             required: Vec::new(),
             projects: Vec::new(),
             concurrency: DEFAULT_CONCURRENCY,
-            pace: Duration::from_millis(500),
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::style::{self, use_ascii, use_color};
 use super::{load_config, print_out, Format, Global, EXIT_CANNOT_RUN, EXIT_USAGE};
 use crate::audit::{self, AuditError, AuditRequest, Progress, Report};
-use crate::config::{Config, Defaults};
+use crate::config::Config;
 use crate::jira::{Diagnosis, JiraClient};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -38,9 +38,12 @@ pub struct AuditArgs {
 
 /// Run `audit`.
 pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
-    if a.subject.is_none() && (a.admin.is_none() || a.user.is_none()) {
+    // Who can be audited is the core's rule; refuse before any secret is resolved.
+    if let Some(problem) =
+        audit::choice_problem(a.subject.is_some(), a.admin.is_some(), a.user.is_some())
+    {
         eprintln!(
-            "jiralink: audit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
+            "jiralink: {problem}\naudit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
         );
         return Ok(EXIT_USAGE);
     }
@@ -146,15 +149,15 @@ async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
         );
         return Err(EXIT_USAGE);
     };
-    let defaults: &Defaults = &cfg.defaults;
-    let opts = conn.client_options_async(defaults).await.map_err(|e| {
-        eprintln!("jiralink: {}", e.diagnosis());
-        EXIT_USAGE
-    })?;
-    JiraClient::new(opts).map_err(|e| {
-        eprintln!("jiralink: {}", e.diagnose());
-        EXIT_CANNOT_RUN
-    })
+    crate::connect::client_for(conn, &cfg.defaults)
+        .await
+        .map_err(|e| {
+            eprintln!("jiralink: {}", e.diagnosis());
+            match e {
+                crate::connect::ConnectError::Config(_) => EXIT_USAGE,
+                crate::connect::ConnectError::Client(_) => EXIT_CANNOT_RUN,
+            }
+        })
 }
 
 /// One `--watch --format json` line after the first. Serialized from borrows: a `json!` value

@@ -100,7 +100,7 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
         }
         Format::Csv => render_csv(&results),
         Format::Table => {
-            let sym = Symbols::for_output(g);
+            let sym = Symbols::for_output(g.ascii);
             let color = use_color(g.color);
             results
                 .iter()

@@ -3,18 +3,17 @@
 
 use super::style::Symbols;
 use super::{Global, EXIT_OK, EXIT_PROBLEM};
-use crate::check::CheckResult;
-use crate::config::{AuthKind, Config, ConfigFile, Connection, Defaults};
+use crate::config::{AuthKind, Config, ConfigFile, Connection};
 use crate::secret::SecretRef;
 use crate::sim::{Sim, SimConfig};
-use crate::tui::effects::{AuditJob, Core, LiveCore, ProgressFn};
-use crate::tui::panes::wizard::LinkPreset;
-use crate::tui::theme::Theme;
 use crate::tui::AppOptions;
+use crate::wizard::LinkPreset;
 use anyhow::Context;
-use futures::future::BoxFuture;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod browser;
+pub use browser::ConsentBrowser;
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -87,10 +86,10 @@ impl Demo {
         )
     }
 
-    /// TUI options for this demo: its config, data dir, the wizard preset and the demo core.
-    pub fn app_options(&self, theme: Theme) -> AppOptions {
+    /// TUI options for this demo: its config, data dir, the wizard preset, the real core, and a
+    /// browser that approves through the simulator's own login and consent pages over HTTP.
+    pub fn app_options(&self) -> AppOptions {
         let mut opts = AppOptions::new(self.config_path.clone());
-        opts.theme = theme;
         opts.banner = Some(self.banner());
         opts.data_dir = self.data_dir.clone();
         opts.link_preset = Some(LinkPreset {
@@ -99,9 +98,10 @@ impl Demo {
             consumer_key: DEMO_CONSUMER_KEY.into(),
             admin: Some(DEMO_ADMIN.into()),
         });
-        opts.core = Arc::new(DemoCore {
-            oauth: Arc::clone(self.sim.oauth()),
-        });
+        opts.browser = Some(Arc::new(ConsentBrowser::new(
+            DEMO_ALLOW_USER,
+            self.sim.password(DEMO_ALLOW_USER).unwrap_or_default(),
+        )));
         opts
     }
 }
@@ -142,73 +142,15 @@ fn write_demo_config(
     Ok(())
 }
 
-/// The real core, plus the simulated "Allow" only a simulator can offer.
-struct DemoCore {
-    oauth: Arc<crate::sim::oauth::OAuthProvider>,
-}
-
-impl Core for DemoCore {
-    fn load_config(&self, path: PathBuf) -> BoxFuture<'static, Result<Config, String>> {
-        LiveCore.load_config(path)
-    }
-
-    fn check(
-        &self,
-        connection: Connection,
-        defaults: Defaults,
-    ) -> BoxFuture<'static, Result<CheckResult, String>> {
-        LiveCore.check(connection, defaults)
-    }
-
-    fn save_connection(
-        &self,
-        path: PathBuf,
-        replaces: Option<String>,
-        connection: Connection,
-    ) -> BoxFuture<'static, Result<Config, String>> {
-        LiveCore.save_connection(path, replaces, connection)
-    }
-
-    fn delete_connection(
-        &self,
-        path: PathBuf,
-        name: String,
-    ) -> BoxFuture<'static, Result<Config, String>> {
-        LiveCore.delete_connection(path, name)
-    }
-
-    fn audit(
-        &self,
-        job: AuditJob,
-        progress: ProgressFn,
-    ) -> BoxFuture<'static, Result<crate::audit::Report, crate::jira::Diagnosis>> {
-        LiveCore.audit(job, progress)
-    }
-
-    fn can_simulate_allow(&self) -> bool {
-        true
-    }
-
-    fn simulate_allow(&self, request_token: String) -> BoxFuture<'static, Result<String, String>> {
-        let oauth = Arc::clone(&self.oauth);
-        Box::pin(async move {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            oauth
-                .approve(&request_token, DEMO_ALLOW_USER, now)
-                .map(|a| a.verifier)
-        })
-    }
-}
-
 /// Run `demo`.
 pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
     let demo = Demo::start(a.projects).await?;
     tracing::info!(dir = %demo.dir().display(), url = %demo.sim.base_url(), "demo started");
     let code = if a.check_only {
-        check_all(&demo, &Symbols::for_output(g)).await
+        check_all(&demo, &Symbols::for_output(g.ascii)).await
     } else {
-        let theme = Theme::detect(g.color, g.ascii);
-        crate::tui::run_app(demo.app_options(theme)).await
+        let opts = demo.app_options().look(g.color, g.ascii);
+        crate::tui::run_app(opts).await
     };
     // The temp dir goes with `demo` here, and on the error and panic paths by unwinding.
     drop(demo);

@@ -92,7 +92,11 @@ pub struct ConnectionNet {
 /// Run `info`.
 pub async fn run(g: &Global, a: InfoArgs) -> anyhow::Result<u8> {
     let paths = Paths::resolve(g.config.as_deref())?;
-    let info = gather(&paths, |k| std::env::var(k).ok(), TermCaps::detect(g));
+    let info = gather(
+        &paths,
+        |k| std::env::var(k).ok(),
+        TermCaps::detect(g.color, g.ascii),
+    );
     let text = match a.format {
         InfoFormat::Table => render(&info),
         InfoFormat::Json => serde_json::to_string_pretty(&info)? + "\n",
@@ -271,16 +275,8 @@ mod tests {
     use super::*;
     use crate::cli::ColorChoice;
 
-    fn global() -> Global {
-        Global {
-            config: None,
-            color: ColorChoice::Auto,
-            ascii: false,
-        }
-    }
-
     fn caps() -> TermCaps {
-        TermCaps::detect_with(&global(), |_: &str| None, false, false)
+        TermCaps::detect_with(ColorChoice::Auto, false, |_: &str| None, false, false)
     }
 
     #[test]

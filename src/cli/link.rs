@@ -35,6 +35,10 @@ pub enum LinkCommand {
         /// Do not ask for confirmation (required when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
+        /// When Jira already has a link with this consumer key but another public key, put this
+        /// connection's public key on it (tokens issued under the old key stop working).
+        #[arg(long)]
+        replace: bool,
     },
     /// Authorize: print the URL to approve, read the verification code, save the access token.
     Authorize {
@@ -51,7 +55,8 @@ pub enum LinkCommand {
         /// Output format.
         #[arg(long, value_enum)]
         format: FormatArg,
-        /// Write to this file (mode 0600) instead of stdout.
+        /// Write to this file (mode 0600). Without it the export goes to stdout, which must not be
+        /// a terminal (it holds the access token).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
@@ -125,7 +130,12 @@ pub async fn run(g: &Global, a: LinkCommand) -> anyhow::Result<u8> {
         LinkCommand::New(args) => new(ctx, args).await,
         LinkCommand::Keygen(args) => keygen(ctx, args).await,
         LinkCommand::Fields { name } => fields(ctx, &name).await,
-        LinkCommand::Create { name, admin, yes } => create(ctx, &name, &admin, yes).await,
+        LinkCommand::Create {
+            name,
+            admin,
+            yes,
+            replace,
+        } => create(ctx, &name, &admin, yes, replace).await,
         LinkCommand::Authorize { name, verifier } => {
             let stdin = std::io::stdin();
             authorize(ctx, &name, verifier, &mut stdin.lock()).await
@@ -353,7 +363,14 @@ pub(super) fn confirm(question: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> anyhow::Result<u8> {
+async fn create(
+    mut ctx: LinkContext,
+    name: &str,
+    admin: &str,
+    yes: bool,
+    replace: bool,
+) -> anyhow::Result<u8> {
+    ctx.replace_link = replace;
     let conn = match connection(&mut ctx, name) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -394,8 +411,9 @@ async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> any
         }
     };
     println!(
-        "This creates an incoming application link in Jira at {}:\n",
-        admin_conn.url
+        "This creates an incoming application link in Jira at {} (unless one with consumer key \"{}\" exists already):\n",
+        admin_conn.url,
+        w.consumer_key()
     );
     print!("{}", plan.render(&admin_conn.url));
     if !yes {
@@ -411,10 +429,7 @@ async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> any
     if let Err(s) = link::drive(&ctx, &mut w, Input::ConfirmCreate, &mut nothing).await {
         return Ok(report_stop(&s, name));
     }
-    println!(
-        "\nCreated the application link and registered consumer \"{}\".",
-        w.consumer_key()
-    );
+    println!("\n{}", w.create_summary().unwrap_or("Done."));
     println!("Next: `jiralink link authorize {name}`.");
     Ok(EXIT_OK)
 }
@@ -589,6 +604,12 @@ fn export(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    // The export holds the access token: on a terminal it would stay in the scrollback (and in
+    // tmux/screen logs). Printing is for pipes; a terminal gets a file.
+    if out.is_none() && std::io::stdout().is_terminal() {
+        eprintln!("jiralink: not printing \"{name}\"'s access token to the terminal; write it to a file with --out PATH (mode 0600), or pipe stdout to the program that needs it");
+        return Ok(EXIT_USAGE);
+    }
     let text = match link::export_connection(&conn, format) {
         Ok(t) => t,
         Err(e) => {

@@ -60,7 +60,7 @@ pub async fn run(g: &Global, a: LinksArgs) -> anyhow::Result<u8> {
     };
     let text = match a.format {
         LinksFormat::Json => serde_json::to_string_pretty(&inv)? + "\n",
-        LinksFormat::Table => render(&inv, &Symbols::for_output(g), use_color(g.color)),
+        LinksFormat::Table => render(&inv, &Symbols::for_output(g.ascii), use_color(g.color)),
     };
     print_out(&text)?;
     Ok(if inv.links.iter().all(LinkRow::is_healthy) {

@@ -12,21 +12,16 @@ pub mod links;
 pub mod man;
 pub mod rotate;
 pub mod sim;
-pub mod style;
+/// The terminal/colour rules, shared with the TUI ([`crate::term`]).
+pub use crate::term as style;
+pub use crate::term::{
+    ColorChoice, EXIT_BROKEN_PIPE, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE,
+};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Exit code: everything fine.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: some connection / project has a problem.
-pub const EXIT_PROBLEM: u8 = 1;
-/// Exit code: usage or config error.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: the work could not run (auth, network).
-pub const EXIT_CANNOT_RUN: u8 = 3;
 
 /// Link Jira to other applications (OAuth 1.0a application links) and audit what the link can see.
 #[derive(Debug, Parser)]
@@ -50,15 +45,6 @@ pub struct Global {
     /// Use ASCII symbols instead of Unicode ones.
     #[arg(long, global = true)]
     pub ascii: bool,
-}
-
-/// `--color auto|always|never`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 /// `--format table|json|csv`.
@@ -234,9 +220,6 @@ fn runtime_for(command: Option<&Command>) -> tokio::runtime::Builder {
     }
 }
 
-/// Exit code when stdout was closed by the reader (128 + SIGPIPE, as shells report it).
-pub const EXIT_BROKEN_PIPE: u8 = 141;
-
 /// True when the error chain holds an `io::Error` of kind `BrokenPipe`.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -264,7 +247,7 @@ pub fn load_config(g: &Global) -> anyhow::Result<(crate::paths::Paths, crate::co
 async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let g = cli.global;
     match cli.command {
-        None => crate::tui::run_from_cli(&g).await,
+        None => crate::tui::run_from_cli(g.config.clone(), g.color, g.ascii).await,
         Some(Command::Check(a)) => check::run(&g, a).await,
         Some(Command::Audit(a)) => audit::run(&g, a).await,
         Some(Command::Link(a)) => link::run(&g, a).await,

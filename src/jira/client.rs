@@ -102,6 +102,8 @@ struct Shared {
     requests: AtomicU64,
     rate_limit_remaining: AtomicI64,
     clock_skew_secs: AtomicI64,
+    /// Client-side pacing under Jira's rate limit (`pace`).
+    pacer: super::pace::Pacer,
 }
 
 /// A cheap-to-clone async Jira REST client.
@@ -163,6 +165,7 @@ impl JiraClient {
                 requests: AtomicU64::new(0),
                 rate_limit_remaining: AtomicI64::new(UNSET),
                 clock_skew_secs: AtomicI64::new(UNSET),
+                pacer: super::pace::Pacer::default(),
             }),
         })
     }
@@ -219,6 +222,16 @@ impl JiraClient {
         }
     }
 
+    /// The pacing in force under Jira's rate limit or `--max-rate`, if any.
+    pub fn pacing(&self) -> Option<super::pace::Pacing> {
+        self.shared.pacer.pacing()
+    }
+
+    /// Cap this client (and its siblings) at `per_second` requests a second (`--max-rate`).
+    pub fn set_max_rate(&self, per_second: Option<f64>) {
+        self.shared.pacer.set_max_rate(per_second);
+    }
+
     /// Server clock minus local clock, from the last `Date` header seen.
     pub fn clock_skew_secs(&self) -> Option<i64> {
         match self.shared.clock_skew_secs.load(Ordering::Relaxed) {
@@ -272,13 +285,23 @@ impl JiraClient {
         path: &str,
         body: &B,
     ) -> Result<T, JiraError> {
+        let raw = self.send_json_raw(method, path, body).await?;
+        response::decode_json(&raw)
+    }
+
+    /// Like [`JiraClient::send_json`], but hands back the whole checked answer (status, headers
+    /// such as `Location`, body) for callers that read more than the JSON body.
+    pub async fn send_json_raw<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<Raw, JiraError> {
         let url = self.url_for(path, &[]);
         let bytes = serde_json::to_vec(body)
             .map_err(|e| JiraError::config(format!("cannot encode the request body: {e}")))?;
-        let raw = self
-            .execute(method, url, Body::Json(bytes), self.signing())
-            .await?;
-        response::decode_json(&raw)
+        self.execute(method, url, Body::Json(bytes), self.signing())
+            .await
     }
 
     /// DELETE `path` without a body (revoking a Personal Access Token answers 204).
@@ -518,6 +541,8 @@ impl JiraClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // Paced before signing, so the OAuth timestamp is the time the request leaves.
+            self.shared.pacer.acquire().await;
             // Signed here, per attempt: a fresh nonce and timestamp every time, and the URL
             // signed is exactly the URL sent.
             let oauth_value = match signing.auth {
@@ -554,6 +579,9 @@ impl JiraClient {
             };
             self.observe(resp.headers());
             let status = resp.status().as_u16();
+            self.shared
+                .pacer
+                .observe(status, resp.headers(), std::time::Instant::now());
             tracing::debug!(method = %method, url = %url, status, attempt, "jira response");
             if (status == 429 || status == 503) && attempt <= policy.max_retries {
                 let retry_after = response::retry_after(resp.headers(), SystemTime::now());

@@ -50,6 +50,8 @@ pub enum Code {
     ConfigError,
     SecretUnavailable,
     KeyError,
+    /// An application link already holds this consumer key with another public key.
+    ApplinkConflict,
     Cancelled,
     Other,
     /// A credential (PAT, API token, OAuth token) expires within `warn_expiry_days`, or has.
@@ -104,6 +106,7 @@ impl Code {
         Code::ConfigError,
         Code::SecretUnavailable,
         Code::KeyError,
+        Code::ApplinkConflict,
         Code::Cancelled,
         Code::Other,
         Code::CredentialExpiring,
@@ -155,6 +158,7 @@ impl Code {
             Code::ConfigError => "config_error",
             Code::SecretUnavailable => "secret_unavailable",
             Code::KeyError => "key_error",
+            Code::ApplinkConflict => "applink_conflict",
             Code::Cancelled => "cancelled",
             Code::Other => "other",
             Code::CredentialExpiring => "credential_expiring",
@@ -209,6 +213,7 @@ impl Code {
             Code::ConfigError => "The connection's settings cannot be used (invalid url, unreadable `ca_file`, missing field).",
             Code::SecretUnavailable => "A secret could not be resolved (environment variable unset, command failed, file unreadable or not 0600).",
             Code::KeyError => "The OAuth private key is missing, unreadable or not an RSA key.",
+            Code::ApplinkConflict => "`link create`: Jira already has an application link with this consumer key but another public key; `--replace` updates that link's consumer.",
             Code::Cancelled => "The operation was cancelled before it finished.",
             Code::Other => "Anything else; the detail carries the underlying error.",
             Code::CredentialExpiring => "The PAT, Cloud API token or OAuth token expires within `warn_expiry_days` (default 14), or already has; names the date and how to rotate.",

@@ -4,6 +4,7 @@
 pub mod applinks;
 pub mod applinks_status;
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod diagnose;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod model;
 pub mod mtls;
 pub mod oauth;
 pub mod oauth_dance;
+pub mod pace;
 pub mod pat;
 pub mod response;
 pub mod transport;

@@ -2,11 +2,11 @@
 //! dir, referenced from the connection in one atomic config save, and the pending request token
 //! that lets `link authorize --verifier` finish a dance an earlier run started.
 
-use crate::config::{ConfigError, ConfigFile};
+use crate::config::{AuthKind, Config, ConfigError, ConfigFile, Connection};
 use crate::jira::oauth_dance::PendingRequestToken;
 use crate::paths::Paths;
 use crate::secret::SecretRef;
-use crate::wizard::AccessInfo;
+use crate::wizard::{AccessInfo, Wizard};
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 
@@ -28,20 +28,7 @@ fn token_dir(paths: &Paths) -> PathBuf {
 
 /// A connection name made safe for a file name.
 fn file_stem(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    match s.trim_matches('.') {
-        "" => "connection".to_string(),
-        t => t.to_string(),
-    }
+    crate::paths::file_stem(name, "connection")
 }
 
 /// Save the access token for connection `name` and reference it from the config.
@@ -67,7 +54,62 @@ pub fn save_access_token_with(
     save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
 ) -> Result<SavedToken, ConfigError> {
     let mut file = ConfigFile::open(&paths.config_file)?;
-    let mut conn = file.config()?.require_connection(name)?.clone();
+    let conn = file.config()?.require_connection(name)?.clone();
+    save_tokens_into(paths, &mut file, conn, access, save)
+}
+
+/// Save the connection the link wizard linked, in one go: the access token and its secret as
+/// 0600 files, and the connection (a new OAuth 1.0a one, or the one of the same name with its
+/// TLS/proxy settings kept and its auth replaced) in one atomic config save. The same switch-over
+/// as [`save_access_token`]: a failure leaves the config and the old token files as they were.
+/// Returns the config as saved.
+pub fn save_linked(paths: &Paths, w: &Wizard) -> Result<Config, String> {
+    save_linked_with(paths, w, ConfigFile::save)
+}
+
+/// [`save_linked`] with the final config write injectable (tests make it fail).
+pub fn save_linked_with(
+    paths: &Paths,
+    w: &Wizard,
+    save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
+) -> Result<Config, String> {
+    let access = w
+        .access()
+        .ok_or("there is no access token yet: finish the Authorize step")?;
+    let key = w.key_info().ok_or("there is no key yet (step 2)")?;
+    let base = w.base_url()?;
+    let name = w.connection_name();
+    let mut file = ConfigFile::open(&paths.config_file).map_err(|e| e.to_string())?;
+    let existing = file
+        .config()
+        .map_err(|e| e.to_string())?
+        .connection(&name)
+        .cloned();
+    let mut conn = existing.unwrap_or_else(|| Connection::new(&name, &base, AuthKind::Oauth1));
+    conn.url = base;
+    conn.auth = AuthKind::Oauth1;
+    conn.username = None;
+    conn.password = None;
+    conn.token = None;
+    conn.email = None;
+    conn.consumer_key = Some(w.consumer_key());
+    conn.consumer_name = Some(w.consumer_name());
+    conn.private_key = Some(key.path.clone());
+    save_tokens_into(paths, &mut file, conn, access, save).map_err(|e| e.to_string())?;
+    file.config().map_err(|e| e.to_string())
+}
+
+/// Write the token files under new, unique names, point `conn` at them, save the config with
+/// `save`, and only then remove the token files `conn` pointed at before (jiralink's own only).
+/// Any failure removes the new files and leaves everything else as it was.
+fn save_tokens_into(
+    paths: &Paths,
+    file: &mut ConfigFile,
+    mut conn: Connection,
+    access: &AccessInfo,
+    save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
+) -> Result<SavedToken, ConfigError> {
+    let name = conn.name.clone();
     let old_files: Vec<PathBuf> = [&conn.access_token, &conn.token_secret]
         .into_iter()
         .filter_map(|s| match s {
@@ -77,7 +119,7 @@ pub fn save_access_token_with(
         .collect();
     let dir = token_dir(paths);
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let stem = format!("{}-{stamp}", file_stem(name));
+    let stem = format!("{}-{stamp}", file_stem(&name));
     let token_file = dir.join(format!("{stem}.access_token"));
     let secret_file = dir.join(format!("{stem}.token_secret"));
     let written = [token_file.clone(), secret_file.clone()];
@@ -99,7 +141,7 @@ pub fn save_access_token_with(
         conn.token_secret = Some(SecretRef::File(secret_file.clone()));
         conn.token_expires_at = access.expires_at.clone();
         file.upsert_connection(&conn)?;
-        save(&file)
+        save(file)
     })();
     if let Err(e) = result {
         cleanup();
@@ -111,7 +153,7 @@ pub fn save_access_token_with(
             let _ = std::fs::remove_file(&old);
         }
     }
-    tracing::info!(connection = name, "access token saved");
+    tracing::info!(connection = %name, "access token saved");
     Ok(SavedToken {
         access_token_file: token_file,
         token_secret_file: secret_file,

@@ -364,6 +364,24 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
         }
         Err(reply) => return reply,
     }
+    // Counted per principal and rate-limited per user (sim::limits), after authentication as
+    // Jira's limiter is (it keys its buckets by user).
+    let added = match st
+        .limits
+        .admit(ctx.user.as_deref(), &ctx.rel, st.now_secs())
+    {
+        super::limits::Admission::Go(h) => h,
+        super::limits::Admission::Limited(reply) => return reply,
+    };
+    let mut reply = route_user(st, ctx);
+    for (k, v) in added {
+        reply = reply.header(k, v);
+    }
+    reply
+}
+
+/// Route a request whose user is known.
+fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.scenario == Scenario::HtmlLogin
         && ctx.rel.starts_with("/rest/")
         && !is_anonymous_endpoint(&ctx.rel)
@@ -377,7 +395,12 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.rel.starts_with("/rest/applinks") {
         return applinks::handle(st, ctx);
     }
-    if ctx.rel.starts_with("/rest/api/2/") {
+    if let Some(reply) = super::bulk::route(st, ctx) {
+        return reply;
+    }
+    // Cloud serves v3 beside v2 with the same shapes outside rich text (Atlassian, "The Jira
+    // Cloud platform REST API": "Version 3 … provides support for the Atlassian Document Format").
+    if ctx.rel.starts_with("/rest/api/2/") || (st.cloud && ctx.rel.starts_with("/rest/api/3/")) {
         return rest::handle(st, ctx);
     }
     if ctx.rel.starts_with("/rest/pat/latest/tokens") && !st.cloud {
@@ -400,15 +423,20 @@ fn basic_failed(st: &Shared) -> Reply {
         .header("WWW-Authenticate", www_authenticate(st))
 }
 
-/// Seraph's answer once a CAPTCHA is required.
+/// Seraph's answer once a CAPTCHA is required: **403** (not 401) with
+/// `X-Seraph-LoginReason: AUTHENTICATION_DENIED` and `X-Authentication-Denied-Reason:
+/// CAPTCHA_CHALLENGE; login-url=<base>/login.jsp` (jira-answers.md § "Login failures";
+/// pycontribs/jira#733, atlassian/dc-app-performance-toolkit PR #36 — which tests
+/// `status_code == 403` and the header's `CAPTCHA_CHALLENGE` prefix —, gioboa/jira-plugin#26,
+/// gustavkarlsson/rocketchat-jira-trigger#5). No `WWW-Authenticate`: that challenge belongs to
+/// a 401 (RFC 9110 §15.5.2), and a 403 says new credentials will not help.
 fn captcha_denied(st: &Shared) -> Reply {
-    Reply::html(401, pages::unauthorized_page("AUTHENTICATION_DENIED"))
+    Reply::html(403, pages::captcha_denied_page())
         .header("X-Seraph-LoginReason", "AUTHENTICATION_DENIED")
         .header(
             "X-Authentication-Denied-Reason",
             format!("CAPTCHA_CHALLENGE; login-url={}/login.jsp", st.jira_base()),
         )
-        .header("WWW-Authenticate", www_authenticate(st))
 }
 
 fn decode_basic(value: &str) -> Option<(String, String)> {
@@ -503,7 +531,11 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
 /// CAPTCHA, as solving it does in Jira).
 fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.method != Method::POST {
-        return Reply::html(200, pages::login_page(&st.base, None, false));
+        let destination = ctx.q("os_destination").filter(|d| d.starts_with('/'));
+        return Reply::html(
+            200,
+            pages::login_page_to(&st.base, None, false, destination.unwrap_or("")),
+        );
     }
     let form = ctx.form();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -534,12 +566,14 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
         st.record_failure(&user);
     }
     let captcha = st.failures(&user) >= CAPTCHA_AFTER;
+    let destination = get("os_destination").filter(|d| d.starts_with('/'));
     Reply::html(
         200,
-        pages::login_page(
+        pages::login_page_to(
             &st.base,
             Some("Sorry, your username and password are incorrect - please try again."),
             captcha,
+            destination.as_deref().unwrap_or(""),
         ),
     )
     .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")

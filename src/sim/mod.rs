@@ -5,10 +5,12 @@ pub mod oauth;
 
 mod applinks;
 mod applinks_status;
+mod bulk;
 mod catalog;
 mod cloud_gateway;
 mod control;
 mod http;
+pub mod limits;
 mod oauth_routes;
 mod pages;
 mod pat;
@@ -19,6 +21,7 @@ mod state;
 pub mod tls_front;
 mod world;
 
+pub use limits::{Count as RequestCount, Policy as RateLimit};
 pub use scenario::{ParseScenarioError, Scenario};
 pub use world::{ActorType, HOLDER_TYPES};
 
@@ -311,6 +314,21 @@ impl Sim {
     /// Requests served so far (all paths).
     pub fn request_count(&self) -> u64 {
         self.shared.request_count()
+    }
+
+    /// Limit every user's REST requests as Data Center or Cloud does (see `limits`).
+    pub fn set_rate_limit(&self, policy: RateLimit) {
+        self.shared.limits.set_policy(policy);
+    }
+
+    /// Requests per principal since start (or the last reset), with how many were limited.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, RequestCount> {
+        self.shared.limits.counts()
+    }
+
+    /// Start the per-principal counters afresh.
+    pub fn reset_request_counts(&self) {
+        self.shared.limits.reset_counts();
     }
 
     /// Stop serving and wait until the listener is closed.

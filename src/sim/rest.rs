@@ -13,7 +13,12 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Reply {
     if ctx.method != Method::GET {
         return Reply::raw(405, JSON, "").header("Allow", "GET");
     }
-    let Some(path) = ctx.rel.strip_prefix("/rest/api/2/") else {
+    let v3 = if st.cloud {
+        ctx.rel.strip_prefix("/rest/api/3/")
+    } else {
+        None
+    };
+    let Some(path) = ctx.rel.strip_prefix("/rest/api/2/").or(v3) else {
         return Reply::error(404, "null for uri");
     };
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();

@@ -44,6 +44,8 @@ pub struct Shared {
     pub pats: super::pat::PatStore,
     /// Cloud mode: the site's cloud id and the users' scoped API tokens (gateway URL form).
     pub gateway: super::cloud_gateway::Gateway,
+    /// Per-principal counters and the rate limit.
+    pub limits: super::limits::Limits,
 }
 
 impl std::fmt::Debug for Shared {
@@ -96,6 +98,7 @@ impl Shared {
             cache: Mutex::new(HashMap::new()),
             pats,
             gateway,
+            limits: super::limits::Limits::default(),
         }
     }
 

@@ -212,6 +212,27 @@ pub struct AppLink {
     pub type_id: String,
     /// Consumer key registered for incoming OAuth, if any.
     pub consumer_key: Option<String>,
+    /// The rest of that consumer, as the consumer GET gives it back.
+    pub consumer: Option<AppLinkConsumer>,
+}
+
+/// The incoming OAuth consumer of an application link, beyond its key.
+#[derive(Debug, Clone)]
+pub struct AppLinkConsumer {
+    /// Name shown on the Allow page.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Public key, re-encoded as `BEGIN PUBLIC KEY` PEM.
+    pub public_key_pem: String,
+    /// Callback URL.
+    pub callback: Option<String>,
+    /// 2-legged OAuth allowed.
+    pub two_lo_allowed: bool,
+    /// 2LO user.
+    pub executing_two_lo_user: Option<String>,
+    /// 2LO impersonation allowed.
+    pub two_lo_impersonation_allowed: bool,
 }
 
 /// The whole simulated instance.

@@ -2,7 +2,7 @@
 //! State changes only through actions; work happens only through effects.
 
 use super::effects::AuditJob;
-use super::panes::checker::export::ExportFormat;
+use crate::audit::export::ReportFormat;
 use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
@@ -91,8 +91,8 @@ pub enum Action {
         req: RequestId,
         result: Result<PathBuf, String>,
     },
-    /// The demo's simulated "Allow": the verification code Jira would show, or why not.
-    AllowSimulated {
+    /// The app's browser approved the request token: the verification code Jira showed, or why not.
+    Approved {
         req: RequestId,
         result: Result<String, String>,
     },
@@ -155,8 +155,9 @@ pub enum Effect {
         path: PathBuf,
         pem: secrecy::SecretString,
     },
-    /// Demo only: approve the request token in the simulator → [`Action::AllowSimulated`].
-    SimulateAllow { req: RequestId, token: String },
+    /// Send the app's browser (see [`crate::tui::effects::Browser`]) to the authorize URL to log
+    /// in and click Allow → [`Action::Approved`].
+    Approve { req: RequestId, url: String },
     /// Abandon a running request (its answer would be stale anyway).
     Cancel(RequestId),
     // --- Checker pane ---
@@ -166,7 +167,7 @@ pub enum Effect {
     ExportReport {
         req: RequestId,
         report: Arc<Report>,
-        format: ExportFormat,
+        format: ReportFormat,
         dir: PathBuf,
     },
     /// Copy text to the system clipboard through the terminal (OSC 52).

@@ -105,9 +105,9 @@ impl App {
                         data_dir: opts.data_dir.clone(),
                     },
                     opts.link_preset.as_ref(),
-                    opts.core.can_simulate_allow(),
+                    opts.browser.is_some(),
                 ),
-                checker: CheckerPane::new(super::panes::checker::export::default_export_dir()),
+                checker: CheckerPane::new(crate::audit::export::export_dir(&opts.data_dir)),
             },
             active: 0,
             help: None,
@@ -263,9 +263,7 @@ impl App {
             Action::KeyImported { req, result } => {
                 self.panes.wizard.on_key_imported(req, result, &mut cx!())
             }
-            Action::AllowSimulated { req, result } => {
-                self.panes.wizard.on_allow(req, result, &mut cx!())
-            }
+            Action::Approved { req, result } => self.panes.wizard.on_allow(req, result, &mut cx!()),
             Action::CheckFinished { req, name, result } => {
                 self.panes.connections.on_check_finished(req, &name, result)
             }

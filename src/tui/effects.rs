@@ -1,22 +1,21 @@
-//! The only place the TUI calls into the core (config and `check`), and the runner that spawns
-//! effects as cancellable, time-limited tasks whose results come back as actions.
+//! The TUI's port to the core and the runner that spawns effects as cancellable, time-limited
+//! tasks whose results come back as actions. [`Core`] is thin: each method hands one request to
+//! one core function ([`LiveCore`]); tests substitute a core that hangs or fails.
 
 use super::action::{Action, Effect, RequestId};
-use crate::audit::{AuditRequest, Progress, Report};
+use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
-use crate::config::{Config, ConfigFile, Connection, Defaults};
-use crate::jira::{Code, Diagnosis, JiraClient};
+use crate::config::{Config, Connection, Defaults};
+use crate::jira::Diagnosis;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-mod wizard_live;
-
-// --- Link wizard (wizard pane) -------------------------------------------------------------
+pub use crate::audit::{AuditJob, ProgressFn};
 
 /// Where the link wizard's files go: the config to save the linked connection in, and the data dir
 /// for keys and tokens.
@@ -28,7 +27,7 @@ pub struct WizardCtx {
     pub data_dir: PathBuf,
 }
 
-/// What the TUI needs from the core. A trait so tests can substitute a core that hangs or fails.
+/// What the TUI needs from the core: one method per request, no default behaviour.
 pub trait Core: Send + Sync + 'static {
     /// Read the config file (a missing file is an empty config).
     fn load_config(&self, path: PathBuf) -> BoxFuture<'static, Result<Config, String>>;
@@ -51,9 +50,6 @@ pub trait Core: Send + Sync + 'static {
         path: PathBuf,
         name: String,
     ) -> BoxFuture<'static, Result<Config, String>>;
-
-    // --- Link wizard (wizard pane) ---------------------------------------------------------
-
     /// Run one link-wizard effect against `wizard` (a snapshot: tokens for Verify/Export come from
     /// it); every failure comes back inside the returned input.
     fn wizard_effect(
@@ -61,100 +57,57 @@ pub trait Core: Send + Sync + 'static {
         ctx: WizardCtx,
         wizard: crate::wizard::Wizard,
         effect: crate::wizard::Effect,
-    ) -> BoxFuture<'static, crate::wizard::Input> {
-        Box::pin(wizard_live::run(ctx, wizard, effect))
-    }
-
-    /// Save the connection the wizard linked (tokens to 0600 files, config atomically).
+    ) -> BoxFuture<'static, crate::wizard::Input>;
+    /// Save the connection the wizard linked (tokens and config in one atomic switch-over).
     fn save_linked(
         &self,
         ctx: WizardCtx,
         wizard: crate::wizard::Wizard,
-    ) -> BoxFuture<'static, Result<Config, String>> {
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || wizard_live::save_connection(&ctx, &wizard))
-                .await
-                .map_err(|e| format!("save task failed: {e}"))?
-        })
-    }
-
+    ) -> BoxFuture<'static, Result<Config, String>>;
     /// Store a pasted PEM private key at `path` (PKCS#8, 0600, never over an existing file);
     /// returns the path, ready for the wizard's "use existing key".
     fn import_key_pem(
         &self,
         path: PathBuf,
         pem: secrecy::SecretString,
-    ) -> BoxFuture<'static, Result<PathBuf, String>> {
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                use secrecy::ExposeSecret;
-                let key = crate::keys::import_private_key_pem(pem.expose_secret())
-                    .map_err(|e| e.to_string())?;
-                crate::keys::write_private_key(&path, &key, false).map_err(|e| e.to_string())?;
-                Ok(path)
-            })
-            .await
-            .map_err(|e| format!("key import task failed: {e}"))?
-        })
-    }
-
-    /// Whether [`Core::simulate_allow`] works (only against the demo's simulator).
-    fn can_simulate_allow(&self) -> bool {
-        false
-    }
-
-    /// Click "Allow" for `request_token` as the simulated user; returns the verification code.
-    fn simulate_allow(&self, _request_token: String) -> BoxFuture<'static, Result<String, String>> {
-        Box::pin(async { Err("only the demo's simulator can approve a token from here".into()) })
-    }
-    /// Run a permission audit (the checker pane), reporting progress as it goes. The default is
-    /// for test cores that never audit: it says so instead of pretending.
+    ) -> BoxFuture<'static, Result<PathBuf, String>>;
+    /// Run a permission audit (the checker pane), reporting progress as it goes.
     fn audit(
         &self,
         job: AuditJob,
         progress: ProgressFn,
-    ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
-        let _ = (job, progress);
-        Box::pin(async {
-            Err(Diagnosis::error(
-                Code::ConfigError,
-                "this front end cannot run audits",
-                "the core in use does not implement the audit",
-                "run `jiralink audit` instead",
-            ))
-        })
-    }
+    ) -> BoxFuture<'static, Result<Report, Diagnosis>>;
 }
 
-/// The progress callback an audit reports through.
-pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
-
-/// What the checker asks the core to audit: connections by value, secrets resolved in the task.
-#[derive(Debug, Clone)]
-pub struct AuditJob {
-    /// The integration user's own connection.
-    pub subject: Option<Connection>,
-    /// A Jira administrator's connection.
-    pub admin: Option<Connection>,
-    /// The username to audit through `admin`.
-    pub username: Option<String>,
-    /// Required permission keys (empty = the config's defaults).
-    pub required: Vec<String>,
-    /// Timeouts, concurrency and default permissions from the config.
-    pub defaults: Defaults,
+/// A browser the TUI may send to Jira's authorize page on the user's behalf, returning the
+/// verification code Jira shows after "Allow". Only a front end that owns such a browser passes
+/// one (the demo drives the simulator's own login and consent pages over HTTP); without one the
+/// user opens the authorize URL in their own browser and types the code.
+pub trait Browser: Send + Sync + 'static {
+    /// Open `authorize_url`, log in, click Allow; the verification code shown, or why not.
+    fn approve(&self, authorize_url: String) -> BoxFuture<'static, Result<String, String>>;
 }
 
-/// The real core: config engine and `crate::check::check`.
+/// Run blocking core work off the async threads, as a string-error future.
+fn blocking<T: Send + 'static>(
+    what: &'static str,
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> BoxFuture<'static, Result<T, String>> {
+    Box::pin(async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| format!("{what} task failed: {e}"))?
+    })
+}
+
+/// The real core: the config engine, `check`, the link driver and store, the audit.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct LiveCore;
 
 impl Core for LiveCore {
     fn load_config(&self, path: PathBuf) -> BoxFuture<'static, Result<Config, String>> {
-        // File I/O and secret-free parsing are blocking: keep them off the async threads.
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || core_load_config(&path))
-                .await
-                .map_err(|e| format!("config task failed: {e}"))?
+        blocking("config", move || {
+            Config::load_or_default(&path).map_err(|e| e.to_string())
         })
     }
 
@@ -173,12 +126,9 @@ impl Core for LiveCore {
         replaces: Option<String>,
         connection: Connection,
     ) -> BoxFuture<'static, Result<Config, String>> {
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                core_save_connection(&path, replaces.as_deref(), &connection)
-            })
-            .await
-            .map_err(|e| format!("save task failed: {e}"))?
+        blocking("save", move || {
+            crate::config::save_connection(&path, replaces.as_deref(), &connection)
+                .map_err(|e| e.to_string())
         })
     }
 
@@ -187,10 +137,39 @@ impl Core for LiveCore {
         path: PathBuf,
         name: String,
     ) -> BoxFuture<'static, Result<Config, String>> {
+        blocking("save", move || {
+            crate::config::delete_connection(&path, &name).map_err(|e| e.to_string())
+        })
+    }
+
+    fn wizard_effect(
+        &self,
+        ctx: WizardCtx,
+        wizard: crate::wizard::Wizard,
+        effect: crate::wizard::Effect,
+    ) -> BoxFuture<'static, crate::wizard::Input> {
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || core_delete_connection(&path, &name))
-                .await
-                .map_err(|e| format!("save task failed: {e}"))?
+            crate::link::run_effect_in(ctx.config_path, ctx.data_dir, &wizard, effect).await
+        })
+    }
+
+    fn save_linked(
+        &self,
+        ctx: WizardCtx,
+        wizard: crate::wizard::Wizard,
+    ) -> BoxFuture<'static, Result<Config, String>> {
+        blocking("save", move || {
+            crate::link::save_linked(&link_paths(&ctx), &wizard)
+        })
+    }
+
+    fn import_key_pem(
+        &self,
+        path: PathBuf,
+        pem: secrecy::SecretString,
+    ) -> BoxFuture<'static, Result<PathBuf, String>> {
+        blocking("key import", move || {
+            crate::link::import_key_pem(&path, &pem)
         })
     }
 
@@ -199,78 +178,18 @@ impl Core for LiveCore {
         job: AuditJob,
         progress: ProgressFn,
     ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
-        Box::pin(core_audit(job, progress))
+        Box::pin(crate::audit::run_job(job, progress))
     }
 }
 
-/// The same request `jiralink audit` builds, from the checker's choices (see `cli/audit.rs`).
-async fn core_audit(job: AuditJob, progress: ProgressFn) -> Result<Report, Diagnosis> {
-    let AuditJob {
-        subject,
-        admin,
-        username,
-        required,
-        defaults,
-    } = job;
-    let subject = match subject {
-        Some(c) => Some((c.name.clone(), core_client(&c, &defaults).await?)),
-        None => None,
-    };
-    let admin = match admin {
-        Some(c) => Some((c.name.clone(), core_client(&c, &defaults).await?)),
-        None => None,
-    };
-    let req = AuditRequest::from_choices(
-        subject.as_ref().map(|(n, c)| (n.as_str(), c.clone())),
-        admin.as_ref().map(|(n, c)| (n.as_str(), c.clone())),
-        username,
-        required,
-        Vec::new(),
-        None,
-        &defaults,
-    );
-    crate::audit::run(req, move |p| progress(p))
-        .await
-        .map_err(|e| e.diagnosis())
-}
-
-/// A client for one connection (secret resolution runs off the async threads).
-async fn core_client(c: &Connection, defaults: &Defaults) -> Result<JiraClient, Diagnosis> {
-    let opts = c
-        .client_options_async(defaults)
-        .await
-        .map_err(|e| e.diagnosis())?;
-    JiraClient::new(opts).map_err(|e| e.diagnose())
-}
-
-/// Read the config; a missing file is an empty config.
-fn core_load_config(path: &Path) -> Result<Config, String> {
-    Config::load_or_default(path).map_err(|e| e.to_string())
-}
-
-/// Add or replace a connection through `ConfigFile`, which keeps comments and saves atomically.
-fn core_save_connection(
-    path: &Path,
-    replaces: Option<&str>,
-    connection: &Connection,
-) -> Result<Config, String> {
-    let mut f = ConfigFile::open(path).map_err(|e| e.to_string())?;
-    if let Some(old) = replaces.filter(|old| *old != connection.name) {
-        f.remove_connection(old);
+/// The paths the link store writes under for the wizard's config and data dir.
+fn link_paths(ctx: &WizardCtx) -> crate::paths::Paths {
+    crate::paths::Paths {
+        config_file: ctx.config_path.clone(),
+        data_dir: ctx.data_dir.clone(),
+        state_dir: ctx.data_dir.clone(),
+        log_file: ctx.data_dir.join(crate::paths::LOG_FILE_NAME),
     }
-    f.upsert_connection(connection).map_err(|e| e.to_string())?;
-    f.save().map_err(|e| e.to_string())?;
-    f.config().map_err(|e| e.to_string())
-}
-
-/// Remove a connection and save atomically.
-fn core_delete_connection(path: &Path, name: &str) -> Result<Config, String> {
-    let mut f = ConfigFile::open(path).map_err(|e| e.to_string())?;
-    if !f.remove_connection(name) {
-        return Err(format!("no connection named \"{name}\""));
-    }
-    f.save().map_err(|e| e.to_string())?;
-    f.config().map_err(|e| e.to_string())
 }
 
 /// The config path `jiralink` uses without `--config` (honours `JIRALINK_CONFIG`).
@@ -283,6 +202,7 @@ pub fn default_config_path() -> PathBuf {
 /// Spawns effects as tasks; each task holds a sender clone and its request id, never the `App`.
 pub struct EffectRunner {
     core: Arc<dyn Core>,
+    browser: Option<Arc<dyn Browser>>,
     tx: UnboundedSender<Action>,
     tasks: HashMap<RequestId, AbortHandle>,
     /// Upper bound for any single task, on top of the client's own timeouts.
@@ -294,10 +214,18 @@ impl EffectRunner {
     pub fn new(core: Arc<dyn Core>, tx: UnboundedSender<Action>, task_timeout: Duration) -> Self {
         Self {
             core,
+            browser: None,
             tx,
             tasks: HashMap::new(),
             task_timeout,
         }
+    }
+
+    /// A runner for the app `opts` describe: its core and, if it has one, its browser.
+    pub fn for_app(opts: &super::AppOptions, tx: UnboundedSender<Action>) -> Self {
+        let mut r = Self::new(Arc::clone(&opts.core), tx, opts.task_timeout);
+        r.browser = opts.browser.clone();
+        r
     }
 
     /// How many spawned tasks are still running.
@@ -398,13 +326,23 @@ impl EffectRunner {
                     let _ = tx.send(Action::KeyImported { req, result });
                 }),
             ),
-            Effect::SimulateAllow { req, token } => (
-                req,
-                tokio::spawn(async move {
-                    let result = with_limit(limit, core.simulate_allow(token)).await;
-                    let _ = tx.send(Action::AllowSimulated { req, result });
-                }),
-            ),
+            Effect::Approve { req, url } => {
+                let browser = self.browser.clone();
+                (
+                    req,
+                    tokio::spawn(async move {
+                        let fut: BoxFuture<'static, Result<String, String>> = match browser {
+                            Some(b) => b.approve(url),
+                            None => Box::pin(async {
+                                Err("no browser to drive here: open the authorize URL yourself"
+                                    .to_string())
+                            }),
+                        };
+                        let result = with_limit(limit, fut).await;
+                        let _ = tx.send(Action::Approved { req, result });
+                    }),
+                )
+            }
             Effect::Audit { req, job } => (
                 req,
                 tokio::spawn(async move {
@@ -428,7 +366,7 @@ impl EffectRunner {
                 req,
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
-                        super::panes::checker::export::write_export(&dir, &report, format)
+                        crate::audit::export::write_export(&dir, &report, format)
                     })
                     .await
                     .unwrap_or_else(|e| Err(format!("export task failed: {e}")));

@@ -172,8 +172,8 @@ pub enum WizardCmd {
     Create,
     /// Ask Jira for a new request token.
     NewToken,
-    /// Demo only: click "Allow" in the simulated Jira.
-    SimulateAllow,
+    /// Send the app's browser to the authorize page to log in and click "Allow" (the demo's).
+    Approve,
     /// Write the export file.
     Export,
 }

@@ -12,8 +12,8 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 
-use crate::cli::{Global, EXIT_OK, EXIT_USAGE};
-use effects::{Core, EffectRunner, LiveCore};
+use crate::term::{ColorChoice, EXIT_OK, EXIT_USAGE};
+use effects::{Browser, Core, EffectRunner, LiveCore};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +39,8 @@ pub struct AppOptions {
     pub data_dir: PathBuf,
     /// Values the link wizard starts with (the demo fills in the simulator).
     pub link_preset: Option<panes::wizard::LinkPreset>,
+    /// A browser the wizard may send to the authorize page (the demo's; None = the user's own).
+    pub browser: Option<Arc<dyn Browser>>,
 }
 
 impl AppOptions {
@@ -56,7 +58,16 @@ impl AppOptions {
             core: Arc::new(LiveCore),
             data_dir,
             link_preset: None,
+            browser: None,
         }
+    }
+}
+
+impl AppOptions {
+    /// Colours and symbols from `--color`, `--ascii` and the environment (the CLI's rules).
+    pub fn look(mut self, color: ColorChoice, ascii: bool) -> Self {
+        self.theme = Theme::detect(color, ascii);
+        self
     }
 }
 
@@ -80,14 +91,14 @@ pub fn refusal() -> Option<&'static str> {
     None
 }
 
-/// Open the TUI with the user's config.
-pub async fn run_from_cli(g: &Global) -> anyhow::Result<u8> {
-    let config_path = g
-        .config
-        .clone()
-        .unwrap_or_else(effects::default_config_path);
-    let mut opts = AppOptions::new(config_path);
-    opts.theme = Theme::detect(g.color, g.ascii);
+/// Open the TUI with the user's config (`--config`, `--color`, `--ascii`).
+pub async fn run_from_cli(
+    config: Option<PathBuf>,
+    color: ColorChoice,
+    ascii: bool,
+) -> anyhow::Result<u8> {
+    let config_path = config.unwrap_or_else(effects::default_config_path);
+    let mut opts = AppOptions::new(config_path).look(color, ascii);
     if let Some(every) = refresh_from_env(std::env::var(REFRESH_ENV).ok().as_deref()) {
         opts.refresh_every = every;
     }
@@ -123,7 +134,7 @@ pub async fn run_app(opts: AppOptions) -> anyhow::Result<u8> {
         return Ok(EXIT_USAGE);
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut runner = EffectRunner::new(Arc::clone(&opts.core), tx, opts.task_timeout);
+    let mut runner = EffectRunner::for_app(&opts, tx);
     let (mut app, effects) = app::App::new(&opts, Instant::now());
     for e in effects {
         runner.spawn(e);

@@ -1,7 +1,7 @@
 //! Colours and symbols in one place, so `NO_COLOR`, `--color never` and `--ascii` are honoured everywhere.
 
-use crate::cli::style;
-use crate::cli::ColorChoice;
+use crate::term as style;
+use crate::term::ColorChoice;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 use ratatui::widgets::{Block, Borders};
@@ -31,7 +31,7 @@ impl Default for Theme {
 
 impl Theme {
     /// Decide from the CLI flags and the environment (`NO_COLOR`, `LC_ALL`/`LC_CTYPE`/`LANG`),
-    /// with exactly the CLI's rules (`crate::cli::style`), so `jiralink` and `jiralink audit`
+    /// with exactly the CLI's rules (`crate::term`), so `jiralink` and `jiralink audit`
     /// never disagree about colour or symbols.
     pub fn detect(choice: ColorChoice, ascii_flag: bool) -> Self {
         // The TUI only ever draws on a terminal (it refuses to start otherwise), so "auto" is

@@ -280,10 +280,7 @@ fn create(w: &Wizard, v: &mut StepView) {
     }
     match &w.create {
         Pending::Running => v.busy = Some("Creating the application link".into()),
-        Pending::Done(()) => v.notes.push(
-            "The link and its incoming OAuth consumer were created. Press Next to authorize."
-                .into(),
-        ),
+        Pending::Done(summary) => v.notes.push(format!("{summary} Press Next to authorize.")),
         Pending::Failed(d) => {
             show_failure(v, d);
             if matches!(d.code, Code::Forbidden | Code::AuthFailed) {

@@ -4,13 +4,13 @@
 //! explanation, watch live with changes highlighted and logged, export to JSON / CSV.
 
 pub mod explain_text;
-pub mod export;
 pub mod keys;
 pub mod rows;
 pub mod setup;
 mod view;
 
 use super::{Pane, PaneCx, ViewCx};
+use crate::audit::export::ReportFormat;
 use crate::audit::{self, Progress, Report};
 use crate::config::Config;
 use crate::jira::Diagnosis;
@@ -18,7 +18,6 @@ use crate::tui::action::{Effect, RequestId};
 use crate::tui::keymap::{Binding, Cmd};
 use crate::tui::widgets::text_field::TextField;
 use crossterm::event::KeyEvent;
-use export::ExportFormat;
 pub use keys::{DETAIL_KEYS, EDIT_KEYS, FILTER_KEYS, SETUP_KEYS, TABLE_KEYS};
 use ratatui::layout::Rect;
 use ratatui::Frame;
@@ -413,7 +412,7 @@ impl CheckerPane {
         true
     }
 
-    fn export(&mut self, format: ExportFormat, cx: &mut PaneCx<'_>) -> bool {
+    fn export(&mut self, format: ReportFormat, cx: &mut PaneCx<'_>) -> bool {
         let Some(report) = &self.report else {
             cx.status.error = Some("nothing to export yet: run the audit first (r)".into());
             return true;
@@ -552,8 +551,8 @@ impl CheckerPane {
             }
             Cmd::ToggleLive => return self.toggle_live(cx),
             Cmd::ChangeLog => self.mode = Mode::Log { scroll: 0 },
-            Cmd::ExportJson => return self.export(ExportFormat::Json, cx),
-            Cmd::ExportCsv => return self.export(ExportFormat::Csv, cx),
+            Cmd::ExportJson => return self.export(ReportFormat::Json, cx),
+            Cmd::ExportCsv => return self.export(ReportFormat::Csv, cx),
             Cmd::Refresh => return self.start(cx),
             Cmd::Edit => self.mode = Mode::Setup,
             Cmd::Back => {

@@ -26,18 +26,7 @@ const PAGE: u16 = 10;
 /// How long the URL must stay unchanged before it is probed.
 pub const PROBE_DEBOUNCE: Duration = Duration::from_millis(400);
 
-/// Values to start the wizard with (the demo fills in the simulator).
-#[derive(Debug, Clone, Default)]
-pub struct LinkPreset {
-    /// Jira base URL.
-    pub url: String,
-    /// Name of the connection to save (an existing one is replaced).
-    pub connection_name: String,
-    /// Consumer key; empty = derived from the host.
-    pub consumer_key: String,
-    /// Admin connection for automatic creation.
-    pub admin: Option<String>,
-}
+pub use crate::wizard::LinkPreset;
 
 /// The editable text fields of the wizard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -229,7 +218,7 @@ pub const NAV_KEYS: &[Binding] = &[
     },
     Binding {
         keys: &[Key::ch('A')],
-        cmd: Cmd::Wizard(WizardCmd::SimulateAllow),
+        cmd: Cmd::Wizard(WizardCmd::Approve),
         hint: "",
         help: "Authorize (demo only): click Allow in the simulated Jira",
     },
@@ -282,7 +271,7 @@ pub struct WizardPane {
     connections: Vec<String>,
     inflight: BTreeMap<Kind, RequestId>,
     probe_due: Option<Instant>,
-    can_simulate_allow: bool,
+    has_browser: bool,
     allow_req: Option<RequestId>,
     /// What the simulated Jira showed after Allow.
     allow_page: Option<Result<String, String>>,
@@ -295,7 +284,7 @@ pub struct WizardPane {
 
 impl WizardPane {
     /// A fresh wizard; keys and tokens go under `ctx.data_dir`.
-    pub fn new(ctx: WizardCtx, preset: Option<&LinkPreset>, can_simulate_allow: bool) -> Self {
+    pub fn new(ctx: WizardCtx, preset: Option<&LinkPreset>, has_browser: bool) -> Self {
         let mut pane = Self {
             wizard: Wizard::new(ctx.data_dir.clone()),
             ctx,
@@ -309,7 +298,7 @@ impl WizardPane {
             connections: Vec::new(),
             inflight: BTreeMap::new(),
             probe_due: None,
-            can_simulate_allow,
+            has_browser,
             allow_req: None,
             allow_page: None,
             save_req: None,
@@ -413,8 +402,8 @@ impl WizardPane {
                 }
             }
             Step::Authorize => {
-                if self.can_simulate_allow && self.wizard.request_token().is_some() {
-                    items.push(Item::Action(WizardCmd::SimulateAllow));
+                if self.has_browser && self.wizard.request_token().is_some() {
+                    items.push(Item::Action(WizardCmd::Approve));
                 }
                 items.push(Item::Text(FieldId::Verifier));
                 items.push(Item::Action(WizardCmd::NewToken));
@@ -733,18 +722,15 @@ impl WizardPane {
                 }
             }
             WizardCmd::NewToken if step == Step::Authorize => self.apply(Input::RequestToken, cx),
-            WizardCmd::SimulateAllow if step == Step::Authorize && self.can_simulate_allow => {
-                let Some(t) = self.wizard.request_token() else {
+            WizardCmd::Approve if step == Step::Authorize && self.has_browser => {
+                let Some(url) = self.wizard.authorize_url() else {
                     return false;
                 };
                 let req = cx.ids.next_id();
                 if let Some(old) = self.allow_req.replace(req) {
                     cx.effects.push(Effect::Cancel(old));
                 }
-                cx.effects.push(Effect::SimulateAllow {
-                    req,
-                    token: t.token.clone(),
-                });
+                cx.effects.push(Effect::Approve { req, url });
             }
             WizardCmd::Export if step == Step::Verify => {
                 let typed = self.text(FieldId::ExportPath).trim().to_string();
@@ -1267,7 +1253,7 @@ fn action_label(cmd: WizardCmd) -> &'static str {
         WizardCmd::Skip => "I registered it by hand: skip to Authorize (s)",
         WizardCmd::Create => "Create the link in Jira now…",
         WizardCmd::NewToken => "Request a new token (r)",
-        WizardCmd::SimulateAllow => "Demo: click Allow in the simulated Jira (A)",
+        WizardCmd::Approve => "Demo: click Allow in the simulated Jira (A)",
         WizardCmd::Export => "Write the export (x)",
     }
 }

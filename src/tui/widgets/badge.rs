@@ -78,6 +78,7 @@ pub fn short_text(code: Code) -> &'static str {
         Code::ConfigError => "config error",
         Code::SecretUnavailable => "secret unavailable",
         Code::KeyError => "key error",
+        Code::ApplinkConflict => "link conflict",
         Code::Cancelled => "cancelled",
         Code::Other => "failed",
         Code::CredentialExpiring => "credential expiring",

@@ -1,11 +1,32 @@
-//! How headless output looks: Unicode or ASCII symbols, colour or not, progress bars, and what the
-//! terminal can do. One decision per run, shared by every command (and offered to the TUI theme).
-use super::{ColorChoice, Global};
+//! Terminal, colour and exit-code rules both front ends use: Unicode or ASCII symbols, colour or
+//! not (`--color`, `NO_COLOR`, the locale), progress bars, what the terminal can do, and the exit
+//! codes. One decision per run, shared by every CLI command and the TUI theme, so `jiralink` and
+//! `jiralink audit` never disagree. Neither front end imports the other: both import this.
 use clap::builder::styling::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::time::Duration;
+
+/// Exit code: everything fine.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: some connection / project has a problem.
+pub const EXIT_PROBLEM: u8 = 1;
+/// Exit code: usage or config error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the work could not run (auth, network).
+pub const EXIT_CANNOT_RUN: u8 = 3;
+/// Exit code when stdout was closed by the reader (128 + SIGPIPE, as shells report it).
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// `--color auto|always|never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
 
 /// The status symbols used in headless output; meaning never rests on colour alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +50,9 @@ impl Symbols {
         fail: "[x]",
     };
 
-    /// The symbols for this run's options and locale.
-    pub fn for_output(g: &Global) -> Symbols {
-        if use_ascii(g.ascii) {
+    /// The symbols for the `--ascii` flag and the locale.
+    pub fn for_output(ascii_flag: bool) -> Symbols {
+        if use_ascii(ascii_flag) {
             Symbols::ASCII
         } else {
             Symbols::UNICODE
@@ -198,7 +219,8 @@ pub struct TermCaps {
 impl TermCaps {
     /// Detect from an environment lookup and the tty state (injectable for tests).
     pub fn detect_with(
-        g: &Global,
+        color: ColorChoice,
+        ascii_flag: bool,
         env: impl Fn(&str) -> Option<String>,
         stdout_tty: bool,
         stderr_tty: bool,
@@ -213,15 +235,16 @@ impl TermCaps {
             color_depth: ColorDepth::detect(&env),
             no_color,
             utf8,
-            color: color_enabled(g.color, stdout_tty, no_color),
-            ascii: g.ascii || !utf8,
+            color: color_enabled(color, stdout_tty, no_color),
+            ascii: ascii_flag || !utf8,
         }
     }
 
-    /// Detect for this process.
-    pub fn detect(g: &Global) -> TermCaps {
+    /// Detect for this process, given `--color` and `--ascii`.
+    pub fn detect(color: ColorChoice, ascii_flag: bool) -> TermCaps {
         TermCaps::detect_with(
-            g,
+            color,
+            ascii_flag,
             |k| std::env::var(k).ok(),
             std::io::stdout().is_terminal(),
             std::io::stderr().is_terminal(),
@@ -232,14 +255,6 @@ impl TermCaps {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn global(color: ColorChoice) -> Global {
-        Global {
-            config: None,
-            color,
-            ascii: false,
-        }
-    }
 
     #[test]
     fn color_rules() {
@@ -291,9 +306,9 @@ mod tests {
             "TERM" => Some("xterm".to_owned()),
             _ => None,
         };
-        let caps = TermCaps::detect_with(&global(ColorChoice::Auto), env, true, true);
+        let caps = TermCaps::detect_with(ColorChoice::Auto, false, env, true, true);
         assert!(!caps.utf8 && caps.ascii && caps.no_color && !caps.color);
-        let caps = TermCaps::detect_with(&global(ColorChoice::Always), env, false, false);
+        let caps = TermCaps::detect_with(ColorChoice::Always, false, env, false, false);
         assert!(caps.color);
         // LC_ALL outranks LANG.
         let env = |k: &str| match k {
