@@ -562,3 +562,109 @@ async fn the_gateway_url_form_works_for_check_and_audit() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!v["projects"].as_array().unwrap().is_empty(), "{v}");
 }
+
+// ------------------------------------------------------------- OAuth 1.0a re-authorization
+
+/// An OAuth 1.0a connection for `user`, authorized through a real dance against the simulator,
+/// with the committed test key copied 0600 into `dir`.
+async fn oauth1_fixture(user: &str) -> (Sim, tempfile::TempDir, Paths) {
+    let sim = common::sim(Scenario::Normal).await;
+    let at = common::dance(&sim, user).await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let key = dir.path().join("consumer.pem");
+    write_0600(
+        &key,
+        &std::fs::read_to_string(common::data("test_key.pem")).unwrap(),
+    );
+    let mut c = Connection::new("app", sim.base_url().as_str(), AuthKind::Oauth1);
+    c.consumer_key = Some(common::CONSUMER.into());
+    c.private_key = Some(key);
+    c.access_token = plain(common::secret(&at.token));
+    c.token_secret = plain(common::secret(&at.secret));
+    write_config(&p, &[c]);
+    (sim, dir, p)
+}
+
+/// Approve the request token in `url` as `user` through the simulator's provider, answering
+/// with the verification code the way a user would type it.
+fn approve_as(sim: &Sim, user: &str, url: &url::Url) -> Option<String> {
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "oauth_token")
+        .map(|(_, v)| v.into_owned())?;
+    let a = sim.oauth().approve(&token, user, common::now()).ok()?;
+    Some(format!("{}\n", a.verifier))
+}
+
+fn access_token_of(p: &Paths) -> String {
+    use jiralink::secret::ExposeSecret;
+    let cfg = Config::load(&p.config_file).unwrap();
+    match &cfg.connection("app").unwrap().access_token {
+        Some(SecretRef::Plain(s)) => s.expose_secret().to_string(),
+        Some(SecretRef::File(f)) => format!("file {}", f.display()),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn reauthorizing_oauth1_switches_only_after_the_new_token_works() {
+    use jiralink::lifecycle::reauth::rotate_oauth1;
+    // Interrupted before any step: the old token is still configured and still works.
+    for step in [
+        RotateStep::FindOld,
+        RotateStep::Create,
+        RotateStep::Verify,
+        RotateStep::Switch,
+    ] {
+        let (sim, _dir, p) = oauth1_fixture("alice").await;
+        let before = access_token_of(&p);
+        let e = rotate_oauth1(&p, "app", Some(step), |u| {
+            let v = approve_as(&sim, "alice", &u);
+            async move { v }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(e.step, step);
+        assert_eq!(access_token_of(&p), before, "{step:?}");
+        let cfg = Config::load(&p.config_file).unwrap();
+        let r = check_connection(cfg.connection("app").unwrap(), &cfg.defaults).await;
+        assert!(r.ok, "{step:?}: {r:#?}");
+    }
+
+    // Approved as someone else: refused before the switch.
+    let (sim, _dir, p) = oauth1_fixture("alice").await;
+    let before = access_token_of(&p);
+    let e = rotate_oauth1(&p, "app", None, |u| {
+        let v = approve_as(&sim, "bob", &u);
+        async move { v }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(e.step, RotateStep::Verify);
+    assert!(e.diagnosis.summary.contains("another user"), "{e}");
+    assert_eq!(access_token_of(&p), before);
+
+    // No code typed: nothing changes.
+    let e = rotate_oauth1(&p, "app", None, |_| async { None })
+        .await
+        .unwrap_err();
+    assert_eq!(e.diagnosis.code, Code::Cancelled);
+    assert_eq!(access_token_of(&p), before);
+
+    // Approved as the same user: the config switches to a new token that works.
+    let out = rotate_oauth1(&p, "app", None, |u| {
+        let v = approve_as(&sim, "alice", &u);
+        async move { v }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.user.as_deref(), Some("alice"));
+    assert_ne!(access_token_of(&p), before);
+    assert!(out.recheck.ok);
+    assert!(jiralink::paths::check_private_perms(&out.access_token_file).is_ok());
+    let cfg = Config::load(&p.config_file).unwrap();
+    let c = cfg.connection("app").unwrap();
+    assert!(matches!(&c.access_token, Some(SecretRef::File(f)) if f == &out.access_token_file));
+    assert_eq!(c.token_expires_at, out.expires_at);
+}

@@ -25,7 +25,8 @@ pub enum ConnectionsCommand {
         /// The connection's name.
         name: String,
     },
-    /// Replace a connection's PAT without an outage (new token, check, switch, revoke the old).
+    /// Replace a PAT (new token, check, switch, revoke the old) or re-authorize an OAuth 1.0a
+    /// connection, without an outage: the old credential works until the new one is checked.
     Rotate(super::rotate::RotateArgs),
 }
 

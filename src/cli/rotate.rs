@@ -1,5 +1,6 @@
-//! `jiralink connections rotate NAME`: replace a connection's Personal Access Token without an
-//! outage (the steps and their guarantees live in `lifecycle::rotate`).
+//! `jiralink connections rotate NAME`: replace a connection's Personal Access Token, or
+//! re-authorize an OAuth 1.0a connection, without an outage (the steps and their guarantees live
+//! in `lifecycle::rotate` and `lifecycle::reauth`).
 
 use super::{EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
 use crate::jira::Code;
@@ -23,8 +24,15 @@ pub struct RotateArgs {
     pub yes: bool,
 }
 
-/// Run `connections rotate`.
+/// Run `connections rotate`: a PAT is replaced, an OAuth 1.0a connection re-authorized.
 pub async fn run(paths: &Paths, a: RotateArgs) -> anyhow::Result<u8> {
+    let is_oauth1 = crate::config::Config::load(&paths.config_file)
+        .ok()
+        .and_then(|c| c.connection(&a.name).map(|c| c.auth))
+        == Some(crate::config::AuthKind::Oauth1);
+    if is_oauth1 {
+        return reauthorize(paths, &a.name).await;
+    }
     let opts = RotateOptions {
         days: a.days,
         old_token_id: a.old_token_id,
@@ -72,13 +80,44 @@ pub async fn run(paths: &Paths, a: RotateArgs) -> anyhow::Result<u8> {
             }
             Ok(EXIT_OK)
         }
-        Err(e) => {
-            eprintln!("jiralink: {e}");
-            Ok(match (e.step, e.diagnosis.code) {
-                (_, Code::ConfigError | Code::SecretUnavailable) => EXIT_USAGE,
-                (RotateStep::FindOld | RotateStep::Create, _) => EXIT_CANNOT_RUN,
-                _ => EXIT_PROBLEM,
-            })
+        Err(e) => Ok(exit_for(&e)),
+    }
+}
+
+fn exit_for(e: &crate::lifecycle::rotate::RotateError) -> u8 {
+    eprintln!("jiralink: {e}");
+    match (e.step, e.diagnosis.code) {
+        (_, Code::ConfigError | Code::SecretUnavailable) => EXIT_USAGE,
+        (RotateStep::FindOld | RotateStep::Create, _) => EXIT_CANNOT_RUN,
+        _ => EXIT_PROBLEM,
+    }
+}
+
+/// Re-authorize an OAuth 1.0a connection: print the URL, read the code, switch once verified.
+async fn reauthorize(paths: &Paths, name: &str) -> anyhow::Result<u8> {
+    let approve = |url: url::Url| async move {
+        println!("{url}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        eprintln!("Open the URL above, log in as the user this connection acts as, and click Allow; the old token keeps working until the new one is checked.");
+        eprint!("Verification code: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        Some(line)
+    };
+    match crate::lifecycle::reauth::rotate_oauth1(paths, name, None, approve).await {
+        Ok(o) => {
+            println!(
+                "Re-authorized \"{name}\": the new access token (in {}, mode 0600) acts as {}; {}.",
+                o.access_token_file.display(),
+                o.user.as_deref().unwrap_or("?"),
+                match &o.expires_at {
+                    Some(t) => format!("Jira says it expires at {t}"),
+                    None => "Jira did not say when it expires".into(),
+                }
+            );
+            println!("The old access token is still valid in Jira until it expires; revoke it there (profile > OAuth access tokens) once nothing else uses it.");
+            Ok(EXIT_OK)
         }
+        Err(e) => Ok(exit_for(&e)),
     }
 }

@@ -4,5 +4,6 @@
 
 pub mod expiry;
 pub mod links;
+pub mod reauth;
 pub mod rotate;
 pub mod scoped;
