@@ -156,6 +156,15 @@ async fn a_pat_expiring_in_three_days_makes_check_warn_and_exit_1() {
     assert_eq!(d.code, Code::CredentialExpiring);
     assert!(d.summary.contains("3 day"), "{d}");
     assert!(d.fix.contains("connections rotate alice-pat"), "{d}");
+    // The connections pane's badge says when, at a glance.
+    use jiralink::tui::widgets::badge::{badge_text, verdict, CheckState, Verdict};
+    let state = CheckState::Done(Box::new(r.clone()));
+    assert_eq!(verdict(&state), Verdict::Warn);
+    assert!(
+        badge_text(&state).contains("(in 3 days)"),
+        "{}",
+        badge_text(&state)
+    );
     let narrow = Defaults {
         warn_expiry_days: 2,
         ..Defaults::default()
@@ -317,6 +326,45 @@ async fn rotation_replaces_the_pat_and_revokes_the_old_one_with_no_failed_check_
         !out.token_file.exists(),
         "the superseded token file is removed"
     );
+}
+
+#[tokio::test]
+async fn connections_rotate_on_the_command_line_replaces_and_revokes() {
+    let (sim, _dir, p) = rotation_fixture().await;
+    let old_raw = sim.pat("alice").unwrap();
+    let p2 = p.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        jiralink(&p2)
+            .args([
+                "connections",
+                "rotate",
+                "alice-pat",
+                "--days",
+                "30",
+                "--yes",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Rotated \"alice-pat\""), "{text}");
+    assert!(text.contains("revoked"), "{text}");
+    // The secret is never printed.
+    assert!(!text.contains(&old_raw));
+    let tokens = sim.pat_tokens("alice");
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    let r = check_from_config(&p).await;
+    assert!(r.ok && !r.credential_expiring(), "{r:#?}");
+    let left = r.credential.unwrap().expires_at.unwrap() - time::OffsetDateTime::now_utc();
+    assert!((29..=30).contains(&left.whole_days()), "{left}");
 }
 
 #[tokio::test]

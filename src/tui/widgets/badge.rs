@@ -139,6 +139,12 @@ pub fn badge_text(state: &CheckState) -> String {
                 (None, false) => "failed".into(),
                 (_, true) => {
                     if let Some(w) = warning {
+                        // An expiring credential says when, at a glance ("expires … (in 3 days)").
+                        if w.code == Code::CredentialExpiring {
+                            if let Some(c) = &r.credential {
+                                return c.summary(time::OffsetDateTime::now_utc());
+                            }
+                        }
                         return diagnosis_text(w, r.clock_skew_secs);
                     }
                     let version = r
