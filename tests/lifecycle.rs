@@ -716,3 +716,65 @@ async fn reauthorizing_oauth1_switches_only_after_the_new_token_works() {
     assert!(matches!(&c.access_token, Some(SecretRef::File(f)) if f == &out.access_token_file));
     assert_eq!(c.token_expires_at, out.expires_at);
 }
+
+/// `jiralink sim --tls-cert … --tls-key … --client-ca …`, as a new user would start it: the TLS
+/// front's URL from its stderr, then `check` with and without the client certificate.
+#[tokio::test]
+async fn the_sim_command_serves_a_tls_front_that_requires_a_client_certificate() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pki = pki("jiralink sim CLI CA");
+    for (f, text) in [
+        ("ca.pem", &pki.ca_pem),
+        ("server.pem", &pki.server_cert),
+        ("server.key", &pki.server_key),
+        ("client.pem", &pki.client_cert),
+        ("client.key", &pki.client_key),
+    ] {
+        write_0600(&d.join(f), text);
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jiralink"))
+        .args(["sim", "--projects", "3", "--tls-cert"])
+        .arg(d.join("server.pem"))
+        .arg("--tls-key")
+        .arg(d.join("server.key"))
+        .arg("--client-ca")
+        .arg(d.join("ca.pem"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.strip_prefix("TLS front: ")
+                    .and_then(|r| r.split_whitespace().next())
+                    .map(str::to_owned)
+            })
+    })
+    .await
+    .unwrap()
+    .expect("the sim prints its TLS front");
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let mut c = Connection::new("front", &url, AuthKind::Basic);
+    c.username = Some("alice".into());
+    c.password = plain("alice");
+    c.ca_file = Some(d.join("ca.pem"));
+    let without = check_connection(&c, &Defaults::default()).await;
+    c.client_cert = Some(d.join("client.pem"));
+    c.client_key = Some(d.join("client.key"));
+    let with = check_connection(&c, &Defaults::default()).await;
+    // Stop the child before any assertion can panic.
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        without.diagnosis.as_ref().map(|d| d.code),
+        Some(Code::ClientCertMissing),
+        "{without:#?}"
+    );
+    assert!(with.ok, "{with:#?}");
+}
