@@ -746,15 +746,20 @@ async fn the_sim_command_serves_a_tls_front_that_requires_a_client_certificate()
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
+    // Keep reading stderr to the end: a closed pipe would make the child's next line fail.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(u) = l
+                .strip_prefix("TLS front: ")
+                .and_then(|r| r.split_whitespace().next())
+            {
+                let _ = tx.send(u.to_owned());
+            }
+        }
+    });
     let url = tokio::task::spawn_blocking(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.strip_prefix("TLS front: ")
-                    .and_then(|r| r.split_whitespace().next())
-                    .map(str::to_owned)
-            })
+        rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
     })
     .await
     .unwrap()

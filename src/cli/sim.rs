@@ -45,6 +45,9 @@ pub struct SimArgs {
     /// Make the TLS front REQUIRE a client certificate issued by this CA (PEM): mutual TLS.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub client_ca: Option<std::path::PathBuf>,
+    /// Extra users in the broad groups jira-users and jira-software-users (a group grant's reach).
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
 }
 
 /// Turn the arguments into a simulator configuration.
@@ -106,88 +109,97 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         }
         _ => None,
     };
+    if a.users > 0 {
+        sim.add_broad_users(a.users);
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "LISTENING {}", sim.base_url())?;
         out.flush()?;
     }
     let mut err = std::io::stderr().lock();
-    writeln!(
-        err,
-        "jiralink sim: Jira {} simulator{} with {} projects, scenario {}",
-        a.jira_version,
-        if a.cloud { " (Cloud dialect)" } else { "" },
-        sim.project_keys().len(),
-        sim.scenario()
-    )?;
-    writeln!(
-        err,
-        "{:<8} {:<10} {:<20} TOKEN",
-        "USER", "PASSWORD", "EMAIL"
-    )?;
-    for user in sim.usernames() {
-        let token = if a.cloud {
-            sim.api_token(&user)
-        } else {
-            sim.pat(&user)
-        };
+    // The account table is information only: a reader that closed stderr (a test that read what
+    // it needed) must not stop the simulator, so write errors are ignored.
+    let mut write_info = || -> std::io::Result<()> {
         writeln!(
             err,
-            "{:<8} {:<10} {:<20} {}",
-            user,
-            sim.password(&user).unwrap_or_default(),
-            sim.email(&user).unwrap_or_default(),
-            token.unwrap_or_default()
+            "jiralink sim: Jira {} simulator{} with {} projects, scenario {}",
+            a.jira_version,
+            if a.cloud { " (Cloud dialect)" } else { "" },
+            sim.project_keys().len(),
+            sim.scenario()
         )?;
-    }
-    if let Some((url, _)) = &front {
         writeln!(
             err,
-            "TLS front: {url}  (client certificate {})",
-            if a.client_ca.is_some() {
-                "REQUIRED"
-            } else {
-                "not asked for"
-            }
-        )?;
-    }
-    if a.cloud {
-        writeln!(
-            err,
-            "Cloud gateway form: {}  (cloud id {}; scoped API tokens work only there; set JIRALINK_CLOUD_GATEWAY={} for `check` to find it)",
-            sim.gateway_url(),
-            sim.cloud_id(),
-            sim.origin()
+            "{:<8} {:<10} {:<20} TOKEN",
+            "USER", "PASSWORD", "EMAIL"
         )?;
         for user in sim.usernames() {
+            let token = if a.cloud {
+                sim.api_token(&user)
+            } else {
+                sim.pat(&user)
+            };
             writeln!(
                 err,
-                "  scoped token of {user}: {}",
-                sim.scoped_api_token(&user).unwrap_or_default()
+                "{:<8} {:<10} {:<20} {}",
+                user,
+                sim.password(&user).unwrap_or_default(),
+                sim.email(&user).unwrap_or_default(),
+                token.unwrap_or_default()
             )?;
         }
-    }
-    writeln!(
-        err,
-        "control API: {}/__sim/state  (Ctrl-C to stop)",
-        sim.base_url().origin().ascii_serialization()
-    )?;
-    // Approving an OAuth request token needs a browser on this simulator's login + Allow page.
-    let port = sim.addr().port();
-    writeln!(
-        err,
-        "OAuth approval (`jiralink link authorize` prints the URL): log in there as alice/alice and click Allow."
-    )?;
-    if sim.addr().ip().is_loopback() {
+        if let Some((url, _)) = &front {
+            writeln!(
+                err,
+                "TLS front: {url}  (client certificate {})",
+                if a.client_ca.is_some() {
+                    "REQUIRED"
+                } else {
+                    "not asked for"
+                }
+            )?;
+        }
+        if a.cloud {
+            writeln!(
+                err,
+                "Cloud gateway form: {}  (cloud id {}; scoped API tokens work only there; set JIRALINK_CLOUD_GATEWAY={} for `check` to find it)",
+                sim.gateway_url(),
+                sim.cloud_id(),
+                sim.origin()
+            )?;
+            for user in sim.usernames() {
+                writeln!(
+                    err,
+                    "  scoped token of {user}: {}",
+                    sim.scoped_api_token(&user).unwrap_or_default()
+                )?;
+            }
+        }
         writeln!(
             err,
-            "  browser on another machine: ssh -L {port}:127.0.0.1:{port} USER@THIS_HOST, then open the URL there"
+            "control API: {}/__sim/state  (Ctrl-C to stop)",
+            sim.base_url().origin().ascii_serialization()
         )?;
-    }
-    writeln!(
-        err,
-        "  no browser at all: w3m 'URL' (or lynx) on this machine"
-    )?;
+        // Approving an OAuth request token needs a browser on this simulator's login + Allow page.
+        let port = sim.addr().port();
+        writeln!(
+            err,
+            "OAuth approval (`jiralink link authorize` prints the URL): log in there as alice/alice and click Allow."
+        )?;
+        if sim.addr().ip().is_loopback() {
+            writeln!(
+                err,
+                "  browser on another machine: ssh -L {port}:127.0.0.1:{port} USER@THIS_HOST, then open the URL there"
+            )?;
+        }
+        writeln!(
+            err,
+            "  no browser at all: w3m 'URL' (or lynx) on this machine"
+        )?;
+        Ok(())
+    };
+    let _ = write_info();
     drop(err);
     wait_for_signal().await;
     if let Some((_, task)) = front {

@@ -164,18 +164,11 @@ pub async fn link_status(admin: &JiraClient, id: &str) -> Result<LinkStatus, Jir
     })
 }
 
-/// The incoming OAuth 1.0a consumer key of link `id`; `None` when the link has none (404).
+/// The incoming OAuth 1.0a consumer key of link `id`; `None` when the link has none (404). The
+/// consumer GET answers `{"consumers":[{key, …}]}` (read by [`super::applinks::link_consumers`]).
 pub async fn incoming_consumer(admin: &JiraClient, id: &str) -> Result<Option<String>, JiraError> {
-    #[derive(Deserialize)]
-    struct Consumer {
-        key: Option<String>,
-    }
-    let path = format!("/rest/applinks-oauth/1.0/applicationlink/{id}/authentication/consumer");
-    match admin.get_json::<Consumer>(&path, &[]).await {
-        Ok(c) => Ok(c.key.filter(|k| !k.is_empty())),
-        Err(e) if e.status() == Some(404) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let consumers = super::applinks::link_consumers(admin, id).await?;
+    Ok(consumers.into_iter().map(|c| c.key).find(|k| !k.is_empty()))
 }
 
 #[cfg(test)]

@@ -150,6 +150,13 @@ pub struct User {
 }
 
 impl User {
+    /// Whether the answer names a user at all (`name`, `key` or `accountId`, not blank).
+    pub fn has_identity(&self) -> bool {
+        [&self.name, &self.key, &self.account_id]
+            .into_iter()
+            .any(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+    }
+
     /// The login name (Server/DC `name`, Cloud `accountId`, else display name).
     pub fn login(&self) -> &str {
         self.name

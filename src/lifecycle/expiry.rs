@@ -27,7 +27,7 @@ pub enum ExpirySource {
 /// What is known about a connection's credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CredentialInfo {
-    /// `pat`, `cloud-token`, `oauth1`, `basic`.
+    /// `pat`, `cloud-token`, `oauth1`, `oauth2`, `oauth2-client-credentials`.
     pub kind: &'static str,
     /// The PAT's name in Jira.
     pub name: Option<String>,
@@ -79,6 +79,7 @@ impl CredentialInfo {
                 }
             }
             None if self.note.is_none() => "never expires".into(),
+            None if self.kind.starts_with("oauth2") => "renewed automatically".into(),
             None => "expiry unknown".into(),
         }
     }
@@ -184,6 +185,34 @@ pub async fn credential_info(conn: &Connection, client: &JiraClient) -> Option<C
             }
             Some(info)
         }
+        AuthKind::Oauth2 => {
+            // The access token is short-lived and renewed with the (rotating) refresh token, so
+            // only a connection without a refresh token runs into its expiry.
+            let mut info = CredentialInfo::new("oauth2");
+            if conn.refresh_token.is_some() {
+                info.note = Some(format!(
+                    "the access token{} is renewed automatically with the refresh token",
+                    conn.token_expiry()
+                        .map(|e| format!(" (valid until {})", e.date()))
+                        .unwrap_or_default()
+                ));
+            } else {
+                match conn.token_expiry() {
+                    Some(e) => {
+                        info.expires_at = Some(e);
+                        info.source = Some(ExpirySource::Config);
+                    }
+                    None => info.note = Some("no refresh token and no recorded expiry".into()),
+                }
+            }
+            Some(info)
+        }
+        AuthKind::Oauth2ClientCredentials => {
+            let mut info = CredentialInfo::new("oauth2-client-credentials");
+            info.note =
+                Some("a new access token is fetched with the client secret when needed".into());
+            Some(info)
+        }
         AuthKind::Basic => None,
     }
 }
@@ -210,6 +239,7 @@ pub fn expiry_diagnosis(
         ),
         "cloud-token" => "Cloud API token".into(),
         "oauth1" => "OAuth access token".into(),
+        "oauth2" => "OAuth 2.0 access token (no refresh token)".into(),
         other => format!("{other} credential"),
     };
     let when = rfc3339(e).unwrap_or_default();
@@ -228,6 +258,7 @@ pub fn expiry_diagnosis(
     let fix = match info.kind {
         "pat" => format!("Replace it without an outage: `jiralink connections rotate {conn_name}`."),
         "oauth1" => format!("Authorize again before then: `jiralink connections rotate {conn_name}` (or `jiralink link authorize {conn_name}`)."),
+        "oauth2" => format!("Authorize again: `jiralink link authorize {conn_name}`."),
         "cloud-token" => format!("Create a new API token at id.atlassian.com > Security > API tokens, update the connection's token, and record its date: `jiralink connections add {conn_name} … --expires YYYY-MM-DD`."),
         _ => "Replace the credential before it expires.".into(),
     };

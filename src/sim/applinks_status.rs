@@ -170,6 +170,10 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Option<Reply> {
     {
         return None;
     }
+    // Links created through REST answer their consumer from `applinks` (one source of truth).
+    if consumer_id.is_some_and(|id| st.world().applinks.iter().any(|l| l.id == id)) {
+        return None;
+    }
     if let Some(r) = require_admin(st, ctx) {
         return Some(r);
     }
@@ -186,10 +190,18 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Option<Reply> {
         ));
     };
     if consumer_id.is_some() {
+        // The shape `applinks::get_consumer` documents (`ConsumerEntityListEntity` of
+        // `OAuthApplicationLinkResource#getConsumer`); a seeded link has no public key to show.
         return Some(match &v.consumer_key {
             Some(key) => Reply::json(
                 200,
-                &json!({"key": key, "name": v.entity["name"], "outgoing": false, "twoLOAllowed": v.incoming.two_lo}),
+                &json!({"consumers": [{
+                    "link": [{"href": format!("applicationlink/{id}/authentication/consumer"), "rel": "self"}],
+                    "key": key, "name": v.entity["name"], "description": null,
+                    "signatureMethod": "RSA_SHA1", "publicKey": null, "callback": null,
+                    "twoLOAllowed": v.incoming.two_lo, "executingTwoLOUser": null,
+                    "twoLOImpersonationAllowed": false,
+                }]}),
             ),
             None => Reply::json(
                 404,

@@ -55,6 +55,8 @@ pub enum Via {
     OAuth,
     /// Browser session cookie.
     Session,
+    /// OAuth 2.0 Bearer access token.
+    OAuth2,
 }
 
 impl Ctx {
@@ -357,6 +359,9 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.rel == "/login.jsp" {
         return login(st, ctx);
     }
+    if let Some(reply) = super::oauth2_routes::handle_public(st, ctx) {
+        return reply;
+    }
     match authenticate(st, ctx) {
         Ok((user, via)) => {
             ctx.user = user;
@@ -382,6 +387,12 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
 
 /// Route a request whose user is known.
 fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
+    if let Some(reply) = super::oauth2_routes::enforce_scope(st, ctx) {
+        return reply;
+    }
+    if let Some(reply) = super::oauth2_routes::handle_authenticated(st, ctx) {
+        return reply;
+    }
     if ctx.scenario == Scenario::HtmlLogin
         && ctx.rel.starts_with("/rest/")
         && !is_anonymous_endpoint(&ctx.rel)
@@ -439,7 +450,7 @@ fn captcha_denied(st: &Shared) -> Reply {
         )
 }
 
-fn decode_basic(value: &str) -> Option<(String, String)> {
+pub(super) fn decode_basic(value: &str) -> Option<(String, String)> {
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
@@ -463,7 +474,7 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
     let (scheme, rest) = auth.split_once(' ').unwrap_or((auth, ""));
     match scheme.to_ascii_lowercase().as_str() {
         "basic" => {
-            if ctx.scenario == Scenario::BasicDisabled {
+            if ctx.scenario == Scenario::BasicDisabled || super::oauth2_routes::basic_disabled(st) {
                 // The atlassian-authentication plugin's answer when basic auth is switched off
                 // (seen on Bitbucket 10 in atlassian/data-center-helm-charts#1101).
                 return Err(Reply::error(
@@ -509,9 +520,13 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             // An expired or revoked PAT answers like an unknown one (jira-answers.md, PATs).
             match st.pats.authenticate(rest.trim(), st.now_secs()) {
                 Some(u) => Ok((Some(u), Via::Bearer)),
-                None => Err(Reply::not_authenticated()
-                    .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
-                    .header("WWW-Authenticate", www_authenticate(st))),
+                // Not a PAT: maybe an OAuth 2.0 access token.
+                None => match super::oauth2_routes::bearer(st, rest.trim()) {
+                    Some(r) => r,
+                    None => Err(Reply::not_authenticated()
+                        .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+                        .header("WWW-Authenticate", www_authenticate(st))),
+                },
             }
         }
         "bearer" => Err(Reply::not_authenticated()),

@@ -39,6 +39,8 @@ pub struct Shared {
     sessions: Mutex<HashMap<String, String>>,
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
+    /// The OAuth 2.0 provider (DC 8.22+).
+    pub oauth2: Arc<super::oauth2::OAuth2Provider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
     /// Personal Access Tokens (seeded with each user's `pat`).
     pub pats: super::pat::PatStore,
@@ -46,6 +48,8 @@ pub struct Shared {
     pub gateway: super::cloud_gateway::Gateway,
     /// Per-principal counters and the rate limit.
     pub limits: super::limits::Limits,
+    /// Fault injection for admin writes: writes still allowed before one answers 500 (-1 = off).
+    pub write_fault: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Shared {
@@ -95,10 +99,12 @@ impl Shared {
             failures: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             oauth: Arc::new(OAuthProvider::new()),
+            oauth2: Arc::new(super::oauth2::OAuth2Provider::new()),
             cache: Mutex::new(HashMap::new()),
             pats,
             gateway,
             limits: super::limits::Limits::default(),
+            write_fault: std::sync::atomic::AtomicI64::new(-1),
         }
     }
 
