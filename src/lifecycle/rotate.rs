@@ -61,6 +61,9 @@ pub struct RotateOptions {
     /// connection works whichever step is interrupted.
     #[doc(hidden)]
     pub interrupt_before: Option<RotateStep>,
+    /// How long requests already sent with the old token (by another process that read the
+    /// config before the switch) get to finish before it is revoked.
+    pub grace: std::time::Duration,
 }
 
 impl Default for RotateOptions {
@@ -69,6 +72,7 @@ impl Default for RotateOptions {
             days: 90,
             old_token_id: None,
             interrupt_before: None,
+            grace: std::time::Duration::from_secs(3),
         }
     }
 }
@@ -387,6 +391,7 @@ pub async fn rotate_pat(
     }
     let mut revoked_old = false;
     if confirm_revoke(&old) {
+        tokio::time::sleep(opts.grace).await;
         let new_client = old_client.with_auth(Auth::Pat {
             token: created.raw.clone(),
         });
