@@ -21,26 +21,7 @@ use std::path::PathBuf;
 pub const CONFIG_PATH: &str = "/home/ops/.config/jiralink/config.toml";
 
 pub fn connection(name: &str, url: &str, auth: AuthKind) -> Connection {
-    Connection {
-        name: name.into(),
-        url: url.into(),
-        auth,
-        username: None,
-        password: None,
-        token: None,
-        email: None,
-        consumer_key: None,
-        consumer_name: None,
-        private_key: None,
-        access_token: None,
-        token_secret: None,
-        token_expires_at: None,
-        ca_file: None,
-        insecure: false,
-        proxy: None,
-        timeout_secs: None,
-        ..Connection::new(name, url, auth)
-    }
+    Connection::new(name, url, auth)
 }
 
 pub fn sample_config() -> Config {
@@ -58,6 +39,7 @@ pub fn sample_config() -> Config {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![prod, cloud, legacy],
         ..Default::default()
@@ -84,6 +66,8 @@ pub fn ok_result(name: &str) -> CheckResult {
         }),
         user: Some("alice".into()),
         clock_skew_secs: Some(2),
+        expires_at: None,
+        credential: None,
         diagnosis: None,
         warnings: vec![],
         steps: vec![
@@ -113,6 +97,8 @@ pub fn captcha_result(name: &str) -> CheckResult {
         }),
         user: None,
         clock_skew_secs: None,
+        expires_at: None,
+        credential: None,
         diagnosis: Some(d),
         warnings: vec![],
         steps: vec![
@@ -133,6 +119,8 @@ pub fn skew_result(name: &str) -> CheckResult {
     );
     CheckResult {
         clock_skew_secs: Some(-372),
+        expires_at: None,
+        credential: None,
         diagnosis: Some(w.clone()),
         warnings: vec![w],
         user: Some("ops@acme.example".into()),
