@@ -316,7 +316,12 @@ async fn planning_time_vs_the_audit_alone() {
     })
     .await
     .unwrap();
-    sim.add_broad_users(10_000);
+    // JIRALINK_BENCH_USERS scales the broad groups down for a quick look (default: the 10,000).
+    let users = std::env::var("JIRALINK_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000usize);
+    sim.add_broad_users(users);
     let mut o = ClientOptions::new(
         sim.base_url().clone(),
         Auth::Basic {
@@ -366,7 +371,7 @@ async fn planning_time_vs_the_audit_alone() {
     let (a, p) = (median(&mut audits), median(&mut plans));
     let (areq, preq, missing, gains) = last.unwrap();
     println!(
-        "2000 projects, 10000 broad users: audit {:.0} ms ({areq} requests); planning (gather + plan) {:.0} ms ({preq} requests); missing {missing}, gains {gains}; planning ÷ audit = {:.2}; (audit + planning) ÷ audit = {:.2}",
+        "2000 projects, {users} broad users: audit {:.0} ms ({areq} requests); planning (gather + plan) {:.0} ms ({preq} requests); missing {missing}, gains {gains}; planning ÷ audit = {:.2}; (audit + planning) ÷ audit = {:.2}",
         a * 1e3,
         p * 1e3,
         p / a,
