@@ -12,9 +12,10 @@ use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
 use jiralink::tui::action::{Action, Effect};
+use jiralink::tui::action::{CheckerMsg, ConnectionsMsg};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::{EffectRunner, LiveCore};
-use jiralink::tui::panes::checker::Mode;
+use jiralink::tui::panes::checker::CheckerMode;
 use jiralink::tui::panes::Pane;
 use jiralink::tui::theme::Theme;
 use std::collections::BTreeMap;
@@ -71,10 +72,10 @@ impl Harness {
             app: {
                 // The config comes from the test rather than a file.
                 let req = load_req(&effects);
-                let _ = app.update(Action::ConfigLoaded {
+                let _ = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
                     req,
                     result: Ok(config),
-                });
+                }));
                 app
             },
         };
@@ -144,7 +145,7 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
     let prj = restricted_project(&sim);
     let mut h = Harness::new(&sim).await;
     h.keys("3");
-    assert_eq!(h.app.panes.checker.mode(), &Mode::Setup);
+    assert_eq!(h.app.panes.checker.mode(), &CheckerMode::Setup);
     // Subject alice (the default), admin: none → alice → admin.
     h.send(key('j'));
     h.send(key(' '));
@@ -183,7 +184,10 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
 
     // The explanation: reason, fix with menu path, blast radius.
     h.send(code(KeyCode::Enter));
-    assert!(matches!(h.app.panes.checker.mode(), Mode::Explain { .. }));
+    assert!(matches!(
+        h.app.panes.checker.mode(),
+        CheckerMode::Explain { .. }
+    ));
     let screen = render(&h.app, 100, 30);
     for needle in [
         "Restricted Scheme",
@@ -425,10 +429,10 @@ fn app_with_report_themed(report: Report, theme: Theme) -> App {
             _ => None,
         })
         .expect("an audit effect");
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req,
         result: Ok(Arc::new(report)),
-    });
+    }));
     app
 }
 
@@ -600,7 +604,7 @@ fn setup_choices_become_the_audit_job_and_bad_ones_are_explained() {
     assert_eq!(job.admin.as_ref().map(|c| c.name.as_str()), Some("prod"));
     assert_eq!(job.username.as_deref(), Some("qbob"));
     assert_eq!(job.required, vec!["BROWSE_PROJECTS", "create_issues"]);
-    assert_eq!(app.panes.checker.mode(), &Mode::Table);
+    assert_eq!(app.panes.checker.mode(), &CheckerMode::Table);
 }
 
 #[test]
@@ -609,14 +613,14 @@ fn progress_countdown_and_stale_answers() {
     app.update(key('3'));
     let effects = app.update(key('r'));
     let (req, _) = audit_job(&effects).unwrap();
-    app.update(Action::AuditProgress {
+    app.update(Action::Checker(CheckerMsg::AuditProgress {
         req,
         progress: jiralink::audit::Progress {
             done: 5,
             total: 10,
             requests: 20,
         },
-    });
+    }));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("auditing 5 / 10 projects"), "{screen}");
     assert!(
@@ -629,15 +633,15 @@ fn progress_countdown_and_stale_answers() {
         .iter()
         .any(|e| matches!(e, Effect::Cancel(r) if *r == req)));
     let (req2, _) = audit_job(&effects).unwrap();
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req,
         result: Ok(Arc::new(big_report(3))),
-    });
+    }));
     assert!(app.panes.checker.report().is_none());
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req: req2,
         result: Ok(Arc::new(big_report(3))),
-    });
+    }));
     assert_eq!(app.panes.checker.shown_keys().len(), 3);
 
     // Live mode: the loop sleeps until the shown countdown changes, not in a busy loop.
@@ -689,10 +693,10 @@ fn an_open_explanation_follows_its_project_across_runs() {
             s.shared_with -= 1;
         }
     }
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req,
         result: Ok(Arc::new(next)),
-    });
+    }));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("P00003 — explanation"), "{screen}");
     // The names sharing the scheme come from the report's one list per scheme, minus P00003.

@@ -5,6 +5,7 @@ mod tui_support;
 
 use crossterm::event::KeyCode;
 use jiralink::tui::action::Action;
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::app::App;
 use jiralink::tui::theme::Theme;
 use ratatui::style::Color;
@@ -155,9 +156,9 @@ fn snapshot_empty_and_config_error_states() {
     snapshot("empty", &app);
 
     let (mut app, effects) = App::new(&options(Theme::default()), std::time::Instant::now());
-    app.update(Action::ConfigLoaded {
+    app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req: load_req(&effects),
         result: Err("/home/ops/.config/jiralink/config.toml:3:1: unknown key `pasword` in connection prod (did you mean `password`?)".into()),
-    });
+    }));
     snapshot("config_error", &app);
 }

@@ -1,7 +1,7 @@
 //! The application state and `update`: the only place state changes, one `Action` at a time,
 //! returning the `Effect`s to spawn. Nothing here blocks or awaits.
 
-use super::action::{Action, Effect, RequestIds};
+use super::action::{Action, Effect, RequestIds, WizardMsg};
 use super::effects::WizardCtx;
 use super::keymap::{lookup, Binding, Cmd, ALWAYS_KEYS, GLOBAL_KEYS, HELP_KEYS};
 use super::panes::checker::CheckerPane;
@@ -197,11 +197,7 @@ impl App {
                     return false;
                 }
                 let i = self.active;
-                // Link wizard: a pasted PEM key starts work, which needs the context.
-                if i == 1 {
-                    return self.panes.wizard.paste(&text.0, &mut cx!());
-                }
-                self.panes.get_mut(i).on_paste(&text.0)
+                self.panes.get_mut(i).on_paste(&text.0, &mut cx!())
             }
             Action::Resize => true,
             Action::Tick(at) => {
@@ -222,66 +218,27 @@ impl App {
                 }
                 changed
             }
-            Action::ConfigLoaded { req, result } => {
-                let changed = self
-                    .panes
-                    .connections
-                    .on_config_loaded(req, result, &mut cx!());
-                self.panes
-                    .wizard
-                    .set_connections(self.panes.connections.config());
-                // The checker chooses among the same connections (one config, owned by pane 1).
+            Action::Connections(msg) => {
+                let touches_config = msg.touches_config();
+                let changed = self.panes.connections.update(msg, &mut cx!());
+                if !touches_config {
+                    return changed;
+                }
+                // The other panes choose among the same connections (one config, owned by pane 1).
                 let config = self.panes.connections.config();
+                self.panes.wizard.set_connections(config);
                 changed | self.panes.checker.on_config(config)
             }
-            Action::ConfigSaved { req, result } => {
-                let changed = self
-                    .panes
-                    .connections
-                    .on_config_saved(req, result, &mut cx!());
-                self.panes
-                    .wizard
-                    .set_connections(self.panes.connections.config());
-                let config = self.panes.connections.config();
-                changed | self.panes.checker.on_config(config)
-            }
-            // --- Link wizard (wizard pane) ---
-            Action::WizardResult { req, input } => {
-                self.panes.wizard.on_result(req, *input, &mut cx!())
-            }
-            Action::WizardFailed { req, message } => {
-                self.panes.wizard.on_failed(req, message, &mut cx!())
-            }
-            Action::LinkedSaved { req, result } => {
-                let mine = self.panes.wizard.on_saved(req, &result, &mut cx!());
-                if mine && result.is_ok() {
+            Action::Wizard(msg) => {
+                let linked = matches!(&msg, WizardMsg::LinkedSaved { result: Ok(_), .. });
+                let mine = self.panes.wizard.update(msg, &mut cx!());
+                if mine && linked {
                     // Show (and check) the new connection on the Connections pane.
                     self.panes.connections.reload(&mut cx!());
                 }
                 mine
             }
-            Action::KeyImported { req, result } => {
-                self.panes.wizard.on_key_imported(req, result, &mut cx!())
-            }
-            Action::Approved { req, result } => self.panes.wizard.on_allow(req, result, &mut cx!()),
-            Action::CheckFinished { req, name, result } => {
-                self.panes.connections.on_check_finished(req, &name, result)
-            }
-            Action::CheckFailed { req, name, message } => {
-                self.panes.connections.on_check_failed(req, &name, message)
-            }
-            // --- Checker pane ---
-            Action::AuditProgress { req, progress } => {
-                self.panes.checker.on_progress(req, progress, now)
-            }
-            Action::AuditFinished { req, result } => {
-                self.panes
-                    .checker
-                    .on_audit_finished(req, result, &mut cx!())
-            }
-            Action::Exported { req, result } => {
-                self.panes.checker.on_exported(req, result, &mut cx!())
-            }
+            Action::Checker(msg) => self.panes.checker.update(msg, &mut cx!()),
             Action::Terminate => {
                 self.quit = true;
                 effects.push(Effect::Quit);

@@ -3,6 +3,7 @@
 //! one core function ([`LiveCore`]); tests substitute a core that hangs or fails.
 
 use super::action::{Action, Effect, RequestId};
+use super::action::{CheckerMsg, ConnectionsMsg, WizardMsg};
 use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
@@ -245,7 +246,10 @@ impl EffectRunner {
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.load_config(path)).await;
-                    let _ = tx.send(Action::ConfigLoaded { req, result });
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::ConfigLoaded {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::Check {
@@ -257,12 +261,14 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let name = connection.name.clone();
                     let action = match with_limit(limit, core.check(*connection, defaults)).await {
-                        Ok(result) => Action::CheckFinished {
+                        Ok(result) => Action::Connections(ConnectionsMsg::CheckFinished {
                             req,
                             name,
                             result: Box::new(result),
-                        },
-                        Err(message) => Action::CheckFailed { req, name, message },
+                        }),
+                        Err(message) => {
+                            Action::Connections(ConnectionsMsg::CheckFailed { req, name, message })
+                        }
                     };
                     let _ = tx.send(action);
                 }),
@@ -277,14 +283,20 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let fut = core.save_connection(path, replaces, *connection);
                     let result = with_limit(limit, fut).await;
-                    let _ = tx.send(Action::ConfigSaved { req, result });
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::ConfigSaved {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::DeleteConnection { req, path, name } => (
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.delete_connection(path, name)).await;
-                    let _ = tx.send(Action::ConfigSaved { req, result });
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::ConfigSaved {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::Wizard {
@@ -299,31 +311,31 @@ impl EffectRunner {
                     let input = match tokio::time::timeout(limit, fut).await {
                         Ok(input) => input,
                         Err(_) => {
-                            let _ = tx.send(Action::WizardFailed {
+                            let _ = tx.send(Action::Wizard(WizardMsg::Failed {
                                 req,
                                 message: format!("no answer after {} s; gave up", limit.as_secs()),
-                            });
+                            }));
                             return;
                         }
                     };
-                    let _ = tx.send(Action::WizardResult {
+                    let _ = tx.send(Action::Wizard(WizardMsg::Done {
                         req,
                         input: Box::new(input),
-                    });
+                    }));
                 }),
             ),
             Effect::SaveLinked { req, ctx, wizard } => (
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.save_linked(ctx, *wizard)).await;
-                    let _ = tx.send(Action::LinkedSaved { req, result });
+                    let _ = tx.send(Action::Wizard(WizardMsg::LinkedSaved { req, result }));
                 }),
             ),
             Effect::ImportKeyPem { req, path, pem } => (
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.import_key_pem(path, pem)).await;
-                    let _ = tx.send(Action::KeyImported { req, result });
+                    let _ = tx.send(Action::Wizard(WizardMsg::KeyImported { req, result }));
                 }),
             ),
             Effect::Approve { req, url } => {
@@ -339,7 +351,7 @@ impl EffectRunner {
                             }),
                         };
                         let result = with_limit(limit, fut).await;
-                        let _ = tx.send(Action::Approved { req, result });
+                        let _ = tx.send(Action::Wizard(WizardMsg::Approved { req, result }));
                     }),
                 )
             }
@@ -354,7 +366,7 @@ impl EffectRunner {
                         .await
                         .map(Arc::new)
                         .map_err(Box::new);
-                    let _ = tx.send(Action::AuditFinished { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::AuditFinished { req, result }));
                 }),
             ),
             Effect::ExportReport {
@@ -370,7 +382,7 @@ impl EffectRunner {
                     })
                     .await
                     .unwrap_or_else(|e| Err(format!("export task failed: {e}")));
-                    let _ = tx.send(Action::Exported { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::Exported { req, result }));
                 }),
             ),
             Effect::Cancel(req) => {
@@ -416,7 +428,7 @@ fn throttled_progress(req: RequestId, tx: UnboundedSender<Action>) -> ProgressFn
             due
         };
         if due {
-            let _ = tx.send(Action::AuditProgress { req, progress });
+            let _ = tx.send(Action::Checker(CheckerMsg::AuditProgress { req, progress }));
         }
     })
 }

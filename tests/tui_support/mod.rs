@@ -7,6 +7,7 @@ use jiralink::check::{CheckResult, ServerSummary, Step, StepStatus};
 use jiralink::config::{AuthKind, Config, Connection, Defaults};
 use jiralink::jira::{Code, Diagnosis};
 use jiralink::secret::SecretRef;
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::action::{Action, Effect, RequestId};
 use jiralink::tui::app::App;
 use jiralink::tui::theme::Theme;
@@ -199,10 +200,10 @@ pub fn check_reqs(effects: &[Effect]) -> Vec<(String, RequestId)> {
 pub fn loaded_app(theme: Theme, config: Config) -> (App, Vec<(String, RequestId)>) {
     let (mut app, effects) = App::new(&options(theme), std::time::Instant::now());
     let req = load_req(&effects);
-    let effects = app.update(Action::ConfigLoaded {
+    let effects = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req,
         result: Ok(config),
-    });
+    }));
     let checks = check_reqs(&effects);
     (app, checks)
 }
@@ -216,11 +217,11 @@ pub fn checked_app(theme: Theme) -> App {
             "cloud" => skew_result(&name),
             _ => captcha_result(&name),
         };
-        app.update(Action::CheckFinished {
+        app.update(Action::Connections(ConnectionsMsg::CheckFinished {
             req,
             name,
             result: Box::new(result),
-        });
+        }));
     }
     app
 }

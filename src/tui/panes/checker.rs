@@ -9,6 +9,24 @@ pub mod rows;
 pub mod setup;
 mod view;
 
+/// The checker pane's messages: the results of its work, nested in
+/// [`crate::tui::action::Action::Checker`].
+#[derive(Debug)]
+pub enum CheckerMsg {
+    /// A running audit made progress (throttled by the runner).
+    AuditProgress { req: RequestId, progress: Progress },
+    /// An audit finished, or could not run (the diagnosis says why).
+    AuditFinished {
+        req: RequestId,
+        result: Result<Arc<Report>, Box<Diagnosis>>,
+    },
+    /// A report export was written (the path) or failed (why).
+    Exported {
+        req: RequestId,
+        result: Result<PathBuf, String>,
+    },
+}
+
 use super::{Pane, PaneCx, ViewCx};
 use crate::audit::export::ReportFormat;
 use crate::audit::{self, Progress, Report};
@@ -30,7 +48,7 @@ use std::time::{Duration, Instant};
 
 /// What the pane shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
+pub enum CheckerMode {
     /// The setup form.
     Setup,
     /// The results table (or its loading / error / empty state).
@@ -85,7 +103,7 @@ pub struct LogEntry {
 pub struct CheckerPane {
     config: Option<Config>,
     setup: Setup,
-    mode: Mode,
+    mode: CheckerMode,
     running: Option<Running>,
     report: Option<Arc<Report>>,
     failure: Option<Diagnosis>,
@@ -120,7 +138,7 @@ impl CheckerPane {
         Self {
             config: None,
             setup: Setup::default(),
-            mode: Mode::Setup,
+            mode: CheckerMode::Setup,
             running: None,
             report: None,
             failure: None,
@@ -149,7 +167,7 @@ impl CheckerPane {
     }
 
     /// The current mode.
-    pub fn mode(&self) -> &Mode {
+    pub fn mode(&self) -> &CheckerMode {
         &self.mode
     }
 
@@ -246,6 +264,15 @@ impl CheckerPane {
     }
 
     /// Progress of the running audit.
+    /// Apply one of the pane's messages; true when something changed.
+    pub fn update(&mut self, msg: CheckerMsg, cx: &mut PaneCx<'_>) -> bool {
+        match msg {
+            CheckerMsg::AuditProgress { req, progress } => self.on_progress(req, progress, cx.now),
+            CheckerMsg::AuditFinished { req, result } => self.on_audit_finished(req, result, cx),
+            CheckerMsg::Exported { req, result } => self.on_exported(req, result, cx),
+        }
+    }
+
     pub fn on_progress(&mut self, req: RequestId, progress: Progress, now: Instant) -> bool {
         match &mut self.running {
             Some(r) if r.req == req => {
@@ -328,15 +355,15 @@ impl CheckerPane {
             }
         }
         // An open explanation follows its project: rows may have appeared or gone.
-        if let Mode::Explain { row, scroll } = self.mode {
+        if let CheckerMode::Explain { row, scroll } = self.mode {
             let key = self
                 .report
                 .as_ref()
                 .and_then(|r| r.projects.get(row))
                 .map(|p| &p.key);
             self.mode = match key.and_then(|k| report.projects.iter().position(|p| &p.key == k)) {
-                Some(row) => Mode::Explain { row, scroll },
-                None => Mode::Table,
+                Some(row) => CheckerMode::Explain { row, scroll },
+                None => CheckerMode::Table,
             };
         }
         if self.sort_out_of_range(&report) {
@@ -345,8 +372,8 @@ impl CheckerPane {
         self.widths = Some(Widths::of(&report));
         self.report = Some(report);
         self.rebuild(keep.as_deref());
-        if self.mode == Mode::Setup {
-            self.mode = Mode::Table;
+        if self.mode == CheckerMode::Setup {
+            self.mode = CheckerMode::Table;
         }
     }
 
@@ -383,7 +410,7 @@ impl CheckerPane {
             Ok(j) => j,
             Err(e) => {
                 self.setup.error = Some(e);
-                self.mode = Mode::Setup;
+                self.mode = CheckerMode::Setup;
                 return true;
             }
         };
@@ -406,8 +433,8 @@ impl CheckerPane {
             at: cx.now,
         });
         self.clock = cx.now;
-        if self.mode == Mode::Setup {
-            self.mode = Mode::Table;
+        if self.mode == CheckerMode::Setup {
+            self.mode = CheckerMode::Table;
         }
         true
     }
@@ -496,7 +523,7 @@ impl CheckerPane {
             Cmd::Back
                 if self.report.is_some() || self.running.is_some() || self.failure.is_some() =>
             {
-                self.mode = Mode::Table;
+                self.mode = CheckerMode::Table;
             }
             _ => return false,
         }
@@ -532,7 +559,7 @@ impl CheckerPane {
             Cmd::Top => self.selected = 0,
             Cmd::Bottom => self.selected = n.saturating_sub(1),
             Cmd::Open => match self.index.get(self.selected) {
-                Some(&row) => self.mode = Mode::Explain { row, scroll: 0 },
+                Some(&row) => self.mode = CheckerMode::Explain { row, scroll: 0 },
                 None => return false,
             },
             Cmd::Filter if self.report.is_some() => {
@@ -550,11 +577,11 @@ impl CheckerPane {
                 self.rebuild(keep.as_deref());
             }
             Cmd::ToggleLive => return self.toggle_live(cx),
-            Cmd::ChangeLog => self.mode = Mode::Log { scroll: 0 },
+            Cmd::ChangeLog => self.mode = CheckerMode::Log { scroll: 0 },
             Cmd::ExportJson => return self.export(ReportFormat::Json, cx),
             Cmd::ExportCsv => return self.export(ReportFormat::Csv, cx),
             Cmd::Refresh => return self.start(cx),
-            Cmd::Edit => self.mode = Mode::Setup,
+            Cmd::Edit => self.mode = CheckerMode::Setup,
             Cmd::Back => {
                 if let Some(r) = self.running.take() {
                     cx.effects.push(Effect::Cancel(r.req));
@@ -577,15 +604,15 @@ impl CheckerPane {
 
     fn on_detail_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
         let scroll = match &mut self.mode {
-            Mode::Explain { scroll, .. } | Mode::Log { scroll } => scroll,
+            CheckerMode::Explain { scroll, .. } | CheckerMode::Log { scroll } => scroll,
             _ => return false,
         };
         match cmd {
-            Cmd::Back => self.mode = Mode::Table,
+            Cmd::Back => self.mode = CheckerMode::Table,
             Cmd::Down => *scroll = scroll.saturating_add(1),
             Cmd::Up => *scroll = scroll.saturating_sub(1),
             Cmd::Copy => {
-                let Mode::Explain { row, .. } = self.mode else {
+                let CheckerMode::Explain { row, .. } = self.mode else {
                     return false;
                 };
                 let fix = self
@@ -637,35 +664,36 @@ impl Pane for CheckerPane {
 
     fn keys(&self) -> &'static [Binding] {
         match &self.mode {
-            Mode::Setup if self.setup.editing.is_some() => EDIT_KEYS,
-            Mode::Setup => SETUP_KEYS,
-            Mode::Table if self.filter_input.is_some() => FILTER_KEYS,
-            Mode::Table => TABLE_KEYS,
-            Mode::Explain { .. } | Mode::Log { .. } => DETAIL_KEYS,
+            CheckerMode::Setup if self.setup.editing.is_some() => EDIT_KEYS,
+            CheckerMode::Setup => SETUP_KEYS,
+            CheckerMode::Table if self.filter_input.is_some() => FILTER_KEYS,
+            CheckerMode::Table => TABLE_KEYS,
+            CheckerMode::Explain { .. } | CheckerMode::Log { .. } => DETAIL_KEYS,
         }
     }
 
     fn help_title(&self) -> &'static str {
         match &self.mode {
-            Mode::Setup if self.setup.editing.is_some() => "Checker: editing a field",
-            Mode::Setup => "Checker: setup",
-            Mode::Table if self.filter_input.is_some() => "Checker: filter",
-            Mode::Table => "Checker: projects",
-            Mode::Explain { .. } => "Checker: explanation",
-            Mode::Log { .. } => "Checker: change log",
+            CheckerMode::Setup if self.setup.editing.is_some() => "Checker: editing a field",
+            CheckerMode::Setup => "Checker: setup",
+            CheckerMode::Table if self.filter_input.is_some() => "Checker: filter",
+            CheckerMode::Table => "Checker: projects",
+            CheckerMode::Explain { .. } => "Checker: explanation",
+            CheckerMode::Log { .. } => "Checker: change log",
         }
     }
 
     fn captures_text(&self) -> bool {
-        self.filter_input.is_some() || (self.mode == Mode::Setup && self.setup.editing.is_some())
+        self.filter_input.is_some()
+            || (self.mode == CheckerMode::Setup && self.setup.editing.is_some())
     }
 
     fn on_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
         self.clock = cx.now;
         match self.mode {
-            Mode::Setup => self.on_setup_cmd(cmd, cx),
-            Mode::Table => self.on_table_cmd(cmd, cx),
-            Mode::Explain { .. } | Mode::Log { .. } => self.on_detail_cmd(cmd, cx),
+            CheckerMode::Setup => self.on_setup_cmd(cmd, cx),
+            CheckerMode::Table => self.on_table_cmd(cmd, cx),
+            CheckerMode::Explain { .. } | CheckerMode::Log { .. } => self.on_detail_cmd(cmd, cx),
         }
     }
 
@@ -686,7 +714,7 @@ impl Pane for CheckerPane {
             .is_some_and(|f| f.handle_key(key))
     }
 
-    fn on_paste(&mut self, text: &str) -> bool {
+    fn on_paste(&mut self, text: &str, _cx: &mut PaneCx<'_>) -> bool {
         if let Some(f) = &mut self.filter_input {
             f.paste(text);
             self.rebuild(None);

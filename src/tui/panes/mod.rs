@@ -1,8 +1,9 @@
-//! The panes: each file holds one pane's state, key tables, update and view, behind the `Pane` trait,
-//! so a new pane is one new file plus one line in `App::panes`.
+//! The panes, each the same shape: a folder with its state and update (`<pane>.rs`), its key
+//! tables (`<pane>/keys.rs`, which also drive the footer and `?`), its view (`<pane>/view.rs`),
+//! and its own message enum, nested in [`crate::tui::action::Action`]. Behind the `Pane` trait,
+//! so a new pane is one new folder plus one field in `App::panes`.
 
 pub mod checker;
-pub mod connection_form;
 pub mod connections;
 pub mod wizard;
 
@@ -63,8 +64,9 @@ pub trait Pane {
     fn on_text_key(&mut self, _key: KeyEvent) -> bool {
         false
     }
-    /// Pasted text; true when something changed.
-    fn on_paste(&mut self, _text: &str) -> bool {
+    /// Pasted text (a pane may start work for it, e.g. store a pasted key); true when
+    /// something changed.
+    fn on_paste(&mut self, _text: &str, _cx: &mut PaneCx<'_>) -> bool {
         false
     }
     /// Time passed; true when something changed.

@@ -3,8 +3,8 @@
 
 use super::explain_text::explanation;
 use super::rows::{self, is_problem};
-use super::setup::Field;
-use super::{CheckerPane, Mode};
+use super::setup::SetupField;
+use super::{CheckerMode, CheckerPane};
 use crate::audit::{Mode as AuditMode, Report};
 use crate::tui::panes::ViewCx;
 use crate::tui::theme::Theme;
@@ -18,10 +18,10 @@ use ratatui::Frame;
 /// Draw the pane.
 pub(super) fn draw(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     match &p.mode {
-        Mode::Setup => draw_setup(p, frame, area, cx),
-        Mode::Table => draw_table(p, frame, area, cx),
-        Mode::Explain { row, scroll } => draw_explain(p, frame, area, *row, *scroll, cx),
-        Mode::Log { scroll } => draw_log(p, frame, area, *scroll, cx),
+        CheckerMode::Setup => draw_setup(p, frame, area, cx),
+        CheckerMode::Table => draw_table(p, frame, area, cx),
+        CheckerMode::Explain { row, scroll } => draw_explain(p, frame, area, *row, *scroll, cx),
+        CheckerMode::Log { scroll } => draw_log(p, frame, area, *scroll, cx),
     }
 }
 
@@ -69,7 +69,7 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     let block = theme.block().title(theme.text(&title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let label_w = Field::ALL
+    let label_w = SetupField::ALL
         .iter()
         .map(|f| f.label().chars().count())
         .max()
@@ -81,7 +81,7 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     )];
     lines.push(Line::raw(""));
     let mut cursor = None;
-    for f in Field::ALL {
+    for f in SetupField::ALL {
         let focused = p.setup.focus == f;
         let value = p.setup.shown(f);
         let prefix = format!(
@@ -99,8 +99,8 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
         } else if editing {
             let field_w = (inner.width as usize).saturating_sub(prefix.chars().count() + 1);
             let field = match f {
-                Field::Username => &p.setup.username,
-                Field::Required => &p.setup.required,
+                SetupField::Username => &p.setup.username,
+                SetupField::Required => &p.setup.required,
                 _ => &p.setup.interval,
             };
             let (text, col) = field.render(field_w.max(1), theme.mask_char());
