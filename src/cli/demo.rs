@@ -77,6 +77,11 @@ impl Demo {
         self.dir.path()
     }
 
+    /// Where the demo's log file goes (inside the temp dir).
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.path().join("logs")
+    }
+
     /// The banner the TUI shows next to its tabs.
     pub fn banner(&self) -> String {
         // The words that matter first: narrow terminals cut the end of the tab line.
@@ -145,6 +150,8 @@ fn write_demo_config(
 /// Run `demo`.
 pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
     let demo = Demo::start(a.projects).await?;
+    // Logs stay in the temp dir with everything else the demo writes.
+    let log = crate::logging::init_in(&demo.log_dir(), 0).ok();
     tracing::info!(dir = %demo.dir().display(), url = %demo.sim.base_url(), "demo started");
     let code = if a.check_only {
         check_all(&demo, &Symbols::for_output(g.ascii)).await
@@ -153,6 +160,7 @@ pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
         crate::tui::run_app(opts).await
     };
     // The temp dir goes with `demo` here, and on the error and panic paths by unwinding.
+    drop(log);
     drop(demo);
     code
 }

@@ -174,8 +174,11 @@ pub fn parse_from(args: Vec<OsString>) -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
+    // The demo logs into its own temp dir instead (it leaves nothing in the user's home).
+    let demo = matches!(cli.command, Some(Command::Demo(_)));
     let _log = crate::paths::Paths::resolve(cli.global.config.as_deref())
         .ok()
+        .filter(|_| !demo)
         .and_then(|p| crate::logging::init(&p, 0).ok());
     let rt = match runtime_for(cli.command.as_ref()).enable_all().build() {
         Ok(rt) => rt,

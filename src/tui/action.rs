@@ -46,8 +46,8 @@ pub enum Action {
     Key(KeyEvent),
     /// Text was pasted (bracketed paste).
     Paste(PastedText),
-    /// The terminal changed size: only a redraw is needed.
-    Resize,
+    /// The terminal is now this many columns and rows: a redraw (and the help scroll limit).
+    Resize(u16, u16),
     /// Time passed (spinner frames, periodic re-checks).
     Tick(Instant),
     /// SIGTERM / SIGHUP: leave cleanly so the terminal is restored.

@@ -22,25 +22,7 @@ use std::path::PathBuf;
 pub const CONFIG_PATH: &str = "/home/ops/.config/jiralink/config.toml";
 
 pub fn connection(name: &str, url: &str, auth: AuthKind) -> Connection {
-    Connection {
-        name: name.into(),
-        url: url.into(),
-        auth,
-        username: None,
-        password: None,
-        token: None,
-        email: None,
-        consumer_key: None,
-        consumer_name: None,
-        private_key: None,
-        access_token: None,
-        token_secret: None,
-        token_expires_at: None,
-        ca_file: None,
-        insecure: false,
-        proxy: None,
-        timeout_secs: None,
-    }
+    Connection::new(name, url, auth)
 }
 
 pub fn sample_config() -> Config {

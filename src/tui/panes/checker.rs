@@ -662,6 +662,10 @@ impl Pane for CheckerPane {
         "Checker"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Check"
+    }
+
     fn keys(&self) -> &'static [Binding] {
         match &self.mode {
             CheckerMode::Setup if self.setup.editing.is_some() => EDIT_KEYS,

@@ -593,6 +593,10 @@ impl Pane for ConnectionsPane {
         "Connections"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Conn"
+    }
+
     fn keys(&self) -> &'static [Binding] {
         if self.filter_input.is_some() {
             return FILTER_KEYS;

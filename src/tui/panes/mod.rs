@@ -48,6 +48,8 @@ pub struct ViewCx<'a> {
 pub trait Pane {
     /// The tab title.
     fn title(&self) -> &'static str;
+    /// A short tab title for narrow screens.
+    fn short_title(&self) -> &'static str;
     /// The key table of the pane's current mode (dispatch, footer and help all read it).
     fn keys(&self) -> &'static [Binding];
     /// Heading of the pane's section in the help overlay.
@@ -71,6 +73,12 @@ pub trait Pane {
     }
     /// Time passed; true when something changed.
     fn on_tick(&mut self, _cx: &mut PaneCx<'_>) -> bool {
+        false
+    }
+    /// True while work is running whose answer decides what the next key means (the wizard
+    /// generating a key, creating the link): keys typed meanwhile are queued by the app and
+    /// applied in order once it answers, never dropped nor typed into another field.
+    fn holds_input(&self) -> bool {
         false
     }
     /// How many background jobs this pane is waiting for (status line, spinner tick).

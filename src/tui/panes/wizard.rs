@@ -172,6 +172,8 @@ pub struct WizardPane {
     connections: Vec<String>,
     inflight: BTreeMap<Kind, RequestId>,
     probe_due: Option<Instant>,
+    /// Next was asked for on the first step before the probe answered: advance once it succeeds.
+    advance_after_probe: bool,
     has_browser: bool,
     allow_req: Option<RequestId>,
     /// What the simulated Jira showed after Allow.
@@ -199,6 +201,7 @@ impl WizardPane {
             connections: Vec::new(),
             inflight: BTreeMap::new(),
             probe_due: None,
+            advance_after_probe: false,
             has_browser,
             allow_req: None,
             allow_page: None,
@@ -459,7 +462,28 @@ impl WizardPane {
         if verified && self.wizard.verify_info().is_some() {
             self.save(cx);
         }
+        if kind == Kind::Probe
+            && std::mem::take(&mut self.advance_after_probe)
+            && self.wizard.step() == Step::Target
+            && self.wizard.can_advance().is_ok()
+        {
+            self.apply(Input::Next, cx);
+        }
         true
+    }
+
+    /// Next: on the first step it waits for the probe (starting it if needed) and then advances,
+    /// so "Next" typed before the probe answered still means Next.
+    fn next_step(&mut self, cx: &mut PaneCx<'_>) {
+        let target = self.wizard.step() == Step::Target;
+        if target && self.wizard.base_url().is_ok() && self.wizard.can_advance().is_err() {
+            self.probe_due = None;
+            self.advance_after_probe = true;
+            if self.inflight.contains_key(&Kind::Probe) {
+                return; // on its way
+            }
+        }
+        self.apply(Input::Next, cx)
     }
 
     /// A wizard effect never answered.
@@ -468,6 +492,7 @@ impl WizardPane {
             return false;
         };
         self.inflight.remove(&kind);
+        self.advance_after_probe &= kind != Kind::Probe;
         cx.status.error = Some(format!("link wizard: {message}"));
         // The wizard still waits for an answer: give it a failure so it can be retried.
         let d = crate::jira::Diagnosis::error(
@@ -622,7 +647,7 @@ impl WizardPane {
     fn run_wizard_cmd(&mut self, cmd: WizardCmd, cx: &mut PaneCx<'_>) -> bool {
         let step = self.wizard.step();
         match cmd {
-            WizardCmd::NextStep => self.apply(Input::Next, cx),
+            WizardCmd::NextStep => self.next_step(cx),
             WizardCmd::Generate if step == Step::Keys => {
                 self.apply(Input::GenerateKey { overwrite: false }, cx)
             }
@@ -722,15 +747,11 @@ impl WizardPane {
             Some(Item::Text(WizardField::ExportPath)) => {
                 return self.run_wizard_cmd(WizardCmd::Export, cx)
             }
-            Some(Item::Text(WizardField::Url)) => {
-                self.probe_due = None;
-                self.apply(Input::Next, cx)
-            }
-            Some(Item::Text(_)) => self.apply(Input::Next, cx),
+            Some(Item::Text(_)) => self.next_step(cx),
             Some(Item::Bits | Item::Admin | Item::Format) => return self.cycle(),
             Some(Item::Action(cmd)) => return self.run_wizard_cmd(cmd, cx),
             Some(Item::Copy(_)) => return self.copy(cx),
-            None => self.apply(Input::Next, cx),
+            None => self.next_step(cx),
         }
         true
     }
@@ -770,6 +791,10 @@ impl WizardPane {
 impl Pane for WizardPane {
     fn title(&self) -> &'static str {
         "Link wizard"
+    }
+
+    fn short_title(&self) -> &'static str {
+        "Link"
     }
 
     fn keys(&self) -> &'static [Binding] {
@@ -862,6 +887,11 @@ impl Pane for WizardPane {
             + usize::from(self.allow_req.is_some())
             + usize::from(self.import_req.is_some())
             + usize::from(self.save_req.is_some())
+    }
+
+    fn holds_input(&self) -> bool {
+        // Keys typed into the field being edited never wait; anything else waits for the answer.
+        self.busy() > 0 && !self.editing()
     }
 
     fn busy_label(&self) -> Option<String> {

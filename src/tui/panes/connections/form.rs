@@ -556,23 +556,5 @@ impl Default for ConnectionForm {
 }
 
 fn blank_connection(auth: AuthKind) -> Connection {
-    Connection {
-        name: String::new(),
-        url: String::new(),
-        auth,
-        username: None,
-        password: None,
-        token: None,
-        email: None,
-        consumer_key: None,
-        consumer_name: None,
-        private_key: None,
-        access_token: None,
-        token_secret: None,
-        token_expires_at: None,
-        ca_file: None,
-        insecure: false,
-        proxy: None,
-        timeout_secs: None,
-    }
+    Connection::new("", "", auth)
 }
