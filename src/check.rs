@@ -25,10 +25,52 @@ pub enum StepStatus {
     Skipped,
 }
 
-/// One step of the chain: `server_info`, `manifest`, `auth`, `myself`, `signed_call`.
+/// The steps of the chain, in order; serialised as `server_info`, `manifest`, `auth`, `myself`,
+/// `signed_call`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    /// `GET /rest/api/2/serverInfo`.
+    ServerInfo,
+    /// The applinks manifest.
+    Manifest,
+    /// The credentials are accepted.
+    Auth,
+    /// `GET /rest/api/2/myself`.
+    Myself,
+    /// A signed OAuth call.
+    SignedCall,
+}
+
+impl StepName {
+    /// The name as in JSON and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::ServerInfo => "server_info",
+            StepName::Manifest => "manifest",
+            StepName::Auth => "auth",
+            StepName::Myself => "myself",
+            StepName::SignedCall => "signed_call",
+        }
+    }
+}
+
+impl std::fmt::Display for StepName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for StepName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One step of the chain (see [`StepName`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
-    pub name: &'static str,
+pub struct CheckStep {
+    pub name: StepName,
     pub status: StepStatus,
     pub detail: String,
 }
@@ -45,7 +87,7 @@ pub struct CheckResult {
     /// The first error, or the worst warning when everything worked.
     pub diagnosis: Option<Diagnosis>,
     pub warnings: Vec<Diagnosis>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<CheckStep>,
 }
 
 impl CheckResult {
@@ -63,8 +105,8 @@ impl CheckResult {
         }
     }
 
-    fn step(&mut self, name: &'static str, status: StepStatus, detail: impl Into<String>) {
-        self.steps.push(Step {
+    fn step(&mut self, name: StepName, status: StepStatus, detail: impl Into<String>) {
+        self.steps.push(CheckStep {
             name,
             status,
             detail: detail.into(),
@@ -81,8 +123,14 @@ impl CheckResult {
 
     /// Mark the remaining steps as skipped after a fatal failure.
     fn skip_rest(&mut self, after: &'static str) {
-        const ORDER: [&str; 5] = ["server_info", "manifest", "auth", "myself", "signed_call"];
-        let done: Vec<&str> = self.steps.iter().map(|s| s.name).collect();
+        const ORDER: [StepName; 5] = [
+            StepName::ServerInfo,
+            StepName::Manifest,
+            StepName::Auth,
+            StepName::Myself,
+            StepName::SignedCall,
+        ];
+        let done: Vec<StepName> = self.steps.iter().map(|s| s.name).collect();
         for n in ORDER {
             if !done.contains(&n) {
                 self.step(
@@ -205,7 +253,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
     let client = match JiraClient::new(opts) {
         Ok(c) => c,
         Err(e) => {
-            r.step("server_info", StepStatus::Fail, e.diagnose().summary);
+            r.step(StepName::ServerInfo, StepStatus::Fail, e.diagnose().summary);
             r.fail(e.diagnose());
             r.skip_rest("building the client");
             return r.finish();
@@ -232,7 +280,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                 title: s.server_title.clone(),
             });
             r.step(
-                "server_info",
+                StepName::ServerInfo,
                 StepStatus::Ok,
                 format!(
                     "{} {} ({}), base URL {}",
@@ -243,9 +291,9 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                 ),
             );
         }
-        (Err(e), None) => r.step("server_info", StepStatus::Fail, e.diagnose().summary),
+        (Err(e), None) => r.step(StepName::ServerInfo, StepStatus::Fail, e.diagnose().summary),
         (Ok(_), None) => r.step(
-            "server_info",
+            StepName::ServerInfo,
             StepStatus::Fail,
             "answered JSON without version or baseUrl",
         ),
@@ -254,7 +302,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
         Ok(m) => {
             let is_jira = m.type_id.as_deref() == Some("jira");
             r.step(
-                "manifest",
+                StepName::Manifest,
                 if is_jira {
                     StepStatus::Ok
                 } else {
@@ -269,7 +317,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
             );
         }
         Err(e) => r.step(
-            "manifest",
+            StepName::Manifest,
             if si_ok.is_some() {
                 StepStatus::Warn
             } else {
@@ -343,10 +391,18 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
     }
 
     if matches!(client.auth(), Auth::None) {
-        r.step("auth", StepStatus::Skipped, "no credentials configured");
-        r.step("myself", StepStatus::Skipped, "no credentials configured");
         r.step(
-            "signed_call",
+            StepName::Auth,
+            StepStatus::Skipped,
+            "no credentials configured",
+        );
+        r.step(
+            StepName::Myself,
+            StepStatus::Skipped,
+            "no credentials configured",
+        );
+        r.step(
+            StepName::SignedCall,
             StepStatus::Skipped,
             "no credentials configured",
         );
@@ -354,14 +410,14 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
         match client.myself().await {
             Ok(u) => {
                 r.step(
-                    "auth",
+                    StepName::Auth,
                     StepStatus::Ok,
                     format!("{} credentials accepted", client.auth().kind()),
                 );
                 let groups = u.group_names();
                 let active = u.active != Some(false);
                 r.step(
-                    "myself",
+                    StepName::Myself,
                     if active {
                         StepStatus::Ok
                     } else {
@@ -382,7 +438,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                         .await
                     {
                         Ok(p) => r.step(
-                            "signed_call",
+                            StepName::SignedCall,
                             StepStatus::Ok,
                             format!(
                                 "mypermissions answered ({} permissions, BROWSE_PROJECTS: {})",
@@ -395,20 +451,20 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                             ),
                         ),
                         Err(e) => {
-                            r.step("signed_call", StepStatus::Fail, e.diagnose().summary);
+                            r.step(StepName::SignedCall, StepStatus::Fail, e.diagnose().summary);
                             r.fail(e.diagnose());
                         }
                     }
                 } else {
                     r.step(
-                        "signed_call",
+                        StepName::SignedCall,
                         StepStatus::Skipped,
                         "only OAuth connections sign requests",
                     );
                 }
             }
             Err(e) => {
-                r.step("auth", StepStatus::Fail, e.diagnose().summary);
+                r.step(StepName::Auth, StepStatus::Fail, e.diagnose().summary);
                 r.fail(e.diagnose());
                 r.skip_rest("auth");
             }

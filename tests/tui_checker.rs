@@ -146,9 +146,8 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
     let mut h = Harness::new(&sim).await;
     h.keys("3");
     assert_eq!(h.app.panes.checker.mode(), &CheckerMode::Setup);
-    // Subject alice (the default), admin: none → alice → admin.
+    // Subject alice (the default), admin: none → admin (admin connections are offered first).
     h.send(key('j'));
-    h.send(key(' '));
     h.send(key(' '));
     assert_eq!(h.app.panes.checker.setup().admin.as_deref(), Some("admin"));
     h.keys("r");
@@ -333,8 +332,7 @@ async fn snapshots_of_setup_table_explanation_and_live_mode() {
     h.keys("3");
     snapshot("checker_setup", &h.app);
     h.send(key('j'));
-    h.send(key(' '));
-    h.send(key(' '));
+    h.send(key(' ')); // admin: the admin connection, offered first
     h.keys("r");
     h.wait_for_audit().await;
     h.keys("p");
@@ -454,25 +452,33 @@ fn draw_time(app: &App, frames: usize) -> Duration {
 fn ten_thousand_projects_draw_only_the_visible_rows() {
     let mut app = app_with_report(big_report(10_000));
     assert_eq!(app.panes.checker.shown_keys().len(), 10_000);
-    // 100×30: 27 body rows − 2 borders − summary and live lines − the header = 22 rows.
+    // 100×30: 27 body rows − 2 borders − summary and live lines − the header − 4 rows for the
+    // selected project's reason and fix = 18 rows.
     let screen = render(&app, 100, 30);
-    let drawn = screen.lines().filter(|l| l.contains(" P0")).count();
-    assert_eq!(drawn, 22, "{screen}");
-    assert_eq!(app.panes.checker.visible_range(22), 0..22);
+    let drawn = screen
+        .lines()
+        .filter(|l| l.contains(" P0") && !l.contains("why "))
+        .count();
+    assert_eq!(drawn, 18, "{screen}");
+    assert!(
+        screen.contains("why   P00000: Browse Projects is granted"),
+        "{screen}"
+    );
+    assert_eq!(app.panes.checker.visible_range(18), 0..18);
     // Jump to the end, page up, step: the window follows the selection.
     app.update(key('G'));
     let screen = render(&app, 100, 30);
     let selected = screen.lines().find(|l| l.contains('▶')).unwrap();
     assert!(selected.contains("P09999"), "{screen}");
-    assert_eq!(app.panes.checker.visible_range(22), 9978..10_000);
+    assert_eq!(app.panes.checker.visible_range(18), 9982..10_000);
     app.update(code(KeyCode::PageUp));
     render(&app, 100, 30);
-    assert_eq!(app.panes.checker.selected_key().as_deref(), Some("P09977"));
-    assert_eq!(app.panes.checker.visible_range(22), 9977..9999);
+    assert_eq!(app.panes.checker.selected_key().as_deref(), Some("P09981"));
+    assert_eq!(app.panes.checker.visible_range(18), 9981..9999);
     for _ in 0..5 {
         app.update(key('j'));
     }
-    assert_eq!(app.panes.checker.visible_range(22), 9977..9999);
+    assert_eq!(app.panes.checker.visible_range(18), 9981..9999);
     // Problems only and a sort are computed once, on the key press.
     app.update(key('p'));
     assert_eq!(app.panes.checker.shown_keys().len(), 3334);

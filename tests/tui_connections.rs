@@ -14,6 +14,7 @@ use jiralink::tui::panes::connections::FORM_KEYS;
 use jiralink::tui::panes::connections::{ConnectionsMode, CONFIRM_KEYS, DETAILS_KEYS, LIST_KEYS};
 use jiralink::tui::panes::Pane;
 use jiralink::tui::theme::Theme;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tui_support::*;
 
@@ -540,4 +541,31 @@ fn a_check_that_could_not_run_is_a_failure_with_its_reason() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("✗ secret unavailable"), "{screen}");
     assert!(screen.contains("The check could not run"));
+}
+
+#[test]
+fn an_oauth_connection_without_a_token_says_to_link_it_instead_of_failing_a_check() {
+    let mut config = sample_config();
+    let mut fresh = connection("fresh", "http://127.0.0.1:8080", AuthKind::Oauth1);
+    fresh.consumer_key = Some("jiralink".into());
+    fresh.private_key = Some(PathBuf::from("/home/ops/.local/share/jiralink/fresh.pem"));
+    config.connections.push(fresh);
+    let (mut app, checks) = loaded_app(Theme::default(), config);
+    assert!(
+        checks.iter().all(|(name, _)| name != "fresh"),
+        "no check for an unlinked connection: {checks:?}"
+    );
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("fresh  oauth1      · not linked yet"),
+        "{screen}"
+    );
+    // The details say it in full.
+    app.update(key('G'));
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("not linked yet — open the Link wizard (2)"),
+        "{screen}"
+    );
 }

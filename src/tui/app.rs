@@ -258,8 +258,13 @@ impl App {
                 let linked = matches!(&msg, WizardMsg::LinkedSaved { result: Ok(_), .. });
                 let mine = self.panes.wizard.update(msg, &mut cx!());
                 if mine && linked {
-                    // Show (and check) the new connection on the Connections pane.
+                    // Show (and check) the new connection on the Connections pane, and audit it
+                    // by default in the checker.
                     self.panes.connections.reload(&mut cx!());
+                    if let Some(name) = self.panes.wizard.saved_connection() {
+                        let name = name.to_string();
+                        self.panes.checker.prefer_subject(&name);
+                    }
                 }
                 mine
             }

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jiralink::check::{CheckResult, ServerSummary, Step, StepStatus};
+use jiralink::check::{CheckResult, CheckStep, ServerSummary, StepName, StepStatus};
 use jiralink::config::{AuthKind, Config, Connection, Defaults};
 use jiralink::jira::{Code, Diagnosis};
 use jiralink::secret::SecretRef;
@@ -35,6 +35,10 @@ pub fn sample_config() -> Config {
     let mut legacy = connection("legacy", "http://127.0.0.1:8080", AuthKind::Oauth1);
     legacy.consumer_key = Some("jiralink".into());
     legacy.private_key = Some(PathBuf::from("/home/ops/.local/share/jiralink/legacy.pem"));
+    // Linked already (an OAuth connection without a token is not checked: "not linked yet").
+    legacy.access_token = Some(SecretRef::File(PathBuf::from(
+        "/home/ops/.local/share/jiralink/tokens/legacy.token",
+    )));
     Config {
         defaults: Defaults {
             timeout_secs: 20,
@@ -46,8 +50,8 @@ pub fn sample_config() -> Config {
     }
 }
 
-fn step(name: &'static str, status: StepStatus, detail: &str) -> Step {
-    Step {
+fn step(name: StepName, status: StepStatus, detail: &str) -> CheckStep {
+    CheckStep {
         name,
         status,
         detail: detail.into(),
@@ -69,10 +73,14 @@ pub fn ok_result(name: &str) -> CheckResult {
         diagnosis: None,
         warnings: vec![],
         steps: vec![
-            step("server_info", StepStatus::Ok, "Jira 9.12.3 (Server)"),
-            step("manifest", StepStatus::Ok, "applinks manifest found"),
-            step("auth", StepStatus::Ok, "basic auth accepted"),
-            step("myself", StepStatus::Ok, "alice (Alice Admin)"),
+            step(StepName::ServerInfo, StepStatus::Ok, "Jira 9.12.3 (Server)"),
+            step(
+                StepName::Manifest,
+                StepStatus::Ok,
+                "applinks manifest found",
+            ),
+            step(StepName::Auth, StepStatus::Ok, "basic auth accepted"),
+            step(StepName::Myself, StepStatus::Ok, "alice (Alice Admin)"),
         ],
     }
 }
@@ -98,10 +106,18 @@ pub fn captcha_result(name: &str) -> CheckResult {
         diagnosis: Some(d),
         warnings: vec![],
         steps: vec![
-            step("server_info", StepStatus::Ok, "Jira 10.3.19"),
-            step("manifest", StepStatus::Ok, "applinks manifest found"),
-            step("auth", StepStatus::Fail, "403 AUTHENTICATION_DENIED"),
-            step("myself", StepStatus::Skipped, "not reached"),
+            step(StepName::ServerInfo, StepStatus::Ok, "Jira 10.3.19"),
+            step(
+                StepName::Manifest,
+                StepStatus::Ok,
+                "applinks manifest found",
+            ),
+            step(
+                StepName::Auth,
+                StepStatus::Fail,
+                "403 AUTHENTICATION_DENIED",
+            ),
+            step(StepName::Myself, StepStatus::Skipped, "not reached"),
         ],
     }
 }

@@ -40,7 +40,7 @@ pub use keys::{DETAIL_KEYS, EDIT_KEYS, FILTER_KEYS, SETUP_KEYS, TABLE_KEYS};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rows::{SortKey, Widths};
-use setup::Setup;
+use setup::{Setup, SetupField};
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -252,6 +252,15 @@ impl CheckerPane {
     }
 
     /// Adopt the config pane 1 loaded (None while it loads or failed); true when something changed.
+    /// Make `name` the subject connection (the one the Link wizard just linked), now or as soon
+    /// as it appears in the config.
+    pub fn prefer_subject(&mut self, name: &str) {
+        self.setup.prefer = Some(name.to_string());
+        if let Some(c) = &self.config {
+            self.setup.adopt(c);
+        }
+    }
+
     pub fn on_config(&mut self, config: Option<&Config>) -> bool {
         match config {
             Some(c) => {
@@ -501,11 +510,12 @@ impl CheckerPane {
             }
             return true;
         }
-        let names: Vec<String> = self
-            .config
-            .as_ref()
-            .map(|c| c.connections.iter().map(|c| c.name.clone()).collect())
-            .unwrap_or_default();
+        // The admin picker offers likely admin connections first.
+        let names: Vec<String> = match (&self.config, self.setup.focus) {
+            (Some(c), SetupField::Admin) => c.admin_choices(),
+            (Some(c), _) => c.connections.iter().map(|c| c.name.clone()).collect(),
+            (None, _) => Vec::new(),
+        };
         match cmd {
             Cmd::NextField => self.setup.move_focus(true),
             Cmd::PrevField => self.setup.move_focus(false),

@@ -200,6 +200,15 @@ impl ConnectionsPane {
         let Some(conn) = config.connections.iter().find(|c| c.name == name) else {
             return;
         };
+        if conn.awaits_link() {
+            // No token yet: a check could only report a missing key or token.
+            let live = self.live.entry(name.to_string()).or_default();
+            if let Some(old) = live.pending.take() {
+                cx.effects.push(Effect::Cancel(old));
+            }
+            live.state = CheckState::NotLinked;
+            return;
+        }
         let connection = Box::new(conn.clone());
         let defaults = config.defaults.clone();
         let req = cx.ids.next_id();
@@ -208,7 +217,7 @@ impl ConnectionsPane {
             cx.effects.push(Effect::Cancel(old));
         }
         // Keep the last result on screen during a re-check; only a first check shows "checking".
-        if matches!(live.state, CheckState::Unknown) {
+        if matches!(live.state, CheckState::Unknown | CheckState::NotLinked) {
             live.state = CheckState::Checking;
         }
         cx.effects.push(Effect::Check {

@@ -264,9 +264,8 @@ impl WizardPane {
 
     /// The config's connections changed: they are the admin choices.
     pub fn set_connections(&mut self, config: Option<&Config>) {
-        self.connections = config
-            .map(|c| c.connections.iter().map(|c| c.name.clone()).collect())
-            .unwrap_or_default();
+        // Likely admin connections first: the picker's first choice is the usual one.
+        self.connections = config.map(Config::admin_choices).unwrap_or_default();
     }
 
     /// The rows of the current step, in focus order.

@@ -77,6 +77,8 @@ pub struct Setup {
     pub subject: Option<String>,
     /// Admin connection name.
     pub admin: Option<String>,
+    /// A connection to make the subject once it is in the config (the one just linked).
+    pub prefer: Option<String>,
     /// Username field.
     pub username: TextField,
     /// Required permissions field.
@@ -96,6 +98,7 @@ impl Default for Setup {
         Self {
             subject: None,
             admin: None,
+            prefer: None,
             username: TextField::default(),
             required: TextField::default(),
             interval: TextField::new(DEFAULT_INTERVAL.as_secs().to_string()),
@@ -113,6 +116,9 @@ impl Setup {
             n.as_ref()
                 .is_some_and(|n| config.connections.iter().any(|c| &c.name == n))
         };
+        if exists(&self.prefer) {
+            self.subject = self.prefer.take();
+        }
         if !exists(&self.subject) {
             self.subject = config.connections.first().map(|c| c.name.clone());
         }

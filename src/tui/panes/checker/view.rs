@@ -8,6 +8,7 @@ use super::{CheckerMode, CheckerPane};
 use crate::audit::{Mode as AuditMode, Report};
 use crate::tui::panes::ViewCx;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::help::wrap_words;
 use crate::tui::widgets::progress::progress_line;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -361,7 +362,66 @@ fn draw_table(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
         frame.render_widget(Paragraph::new(theme.text(&text)), body);
         return;
     }
-    draw_rows(p, report, frame, body, theme);
+    // The selected project's reason and fix, in full and wrapped, under the table: the REASON
+    // column is cut at 80 columns.
+    // A fixed height while the report has problems, so the table does not jump as the selection
+    // moves; on a very short screen the table keeps the room.
+    let has_problems = report
+        .projects
+        .iter()
+        .any(|r| r.reason.is_some() || r.error.is_some());
+    let detail_h = if has_problems && body.height >= DETAIL_MIN_BODY {
+        DETAIL_ROWS
+    } else {
+        0
+    };
+    let detail = selected_detail(p, report, theme, body.width);
+    let [rows_area, detail_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_h)]).areas(body);
+    draw_rows(p, report, frame, rows_area, theme);
+    if detail_h > 0 {
+        frame.render_widget(Paragraph::new(plain(theme, detail)), detail_area);
+    }
+}
+
+/// Rows under the table for the selected project's reason and fix.
+const DETAIL_ROWS: u16 = 4;
+/// Below this many body rows the reason strip is left out.
+const DETAIL_MIN_BODY: u16 = 12;
+
+/// Wrapped "why" and "fix" lines for the selected project, when it has a problem.
+fn selected_detail(
+    p: &CheckerPane,
+    report: &Report,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let Some(&i) = p.index.get(p.selected.min(p.index.len().saturating_sub(1))) else {
+        return Vec::new();
+    };
+    let Some(r) = report.projects.get(i) else {
+        return Vec::new();
+    };
+    let why = r.error.as_ref().or(r.reason.as_ref());
+    let Some(why) = why else {
+        return Vec::new();
+    };
+    let room = usize::from(width).saturating_sub(6).max(10);
+    let mut lines = Vec::new();
+    let mut push = |label: &'static str, text: &str, style| {
+        for (j, part) in wrap_words(&theme.text(text), room).into_iter().enumerate() {
+            let lead = if j == 0 { label } else { "      " };
+            lines.push(Line::from(vec![
+                Span::styled(lead, theme.accent()),
+                Span::styled(part, style),
+            ]));
+        }
+    };
+    push("why   ", &format!("{}: {why}", r.key), theme.error());
+    if let Some(fix) = &r.fix {
+        push("fix   ", fix, Style::default());
+    }
+    lines
 }
 
 /// The table itself: only the rows in `visible_range` are turned into widgets.

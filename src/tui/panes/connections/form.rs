@@ -6,6 +6,7 @@ use crate::secret::{ExposeSecret, SecretRef, SecretString};
 use crate::tui::action::RequestId;
 use crate::tui::keymap::{Binding, Cmd, Key};
 use crate::tui::panes::ViewCx;
+use crate::tui::widgets::help::wrap_words;
 use crate::tui::widgets::popup::centered;
 use crate::tui::widgets::text_field::TextField;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -383,7 +384,7 @@ impl ConnectionForm {
                         } else {
                             errors.push((
                                 FormField::Secret,
-                                "a variable name: letters, digits and _".into(),
+                                "a variable name: ASCII letters, digits and _".into(),
                             ));
                             SecretRef::Env(String::new())
                         }
@@ -480,8 +481,9 @@ impl ConnectionForm {
         let theme = cx.theme;
         let fields = self.fields();
         let focused = self.focused();
-        let popup = centered(area, 76, (fields.len() + self.errors.len() + 4) as u16);
-        let value_w = (popup.width as usize).saturating_sub(LABEL_W + 4);
+        // As wide as the terminal allows (76 at most); as tall as its lines, errors wrapped.
+        let popup_w = area.width.min(76);
+        let value_w = (popup_w as usize).saturating_sub(LABEL_W + 4);
         let mut lines = Vec::new();
         let mut cursor = None;
         for id in &fields {
@@ -512,10 +514,13 @@ impl ConnectionForm {
                 Span::styled(format!("{value}{}", " ".repeat(pad)), style),
             ]));
             for (_, msg) in self.errors.iter().filter(|(f, _)| f == id) {
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(LABEL_W)),
-                    Span::styled(format!("{} {msg}", theme.sym_fail()), theme.error()),
-                ]));
+                let text = format!("{} {msg}", theme.sym_fail());
+                for part in wrap_words(&text, value_w.max(10)) {
+                    lines.push(Line::from(vec![
+                        Span::raw(" ".repeat(LABEL_W)),
+                        Span::styled(part, theme.error()),
+                    ]));
+                }
             }
         }
         lines.push(Line::raw(""));
@@ -525,11 +530,16 @@ impl ConnectionForm {
                 theme.busy(),
             ));
         } else if let Some(e) = &self.save_error {
-            lines.push(Line::styled(
-                format!("{} not saved: {e}", theme.sym_fail()),
-                theme.error(),
-            ));
+            let text = format!("{} not saved: {e}", theme.sym_fail());
+            for part in wrap_words(&text, (popup_w as usize).saturating_sub(2).max(10)) {
+                lines.push(Line::styled(part, theme.error()));
+            }
         }
+        let popup = centered(
+            area,
+            popup_w,
+            u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
+        );
         let title = match &self.replaces {
             Some(n) => format!(" Edit connection {n} "),
             None => " Add connection ".to_string(),

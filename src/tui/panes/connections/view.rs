@@ -257,6 +257,14 @@ impl ConnectionsPane {
                 lines.push(Line::raw(""));
                 lines.push(Line::raw("Not checked yet: press r."));
             }
+            CheckState::NotLinked => {
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(theme.text(&format!(
+                    "{}: it has no access token, so there is nothing to check. The wizard \
+                     registers the key in Jira, gets the token and saves it here.",
+                    badge::NOT_LINKED
+                ))));
+            }
         }
         frame.render_widget(
             Paragraph::new(lines)

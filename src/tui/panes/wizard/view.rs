@@ -41,12 +41,40 @@ impl WizardPane {
         // Wrapped lines make the exact total unknown here; never scroll past the last line.
         let scroll = (focus_scroll + self.scroll as usize).min(lines.len().saturating_sub(1));
         let wrapped_ok = !lines.is_empty();
+        // Rows the lines take once wrapped (at least; word wrap can only add): when they do not
+        // all fit, the last row says so instead of hiding the rest below the fold.
+        let wide = usize::from(body.width.max(1));
+        let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(wide)).sum();
+        let more = total > scroll + height && body.height > 2;
+        let text_area = if more {
+            Rect {
+                height: body.height - 1,
+                ..body
+            }
+        } else {
+            body
+        };
         frame.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
-            body,
+            text_area,
         );
+        if more {
+            let marker = Rect {
+                y: body.bottom() - 1,
+                height: 1,
+                ..body
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    cx.theme
+                        .text("▼ more below — PgDn scrolls, j moves to the next row"),
+                    cx.theme.warn(),
+                )),
+                marker,
+            );
+        }
         if let (Some((line, col)), true) = (cursor, wrapped_ok) {
             if line >= scroll && line - scroll < height {
                 let y = body.y + u16::try_from(line - scroll).unwrap_or(0);
@@ -240,8 +268,9 @@ impl WizardPane {
                         Span::styled(label, theme.accent()),
                         Span::styled(copy.to_string(), theme.dim()),
                     ]));
+                    // At column 0, with no indent, so a mouse selection copies only the value.
                     for l in value.lines() {
-                        lines.push(Line::raw(format!("  {l}")));
+                        lines.push(Line::raw(l.to_string()));
                     }
                 }
                 if let Some(n) = &f.note {
