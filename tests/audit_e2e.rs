@@ -375,8 +375,7 @@ async fn flaky_and_rate_limited_servers_give_the_same_complete_report() {
         sim.set_scenario(scenario);
         let served = sim.request_count();
         let started = Instant::now();
-        let mut req = admin_request(&sim, "alice", &DEFAULT_SET, true);
-        req.pace = Duration::from_millis(20);
+        let req = admin_request(&sim, "alice", &DEFAULT_SET, true);
         let report = run(req).await;
         sim.set_scenario(Scenario::Normal);
         assert!(report.requests > 0 && sim.request_count() > served);
@@ -399,7 +398,6 @@ async fn rate_limited_self_mode_is_complete_too() {
         every: 30,
         retry_after_secs: 0,
     });
-    req.pace = Duration::from_millis(5);
     let limited = run(req).await;
     assert_eq!(stable(limited), stable(normal));
 }

@@ -35,7 +35,6 @@ struct Fake {
     fail: HashMap<String, u16>,
     /// Projects whose scheme lookup never answers.
     hang: HashSet<String>,
-    rate_limit: Option<u32>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -176,9 +175,6 @@ impl Source for Fake {
         self.hit(format!("user:{username}"))?;
         self.users.get(username).cloned().ok_or_else(|| err(404))
     }
-    fn rate_limit_remaining(&self) -> Option<u32> {
-        self.rate_limit
-    }
 }
 
 fn user(name: &str, groups: &[&str]) -> User {
@@ -284,11 +280,10 @@ async fn run_admin(admin: Fake) -> (Report, Fake) {
     run_fake(req).await
 }
 
-async fn run_fake(mut req: AuditRequest<Fake>) -> (Report, Fake) {
+async fn run_fake(req: AuditRequest<Fake>) -> (Report, Fake) {
     // Keep the fake's log reachable after the request is consumed.
     let admin_log = req.admin.as_ref().map(|a| a.log.clone());
     let subject_log = req.subject.as_ref().map(|s| s.log.clone());
-    req.pace = Duration::from_millis(1);
     let report = run_with(req, |_| {}).await.unwrap();
     let log = admin_log.or(subject_log).unwrap();
     (
@@ -690,24 +685,6 @@ async fn fatal_failures_carry_the_diagnosis() {
         run_with(req, |_| {}).await,
         Err(AuditError::InvalidRequest(_))
     ));
-}
-
-#[tokio::test]
-async fn paces_when_rate_limit_is_low() {
-    let mut f = self_fake();
-    f.rate_limit = Some(3);
-    let mut req = AuditRequest::new("integration");
-    req.subject = Some(f);
-    req.pace = Duration::from_millis(15);
-    let t = std::time::Instant::now();
-    let r = run_with(req, |_| {}).await.unwrap();
-    // 5 requests, each waiting first; the two mypermissions calls wait side by side.
-    assert!(
-        t.elapsed() >= Duration::from_millis(60),
-        "{:?}",
-        t.elapsed()
-    );
-    assert_eq!(r.requests, 5);
 }
 
 #[tokio::test]

@@ -511,7 +511,6 @@ async fn ten_thousand_projects_through_503s_and_429_bursts() {
     req.subject = Some(alice(&sim, &proxy.url, policy));
     req.required = vec!["BROWSE_PROJECTS".into(), "CREATE_ISSUES".into()];
     req.concurrency = 16;
-    req.pace = Duration::ZERO;
     let report = audit::run(req, |_| {}).await.unwrap();
     assert_complete_and_correct(&sim, &report, &["BROWSE_PROJECTS", "CREATE_ISSUES"]);
 
@@ -563,7 +562,6 @@ async fn the_server_restarting_mid_audit_loses_nothing() {
     let mut req = AuditRequest::new("alice");
     req.subject = Some(alice(&sim, &proxy.url, policy));
     req.concurrency = 8;
-    req.pace = Duration::ZERO;
     let report = audit::run(req, |_| {}).await.unwrap();
     assert!(proxy.state.restarted.load(Ordering::SeqCst));
     assert_complete_and_correct(&sim, &report, &["BROWSE_PROJECTS", "CREATE_ISSUES"]);

@@ -363,7 +363,6 @@ proptest! {
             req.admin = Some(admin);
             req.username = Some(username.to_string());
             req.required = PERMS.iter().map(|p| p.to_string()).collect();
-            req.pace = Duration::ZERO;
             let report = audit::run(req, |_| {}).await.unwrap();
             prop_assert_eq!(report.projects.len(), projects.len());
             for row in &report.projects {

@@ -611,7 +611,10 @@ fn create_needs_admin_and_confirmation() {
         .any(|e| e.contains("system administrator")));
     assert!(!w.link_created());
     ok(&mut w, Input::ConfirmCreate);
-    ok(&mut w, Input::CreateResult(Ok(())));
+    ok(
+        &mut w,
+        Input::CreateResult(Ok("Created the application link.".into())),
+    );
     assert!(w.link_created());
     let fx = ok(&mut w, Input::Next);
     assert_eq!(w.step(), Step::Authorize);
@@ -1144,4 +1147,19 @@ fn linked_connection_is_saved_once_atomically_and_replaces_cli_tokens() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{f}");
     }
+}
+
+/// Issue 14 §7: a 1024-bit key given with `link new --key` (or picked in the TUI) is refused
+/// like `keygen` refuses to make one.
+#[test]
+fn a_key_below_2048_bits_is_refused() {
+    let mut w = at_keys();
+    ok(&mut w, Input::UseExistingKey("/home/a/weak.pem".into()));
+    let weak = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap();
+    let info = KeyInfo::from_public_key(Path::new("/home/a/weak.pem"), &RsaPublicKey::from(&weak));
+    assert_eq!(info.bits, 1024);
+    ok(&mut w, Input::KeyReady(Ok(info)));
+    assert!(w.key_info().is_none());
+    let e = w.can_advance().unwrap_err();
+    assert!(e.contains("1024-bit") && e.contains("2048"), "{e}");
 }

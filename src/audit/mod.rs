@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod explain;
 pub mod export;
+pub mod fix;
 pub mod gather;
 pub mod job;
 pub mod menu;
@@ -24,7 +25,6 @@ pub use report::{
 pub use source::Source;
 
 use crate::jira::{Code, Diagnosis, JiraClient};
-use std::time::Duration;
 
 /// Default number of concurrent requests.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -44,10 +44,9 @@ pub struct AuditRequest<S = JiraClient> {
     pub required: Vec<String>,
     /// Only these project keys; empty = every project.
     pub projects: Vec<String>,
-    /// Concurrent requests (at least 1).
+    /// Concurrent requests (at least 1). Pacing under Jira's rate limit is the client's
+    /// (`jira::pace`), so every request of the run shares one bucket per connection.
     pub concurrency: usize,
-    /// Wait before each request while the server's rate-limit window is nearly spent.
-    pub pace: Duration,
 }
 
 impl<S> AuditRequest<S> {
@@ -61,7 +60,6 @@ impl<S> AuditRequest<S> {
             required: Vec::new(),
             projects: Vec::new(),
             concurrency: DEFAULT_CONCURRENCY,
-            pace: Duration::from_millis(500),
         }
     }
 }

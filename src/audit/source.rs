@@ -1,6 +1,7 @@
 //! The Jira calls the audit engine makes, as a trait: implemented by [`JiraClient`] and by in-memory
 //! fakes in tests, so the gathering logic (concurrency, caching, 403 handling) is testable offline.
 
+use crate::jira::bulk::BulkGrants;
 use crate::jira::model::{PermissionScheme, Permissions, Project, ProjectRole, ServerInfo, User};
 use crate::jira::{JiraClient, JiraError};
 use std::future::Future;
@@ -43,15 +44,46 @@ pub trait Source: Send + Sync {
     ) -> impl Future<Output = Result<ProjectRole, JiraError>> + Send;
     /// `GET /rest/api/2/user?username=` with groups and application roles.
     fn user(&self, username: &str) -> impl Future<Output = Result<User, JiraError>> + Send;
-    /// Requests left in the server's rate-limit window, when it says so (pacing kicks in when low).
-    fn rate_limit_remaining(&self) -> Option<u32> {
+    /// HTTP requests sent so far, retries and pages included, when the source counts them.
+    fn http_requests(&self) -> Option<u64> {
         None
+    }
+    /// Whether [`Source::bulk_permissions`] is served (Jira Cloud's `permissions/check`).
+    fn has_bulk_permissions(&self) -> bool {
+        false
+    }
+    /// `POST /rest/api/3/permissions/check` for at most 1,000 project ids (Cloud).
+    fn bulk_permissions(
+        &self,
+        account_id: Option<&str>,
+        permissions: &[String],
+        global: &[String],
+        project_ids: &[u64],
+    ) -> impl Future<Output = Result<BulkGrants, JiraError>> + Send {
+        let _ = (account_id, permissions, global, project_ids);
+        async {
+            Err(JiraError::config(
+                "this source has no bulk permission check (Jira Cloud only)",
+            ))
+        }
     }
 }
 
 impl Source for JiraClient {
-    fn rate_limit_remaining(&self) -> Option<u32> {
-        JiraClient::rate_limit_remaining(self)
+    fn http_requests(&self) -> Option<u64> {
+        Some(self.request_counter())
+    }
+    fn has_bulk_permissions(&self) -> bool {
+        self.flavor() == crate::jira::Flavor::Cloud
+    }
+    fn bulk_permissions(
+        &self,
+        account_id: Option<&str>,
+        permissions: &[String],
+        global: &[String],
+        project_ids: &[u64],
+    ) -> impl Future<Output = Result<BulkGrants, JiraError>> + Send {
+        JiraClient::bulk_permissions(self, account_id, permissions, global, project_ids)
     }
     fn server_info(&self) -> impl Future<Output = Result<ServerInfo, JiraError>> + Send {
         JiraClient::server_info(self)

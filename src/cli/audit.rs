@@ -126,13 +126,22 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
             bar.set_message(format!("{} requests", p.requests));
         }
     };
-    let result = audit::run(req.clone(), progress).await;
+    let mut result = audit::run(req.clone(), progress).await;
     bar.finish_and_clear();
+    // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
+    if let (Ok(report), Some(admin)) = (result.as_mut(), req.admin.as_ref()) {
+        let opts = audit::fix::FixOptions::default();
+        if let Err(e) = audit::fix::annotate(report, admin, &opts, req.concurrency).await {
+            report
+                .notes
+                .push(format!("least-privilege fixes not computed: {e}"));
+        }
+    }
     result
 }
 
 /// Build a client for a configured connection, or print why not and return the exit code.
-async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
+pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     if let Some((_, err)) = cfg.connection_errors.iter().find(|(n, _)| n == name) {
         eprintln!("jiralink: {}", err.diagnosis());
         return Err(EXIT_USAGE);

@@ -40,6 +40,11 @@ struct ApproveBody {
 }
 
 #[derive(Debug, Deserialize)]
+struct RateLimitBody {
+    policy: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct UserBody {
     user: String,
 }
@@ -61,6 +66,10 @@ fn done(r: Result<(), String>) -> Reply {
 
 /// Handle `/__sim/<rest>`.
 pub fn handle(st: &Shared, method: &Method, rest: &str, body: &[u8]) -> Reply {
+    if let Some(mut r) = super::oauth2_routes::control(st, method, rest, body) {
+        r.jira = false;
+        return r;
+    }
     let mut reply = match (method, rest) {
         (&Method::GET, "state") => state(st),
         (&Method::POST, "scenario") => match parse::<ScenarioBody>(body) {
@@ -116,6 +125,21 @@ pub fn handle(st: &Shared, method: &Method, rest: &str, body: &[u8]) -> Reply {
             }
             Err(r) => r,
         },
+        (&Method::GET, "requests") => requests(st),
+        (&Method::POST, "requests/reset") => {
+            st.limits.reset_counts();
+            Reply::json(200, &json!({"ok": true}))
+        }
+        (&Method::POST, "rate-limit") => match parse::<RateLimitBody>(body) {
+            Ok(b) => match super::limits::Policy::parse(&b.policy) {
+                Ok(p) => {
+                    st.limits.set_policy(p);
+                    Reply::json(200, &json!({"rateLimit": p.describe()}))
+                }
+                Err(e) => bad(e),
+            },
+            Err(r) => r,
+        },
         _ => Reply::json(
             404,
             &json!({"error": format!("no control endpoint {method} /__sim/{rest}")}),
@@ -147,11 +171,26 @@ fn state(st: &Shared) -> Reply {
             "cloud": st.cloud,
             "version": st.version,
             "requests": st.request_count(),
+            "rateLimit": st.limits.policy().describe(),
             "projects": w.projects.len(),
             "schemes": w.schemes.iter().map(|s| json!({"id": s.id, "name": s.name})).collect::<Vec<_>>(),
             "groups": w.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
             "applinks": w.applinks.iter().map(|l| json!({"id": l.id, "name": l.name, "rpcUrl": l.rpc_url, "displayUrl": l.display_url, "typeId": l.type_id, "consumerKey": l.consumer_key})).collect::<Vec<_>>(),
             "users": users,
         }),
+    )
+}
+
+/// `GET /__sim/requests`: REST requests per principal and how many the rate limiter refused.
+fn requests(st: &Shared) -> Reply {
+    let by: serde_json::Map<String, Value> = st
+        .limits
+        .counts()
+        .into_iter()
+        .map(|(who, c)| (who, json!({"requests": c.requests, "limited": c.limited})))
+        .collect();
+    Reply::json(
+        200,
+        &json!({"total": st.request_count(), "rateLimit": st.limits.policy().describe(), "byPrincipal": by}),
     )
 }

@@ -14,7 +14,9 @@ use crate::tui::effects::WizardCtx;
 use crate::tui::keymap::{Binding, Cmd, WizardCmd};
 use crate::tui::widgets::progress_rail::progress_rail;
 use crate::tui::widgets::text_field::TextField;
-use crate::wizard::{self, ExportFormat, Field, Input, Step, StepView, Wizard};
+use crate::wizard::{
+    self, ExportFormat, Field, Input, O2Effect, O2Input, O2Step, Step, StepView, Wizard,
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
@@ -54,6 +56,16 @@ pub enum WizardField {
     Verifier,
     /// Where the export is written (step 6).
     ExportPath,
+    /// OAuth 2.0: the Redirect URL.
+    RedirectUri,
+    /// OAuth 2.0: scopes (`READ,WRITE`).
+    Scopes,
+    /// OAuth 2.0: client id pasted from Jira.
+    ClientId,
+    /// OAuth 2.0: client secret pasted from Jira (masked).
+    ClientSecret,
+    /// OAuth 2.0: the address-bar URL after Allow, or the code.
+    Pasted,
 }
 
 impl WizardField {
@@ -68,6 +80,19 @@ impl WizardField {
             WizardField::AppUrl => "Application URL",
             WizardField::Verifier => "Verification code",
             WizardField::ExportPath => "Export to",
+            WizardField::RedirectUri => "Redirect URL",
+            WizardField::Scopes => "Scopes",
+            WizardField::ClientId => "Client ID",
+            WizardField::ClientSecret => "Client secret",
+            WizardField::Pasted => "Redirected URL/code",
+        }
+    }
+
+    /// An empty field for `id` (the client secret is masked).
+    fn empty(self) -> TextField {
+        match self {
+            WizardField::ClientSecret => TextField::masked(""),
+            _ => TextField::default(),
         }
     }
 
@@ -79,6 +104,8 @@ impl WizardField {
             WizardField::ConsumerName => Some("consumer_name"),
             WizardField::AppUrl => Some("application_url"),
             WizardField::Verifier => Some("verifier"),
+            WizardField::RedirectUri => Some("redirect_uri"),
+            WizardField::Scopes => Some("scopes"),
             _ => None,
         }
     }
@@ -95,6 +122,8 @@ pub enum Item {
     Admin,
     /// Export format (cycle toml / json / env).
     Format,
+    /// Kind of link (cycle the kinds this Jira offers).
+    Kind,
     /// A button.
     Action(WizardCmd),
     /// A copyable value of the step's view, by field id.
@@ -111,6 +140,10 @@ enum Kind {
     Exchange,
     Verify,
     Export,
+    O2Create,
+    O2Exchange,
+    O2Verify,
+    O2Export,
 }
 
 fn kind_of(e: &wizard::Effect) -> Kind {
@@ -122,6 +155,12 @@ fn kind_of(e: &wizard::Effect) -> Kind {
         wizard::Effect::ExchangeVerifier { .. } => Kind::Exchange,
         wizard::Effect::Verify { .. } => Kind::Verify,
         wizard::Effect::Export { .. } => Kind::Export,
+        wizard::Effect::OAuth2(e) => match e {
+            O2Effect::CreateClient { .. } => Kind::O2Create,
+            O2Effect::Exchange { .. } => Kind::O2Exchange,
+            O2Effect::Verify => Kind::O2Verify,
+            O2Effect::Export { .. } => Kind::O2Export,
+        },
     }
 }
 
@@ -189,7 +228,11 @@ impl WizardPane {
     /// A fresh wizard; keys and tokens go under `ctx.data_dir`.
     pub fn new(ctx: WizardCtx, preset: Option<&LinkPreset>, has_browser: bool) -> Self {
         let mut pane = Self {
-            wizard: Wizard::new(ctx.data_dir.clone()),
+            // A preset kind (the demo's OAuth 1.0a) is fixed; otherwise the user picks on Target.
+            wizard: match preset.and_then(|p| p.kind) {
+                Some(_) => Wizard::new(ctx.data_dir.clone()),
+                None => Wizard::offering_kinds(ctx.data_dir.clone()),
+            },
             ctx,
             texts: BTreeMap::new(),
             export_format: ExportFormat::Toml,
@@ -219,6 +262,9 @@ impl WizardPane {
                 pane.sync_text(id);
             }
             pane.wizard.apply(Input::SetAdmin(p.admin.clone()));
+            if let Some(k) = p.kind {
+                pane.wizard.apply(Input::SetKind(k));
+            }
             if pane.wizard.base_url().is_ok() {
                 pane.probe_due = Some(Instant::now());
             }
@@ -272,9 +318,13 @@ impl WizardPane {
     pub fn items(&self) -> Vec<Item> {
         let mut items = Vec::new();
         match self.wizard.step() {
+            _ if self.wizard.oauth2().is_some() => items = self.oauth2_items(),
             Step::Target => {
                 items.push(Item::Text(WizardField::Url));
                 items.push(Item::Text(WizardField::ConnectionName));
+                if self.wizard.chooses_kind() && self.wizard.offered_kinds().len() > 1 {
+                    items.push(Item::Kind);
+                }
             }
             Step::Keys => {
                 items.extend([
@@ -334,16 +384,57 @@ impl WizardPane {
 
     fn input_ids(&self) -> impl Iterator<Item = WizardField> + '_ {
         let step = self.wizard.step();
-        [
+        let oauth2 = self.wizard.oauth2().is_some();
+        let o2: &[(Step, WizardField)] = &[
+            (Step::Keys, WizardField::RedirectUri),
+            (Step::Keys, WizardField::Scopes),
+        ];
+        let o1: &[(Step, WizardField)] = &[
             (Step::Target, WizardField::Url),
             (Step::Keys, WizardField::ConsumerKey),
             (Step::Keys, WizardField::ConsumerName),
             (Step::Register, WizardField::AppUrl),
             (Step::Authorize, WizardField::Verifier),
-        ]
-        .into_iter()
-        .filter(move |(s, _)| *s == step)
-        .map(|(_, id)| id)
+        ];
+        (if oauth2 { o2 } else { o1 })
+            .iter()
+            .filter(move |(s, _)| *s == step)
+            .map(|(_, id)| *id)
+    }
+
+    /// The rows of the OAuth 2.0 path's current step.
+    fn oauth2_items(&self) -> Vec<Item> {
+        let Some(f) = self.wizard.oauth2() else {
+            return Vec::new();
+        };
+        match f.step() {
+            O2Step::Settings => vec![
+                Item::Text(WizardField::RedirectUri),
+                Item::Text(WizardField::Scopes),
+                Item::Action(WizardCmd::NextStep),
+            ],
+            O2Step::Register => {
+                let mut v = vec![Item::Admin, Item::Action(WizardCmd::Create)];
+                v.extend([
+                    Item::Text(WizardField::ClientId),
+                    Item::Text(WizardField::ClientSecret),
+                    Item::Action(WizardCmd::UseCredentials),
+                ]);
+                if f.client().is_some() {
+                    v.push(Item::Action(WizardCmd::NextStep));
+                }
+                v
+            }
+            O2Step::Authorize => vec![
+                Item::Text(WizardField::Pasted),
+                Item::Action(WizardCmd::NewToken),
+            ],
+            O2Step::Verify => vec![
+                Item::Format,
+                Item::Text(WizardField::ExportPath),
+                Item::Action(WizardCmd::Export),
+            ],
+        }
     }
 
     fn mode_keys(&self) -> &'static [Binding] {
@@ -369,6 +460,11 @@ impl WizardPane {
             WizardField::AppUrl => w.app_url(),
             WizardField::Verifier => "the code Jira shows after Allow".into(),
             WizardField::ExportPath => self.default_export_path().display().to_string(),
+            WizardField::RedirectUri => crate::jira::oauth2::DEFAULT_REDIRECT_URI.into(),
+            WizardField::Scopes => "READ (or READ,WRITE …)".into(),
+            WizardField::ClientId => "from the link's Credentials in Jira".into(),
+            WizardField::ClientSecret => "from the link's Credentials in Jira".into(),
+            WizardField::Pasted => "the browser's address-bar URL after Allow, or the code".into(),
         }
     }
 
@@ -391,6 +487,13 @@ impl WizardPane {
             WizardField::KeyPath => Input::SetKeyPath(PathBuf::from(v)),
             WizardField::AppUrl => Input::SetAppUrl(v),
             WizardField::Verifier => Input::SetVerifier(v),
+            WizardField::RedirectUri => Input::OAuth2(O2Input::SetRedirect(v)),
+            WizardField::Scopes => Input::OAuth2(O2Input::SetScopes(v)),
+            WizardField::ClientId => Input::OAuth2(O2Input::SetClientId(v)),
+            WizardField::ClientSecret => {
+                Input::OAuth2(O2Input::SetClientSecret(secrecy::SecretString::from(v)))
+            }
+            WizardField::Pasted => Input::OAuth2(O2Input::SetPasted(v)),
             WizardField::ImportPath | WizardField::ExportPath => return,
         };
         // Validation messages while typing come from the view; a refusal here only means
@@ -456,9 +559,17 @@ impl WizardPane {
             return false;
         };
         self.inflight.remove(&kind);
-        let verified = matches!(input, Input::VerifyResult(Ok(_)));
+        let verified = matches!(
+            input,
+            Input::VerifyResult(Ok(_)) | Input::OAuth2(O2Input::VerifyResult(Ok(_)))
+        );
         self.apply(input, cx);
-        if verified && self.wizard.verify_info().is_some() {
+        let o2_verified = self
+            .wizard
+            .oauth2()
+            .is_some_and(|f| f.verify_info().is_some());
+        if verified && (self.wizard.verify_info().is_some() || o2_verified) {
+            // OAuth 2.0: saved with its tokens at the exchange; this reports and reloads it.
             self.save(cx);
         }
         if kind == Kind::Probe
@@ -508,6 +619,10 @@ impl WizardPane {
             Kind::Exchange => Input::AccessTokenResult(Err(d)),
             Kind::Verify => Input::VerifyResult(Err(d)),
             Kind::Export => Input::ExportResult(Err(message)),
+            Kind::O2Create => Input::OAuth2(O2Input::CreateResult(Err(d))),
+            Kind::O2Exchange => Input::OAuth2(O2Input::ExchangeResult(Err(d))),
+            Kind::O2Verify => Input::OAuth2(O2Input::VerifyResult(Err(d))),
+            Kind::O2Export => Input::OAuth2(O2Input::ExportResult(Err(message))),
         };
         self.apply(input, cx);
         true
@@ -586,7 +701,10 @@ impl WizardPane {
         };
         // Pasting into the focused field starts editing it (a code, a URL, a path).
         self.editing = true;
-        self.texts.entry(id).or_default().paste(text.trim());
+        self.texts
+            .entry(id)
+            .or_insert_with(|| id.empty())
+            .paste(text.trim());
         self.sync_text(id);
         if id == WizardField::Url {
             self.schedule_probe(Instant::now());
@@ -644,6 +762,9 @@ impl WizardPane {
     }
 
     fn run_wizard_cmd(&mut self, cmd: WizardCmd, cx: &mut PaneCx<'_>) -> bool {
+        if let Some(step) = self.wizard.oauth2().map(|f| f.step()) {
+            return self.run_oauth2_cmd(cmd, step, cx);
+        }
         let step = self.wizard.step();
         match cmd {
             WizardCmd::NextStep => self.next_step(cx),
@@ -695,8 +816,52 @@ impl WizardPane {
         true
     }
 
+    /// The OAuth 2.0 path's buttons.
+    fn run_oauth2_cmd(&mut self, cmd: WizardCmd, step: O2Step, cx: &mut PaneCx<'_>) -> bool {
+        let o2 = |i| Input::OAuth2(i);
+        match cmd {
+            WizardCmd::NextStep => self.apply(Input::Next, cx),
+            WizardCmd::Create if step == O2Step::Register => {
+                if self.wizard.admin().is_none() {
+                    self.apply(o2(O2Input::Create), cx); // records why it is refused
+                } else {
+                    self.confirming = true;
+                }
+            }
+            WizardCmd::UseCredentials if step == O2Step::Register => {
+                self.apply(o2(O2Input::UseCredentials), cx)
+            }
+            WizardCmd::NewToken if step == O2Step::Authorize => {
+                self.texts.remove(&WizardField::Pasted);
+                self.apply(o2(O2Input::NewAttempt), cx)
+            }
+            WizardCmd::Export if step == O2Step::Verify => {
+                let typed = self.text(WizardField::ExportPath).trim().to_string();
+                let path = if typed.is_empty() {
+                    self.default_export_path()
+                } else {
+                    PathBuf::from(typed)
+                };
+                let format = self.export_format;
+                self.apply(o2(O2Input::Export { format, path }), cx);
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn cycle(&mut self) -> bool {
         match self.focused() {
+            Some(Item::Kind) => {
+                let all = self.wizard.offered_kinds();
+                let i = all
+                    .iter()
+                    .position(|k| *k == self.wizard.link_kind())
+                    .unwrap_or(0);
+                if let Some(next) = all.get((i + 1) % all.len().max(1)) {
+                    self.wizard.apply(Input::SetKind(*next));
+                }
+            }
             Some(Item::Bits) => {
                 let all = crate::keys::ALLOWED_BITS;
                 let i = all
@@ -740,6 +905,17 @@ impl WizardPane {
         self.editing = false;
         match self.focused() {
             Some(Item::Text(WizardField::Verifier)) => self.apply(Input::SubmitVerifier, cx),
+            Some(Item::Text(WizardField::Pasted)) => {
+                self.apply(Input::OAuth2(O2Input::SubmitPasted), cx)
+            }
+            Some(Item::Text(WizardField::ClientId)) => {
+                // On to the secret, still typing.
+                self.move_focus(true);
+                self.editing = true;
+            }
+            Some(Item::Text(WizardField::ClientSecret)) => {
+                return self.run_wizard_cmd(WizardCmd::UseCredentials, cx)
+            }
             Some(Item::Text(WizardField::ImportPath)) => {
                 return self.run_wizard_cmd(WizardCmd::LoadKey, cx)
             }
@@ -747,7 +923,7 @@ impl WizardPane {
                 return self.run_wizard_cmd(WizardCmd::Export, cx)
             }
             Some(Item::Text(_)) => self.next_step(cx),
-            Some(Item::Bits | Item::Admin | Item::Format) => return self.cycle(),
+            Some(Item::Bits | Item::Admin | Item::Format | Item::Kind) => return self.cycle(),
             Some(Item::Action(cmd)) => return self.run_wizard_cmd(cmd, cx),
             Some(Item::Copy(_)) => return self.copy(cx),
             None => self.next_step(cx),
@@ -809,7 +985,11 @@ impl Pane for WizardPane {
             return match cmd {
                 Cmd::Confirm => {
                     self.confirming = false;
-                    self.apply(Input::ConfirmCreate, cx);
+                    let input = match self.wizard.oauth2() {
+                        Some(_) => Input::OAuth2(O2Input::Create),
+                        None => Input::ConfirmCreate,
+                    };
+                    self.apply(input, cx);
                     true
                 }
                 Cmd::Back => self.back(),
@@ -846,7 +1026,7 @@ impl Pane for WizardPane {
             self.editing = false;
             return self.back();
         }
-        let field = self.texts.entry(id).or_default();
+        let field = self.texts.entry(id).or_insert_with(|| id.empty());
         if !field.handle_key(key) {
             return false;
         }
@@ -860,7 +1040,10 @@ impl Pane for WizardPane {
 
     fn on_paste(&mut self, text: &str, cx: &mut PaneCx<'_>) -> bool {
         // A PEM private key pasted on the Keys step starts work: store it (0600).
-        if self.wizard.step() == Step::Keys && text.contains("PRIVATE KEY-----") {
+        if self.wizard.step() == Step::Keys
+            && self.wizard.oauth2().is_none()
+            && text.contains("PRIVATE KEY-----")
+        {
             self.paste_private_key(text, cx);
             return true;
         }
@@ -889,8 +1072,15 @@ impl Pane for WizardPane {
     }
 
     fn holds_input(&self) -> bool {
-        // Keys typed into the field being edited never wait; anything else waits for the answer.
-        self.busy() > 0 && !self.editing()
+        // Keys typed into the field being edited never wait. A probe the pane started on its own
+        // (the URL settled) does not hold keys either; one the user is waiting on to go Next does,
+        // like every other piece of work a key started.
+        let started_by_a_key = self.inflight.keys().any(|k| *k != Kind::Probe)
+            || (self.advance_after_probe && self.inflight.contains_key(&Kind::Probe))
+            || self.allow_req.is_some()
+            || self.import_req.is_some()
+            || self.save_req.is_some();
+        started_by_a_key && !self.editing()
     }
 
     fn busy_label(&self) -> Option<String> {

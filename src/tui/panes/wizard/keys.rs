@@ -109,7 +109,7 @@ pub const NAV_KEYS: &[Binding] = &[
         keys: &[Key::ch('r')],
         cmd: Cmd::Wizard(WizardCmd::NewToken),
         hint: "",
-        help: "Authorize: request a new request token",
+        help: "Authorize: request a new request token (OAuth 2.0: a new attempt)",
     },
     Binding {
         keys: &[Key::ch('x')],

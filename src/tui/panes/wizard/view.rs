@@ -21,10 +21,11 @@ impl WizardPane {
         .areas(inner);
         let step = self.wizard.step();
         let skipped = step >= Step::Authorize && !self.wizard.link_created();
-        frame.render_widget(
-            Paragraph::new(progress_rail(step, skipped, cx.theme, rail.width)),
-            rail,
-        );
+        let rail_line = match self.wizard.oauth2() {
+            Some(f) => oauth2_rail(f.step(), cx.theme),
+            None => progress_rail(step, skipped, cx.theme, rail.width),
+        };
+        frame.render_widget(Paragraph::new(rail_line), rail);
         frame.render_widget(
             Paragraph::new(Line::styled(
                 format!("Step {} of {} · {}", view.number, view.total, view.title),
@@ -154,8 +155,19 @@ impl WizardPane {
                     style,
                     theme,
                 ),
+                Item::Kind => choice_line(
+                    marker(focused),
+                    "Link kind",
+                    self.wizard.link_kind().label(),
+                    style,
+                    theme,
+                ),
                 Item::Action(cmd) => Line::styled(
-                    format!("{}[ {} ]", marker(focused), action_label(*cmd)),
+                    format!(
+                        "{}[ {} ]",
+                        marker(focused),
+                        action_label(*cmd, self.wizard.oauth2().is_some())
+                    ),
                     if focused { style } else { theme.accent() },
                 ),
                 Item::Copy(id) => {
@@ -306,8 +318,38 @@ fn choice_line(
     ])
 }
 
-fn action_label(cmd: WizardCmd) -> &'static str {
+/// The OAuth 2.0 path's rail: Target → Settings → Register → Authorize → Verify.
+fn oauth2_rail(current: O2Step, theme: &crate::tui::theme::Theme) -> Line<'static> {
+    let arrow = if theme.ascii { " > " } else { " → " };
+    let mut spans = vec![
+        Span::styled("Target", theme.ok()),
+        Span::styled(arrow, theme.dim()),
+    ];
+    let all = [
+        (O2Step::Settings, "Settings"),
+        (O2Step::Register, "Register"),
+        (O2Step::Authorize, "Authorize"),
+        (O2Step::Verify, "Verify"),
+    ];
+    for (i, (s, label)) in all.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(arrow, theme.dim()));
+        }
+        spans.push(match s.cmp(&current) {
+            std::cmp::Ordering::Equal => Span::styled(format!("[{label}]"), theme.selected()),
+            std::cmp::Ordering::Less => Span::styled(label.to_string(), theme.ok()),
+            std::cmp::Ordering::Greater => Span::styled(label.to_string(), theme.dim()),
+        });
+    }
+    spans.push(Span::styled("  (OAuth 2.0)", theme.dim()));
+    Line::from(spans)
+}
+
+fn action_label(cmd: WizardCmd, oauth2: bool) -> &'static str {
     match cmd {
+        WizardCmd::NewToken if oauth2 => "New attempt: fresh URL, state and PKCE verifier (r)",
+        WizardCmd::Create if oauth2 => "Create the OAuth 2.0 link in Jira now…",
+        WizardCmd::UseCredentials => "Use this client id and secret",
         WizardCmd::NextStep => "Next step",
         WizardCmd::Generate => "Generate a new key pair (g)",
         WizardCmd::LoadKey => "Use that existing key",
