@@ -59,7 +59,12 @@ const STATUS_MAX_ROWS: u16 = 3;
 fn layout(app: &App, area: Rect) -> [Rect; 4] {
     let width = usize::from(area.width.max(1));
     let text = status_line(app).width();
-    let rows = u16::try_from(text.div_ceil(width).max(1)).unwrap_or(1);
+    // Word wrap can need a row more than the characters alone (a long path moves to its own row).
+    let rows = if text <= width {
+        1
+    } else {
+        u16::try_from(text.div_ceil(width) + 1).unwrap_or(u16::MAX)
+    };
     Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),

@@ -406,21 +406,35 @@ fn selected_detail(
     let Some(why) = why else {
         return Vec::new();
     };
-    let room = usize::from(width).saturating_sub(6).max(10);
+    // Two columns spare for the "…" that ends a cut text.
+    let room = usize::from(width).saturating_sub(8).max(10);
+    let rows = usize::from(DETAIL_ROWS);
+    let why = wrap_words(&theme.text(&format!("{}: {why}", r.key)), room);
+    let fix = r
+        .fix
+        .as_ref()
+        .map(|f| wrap_words(&theme.text(f), room))
+        .unwrap_or_default();
+    // Both fit in the strip: the fix keeps up to two rows, the reason gets the rest; what is
+    // cut ends in "…" (Enter explains the project in full).
+    let fix_rows = fix.len().min(rows / 2).max(rows.saturating_sub(why.len()));
+    let why_rows = rows.saturating_sub(fix_rows.min(fix.len()));
     let mut lines = Vec::new();
-    let mut push = |label: &'static str, text: &str, style| {
-        for (j, part) in wrap_words(&theme.text(text), room).into_iter().enumerate() {
+    let mut push = |label: &'static str, parts: &[String], keep: usize, style| {
+        for (j, part) in parts.iter().take(keep).enumerate() {
             let lead = if j == 0 { label } else { "      " };
+            let mut text = part.clone();
+            if j + 1 == keep && parts.len() > keep {
+                text.push_str(&theme.text(" …"));
+            }
             lines.push(Line::from(vec![
                 Span::styled(lead, theme.accent()),
-                Span::styled(part, style),
+                Span::styled(text, style),
             ]));
         }
     };
-    push("why   ", &format!("{}: {why}", r.key), theme.error());
-    if let Some(fix) = &r.fix {
-        push("fix   ", fix, Style::default());
-    }
+    push("why   ", &why, why_rows, theme.error());
+    push("fix   ", &fix, fix_rows, Style::default());
     lines
 }
 

@@ -126,12 +126,21 @@ impl ConnectionsPane {
             .max()
             .unwrap_or(0)
             .clamp(4, 20) as u16;
+        // The status column fits the longest badge ("not linked yet — open the Link wizard (2)")
+        // even at 80 columns, where the URL (in full in the details) may be cut short.
+        let longest_badge = names
+            .iter()
+            .map(|n| badge::badge_line(theme, &self.state_of(n), false, 0).width())
+            .max()
+            .unwrap_or(0);
+        let room = usize::from(area.width).saturating_sub(usize::from(name_w) + 11 + 2 + 3 + 2 + 5);
+        let status_w = longest_badge.min(room).max(24) as u16;
         let table = Table::new(
             rows,
             [
                 Constraint::Length(name_w),
                 Constraint::Length(11),
-                Constraint::Min(24),
+                Constraint::Length(status_w),
                 Constraint::Fill(1),
             ],
         )
