@@ -76,7 +76,8 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
         &cfg.defaults,
     );
 
-    let out = Output::new(g, a.format);
+    let mut out = Output::new(g, a.format);
+    out.fix = audit::fix::FixOptions::from_settings(&cfg.fix);
     let Some(secs) = a.watch else {
         return Ok(match run_once(&req, &out).await {
             Ok(report) => {
@@ -123,15 +124,14 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
         move |p: Progress| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
-            bar.set_message(format!("{} requests", p.requests));
+            bar.set_message(crate::text::count(p.requests, "request"));
         }
     };
     let mut result = audit::run(req.clone(), progress).await;
     bar.finish_and_clear();
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
     if let (Ok(report), Some(admin)) = (result.as_mut(), req.admin.as_ref()) {
-        let opts = audit::fix::FixOptions::default();
-        if let Err(e) = audit::fix::annotate(report, admin, &opts, req.concurrency).await {
+        if let Err(e) = audit::fix::annotate(report, admin, &out.fix, req.concurrency).await {
             report
                 .notes
                 .push(format!("least-privilege fixes not computed: {e}"));
@@ -143,7 +143,7 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
 /// Build a client for a configured connection, or print why not and return the exit code.
 pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     if let Some((_, err)) = cfg.connection_errors.iter().find(|(n, _)| n == name) {
-        eprintln!("jiralink: {}", err.diagnosis());
+        eprintln!("jiralink: {}", safe(&err.diagnosis().to_string()));
         return Err(EXIT_USAGE);
     }
     let Some(conn) = cfg.connection(name) else {
@@ -161,7 +161,7 @@ pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u
     crate::connect::client_for(conn, &cfg.defaults)
         .await
         .map_err(|e| {
-            eprintln!("jiralink: {}", e.diagnosis());
+            eprintln!("jiralink: {}", safe(&e.diagnosis().to_string()));
             match e {
                 crate::connect::ConnectError::Config(_) => EXIT_USAGE,
                 crate::connect::ConnectError::Client(_) => EXIT_CANNOT_RUN,
@@ -186,6 +186,8 @@ struct Output {
     width: usize,
     /// Whether to draw the progress bar (the CLI-wide rule in `style::show_progress`).
     progress: bool,
+    /// The config's `[fix]` settings, for the structured fix of each missing verdict.
+    fix: audit::fix::FixOptions,
 }
 
 impl Output {
@@ -212,6 +214,7 @@ impl Output {
             width,
             // Progress only for a person watching: stderr is a terminal and the output is a table.
             progress: style::show_progress(format == Format::Table),
+            fix: audit::fix::FixOptions::default(),
         }
     }
 
@@ -225,9 +228,9 @@ impl Output {
         let text = match self.format {
             Format::Table => audit::render_table(report, self.width, self.color, self.ascii),
             Format::Json => return Ok(write_json(report, !one_line)?),
-            Format::Csv => audit::render_csv(report),
+            Format::Csv => return Ok(super::print_csv(&audit::render_csv(report))?),
         };
-        print_out(&text)?;
+        super::print_table(&text, self.color)?;
         Ok(())
     }
 
@@ -259,7 +262,11 @@ impl Output {
             ),
             Format::Csv => audit::render_csv(new),
         };
-        print_out(&text)?;
+        match self.format {
+            Format::Json => print_out(&text)?,
+            Format::Csv => super::print_csv(&text)?,
+            Format::Table => super::print_table(&text, self.color)?,
+        }
         Ok(())
     }
 
@@ -294,4 +301,9 @@ fn write_json(report: &Report, pretty: bool) -> std::io::Result<()> {
     .map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// A message that quotes Jira, made safe for the terminal.
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::shown::terminal(text, false, Some(crate::shown::MAX_LINE_CHARS))
 }

@@ -6,6 +6,7 @@ pub use super::panes::checker::CheckerMsg;
 pub use super::panes::connections::ConnectionsMsg;
 pub use super::panes::wizard::WizardMsg;
 use crate::audit::export::ReportFormat;
+use crate::audit::fix::{FixJob, Plan};
 use crate::audit::Report;
 use crate::config::{Connection, Defaults};
 use crossterm::event::KeyEvent;
@@ -118,6 +119,23 @@ pub enum Effect {
         report: Arc<Report>,
         format: ReportFormat,
         dir: PathBuf,
+    },
+    /// Plan a least-privilege fix → [`Action::FixPlanned`].
+    PlanFix { req: RequestId, job: Box<FixJob> },
+    /// Apply a plan through the admin connection, journal in `dir` → [`Action::FixProgress`]s
+    /// and [`Action::FixApplied`].
+    ApplyFix {
+        req: RequestId,
+        job: Box<AuditJob>,
+        plan: Box<Plan>,
+        dir: PathBuf,
+    },
+    /// Undo journal `id` in `dir` → [`Action::FixUndone`].
+    UndoFix {
+        req: RequestId,
+        job: Box<AuditJob>,
+        dir: PathBuf,
+        id: String,
     },
     /// Copy text to the system clipboard through the terminal (OSC 52).
     Copy(String),

@@ -118,7 +118,8 @@ impl App {
                     opts.link_preset.as_ref(),
                     opts.browser.is_some(),
                 ),
-                checker: CheckerPane::new(crate::audit::export::export_dir(&opts.data_dir)),
+                checker: CheckerPane::new(crate::audit::export::export_dir(&opts.data_dir))
+                    .with_fix_dir(crate::audit::fix::journal::dir_in(&opts.state_dir)),
             },
             active: 0,
             help: None,

@@ -4,6 +4,7 @@
 //! explanation, watch live with changes highlighted and logged, export to JSON / CSV.
 
 pub mod explain_text;
+pub mod fix;
 pub mod keys;
 pub mod rows;
 pub mod setup;
@@ -25,6 +26,26 @@ pub enum CheckerMsg {
         req: RequestId,
         result: Result<PathBuf, String>,
     },
+    /// A least-privilege fix plan came back (the checker's `f`), or why not.
+    FixPlanned {
+        req: RequestId,
+        result: Result<Box<crate::audit::fix::Plan>, Box<Diagnosis>>,
+    },
+    /// A step of a fix being applied or rolled back.
+    FixProgress {
+        req: RequestId,
+        event: crate::audit::fix::ApplyEvent,
+    },
+    /// A fix was applied (its journal id) or failed (and was rolled back: the diagnosis says).
+    FixApplied {
+        req: RequestId,
+        result: Result<String, Box<Diagnosis>>,
+    },
+    /// A fix was undone (its journal id), or why not.
+    FixUndone {
+        req: RequestId,
+        result: Result<String, Box<Diagnosis>>,
+    },
 }
 
 use super::{Pane, PaneCx, ViewCx};
@@ -36,7 +57,7 @@ use crate::tui::action::{Effect, RequestId};
 use crate::tui::keymap::{Binding, Cmd};
 use crate::tui::widgets::text_field::TextField;
 use crossterm::event::KeyEvent;
-pub use keys::{DETAIL_KEYS, EDIT_KEYS, FILTER_KEYS, SETUP_KEYS, TABLE_KEYS};
+pub use keys::{DETAIL_KEYS, EDIT_KEYS, EXPLAIN_KEYS, FILTER_KEYS, SETUP_KEYS, TABLE_KEYS};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rows::{SortKey, Widths};
@@ -130,6 +151,14 @@ pub struct CheckerPane {
     last_export: Option<PathBuf>,
     /// The latest time the pane heard of (countdown display).
     clock: Instant,
+    /// The fix flow of the open explanation (`f`, `y`, `u`).
+    fix: Option<fix::FixState>,
+    /// The job of the fix being applied (kept for its undo).
+    pending_job: Option<crate::audit::AuditJob>,
+    /// The last fix applied here: what `u` undoes.
+    last_fix: Option<fix::AppliedFix>,
+    /// Where fix journals go.
+    fix_dir: PathBuf,
 }
 
 impl CheckerPane {
@@ -158,6 +187,10 @@ impl CheckerPane {
             exporting: None,
             last_export: None,
             clock: Instant::now(),
+            fix: None,
+            pending_job: None,
+            last_fix: None,
+            fix_dir: crate::audit::fix::journal::dir_in(&default_state_dir()),
         }
     }
 
@@ -279,6 +312,10 @@ impl CheckerPane {
             CheckerMsg::AuditProgress { req, progress } => self.on_progress(req, progress, cx.now),
             CheckerMsg::AuditFinished { req, result } => self.on_audit_finished(req, result, cx),
             CheckerMsg::Exported { req, result } => self.on_exported(req, result, cx),
+            CheckerMsg::FixPlanned { req, result } => self.on_fix_planned(req, result, cx),
+            CheckerMsg::FixProgress { req, event } => self.on_fix_progress(req, event),
+            CheckerMsg::FixApplied { req, result } => self.on_fix_applied(req, result, cx),
+            CheckerMsg::FixUndone { req, result } => self.on_fix_undone(req, result, cx),
         }
     }
 
@@ -613,6 +650,9 @@ impl CheckerPane {
     }
 
     fn on_detail_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
+        if let Some(handled) = self.on_fix_cmd(cmd, cx) {
+            return handled;
+        }
         let scroll = match &mut self.mode {
             CheckerMode::Explain { scroll, .. } | CheckerMode::Log { scroll } => scroll,
             _ => return false,
@@ -661,6 +701,13 @@ fn first_line(s: &str) -> String {
     }
 }
 
+/// Until the app says where (`with_fix_dir`): the default state dir.
+fn default_state_dir() -> PathBuf {
+    crate::paths::Paths::resolve(None)
+        .map(|p| p.state_dir)
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
 /// `HH:MM:SS UTC` now.
 fn wall_clock() -> String {
     let t = time::OffsetDateTime::now_utc();
@@ -682,7 +729,8 @@ impl Pane for CheckerPane {
             CheckerMode::Setup => SETUP_KEYS,
             CheckerMode::Table if self.filter_input.is_some() => FILTER_KEYS,
             CheckerMode::Table => TABLE_KEYS,
-            CheckerMode::Explain { .. } | CheckerMode::Log { .. } => DETAIL_KEYS,
+            CheckerMode::Explain { .. } => EXPLAIN_KEYS,
+            CheckerMode::Log { .. } => DETAIL_KEYS,
         }
     }
 
@@ -758,10 +806,15 @@ impl Pane for CheckerPane {
     }
 
     fn busy(&self) -> usize {
-        usize::from(self.running.is_some()) + usize::from(self.exporting.is_some())
+        usize::from(self.running.is_some())
+            + usize::from(self.exporting.is_some())
+            + usize::from(self.fix.as_ref().and_then(fix::FixState::running).is_some())
     }
 
     fn busy_label(&self) -> Option<String> {
+        if let Some(l) = self.fix_busy_label() {
+            return Some(l);
+        }
         if let Some(r) = &self.running {
             return Some(match r.progress {
                 Some(p) if p.total > 0 => format!("auditing {}/{} projects", p.done, p.total),
