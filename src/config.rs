@@ -3,6 +3,7 @@
 mod edit;
 mod error;
 mod parse;
+pub(crate) use parse::edit_distance;
 mod save;
 
 pub use edit::{delete_connection, save_connection};
@@ -168,6 +169,14 @@ impl Default for FixSettings {
 }
 
 impl Config {
+    /// Connection names for an admin picker: likely admin connections first, then the rest in
+    /// file order (see [`Connection::admin_rank`]).
+    pub fn admin_choices(&self) -> Vec<String> {
+        let mut all: Vec<&Connection> = self.connections.iter().collect();
+        all.sort_by_key(|c| c.admin_rank());
+        all.into_iter().map(|c| c.name.clone()).collect()
+    }
+
     /// Read and validate `path`. A file that is not valid TOML (or has a bad `[defaults]`) is an
     /// error; a bad connection is kept in `connection_errors` instead.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -257,6 +266,26 @@ impl Connection {
             scopes: Vec::new(),
             refresh_token: None,
             config_file: None,
+        }
+    }
+
+    /// True for an OAuth 1.0a connection with no access token yet: it cannot be checked until the
+    /// link wizard (or `jiralink link`) has linked it.
+    pub fn awaits_link(&self) -> bool {
+        self.auth == AuthKind::Oauth1 && self.access_token.is_none()
+    }
+
+    /// How likely this connection is a Jira administrator's, for ordering admin pickers (lower
+    /// first): named or logging in as an admin, then password/token logins, then OAuth links
+    /// (an integration user, rarely an admin).
+    pub fn admin_rank(&self) -> u8 {
+        let says_admin = |s: &str| s.to_ascii_lowercase().contains("admin");
+        if says_admin(&self.name) || self.username.as_deref().is_some_and(says_admin) {
+            0
+        } else if self.auth == AuthKind::Oauth1 {
+            2
+        } else {
+            1
         }
     }
 

@@ -182,8 +182,13 @@ pub fn parse_from(args: Vec<OsString>) -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
+    // The demo logs into its own temp dir instead (it leaves nothing in the user's home).
+    let demo = matches!(cli.command, Some(Command::Demo(_)));
     let paths = crate::paths::Paths::resolve(cli.global.config.as_deref()).ok();
-    let _log = paths.as_ref().and_then(|p| crate::logging::init(p, 0).ok());
+    let _log = paths
+        .as_ref()
+        .filter(|_| !demo)
+        .and_then(|p| crate::logging::init(p, 0).ok());
     // No core dumps with secrets in them; clear what a killed earlier run left half-written.
     match &paths {
         Some(p) => crate::housekeeping::on_start(p),

@@ -565,7 +565,7 @@ pub(super) fn parse_connection(
         return Err(ctx.err(
             ctx.span_of(t, "name"),
             Some("name"),
-            "use only letters, digits, '-', '_' and '.' (it is typed on the command line)",
+            "use only ASCII letters, digits, '-', '_' and '.' (it is typed on the command line)",
         ));
     }
     if name.starts_with('.') {
@@ -795,8 +795,8 @@ pub fn suggestion(key: &str, known: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over chars (the one copy: key suggestions here and in `audit`).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -19,7 +19,12 @@ pub enum CheckState {
     Done(Box<CheckResult>),
     /// The check could not run (secret unavailable, timed out).
     Failed(String),
+    /// An OAuth connection with no access token yet: nothing to check until it is linked.
+    NotLinked,
 }
+
+/// What an unlinked OAuth connection shows instead of a check result.
+pub const NOT_LINKED: &str = "not linked yet — open the Link wizard (2)";
 
 /// How a state is judged, for symbol and style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +118,7 @@ fn diagnosis_text(d: &Diagnosis, skew_secs: Option<i64>) -> String {
 /// Judge a state.
 pub fn verdict(state: &CheckState) -> Verdict {
     match state {
-        CheckState::Unknown => Verdict::Unknown,
+        CheckState::Unknown | CheckState::NotLinked => Verdict::Unknown,
         CheckState::Checking => Verdict::Busy,
         CheckState::Failed(_) => Verdict::Fail,
         CheckState::Done(r) if !r.ok => Verdict::Fail,
@@ -133,6 +138,7 @@ pub fn verdict(state: &CheckState) -> Verdict {
 pub fn badge_text(state: &CheckState) -> String {
     match state {
         CheckState::Unknown => "not checked yet".into(),
+        CheckState::NotLinked => NOT_LINKED.into(),
         CheckState::Checking => "checking…".into(),
         CheckState::Failed(msg) => msg.clone(),
         CheckState::Done(r) => {
