@@ -9,6 +9,7 @@ pub mod jira;
 pub mod keys;
 pub mod link;
 pub mod logging;
+pub mod metrics;
 pub mod paths;
 pub mod secret;
 pub mod sim;

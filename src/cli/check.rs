@@ -1,7 +1,8 @@
 //! `jiralink check`: the explained status of each connection, checked concurrently.
 use super::style::{paint, progress_bar, show_progress, use_color, Symbols, Tone};
 use super::{
-    csv_record, load_config, print_out, Format, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE,
+    csv_record, load_config, write_output, Global, MonitorFormat as Format, EXIT_OK, EXIT_PROBLEM,
+    EXIT_USAGE,
 };
 use crate::check::{check_connection, CheckResult};
 use crate::jira::Diagnosis;
@@ -17,6 +18,10 @@ pub struct CheckArgs {
     /// Same as --format json (kept for scripts written against 0.1).
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Write the output to FILE atomically instead of stdout (e.g. a `.prom` file in
+    /// node_exporter's textfile directory with --format prometheus).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 impl CheckArgs {
@@ -99,16 +104,20 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         Format::Csv => render_csv(&results),
+        Format::Prometheus => crate::metrics::prometheus::check(&results, &|name| {
+            cfg.connection(name)
+                .and_then(|c| c.token_expires_at.clone())
+        }),
         Format::Table => {
             let sym = Symbols::for_output(g.ascii);
-            let color = use_color(g.color);
+            let color = use_color(g.color) && a.out.is_none();
             results
                 .iter()
                 .map(|r| render_line_styled(r, &sym, color))
                 .collect()
         }
     };
-    print_out(&text)?;
+    write_output(a.out.as_deref(), &text)?;
     let all_ok = results.iter().all(|r| r.ok);
     Ok(if config_problem {
         EXIT_USAGE
