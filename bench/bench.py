@@ -733,7 +733,10 @@ def section_requests(ctx):
         ("Cloud", True, "self: `audit alice` (bulk check)", ["alice"]),
         ("Cloud", True, "admin-assisted with cross-check: `audit alice --admin admin`",
          ["alice", "--admin", "admin"]),
+        ("Cloud", True, "admin-assisted by accountId: `audit --admin admin --user ACCOUNT_ID`",
+         ["--admin", "admin", "--user", "{account}"]),
     ]
+    account = None
     sims = {}
     try:
         for jira, cloud, what, args in workloads:
@@ -741,11 +744,14 @@ def section_requests(ctx):
                 sims[cloud] = Sim(ctx.bin, n, cloud=cloud)
             sim = sims[cloud]
             cfg = ctx.config_for(sim)
+            args = [account if x == "{account}" else x for x in args]
             argv = [ctx.bin, "--config", cfg, "audit"] + args + ["--format", "json"]
             sim.reset_counts()
             wall, _r, out = run_timed_rss(argv, env=ctx.env)
             counts = sim.counts()
             report = json.loads(out)
+            if cloud and args == ["alice"]:
+                account = report["user"]["name"]  # on Cloud the login is the accountId
             rows_n = len(report.get("projects", []))
             reqs = report.get("requests", 0)
             seen = sim_total(counts)
@@ -897,6 +903,18 @@ def merge_sections(path, head, body, started, a):
     return head, merged
 
 
+def run_args():
+    """This run's arguments as given to bench/run.sh (without the ones run.sh adds itself)."""
+    skip = {"--binary", "--keys-binary", "--peer-python", "--peer-script", "--profile", "--out"}
+    out, it = [], iter(sys.argv[1:])
+    for x in it:
+        if x in skip:
+            next(it, None)
+            continue
+        out.append("'%s'" % x if " " in x else x)
+    return out
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -990,6 +1008,8 @@ def main():
             "" if a.profile == "release" else " (a debug build: CPU-bound figures are slower than release)",
             platform.python_version()),
         "- Every figure is the median of %d runs after one warm-up unless stated." % a.runs,
+        "- Made with: `%sbench/run.sh %s`" % (
+            "" if a.profile == "release" else "BENCH_PROFILE=%s " % a.profile, " ".join(run_args())),
         "",
     ]
     if a.merge and os.path.exists(a.out):
