@@ -399,6 +399,26 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                             r.fail(e.diagnose());
                         }
                     }
+                } else if let Auth::OAuth2(session) = client.auth() {
+                    // OAuth 2.0: who the token acts as and with which scopes (what Jira granted,
+                    // else what was asked for).
+                    let t = session.tokens().await;
+                    let scopes = t.scope.clone().unwrap_or_else(|| session.scopes.join(" "));
+                    let who = match session.grant {
+                        crate::jira::oauth2::Grant::ClientCredentials => {
+                            format!("as service account {}", u.login())
+                        }
+                        _ => format!("as {}", u.login()),
+                    };
+                    let renewed = match session.renewals() {
+                        0 => String::new(),
+                        n => format!("; access token renewed {n}x and saved"),
+                    };
+                    r.step(
+                        "signed_call",
+                        StepStatus::Ok,
+                        format!("OAuth 2.0 token acts {who} with scopes {scopes}{renewed}"),
+                    );
                 } else {
                     r.step(
                         "signed_call",

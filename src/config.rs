@@ -33,22 +33,28 @@ impl Default for Defaults {
     }
 }
 
-/// `auth = "basic" | "pat" | "cloud-token" | "oauth1"`.
+/// `auth = "basic" | "pat" | "cloud-token" | "oauth1" | "oauth2" | "oauth2-client-credentials"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthKind {
     Basic,
     Pat,
     CloudToken,
     Oauth1,
+    /// OAuth 2.0 incoming link (authorization code with PKCE), DC 8.22+.
+    Oauth2,
+    /// OAuth 2.0 client credentials of a Jira 11 service account.
+    Oauth2ClientCredentials,
 }
 
 impl AuthKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [AuthKind; 4] = [
+    pub const ALL: [AuthKind; 6] = [
         AuthKind::Basic,
         AuthKind::Pat,
         AuthKind::CloudToken,
         AuthKind::Oauth1,
+        AuthKind::Oauth2,
+        AuthKind::Oauth2ClientCredentials,
     ];
 
     /// The config spelling.
@@ -58,6 +64,8 @@ impl AuthKind {
             AuthKind::Pat => "pat",
             AuthKind::CloudToken => "cloud-token",
             AuthKind::Oauth1 => "oauth1",
+            AuthKind::Oauth2 => "oauth2",
+            AuthKind::Oauth2ClientCredentials => "oauth2-client-credentials",
         }
     }
 
@@ -87,6 +95,19 @@ pub struct Connection {
     pub insecure: bool,
     pub proxy: Option<String>,
     pub timeout_secs: Option<u64>,
+    /// OAuth 2.0 client id (`oauth2`, `oauth2-client-credentials`).
+    pub client_id: Option<String>,
+    /// OAuth 2.0 client secret.
+    pub client_secret: Option<SecretRef>,
+    /// OAuth 2.0 redirect URL registered in Jira (`oauth2`).
+    pub redirect_uri: Option<String>,
+    /// OAuth 2.0 scopes (READ, WRITE, ADMIN, SYSTEM_ADMIN, READ_ALL).
+    pub scopes: Vec<String>,
+    /// OAuth 2.0 refresh token (`oauth2`).
+    pub refresh_token: Option<SecretRef>,
+    /// The config file this connection was read from (not a key in the file): where a rotated
+    /// OAuth 2.0 refresh token is saved.
+    pub config_file: Option<PathBuf>,
 }
 
 /// The whole config.
@@ -183,6 +204,12 @@ impl Connection {
             insecure: false,
             proxy: None,
             timeout_secs: None,
+            client_id: None,
+            client_secret: None,
+            redirect_uri: None,
+            scopes: Vec::new(),
+            refresh_token: None,
+            config_file: None,
         }
     }
 
@@ -268,13 +295,19 @@ impl Connection {
             ("token", &self.token),
             ("access_token", &self.access_token),
             ("token_secret", &self.token_secret),
+            ("client_secret", &self.client_secret),
+            ("refresh_token", &self.refresh_token),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
         .collect()
     }
 
-    fn secret(&self, key: &str, r: &Option<SecretRef>) -> Result<SecretString, ConfigError> {
+    pub(crate) fn secret(
+        &self,
+        key: &str,
+        r: &Option<SecretRef>,
+    ) -> Result<SecretString, ConfigError> {
         let r = r.as_ref().ok_or_else(|| ConfigError::Invalid {
             at: None,
             connection: Some(self.name.clone()),
@@ -288,7 +321,11 @@ impl Connection {
         })
     }
 
-    fn field<'a>(&self, key: &str, v: &'a Option<String>) -> Result<&'a str, ConfigError> {
+    pub(crate) fn field<'a>(
+        &self,
+        key: &str,
+        v: &'a Option<String>,
+    ) -> Result<&'a str, ConfigError> {
         v.as_deref().ok_or_else(|| ConfigError::Invalid {
             at: None,
             connection: Some(self.name.clone()),
@@ -346,6 +383,9 @@ impl Connection {
                     private_key: Arc::new(key),
                     token,
                 })
+            }
+            AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials => {
+                crate::link::oauth2_session_for(self)?
             }
         })
     }

@@ -210,49 +210,28 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 
 /// Load a private key (PKCS#8 or PKCS#1 PEM), refusing one that group/others can read.
 pub fn load_private_key(path: &Path) -> Result<RsaPrivateKey, KeyError> {
-    let meta = fs::metadata(path).map_err(|source| KeyError::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    check_private_mode(path, &meta)?;
-    // A PEM RSA key is a few KiB; refuse to slurp something that clearly is not one.
-    if meta.len() > MAX_KEY_FILE_BYTES {
-        return Err(KeyError::Format(format!(
-            "{} is {} bytes, too large to be a PEM private key",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let text =
-        zeroize::Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })?);
+    use crate::private_file::{read_private_file, PrivateFileError};
+    // A regular file only (a FIFO would hang, /dev/zero never ends), a PEM RSA key is a few KiB,
+    // and OpenSSH's rule: any group/other bit is refused.
+    let bytes =
+        read_private_file(path, MAX_KEY_FILE_BYTES, "a PEM private key").map_err(|e| match e {
+            PrivateFileError::Io { path, source } => KeyError::Io {
+                action: "read",
+                path,
+                source,
+            },
+            PrivateFileError::TooOpen {
+                path,
+                mode,
+                link_target: None,
+            } => KeyError::TooOpen { path, mode },
+            other => KeyError::Format(other.to_string()),
+        })?;
+    let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     import_private_key_pem(&text).map_err(|e| match e {
         KeyError::Format(msg) => KeyError::Format(format!("{}: {msg}", path.display())),
         other => other,
     })
-}
-
-#[cfg(unix)]
-fn check_private_mode(path: &Path, meta: &fs::Metadata) -> Result<(), KeyError> {
-    use std::os::unix::fs::PermissionsExt;
-    // Same rule as OpenSSH's "UNPROTECTED PRIVATE KEY FILE": any group/other bit is refused.
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(KeyError::TooOpen {
-            path: path.to_path_buf(),
-            mode,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private_mode(_path: &Path, _meta: &fs::Metadata) -> Result<(), KeyError> {
-    Ok(())
 }
 
 /// Parse a private key from PEM text: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE

@@ -3,11 +3,20 @@
 //! `jiralink link …` commands use it now, the TUI wizard pane can spawn [`run_effect`] as a task.
 
 mod export;
+mod oauth2_flow;
+mod oauth2_store;
 mod store;
 
 /// How to reach the Jira being linked (its connection's TLS, proxy and timeout settings).
 pub use crate::connect::Transport;
 pub use export::export_connection;
+pub use store::token_dir;
+pub use oauth2_flow::{run_oauth2_effect, save_oauth2_link};
+pub use oauth2_store::{
+    clear_pending_authorization, export_oauth2, load_pending_authorization, oauth2_session_for,
+    save_client_credentials, save_oauth2_link_with, save_oauth2_tokens, save_oauth2_tokens_with,
+    save_pending_authorization, PendingAuthorization, SavedOAuth2,
+};
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
     save_access_token_with, save_linked, save_linked_with, save_pending_request_token, SavedToken,
@@ -38,6 +47,9 @@ pub struct LinkContext {
     /// When set, [`Effect::RequestToken`] answers with this token instead of asking Jira for a
     /// new one, so a dance started earlier (and approved in the browser since) can finish.
     pub resume_request_token: Option<RequestTokenInfo>,
+    /// For [`Effect::CreateLink`]: when a link already holds the consumer key with another
+    /// public key, update that consumer (`link create --replace`) instead of refusing.
+    pub replace_link: bool,
 }
 
 impl LinkContext {
@@ -48,6 +60,7 @@ impl LinkContext {
             config,
             transport: Transport::default(),
             resume_request_token: None,
+            replace_link: false,
         }
     }
 
@@ -150,6 +163,7 @@ fn unstarted(effect: Effect, message: String) -> Input {
         Effect::ExchangeVerifier { .. } => Input::AccessTokenResult(Err(d)),
         Effect::Verify { .. } => Input::VerifyResult(Err(d)),
         Effect::Export { .. } => Input::ExportResult(Err(message)),
+        Effect::OAuth2(e) => Input::OAuth2(e.failed(d)),
     }
 }
 
@@ -177,9 +191,11 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 .await
                 .map(|k| KeyInfo::from_public_key(&path, &k.to_public_key())),
         ),
-        Effect::CreateLink { admin, plan } => {
-            Input::CreateResult(create(ctx, &admin, &plan).await.map(|_| ()))
-        }
+        Effect::CreateLink { admin, plan } => Input::CreateResult(
+            create(ctx, &admin, &plan)
+                .await
+                .map(|c| c.summary(&w.consumer_key())),
+        ),
         Effect::RequestToken {
             base_url,
             consumer_key,
@@ -218,6 +234,15 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 })
                 .map(|()| path),
         ),
+        Effect::OAuth2(e) => match w.oauth2() {
+            Some(flow) => Input::OAuth2(run_oauth2_effect(ctx, flow, e).await),
+            None => Input::OAuth2(e.failed(Diagnosis::error(
+                Code::Other,
+                "The wizard is not on the OAuth 2.0 path",
+                "An OAuth 2.0 step was asked for while the wizard makes an OAuth 1.0a link.",
+                "Choose OAuth 2.0 on the first step.",
+            ))),
+        },
     }
 }
 
@@ -253,8 +278,8 @@ async fn create(
     let admin_client = crate::connect::client_for(conn, ctx.defaults())
         .await
         .map_err(crate::connect::ConnectError::into_diagnosis)?;
-    let created = applinks::create_link(&admin_client, plan).await?;
-    tracing::info!(link_id = %created.id, admin, "application link created");
+    let created = applinks::create_link(&admin_client, plan, ctx.replace_link).await?;
+    tracing::info!(link_id = %created.id(), admin, outcome = ?created, "application link created or found");
     Ok(created)
 }
 

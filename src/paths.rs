@@ -136,6 +136,83 @@ pub fn check_private_perms(path: &Path) -> Result<(), String> {
     }
 }
 
+/// Start of every temp file name jiralink writes; the writer's pid follows, so a later run can
+/// tell a stale one (its writer is gone) from one being written right now.
+pub const TEMP_PREFIX: &str = ".jiralink-";
+/// End of every temp file name jiralink writes.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+fn temp_prefix() -> String {
+    format!("{TEMP_PREFIX}{}-", std::process::id())
+}
+
+/// `path` with symlinks followed (up to 40 hops, like the kernel); a dangling link resolves to
+/// where it points, so the first save creates the target.
+pub fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_owned();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+/// Whether the process `pid` still exists (a zombie or another user's process counts as alive).
+pub fn pid_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return false;
+    };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e != rustix::io::Errno::SRCH,
+    }
+}
+
+/// Remove temp files (`.jiralink-<pid>-….tmp`) in `dir` whose writer has exited: what a killed
+/// save leaves behind. A file whose writer still runs is left alone. Returns what was removed.
+pub fn sweep_stale_temp_files(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name
+            .strip_prefix(TEMP_PREFIX)
+            .and_then(|r| r.strip_suffix(TEMP_SUFFIX))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let regular = e.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if regular
+            && pid != std::process::id()
+            && !pid_alive(pid)
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed.push(e.path());
+        }
+    }
+    removed
+}
+
 /// Write `bytes` to `path` atomically with mode 0600: temp file in the same dir, write, fsync,
 /// rename over the target, fsync the dir. The parent is created 0700 when missing. On any error
 /// the previous file (if any) is left untouched.
@@ -150,6 +227,10 @@ fn write_atomic(
     bytes: &[u8],
     rename: impl FnOnce(&Path, &Path) -> io::Result<()>,
 ) -> io::Result<()> {
+    // A symlinked file (a dotfiles checkout) is written through to its target, in the target's
+    // directory, so the link stays a link and the rename stays atomic.
+    let target = resolve_symlinks(path)?;
+    let path = target.as_path();
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -158,8 +239,8 @@ fn write_atomic(
     // tempfile creates the file with 0600 already; set it again so a umask or an odd platform
     // default can never widen it.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".jiralink-")
-        .suffix(".tmp")
+        .prefix(&temp_prefix())
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(&parent)?;
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(0o600))?;

@@ -4,6 +4,7 @@
 pub use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -157,9 +158,12 @@ fn run_with_timeout(cmd: &str, timeout: Duration) -> Result<Output, SecretError>
         message: e.to_string(),
     };
     // stdin is closed so a command that prompts fails instead of waiting for input.
+    // Its own process group, so a timeout kills what `sh` started too (a `pass` that spawned
+    // `gpg`, a pipeline), not only `sh`.
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -170,7 +174,11 @@ fn run_with_timeout(cmd: &str, timeout: Duration) -> Result<Output, SecretError>
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
+                // A secret is small; a command that prints without end is cut off here
+                // (and then refused below or killed by the timeout).
+                let _ = (&mut p).take(MAX_SECRET_FILE_BYTES).read_to_end(&mut buf);
+                // Keep draining so the command never blocks on a full pipe.
+                let _ = std::io::copy(&mut p, &mut std::io::sink());
             }
             buf
         })
@@ -192,6 +200,14 @@ fn run_with_timeout(cmd: &str, timeout: Duration) -> Result<Output, SecretError>
         match child.try_wait().map_err(spawn_err)? {
             Some(status) => break status,
             None if Instant::now() >= deadline => {
+                // The group id is the child's pid (process_group(0) above).
+                if let Some(pgid) = i32::try_from(child.id())
+                    .ok()
+                    .and_then(rustix::process::Pid::from_raw)
+                {
+                    let _ =
+                        rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+                }
                 let _ = child.kill();
                 let _ = child.wait();
                 // The reader threads finish when the pipes close; nobody waits for them.
@@ -210,20 +226,35 @@ fn run_with_timeout(cmd: &str, timeout: Duration) -> Result<Output, SecretError>
     })
 }
 
+/// Largest secret file read (a token or password is far smaller; this stops a 300 MB file from
+/// being read whole).
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
 fn resolve_file(path: &Path) -> Result<SecretString, SecretError> {
+    use crate::private_file::{read_private_file, PrivateFileError};
     let file_err = |message: String| SecretError::File {
         path: path.to_owned(),
         message,
     };
-    if let Err(mode) = crate::paths::private_mode(path).map_err(|e| file_err(e.to_string()))? {
-        return Err(SecretError::FileTooOpen {
-            path: path.to_owned(),
+    let bytes = match read_private_file(path, MAX_SECRET_FILE_BYTES, "a secret") {
+        Ok(b) => b,
+        Err(PrivateFileError::TooOpen {
             mode,
-        });
-    }
-    let mut text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+            link_target: None,
+            ..
+        }) => {
+            return Err(SecretError::FileTooOpen {
+                path: path.to_owned(),
+                mode,
+            })
+        }
+        Err(PrivateFileError::Io { source, .. }) => return Err(file_err(source.to_string())),
+        Err(e) => return Err(file_err(e.to_string())),
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Err(file_err("the file is not UTF-8 text".to_owned()));
+    };
     let value = text.trim().to_owned();
-    text.zeroize();
     if value.is_empty() {
         return Err(file_err("the file is empty".to_owned()));
     }
@@ -271,6 +302,34 @@ mod tests {
         let r = run_with_timeout("sleep 5", Duration::from_millis(200));
         assert!(matches!(r, Err(SecretError::CmdTimeout { .. })), "{r:?}");
         assert!(start.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_process_group() {
+        let t = tempfile::tempdir().unwrap();
+        let pidfile = t.path().join("pid");
+        let cmd = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
+        let r = run_with_timeout(&cmd, Duration::from_millis(300));
+        assert!(matches!(r, Err(SecretError::CmdTimeout { .. })), "{r:?}");
+        let pid: u32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // The grandchild got SIGKILL with its group; give the kernel a moment to reap it
+        // (it is re-parented to init, or to us as a zombie at worst).
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while crate::paths::pid_alive(pid) && Instant::now() < deadline {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if stat.split_whitespace().nth(2) == Some("Z") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            !crate::paths::pid_alive(pid),
+            "sleep {pid} outlived the timeout"
+        );
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! inputs. Everything entered stays in the [`Wizard`] when the user goes back or a call fails.
 
 pub(crate) mod export;
+pub mod oauth2;
 mod register;
 mod validate;
 mod view;
 
 pub use export::ExportFormat;
+pub use oauth2::{LinkKind, O2Effect, O2Input, O2Step, O2Verify, OAuth2Flow};
 pub use register::{
     menu_path, CreatePlan, Field, MenuPath, PlannedRequest, APPLINKS_ADMIN_PATH, CREATE_LINK_PATH,
     LINK_ID_PLACEHOLDER,
@@ -38,6 +40,8 @@ pub struct LinkPreset {
     pub consumer_key: String,
     /// Admin connection for automatic creation.
     pub admin: Option<String>,
+    /// Kind of link; `None` = what the probed Jira offers first (OAuth 2.0 from Jira 9).
+    pub kind: Option<LinkKind>,
 }
 
 /// The wizard's steps, in order. `Create` is optional (skipped when the admin registers by hand).
@@ -217,8 +221,9 @@ pub enum Input {
     SetAdmin(Option<String>),
     /// Go ahead with the [`CreatePlan`] shown on the Create step.
     ConfirmCreate,
-    /// Result of [`Effect::CreateLink`].
-    CreateResult(Result<(), Diagnosis>),
+    /// Result of [`Effect::CreateLink`]: what Jira now has, in one sentence (created, already
+    /// there, consumer added or replaced).
+    CreateResult(Result<String, Diagnosis>),
     /// Register by hand: go from Register (or Create) straight to Authorize.
     SkipCreate,
     /// Ask for a new request token (also done on entering Authorize).
@@ -239,6 +244,10 @@ pub enum Input {
     Export { format: ExportFormat, path: PathBuf },
     /// Result of [`Effect::Export`]: the path written, or why not.
     ExportResult(Result<PathBuf, String>),
+    /// Choose the kind of link (Target step; refused when this Jira does not offer it).
+    SetKind(LinkKind),
+    /// An input for the OAuth 2.0 path (after Target, when the kind is OAuth 2.0).
+    OAuth2(O2Input),
     /// Go to the next step (refused with the reason from [`Wizard::can_advance`]).
     Next,
     /// Go to the previous step; nothing entered is lost.
@@ -283,6 +292,8 @@ pub enum Effect {
     },
     /// Write [`Wizard::export`]`(format)` to `path` with mode 0600 → [`Input::ExportResult`].
     Export { format: ExportFormat, path: PathBuf },
+    /// Work of the OAuth 2.0 path (`crate::link::run_oauth2_effect`) → [`Input::OAuth2`].
+    OAuth2(O2Effect),
 }
 
 /// Progress of one effect the wizard waits for.
@@ -342,7 +353,7 @@ pub struct Wizard {
     key: Option<KeyInfo>,
     key_op: KeyOp,
     admin: Option<String>,
-    create: Pending<()>,
+    create: Pending<String>,
     create_skipped: bool,
     request_token: Pending<RequestTokenInfo>,
     verifier: String,
@@ -353,6 +364,14 @@ pub struct Wizard {
     error: Option<String>,
     /// A one-off explanation of something the wizard did on its own (e.g. restarting authorization).
     notice: Option<String>,
+    /// The kind chosen (`None`: the probed Jira's default, see [`Wizard::offering_kinds`]).
+    kind: Option<LinkKind>,
+    /// True when the user picks the kind on Target ([`Wizard::offering_kinds`]).
+    choose_kind: bool,
+    /// The OAuth 2.0 path, once entered (kept when going back to Target).
+    oauth2: Option<OAuth2Flow>,
+    /// True while the steps after Target are the OAuth 2.0 path's.
+    on_oauth2: bool,
 }
 
 impl Wizard {
@@ -381,12 +400,58 @@ impl Wizard {
             export: Pending::Idle,
             error: None,
             notice: None,
+            kind: Some(LinkKind::OAuth1),
+            choose_kind: false,
+            oauth2: None,
+            on_oauth2: false,
         }
     }
 
-    /// The current step.
+    /// A wizard that offers both kinds of link and starts with the probed Jira's default
+    /// (OAuth 2.0 from Jira 9, "Configure an incoming link"); [`Wizard::new`] makes OAuth 1.0a
+    /// links unless [`Input::SetKind`] says otherwise.
+    pub fn offering_kinds(key_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            kind: None,
+            choose_kind: true,
+            ..Self::new(key_dir)
+        }
+    }
+
+    /// The current step. On the OAuth 2.0 path it is the flow's step in the same place
+    /// ([`O2Step::as_step`]); [`Wizard::oauth2`] tells the paths apart.
     pub fn step(&self) -> Step {
-        self.step
+        match self.oauth2() {
+            Some(f) => f.step().as_step(),
+            None => self.step,
+        }
+    }
+
+    /// True when the kind of link is chosen on Target (else it was fixed up front).
+    pub fn chooses_kind(&self) -> bool {
+        self.choose_kind
+    }
+
+    /// The kinds of link the probed Jira offers, its default first.
+    pub fn offered_kinds(&self) -> Vec<LinkKind> {
+        oauth2::offered_kinds(self.probe.done().and_then(|p| p.version_tuple))
+    }
+
+    /// The kind of link being made: the one chosen, else the probed Jira's default.
+    pub fn link_kind(&self) -> LinkKind {
+        match self.kind {
+            Some(k) => k,
+            None => self
+                .offered_kinds()
+                .first()
+                .copied()
+                .unwrap_or(LinkKind::OAuth1),
+        }
+    }
+
+    /// The OAuth 2.0 path, while the wizard is on it (after Target).
+    pub fn oauth2(&self) -> Option<&OAuth2Flow> {
+        self.oauth2.as_ref().filter(|_| self.on_oauth2)
     }
 
     /// The validated base URL (scheme, host, port, context path; no trailing slash).
@@ -504,7 +569,10 @@ impl Wizard {
 
     /// Why the last input was refused, if it was.
     pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+        match self.oauth2() {
+            Some(f) => f.error().or(self.error.as_deref()),
+            None => self.error.as_deref(),
+        }
     }
 
     /// The URL the user opens to approve the request token:
@@ -520,6 +588,9 @@ impl Wizard {
 
     /// Whether `Next` would be accepted now, and if not, why.
     pub fn can_advance(&self) -> Result<(), String> {
+        if let Some(f) = self.oauth2() {
+            return f.can_advance();
+        }
         match self.step {
             Step::Target => {
                 self.base_url()?;
@@ -547,7 +618,7 @@ impl Wizard {
             }
             Step::Register => self.create_plan().map(|_| ()),
             Step::Create => match &self.create {
-                Pending::Done(()) => Ok(()),
+                Pending::Done(_) => Ok(()),
                 Pending::Running => Err("Waiting for Jira to create the link.".into()),
                 _ => Err(
                     "Confirm to create the link, or skip this step if you registered it by hand."
@@ -654,6 +725,11 @@ impl Wizard {
         out
     }
 
+    /// What the Create step did in Jira, in one sentence, once it finished.
+    pub fn create_summary(&self) -> Option<&str> {
+        self.create.done().map(String::as_str)
+    }
+
     /// The two REST requests that would create the link, for review before [`Input::ConfirmCreate`].
     pub fn create_plan(&self) -> Result<CreatePlan, String> {
         self.base_url()?;
@@ -704,7 +780,10 @@ impl Wizard {
 
     /// What to show for the current step.
     pub fn view(&self) -> StepView {
-        view::build(self)
+        match self.oauth2() {
+            Some(f) => f.view(),
+            None => view::build(self),
+        }
     }
 
     /// Apply one input; returns the effects the driver must run.
@@ -808,6 +887,16 @@ impl Wizard {
                     return Ok(Vec::new());
                 }
                 match r {
+                    // The same floor `keygen` applies: a key jiralink would not generate is not
+                    // accepted for a new link either (NIST SP 800-131A: RSA below 2048 bits is
+                    // disallowed for signatures).
+                    Ok(info) if info.bits < crate::keys::ALLOWED_BITS[0] => {
+                        self.key_op = KeyOp::Failed(format!(
+                            "{} is a {}-bit RSA key; jiralink needs 2048 bits or more (generate one with `jiralink link keygen`).",
+                            info.path.display(),
+                            info.bits
+                        ));
+                    }
                     Ok(info) => {
                         let previous = self.key.as_ref().map(|k| k.fingerprint.clone());
                         if previous.is_some_and(|p| p != info.fingerprint) {
@@ -828,6 +917,9 @@ impl Wizard {
             }
             Input::SetAdmin(a) => {
                 self.admin = a.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                if let Some(f) = &mut self.oauth2 {
+                    f.apply(O2Input::SetAdmin(self.admin.clone()));
+                }
                 Ok(Vec::new())
             }
             Input::ConfirmCreate => {
@@ -925,9 +1017,64 @@ impl Wizard {
                 }
                 Ok(Vec::new())
             }
+            Input::SetKind(k) => {
+                self.kind = Some(k);
+                match self.probe.done() {
+                    Some(_) if !self.offered_kinds().contains(&k) => Err(self.kind_refused()),
+                    _ => Ok(Vec::new()),
+                }
+            }
+            Input::OAuth2(i) => {
+                let Some(f) = self.oauth2.as_mut().filter(|_| self.on_oauth2) else {
+                    // A late answer for a path the user left is dropped like other stale results.
+                    return match i {
+                        O2Input::CreateResult(_)
+                        | O2Input::ExchangeResult(_)
+                        | O2Input::VerifyResult(_)
+                        | O2Input::ExportResult(_) => Ok(Vec::new()),
+                        _ => Err("Choose OAuth 2.0 on the first step to use this.".into()),
+                    };
+                };
+                Ok(f.apply(i).into_iter().map(Effect::OAuth2).collect())
+            }
+            Input::Next if self.on_oauth2 => self.apply_inner(Input::OAuth2(O2Input::Next)),
+            Input::Back if self.on_oauth2 => {
+                match self.oauth2.as_mut() {
+                    Some(f) if f.step() != O2Step::Settings => {
+                        f.apply(O2Input::Back);
+                    }
+                    _ => self.on_oauth2 = false,
+                }
+                Ok(Vec::new())
+            }
             Input::Next => self.next(),
             Input::Back => self.back(),
         }
+    }
+
+    /// Why the chosen kind cannot be made on this Jira (only OAuth 2.0 can be missing).
+    fn kind_refused(&self) -> String {
+        let version = self.probe.done().and_then(|p| p.version.clone());
+        let d = crate::jira::oauth2::not_supported(version.as_deref());
+        format!("{} {} Fix: {}", d.summary, d.detail, d.fix)
+    }
+
+    /// Leave Target for the OAuth 2.0 path; a flow for the same Jira and connection is resumed.
+    fn enter_oauth2(&mut self) -> Result<Vec<Effect>, String> {
+        let base = self.base_url()?;
+        let name = self.connection_name();
+        let version = self.probe.done().and_then(|p| p.version_tuple);
+        let same = self
+            .oauth2
+            .as_ref()
+            .is_some_and(|f| f.base_url() == base && f.connection_name() == name);
+        if !same {
+            let mut f = OAuth2Flow::new(&base, version, &name);
+            f.apply(O2Input::SetAdmin(self.admin.clone()));
+            self.oauth2 = Some(f);
+        }
+        self.on_oauth2 = true;
+        Ok(Vec::new())
     }
 
     fn next(&mut self) -> Result<Vec<Effect>, String> {
@@ -936,6 +1083,12 @@ impl Wizard {
             return self.start_probe();
         }
         self.can_advance()?;
+        if self.step == Step::Target && self.link_kind() == LinkKind::OAuth2 {
+            if !self.offered_kinds().contains(&LinkKind::OAuth2) {
+                return Err(self.kind_refused());
+            }
+            return self.enter_oauth2();
+        }
         match self.step.next() {
             Some(next) => {
                 if next == Step::Create {

@@ -669,6 +669,12 @@ async fn cli_json_shape_and_exit_codes() {
     let (code, _, err) = cli.output(&["audit", "nosuch"], &[]).await;
     assert_eq!(code, 2);
     assert!(err.contains("no connection named"), "{err}");
+    // Another user by name without an admin: refused up front, before the connection is even
+    // looked up or its secrets resolved (the engine would refuse it only after starting).
+    let (code, _, err) = cli.output(&["audit", "nosuch", "--user", "bob"], &[]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs an admin connection"), "{err}");
+    assert!(!err.contains("no connection named"), "{err}");
     let (code, _, _) = cli
         .output(&["audit", "alice", "--format", "yaml"], &[])
         .await;

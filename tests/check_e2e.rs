@@ -948,6 +948,7 @@ mod cli {
         let link: Value = http
             .put(format!("{}/rest/applinks/3.0/applicationlink", sim.base))
             .basic_auth("admin", Some("admin"))
+            .header("Accept", "application/json")
             .json(
                 &serde_json::json!({"name": "jiralink", "rpcUrl": "https://jiralink.invalid",
                 "displayUrl": "https://jiralink.invalid", "typeId": "generic"}),
@@ -958,7 +959,13 @@ mod cli {
             .json()
             .await
             .unwrap();
-        let id = link["id"].as_str().unwrap();
+        // 201 `{"resources-created":[{"href":".../applicationlink/<id>"}]}` (jira-answers.md).
+        let id = link["resources-created"][0]["href"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
         let public = std::fs::read_to_string(data("test_key_pub.pem")).unwrap();
         let r = http
             .put(format!(

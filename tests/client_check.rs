@@ -273,3 +273,25 @@ async fn sso_login_page_everywhere_is_not_called_not_jira() {
     assert!(!r.ok);
     assert_eq!(r.diagnosis.clone().unwrap().code, Code::HtmlInsteadOfJson);
 }
+
+/// Issue 14 §4: `/myself` answering `{}` (a proxy, a garbage token behind a broken plugin) names
+/// no user; it is a diagnosis and never a green check "as ?".
+#[tokio::test]
+async fn empty_identity_is_not_ok() {
+    let inner = jira(None, 0);
+    let s = serve(move |r, n| {
+        if r.path == "/jira/rest/api/2/myself" {
+            Canned::json(200, "{}")
+        } else {
+            inner(r, n)
+        }
+    })
+    .await;
+    let r = check("acme", opts(&s.base, basic())).await;
+    assert!(!r.ok, "{r:?}");
+    let d = r.diagnosis.clone().unwrap();
+    assert_eq!(d.code, Code::InvalidResponse);
+    assert!(d.detail.contains("names no user"), "{d:?}");
+    assert_eq!(step(&r, "auth"), StepStatus::Fail);
+    assert_eq!(r.user, None);
+}

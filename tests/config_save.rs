@@ -175,3 +175,45 @@ fn failed_save_leaves_the_old_file_intact() {
     );
     assert_eq!(std::fs::read_to_string(&dir).unwrap(), "not a dir");
 }
+
+/// Issue 14 §1: two holders of an older copy (two processes, or a TUI and a CLI) both save;
+/// the second re-reads under the lock and keeps the first one's change.
+#[test]
+fn stale_copies_merge_on_save_and_same_connection_edits_conflict() {
+    let (_t, p) = setup();
+    let mut a = ConfigFile::open(&p).unwrap();
+    let mut b = ConfigFile::open(&p).unwrap();
+    let mut lab = Connection::new("lab", "https://lab.example/", AuthKind::Pat);
+    lab.token = Some(SecretRef::Env("LAB".into()));
+    let mut qa = Connection::new("qa", "https://qa.example/", AuthKind::Pat);
+    qa.token = Some(SecretRef::Env("QA".into()));
+    a.upsert_connection(&lab).unwrap();
+    b.upsert_connection(&qa).unwrap();
+    a.save().unwrap();
+    b.save().unwrap();
+    let names: Vec<String> = Config::load(&p)
+        .unwrap()
+        .connections
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["prod", "lab", "qa"]);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.starts_with(ORIGINAL), "{text}");
+
+    // Both change "prod": the later save must not silently undo the earlier one.
+    let mut a = ConfigFile::open(&p).unwrap();
+    let mut b = ConfigFile::open(&p).unwrap();
+    a.set_connection_field("prod", "timeout_secs", 30i64)
+        .unwrap();
+    b.set_connection_field("prod", "timeout_secs", 60i64)
+        .unwrap();
+    a.save().unwrap();
+    let e = b.save().unwrap_err();
+    assert!(matches!(e, ConfigError::Conflict { .. }), "{e}");
+    assert!(e.to_string().contains("\"prod\""), "{e}");
+    assert_eq!(
+        Config::load(&p).unwrap().connections[0].timeout_secs,
+        Some(30)
+    );
+}

@@ -66,6 +66,25 @@ impl SimChild {
             .unwrap()
     }
 
+    /// The simulator's application links (control API state): (id, consumer key).
+    fn applinks(&self) -> Vec<(String, Option<String>)> {
+        let url = format!("{}/__sim/state", self.origin);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let v: serde_json::Value =
+            rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+        v["applinks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["id"].as_str().unwrap().to_string(),
+                    l["consumerKey"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    }
+
     /// Click "Allow" as `user` through the control API; returns the verification code.
     fn approve(&self, token: &str, user: &str) -> String {
         let url = format!("{}/__sim/approve", self.origin);
@@ -265,6 +284,91 @@ fn from_nothing_to_a_green_check() {
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(v["signature_method"], "RSA-SHA1");
+}
+
+#[test]
+fn link_create_twice_leaves_one_link() {
+    let sim = SimChild::start(&[]);
+    let home = Home::new();
+    home.setup(&sim);
+    home.create();
+    assert_eq!(sim.applinks().len(), 1);
+    // Again: the link with this consumer key and public key is found, nothing is sent.
+    home.cmd()
+        .args(["link", "create", "j", "--admin", "admin", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already has the application link"))
+        .stdout(predicate::str::contains("nothing was changed"));
+    let links = sim.applinks();
+    assert_eq!(links.len(), 1, "{links:?}");
+
+    // A new key for the connection: the same consumer key now has another public key.
+    home.cmd()
+        .args(["link", "keygen", "j", "--force"])
+        .assert()
+        .success();
+    home.cmd()
+        .args(["link", "create", "j", "--admin", "admin", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("applink_conflict"))
+        .stderr(predicate::str::contains("--replace"));
+    assert_eq!(sim.applinks().len(), 1);
+    home.cmd()
+        .args([
+            "link",
+            "create",
+            "j",
+            "--admin",
+            "admin",
+            "--yes",
+            "--replace",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Replaced the public key"));
+    let after = sim.applinks();
+    assert_eq!(
+        after, links,
+        "the same one link, with the same consumer key"
+    );
+    // And the new key works: the OAuth dance starts with it.
+    home.cmd()
+        .args(["link", "authorize", "j"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("oauth_token="));
+}
+
+#[test]
+fn export_refuses_to_print_secrets_on_a_terminal() {
+    let sim = SimChild::start(&[]);
+    let home = Home::new();
+    home.setup(&sim);
+    // stdout on a pty (python3's `pty`, as tests/terminal_pty.rs uses): refused, nothing printed.
+    let out_of = |args: &[&str]| {
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import os, pty, sys\nsys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))",
+            )
+            .arg(assert_cmd::cargo::cargo_bin("jiralink"))
+            .args(args)
+            .env("JIRALINK_CONFIG", home.path().join("config.toml"))
+            .env("JIRALINK_DATA", home.path().join("data"))
+            .env("JIRALINK_STATE", home.path().join("state"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let py = out_of(&["link", "export", "j", "--format", "env"]);
+    let out = py;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("--out PATH"), "{text}");
+    assert!(!text.contains("JIRA_OAUTH"), "{text}");
 }
 
 #[test]

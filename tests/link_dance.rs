@@ -258,7 +258,7 @@ async fn create_refusals_are_diagnosed() {
     let mut plan = w.create_plan().unwrap();
     plan.requests[1].body["publicKey"] =
         serde_json::json!("-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----");
-    let d = jiralink::jira::applinks::create_link(&admin, &plan)
+    let d = jiralink::jira::applinks::create_link(&admin, &plan, false)
         .await
         .unwrap_err();
     assert_eq!(d.code, Code::KeyError, "{d}");

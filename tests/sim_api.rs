@@ -132,13 +132,15 @@ async fn captcha_after_three_failures_until_cleared() {
         assert!(r.headers().contains_key("www-authenticate"));
     }
     // Even the right password is now refused with the CAPTCHA challenge.
+    // 403, not 401 (pycontribs/jira#733, atlassian/dc-app-performance-toolkit PR #36).
     let r = c
         .get(url(&sim, "/rest/api/2/myself"))
         .basic_auth("bob", Some("bob"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(r.status(), 403);
+    assert!(!r.headers().contains_key("www-authenticate"));
     assert_eq!(r.headers()["x-seraph-loginreason"], "AUTHENTICATION_DENIED");
     let reason = r.headers()["x-authentication-denied-reason"]
         .to_str()
@@ -580,17 +582,75 @@ async fn applinks_manifest_and_admin_only_creation() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // Jira answers 201 with the new link's URL in `resources-created` and `Location`, not the
+    // link (jira-answers.md; BitbucketUtils#registerApplicationLink; esp.bitbucket).
     let r = c
         .put(url(&sim, "/rest/applinks/3.0/applicationlink"))
         .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
         .json(&body)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let link: Value = r.json().await.unwrap();
-    let id = link["id"].as_str().unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let created: Value = r.json().await.unwrap();
+    let href = created["resources-created"][0]["href"].as_str().unwrap();
+    assert_eq!(href, location);
+    assert!(created.get("id").is_none(), "{created}");
+    let id = href.rsplit('/').next().unwrap();
     assert_eq!(id.len(), 36);
+    assert_eq!(
+        href,
+        format!("{}/rest/applinks/3.0/applicationlink/{id}", sim.base_url())
+    );
+    // Without `Accept: application/json` the same answer is XML.
+    let r = c
+        .put(url(&sim, "/rest/applinks/3.0/applicationlink"))
+        .basic_auth("admin", Some("admin"))
+        .json(
+            &json!({"name": "Tool 2", "rpcUrl": "https://tool2.example.com", "typeId": "generic"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let xml = r.text().await.unwrap();
+    assert!(
+        xml.contains(&format!(
+            "<resources-created><link href=\"{location}\" rel=\"self\"/></resources-created>"
+        )),
+        "{xml}"
+    );
+    // The list shows both, wrapped (ApplicationLinkListEntity).
+    let list: Value = c
+        .get(url(&sim, "/rest/applinks/3.0/applicationlink"))
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let links = list["applicationLinks"].as_array().unwrap();
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0]["id"], id);
+    assert_eq!(links[0]["rpcUrl"], "https://tool.example.com");
+    assert_eq!(links[0]["typeId"], "generic");
+    // No consumer yet: 404.
+    let r = c
+        .get(url(
+            &sim,
+            &format!("/rest/applinks-oauth/1.0/applicationlink/{id}/authentication/consumer"),
+        ))
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     // Consumer registration on an unknown link is a 404 (never reaches the provider).
     let r = c
         .put(url(&sim, "/rest/applinks-oauth/1.0/applicationlink/00000000-0000-4000-a000-000000000000/authentication/consumer"))

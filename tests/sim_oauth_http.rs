@@ -68,6 +68,7 @@ async fn setup() -> (Sim, Consumer, reqwest::Client) {
     let link: Value = c
         .put(format!("{base}/rest/applinks/3.0/applicationlink"))
         .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
         .json(&json!({"name": "jiralink", "rpcUrl": "https://jiralink.invalid", "displayUrl": "https://jiralink.invalid", "typeId": "generic"}))
         .send()
         .await
@@ -75,7 +76,12 @@ async fn setup() -> (Sim, Consumer, reqwest::Client) {
         .json()
         .await
         .unwrap();
-    let id = link["id"].as_str().unwrap();
+    let id = link["resources-created"][0]["href"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
     let r = c
         .put(format!("{base}/rest/applinks-oauth/1.0/applicationlink/{id}/authentication/consumer"))
         .basic_auth("admin", Some("admin"))

@@ -9,6 +9,7 @@ use jiralink::wizard::{
 };
 use rsa::RsaPublicKey;
 use secrecy::{ExposeSecret, SecretString};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 const TEST_KEY: &str = include_str!("data/test_key.pem");
@@ -610,7 +611,10 @@ fn create_needs_admin_and_confirmation() {
         .any(|e| e.contains("system administrator")));
     assert!(!w.link_created());
     ok(&mut w, Input::ConfirmCreate);
-    ok(&mut w, Input::CreateResult(Ok(())));
+    ok(
+        &mut w,
+        Input::CreateResult(Ok("Created the application link.".into())),
+    );
     assert!(w.link_created());
     let fx = ok(&mut w, Input::Next);
     assert_eq!(w.step(), Step::Authorize);
@@ -1076,4 +1080,86 @@ fn entering_authorize_retries_a_failed_request_token() {
     // A second RequestToken while one is on its way is refused.
     assert!(w.apply(Input::RequestToken).is_empty());
     assert!(w.error().is_some());
+}
+
+// ---------------------------------------------------------------- saving the linked connection
+
+/// Token file names under `dir/tokens`, sorted.
+fn token_files(data: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(data.join("tokens"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn linked_connection_is_saved_once_atomically_and_replaces_cli_tokens() {
+    let t = tempfile::tempdir().unwrap();
+    let paths = jiralink::paths::Paths {
+        config_file: t.path().join("config.toml"),
+        data_dir: t.path().join("data"),
+        state_dir: t.path().join("state"),
+        log_file: t.path().join("state/jiralink.log"),
+    };
+    let w = at_verify();
+    let name = w.connection_name();
+    // The CLI linked it before (its own token files), then the TUI links it again.
+    std::fs::write(
+        &paths.config_file,
+        format!("# mine\n[[connection]]\nname = \"{name}\"\nurl = \"{BASE}\"\nauth = \"oauth1\"\nconsumer_key = \"k\"\nprivate_key = \"/k.pem\"\nproxy = \"http://proxy:3128\"\n"),
+    )
+    .unwrap();
+    jiralink::link::save_access_token(&paths, &name, &access()).unwrap();
+    let cli_files = token_files(&paths.data_dir);
+    assert_eq!(cli_files.len(), 2);
+
+    // A save that fails at the config write leaves config and token files exactly as they were.
+    let before = std::fs::read_to_string(&paths.config_file).unwrap();
+    let e = jiralink::link::save_linked_with(&paths, &w, |_| {
+        Err(jiralink::config::ConfigError::Write {
+            path: paths.config_file.clone(),
+            message: "simulated full disk".into(),
+        })
+    })
+    .unwrap_err();
+    assert!(e.contains("simulated full disk"), "{e}");
+    assert_eq!(std::fs::read_to_string(&paths.config_file).unwrap(), before);
+    assert_eq!(token_files(&paths.data_dir), cli_files);
+
+    // The real save switches over: new 0600 files, the CLI's old ones gone, settings kept.
+    let cfg = jiralink::link::save_linked(&paths, &w).unwrap();
+    let files = token_files(&paths.data_dir);
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| !cli_files.contains(f)), "{files:?}");
+    let c = cfg.connection(&name).unwrap();
+    assert_eq!(c.proxy.as_deref(), Some("http://proxy:3128"));
+    assert_eq!(c.consumer_key.as_deref(), Some("jiralink-jira.example.com"));
+    let text = std::fs::read_to_string(&paths.config_file).unwrap();
+    assert!(text.starts_with("# mine"), "{text}");
+    for f in &files {
+        let mode = std::fs::metadata(paths.data_dir.join("tokens").join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}");
+    }
+}
+
+/// Issue 14 §7: a 1024-bit key given with `link new --key` (or picked in the TUI) is refused
+/// like `keygen` refuses to make one.
+#[test]
+fn a_key_below_2048_bits_is_refused() {
+    let mut w = at_keys();
+    ok(&mut w, Input::UseExistingKey("/home/a/weak.pem".into()));
+    let weak = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap();
+    let info = KeyInfo::from_public_key(Path::new("/home/a/weak.pem"), &RsaPublicKey::from(&weak));
+    assert_eq!(info.bits, 1024);
+    ok(&mut w, Input::KeyReady(Ok(info)));
+    assert!(w.key_info().is_none());
+    let e = w.can_advance().unwrap_err();
+    assert!(e.contains("1024-bit") && e.contains("2048"), "{e}");
 }

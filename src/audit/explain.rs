@@ -112,12 +112,21 @@ pub struct Fix {
     pub blast_radius_sample: Vec<String>,
     /// A change with a smaller blast radius, when there is one.
     pub safer: Option<String>,
+    /// The least-privilege plan (admin-assisted audits): `changes`, `gains`, `admin_class` and
+    /// `alternatives`, flattened into this object (see `audit::fix`).
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Box<super::fix::Proposal>>,
 }
 
 impl Fix {
     /// One line for tables and the `fix` field of a report row.
     pub fn text(&self) -> String {
         let mut s = format!("{} ({})", self.action, self.menu_path);
+        if let Some(plan) = &self.plan {
+            s.push_str("; ");
+            s.push_str(&plan.gains.summary);
+            return s;
+        }
         if self.blast_radius == 0 {
             s.push_str("; no other audited project uses this scheme");
         } else {
@@ -265,6 +274,7 @@ fn inactive_verdict(
             blast_radius: 0,
             blast_radius_sample: Vec::new(),
             safer: None,
+            plan: None,
         }),
     }
 }
@@ -511,6 +521,7 @@ fn smallest_fix(
         blast_radius: others,
         blast_radius_sample: ctx.others().take(BLAST_SAMPLE).cloned().collect(),
         safer,
+        plan: None,
     }
 }
 

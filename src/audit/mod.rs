@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod explain;
 pub mod export;
+pub mod fix;
 pub mod gather;
 pub mod job;
 pub mod menu;

@@ -49,9 +49,12 @@ pub struct AuditArgs {
 
 /// Run `audit`.
 pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
-    if a.subject.is_none() && (a.admin.is_none() || a.user.is_none()) {
+    // Who can be audited is the core's rule; refuse before any secret is resolved.
+    if let Some(problem) =
+        audit::choice_problem(a.subject.is_some(), a.admin.is_some(), a.user.is_some())
+    {
         eprintln!(
-            "jiralink: audit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
+            "jiralink: {problem}\naudit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
         );
         return Ok(EXIT_USAGE);
     }
@@ -164,8 +167,17 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
             });
         }
     };
-    let result = audit::run(req.clone(), progress).await;
+    let mut result = audit::run(req.clone(), progress).await;
     bar.finish_and_clear();
+    // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
+    if let (Ok(report), Some(admin)) = (result.as_mut(), req.admin.as_ref()) {
+        let opts = audit::fix::FixOptions::default();
+        if let Err(e) = audit::fix::annotate(report, admin, &opts, req.concurrency).await {
+            report
+                .notes
+                .push(format!("least-privilege fixes not computed: {e}"));
+        }
+    }
     if out.human() {
         if let Some(pacing) = pacing_of(&clients) {
             eprintln!("jiralink: {pacing}");
@@ -184,7 +196,7 @@ fn pacing_of(clients: &[JiraClient]) -> Option<crate::jira::pace::Pacing> {
 }
 
 /// Build a client for a configured connection, or print why not and return the exit code.
-async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
+pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     if let Some((_, err)) = cfg.connection_errors.iter().find(|(n, _)| n == name) {
         eprintln!("jiralink: {}", err.diagnosis());
         return Err(EXIT_USAGE);

@@ -34,6 +34,10 @@ pub enum AuthArg {
     Pat,
     CloudToken,
     Oauth1,
+    /// OAuth 2.0 incoming link made in Jira's UI (client id, secret, redirect URI).
+    Oauth2,
+    /// OAuth 2.0 client credentials of a Jira 11 service account.
+    Oauth2ClientCredentials,
 }
 
 impl From<AuthArg> for AuthKind {
@@ -43,6 +47,8 @@ impl From<AuthArg> for AuthKind {
             AuthArg::Pat => AuthKind::Pat,
             AuthArg::CloudToken => AuthKind::CloudToken,
             AuthArg::Oauth1 => AuthKind::Oauth1,
+            AuthArg::Oauth2 => AuthKind::Oauth2,
+            AuthArg::Oauth2ClientCredentials => AuthKind::Oauth2ClientCredentials,
         }
     }
 }
@@ -97,6 +103,28 @@ pub struct AddArgs {
     /// OAuth private key PEM (oauth1).
     #[arg(long, value_name = "PATH")]
     pub private_key: Option<PathBuf>,
+    /// OAuth 2.0 client id (oauth2, oauth2-client-credentials).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Read the OAuth 2.0 client secret from this environment variable at run time.
+    #[arg(long, value_name = "VAR", group = "client_secret_source")]
+    pub client_secret_env: Option<String>,
+    /// Run this command (sh -c) at run time; its stdout is the client secret.
+    #[arg(long, value_name = "CMD", group = "client_secret_source")]
+    pub client_secret_cmd: Option<String>,
+    /// Read the client secret from this file (must be mode 0600) at run time.
+    #[arg(long, value_name = "PATH", group = "client_secret_source")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Read the client secret from one line of stdin and store it in the 0600 config file.
+    #[arg(long, group = "client_secret_source", conflicts_with_all = ["password_stdin", "token_stdin"])]
+    pub client_secret_stdin: bool,
+    /// OAuth 2.0 redirect URL registered in Jira's incoming link (oauth2).
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+    /// OAuth 2.0 scopes, comma-separated (READ, WRITE, ADMIN, SYSTEM_ADMIN; service accounts:
+    /// READ, WRITE).
+    #[arg(long, value_name = "SCOPES", value_delimiter = ',')]
+    pub scope: Vec<String>,
     /// Extra CA certificate (PEM) trusted on top of the system roots.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
@@ -377,6 +405,21 @@ pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result
         input,
         "token",
     )?;
+    c.client_id = a.client_id;
+    c.client_secret = pick_secret(
+        a.client_secret_env,
+        a.client_secret_cmd,
+        a.client_secret_file,
+        a.client_secret_stdin,
+        input,
+        "client secret",
+    )?;
+    c.redirect_uri = a.redirect_uri;
+    c.scopes = a
+        .scope
+        .iter()
+        .flat_map(|s| crate::jira::oauth2::split_scopes(s))
+        .collect();
     c.consumer_key = a.consumer_key;
     c.consumer_name = a.consumer_name;
     c.private_key = a.private_key.map(absolute).transpose()?;

@@ -97,6 +97,8 @@ impl Demo {
             connection_name: DEMO_OAUTH.into(),
             consumer_key: DEMO_CONSUMER_KEY.into(),
             admin: Some(DEMO_ADMIN.into()),
+            // The demo shows the OAuth 1.0a link its seeded integrations use.
+            kind: Some(crate::wizard::LinkKind::OAuth1),
         });
         opts.browser = Some(Arc::new(ConsentBrowser::new(
             DEMO_ALLOW_USER,

@@ -9,7 +9,7 @@ use crate::jira::oauth_dance::{self, PendingRequestToken, VerifierText};
 use crate::link::{self, LinkContext, Stop, Transport};
 use crate::paths::Paths;
 use crate::wizard::{ExportFormat, Input, RequestTokenInfo, Step, Wizard};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -30,11 +30,18 @@ pub enum LinkCommand {
         /// The connection to register.
         name: String,
         /// A configured connection that logs in as a Jira administrator.
-        #[arg(long, value_name = "ADMIN_NAME")]
-        admin: String,
+        #[arg(long, value_name = "ADMIN_NAME", required_unless_present = "manual")]
+        admin: Option<String>,
+        /// OAuth 2.0: the link was made in Jira's UI; read its Client ID and secret on stdin.
+        #[arg(long, conflicts_with = "admin")]
+        manual: bool,
         /// Do not ask for confirmation (required when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
+        /// When Jira already has a link with this consumer key but another public key, put this
+        /// connection's public key on it (tokens issued under the old key stop working).
+        #[arg(long)]
+        replace: bool,
     },
     /// Authorize: print the URL to approve, read the verification code, save the access token.
     Authorize {
@@ -43,6 +50,12 @@ pub enum LinkCommand {
         /// The verification code Jira showed (finishes the authorization a previous run started).
         #[arg(long, value_name = "CODE")]
         verifier: Option<String>,
+        /// OAuth 2.0: the code, or the URL the browser went to (finishes a previous run).
+        #[arg(long, value_name = "URL_OR_CODE", conflicts_with = "verifier")]
+        code: Option<String>,
+        /// OAuth 2.0: wait for the browser's redirect on http://localhost:PORT (for `ssh -L`).
+        #[arg(long, value_name = "PORT", conflicts_with_all = ["verifier", "code"])]
+        listen: Option<u16>,
     },
     /// Write what the integrating application needs (keys, token, URL) as TOML, JSON or env lines.
     Export {
@@ -51,7 +64,8 @@ pub enum LinkCommand {
         /// Output format.
         #[arg(long, value_enum)]
         format: FormatArg,
-        /// Write to this file (mode 0600) instead of stdout.
+        /// Write to this file (mode 0600). Without it the export goes to stdout, which must not be
+        /// a terminal (it holds the access token).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
@@ -80,6 +94,21 @@ pub struct NewArgs {
     /// Replace an existing connection and key file of the same name.
     #[arg(long)]
     pub force: bool,
+    /// Make an OAuth 2.0 incoming link (Jira DC 8.22+) instead of OAuth 1.0a.
+    #[arg(long, conflicts_with_all = ["consumer_key", "consumer_name", "key"])]
+    pub oauth2: bool,
+    /// OAuth 2.0 redirect URL to register (default: https://jiralink.invalid/oauth2/callback,
+    /// which never loads: paste the browser's address bar).
+    #[arg(long, value_name = "URI", requires = "oauth2")]
+    pub redirect_uri: Option<String>,
+    /// OAuth 2.0 scopes, comma-separated: READ, WRITE, ADMIN, SYSTEM_ADMIN (default READ).
+    #[arg(
+        long,
+        value_name = "SCOPES",
+        requires = "oauth2",
+        value_delimiter = ','
+    )]
+    pub scope: Vec<String>,
 }
 
 /// `link keygen` arguments.
@@ -121,17 +150,94 @@ pub async fn run(g: &Global, a: LinkCommand) -> anyhow::Result<u8> {
     let paths = Paths::resolve(g.config.as_deref())?;
     let config = Config::load_or_default(&paths.config_file)?;
     let ctx = LinkContext::new(paths, config);
+    if let Some(code) = oauth2_command(&ctx, &a).await? {
+        return Ok(code);
+    }
     match a {
         LinkCommand::New(args) => new(ctx, args).await,
         LinkCommand::Keygen(args) => keygen(ctx, args).await,
         LinkCommand::Fields { name } => fields(ctx, &name).await,
-        LinkCommand::Create { name, admin, yes } => create(ctx, &name, &admin, yes).await,
-        LinkCommand::Authorize { name, verifier } => {
+        LinkCommand::Create {
+            name,
+            admin,
+            yes,
+            replace,
+            ..
+        } => match admin {
+            Some(admin) => create(ctx, &name, &admin, yes, replace).await,
+            None => {
+                eprintln!("jiralink: --manual is for OAuth 2.0 connections; for OAuth 1.0a use `jiralink link fields {name}` or --admin");
+                Ok(EXIT_USAGE)
+            }
+        },
+        LinkCommand::Authorize { name, verifier, .. } => {
             let stdin = std::io::stdin();
             authorize(ctx, &name, verifier, &mut stdin.lock()).await
         }
         LinkCommand::Export { name, format, out } => export(ctx, &name, format.into(), out),
     }
+}
+
+/// The OAuth 2.0 paths: `new --oauth2`, and every other subcommand on an `auth = "oauth2"`
+/// connection. `None` hands the command to the OAuth 1.0a code below.
+async fn oauth2_command(ctx: &LinkContext, a: &LinkCommand) -> anyhow::Result<Option<u8>> {
+    use super::link_oauth2 as o2;
+    let stdin = std::io::stdin();
+    if let LinkCommand::New(n) = a {
+        if !n.oauth2 {
+            return Ok(None);
+        }
+        return o2::new(
+            ctx.clone(),
+            &n.name,
+            &n.url,
+            n.redirect_uri.clone(),
+            n.scope.clone(),
+            n.force,
+        )
+        .await
+        .map(Some);
+    }
+    let name = match a {
+        LinkCommand::Fields { name }
+        | LinkCommand::Create { name, .. }
+        | LinkCommand::Authorize { name, .. }
+        | LinkCommand::Export { name, .. } => name,
+        _ => return Ok(None),
+    };
+    let Some(conn) = ctx
+        .config
+        .connection(name)
+        .filter(|c| c.auth == AuthKind::Oauth2)
+        .cloned()
+    else {
+        if let LinkCommand::Authorize { code: Some(_), .. }
+        | LinkCommand::Authorize {
+            listen: Some(_), ..
+        } = a
+        {
+            eprintln!("jiralink: --code and --listen are for OAuth 2.0 connections (auth = \"oauth2\"); OAuth 1.0a uses --verifier");
+            return Ok(Some(EXIT_USAGE));
+        }
+        return Ok(None);
+    };
+    Ok(Some(match a {
+        LinkCommand::Fields { .. } => o2::fields(ctx, &conn).await?,
+        LinkCommand::Create { admin, yes, .. } => {
+            o2::create(ctx, &conn, admin.as_deref(), *yes, &mut stdin.lock()).await?
+        }
+        LinkCommand::Authorize { code, listen, .. } => {
+            o2::authorize(ctx.clone(), &conn, code.clone(), *listen, &mut stdin.lock()).await?
+        }
+        LinkCommand::Export { format, out, .. } => match o2::export(&conn, (*format).into()) {
+            Ok(text) => write_export(&text, (*format).into(), out.clone())?,
+            Err(e) => {
+                eprintln!("jiralink: {e}");
+                EXIT_USAGE
+            }
+        },
+        _ => return Ok(None),
+    }))
 }
 
 /// Print a diagnosis with the connection's name filled into the suggested commands.
@@ -353,7 +459,14 @@ fn confirm(question: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> anyhow::Result<u8> {
+async fn create(
+    mut ctx: LinkContext,
+    name: &str,
+    admin: &str,
+    yes: bool,
+    replace: bool,
+) -> anyhow::Result<u8> {
+    ctx.replace_link = replace;
     let conn = match connection(&mut ctx, name) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -394,8 +507,9 @@ async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> any
         }
     };
     println!(
-        "This creates an incoming application link in Jira at {}:\n",
-        admin_conn.url
+        "This creates an incoming application link in Jira at {} (unless one with consumer key \"{}\" exists already):\n",
+        admin_conn.url,
+        w.consumer_key()
     );
     print!("{}", plan.render(&admin_conn.url));
     if !yes {
@@ -411,10 +525,7 @@ async fn create(mut ctx: LinkContext, name: &str, admin: &str, yes: bool) -> any
     if let Err(s) = link::drive(&ctx, &mut w, Input::ConfirmCreate, &mut nothing).await {
         return Ok(report_stop(&s, name));
     }
-    println!(
-        "\nCreated the application link and registered consumer \"{}\".",
-        w.consumer_key()
-    );
+    println!("\n{}", w.create_summary().unwrap_or("Done."));
     println!("Next: `jiralink link authorize {name}`.");
     Ok(EXIT_OK)
 }
@@ -589,6 +700,12 @@ fn export(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    // The export holds the access token: on a terminal it would stay in the scrollback (and in
+    // tmux/screen logs). Printing is for pipes; a terminal gets a file.
+    if out.is_none() && std::io::stdout().is_terminal() {
+        eprintln!("jiralink: not printing \"{name}\"'s access token to the terminal; write it to a file with --out PATH (mode 0600), or pipe stdout to the program that needs it");
+        return Ok(EXIT_USAGE);
+    }
     let text = match link::export_connection(&conn, format) {
         Ok(t) => t,
         Err(e) => {
@@ -596,6 +713,15 @@ fn export(
             return Ok(EXIT_USAGE);
         }
     };
+    write_export(&text, format, out)
+}
+
+/// Write an export to `out` (mode 0600) or stdout.
+fn write_export(
+    text: &SecretString,
+    format: ExportFormat,
+    out: Option<PathBuf>,
+) -> anyhow::Result<u8> {
     match out {
         Some(path) => {
             let path = crate::paths::expand_tilde(&path);

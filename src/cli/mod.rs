@@ -6,8 +6,10 @@ pub mod check;
 pub mod completions;
 pub mod connections;
 pub mod demo;
+pub mod fix;
 pub mod info;
 pub mod link;
+pub mod link_oauth2;
 pub mod man;
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).
@@ -100,6 +102,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Audit which projects a user can see and use, why not, and the fix.
     Audit(audit::AuditArgs),
+    /// Plan, apply and undo least-privilege fixes for what the audit finds missing.
+    Fix(fix::FixArgs),
     /// Set up an incoming application link with OAuth 1.0a.
     #[command(subcommand)]
     Link(link::LinkCommand),
@@ -195,9 +199,13 @@ pub fn parse_from(args: Vec<OsString>) -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
-    let _log = crate::paths::Paths::resolve(cli.global.config.as_deref())
-        .ok()
-        .and_then(|p| crate::logging::init(&p, 0).ok());
+    let paths = crate::paths::Paths::resolve(cli.global.config.as_deref()).ok();
+    let _log = paths.as_ref().and_then(|p| crate::logging::init(p, 0).ok());
+    // No core dumps with secrets in them; clear what a killed earlier run left half-written.
+    match &paths {
+        Some(p) => crate::housekeeping::on_start(p),
+        None => crate::housekeeping::disable_core_dumps(),
+    }
     let rt = match runtime_for(cli.command.as_ref()).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -267,6 +275,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         None => crate::tui::run_from_cli(g.config.clone(), g.color, g.ascii).await,
         Some(Command::Check(a)) => check::run(&g, a).await,
         Some(Command::Audit(a)) => audit::run(&g, a).await,
+        Some(Command::Fix(a)) => fix::run(&g, a).await,
         Some(Command::Link(a)) => link::run(&g, a).await,
         Some(Command::Connections(a)) => connections::run(&g, a).await,
         Some(Command::Info(a)) => info::run(&g, a).await,

@@ -35,6 +35,9 @@ pub struct SimArgs {
     /// cloud:RATE[:BURST] (Cloud burst limit); off by default.
     #[arg(long, value_name = "POLICY")]
     pub rate_limit: Option<String>,
+    /// Extra users in the broad groups jira-users and jira-software-users (a group grant's reach).
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
 }
 
 /// Turn the arguments into a simulator configuration.
@@ -75,6 +78,9 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
     if let Some(p) = limit {
         sim.set_rate_limit(p);
     }
+    if a.users > 0 {
+        sim.add_broad_users(a.users);
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "LISTENING {}", sim.base_url())?;
@@ -113,6 +119,22 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         err,
         "control API: {}/__sim/state  (Ctrl-C to stop)",
         sim.base_url().origin().ascii_serialization()
+    )?;
+    // Approving an OAuth request token needs a browser on this simulator's login + Allow page.
+    let port = sim.addr().port();
+    writeln!(
+        err,
+        "OAuth approval (`jiralink link authorize` prints the URL): log in there as alice/alice and click Allow."
+    )?;
+    if sim.addr().ip().is_loopback() {
+        writeln!(
+            err,
+            "  browser on another machine: ssh -L {port}:127.0.0.1:{port} USER@THIS_HOST, then open the URL there"
+        )?;
+    }
+    writeln!(
+        err,
+        "  no browser at all: w3m 'URL' (or lynx) on this machine"
     )?;
     drop(err);
     wait_for_signal().await;

@@ -73,6 +73,9 @@ pub enum ConfigError {
     /// The file could not be written; the previous one is untouched.
     #[error("cannot save config {}: {message} (the previous file is unchanged)", path.display())]
     Write { path: PathBuf, message: String },
+    /// Another process changed the same connection between this one reading and saving the file.
+    #[error("cannot save config {}: connection \"{connection}\" was changed by another jiralink (or an editor) since it was read; nothing was written — run the command again to apply it to the current file", path.display())]
+    Conflict { path: PathBuf, connection: String },
 }
 
 fn invalid_text(
@@ -104,6 +107,7 @@ impl ConfigError {
                 Some(connection)
             }
             ConfigError::UnknownConnection(c) => Some(c),
+            ConfigError::Conflict { connection, .. } => Some(connection),
             _ => None,
         }
     }
@@ -124,7 +128,7 @@ impl ConfigError {
             ConfigError::Key { path, .. } => (
                 Code::KeyError,
                 format!(
-                    "check the private key at {} (`chmod 600` it if it is readable by others), or generate one with `jiralink link keygen`",
+                    "fix the private key at {} as the message above says, or generate one with `jiralink link keygen`",
                     path.display()
                 ),
             ),

@@ -28,6 +28,11 @@ pub const CONNECTION_KEYS: &[&str] = &[
     "insecure",
     "proxy",
     "timeout_secs",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "scopes",
+    "refresh_token",
 ];
 
 /// Keys `[defaults]` may hold.
@@ -37,6 +42,9 @@ pub const DEFAULTS_KEYS: &[&str] = &["timeout_secs", "concurrency", "required_pe
 pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection"];
 
 const SECRET_KEYS: &[&str] = &["env", "cmd", "file"];
+
+const AUTH_CHOICES: &str =
+    "one of basic, pat, cloud-token, oauth1, oauth2, oauth2-client-credentials";
 
 /// Keys that only make sense for some auth kinds; the rest are common to all.
 fn keys_for(kind: AuthKind) -> &'static [&'static str] {
@@ -52,6 +60,22 @@ fn keys_for(kind: AuthKind) -> &'static [&'static str] {
             "token_secret",
             "token_expires_at",
         ],
+        AuthKind::Oauth2 => &[
+            "client_id",
+            "client_secret",
+            "redirect_uri",
+            "scopes",
+            "access_token",
+            "refresh_token",
+            "token_expires_at",
+        ],
+        AuthKind::Oauth2ClientCredentials => &[
+            "client_id",
+            "client_secret",
+            "scopes",
+            "access_token",
+            "token_expires_at",
+        ],
     }
 }
 
@@ -61,6 +85,9 @@ fn required_for(kind: AuthKind) -> &'static [&'static str] {
         AuthKind::Pat => &["token"],
         AuthKind::CloudToken => &["email", "token"],
         AuthKind::Oauth1 => &["consumer_key", "private_key"],
+        // The client id and secret arrive after `link new`, from `link create` or Jira's UI.
+        AuthKind::Oauth2 => &["redirect_uri"],
+        AuthKind::Oauth2ClientCredentials => &["client_id", "client_secret"],
     }
 }
 
@@ -75,6 +102,11 @@ const AUTH_SPECIFIC_KEYS: &[&str] = &[
     "access_token",
     "token_secret",
     "token_expires_at",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "scopes",
+    "refresh_token",
 ];
 
 /// The text being read, so spans can become line/column.
@@ -169,7 +201,10 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
             }
             seen.insert(label.clone(), at.clone());
             match parse_connection(&src, table, table.span()) {
-                Ok(c) => cfg.connections.push(c),
+                Ok(mut c) => {
+                    c.config_file = Some(path.to_owned());
+                    cfg.connections.push(c)
+                }
                 Err(e) => cfg.connection_errors.push((label, e)),
             }
         }
@@ -490,14 +525,12 @@ pub(super) fn parse_connection(
 
     let auth_text = ctx
         .string(t, "auth")?
-        .ok_or_else(|| missing("auth", "one of basic, pat, cloud-token, oauth1"))?;
+        .ok_or_else(|| missing("auth", AUTH_CHOICES))?;
     let auth = AuthKind::parse(&auth_text).ok_or_else(|| {
         ctx.err(
             ctx.span_of(t, "auth"),
             Some("auth"),
-            format!(
-                "unknown auth kind \"{auth_text}\"; use one of basic, pat, cloud-token, oauth1"
-            ),
+            format!("unknown auth kind \"{auth_text}\"; use {AUTH_CHOICES}"),
         )
     })?;
     let url_text = ctx
@@ -559,7 +592,19 @@ pub(super) fn parse_connection(
         }
     }
 
+    let scopes = oauth2_scopes(&ctx, t, auth)?;
+    let redirect_uri = ctx.string(t, "redirect_uri")?;
+    if let Some(r) = &redirect_uri {
+        crate::jira::oauth2::check_redirect_uri(r)
+            .map_err(|m| ctx.err(ctx.span_of(t, "redirect_uri"), Some("redirect_uri"), m))?;
+    }
     Ok(Connection {
+        client_id: ctx.string(t, "client_id")?,
+        client_secret: ctx.secret(t, "client_secret")?,
+        redirect_uri,
+        scopes,
+        refresh_token: ctx.secret(t, "refresh_token")?,
+        config_file: None,
         name,
         url,
         auth,
@@ -578,6 +623,37 @@ pub(super) fn parse_connection(
         proxy,
         timeout_secs: ctx.integer(t, "timeout_secs", 1..3601)?,
     })
+}
+
+/// `scopes = ["READ", …]` (or one space- or comma-separated string): known OAuth 2.0 scopes;
+/// service accounts may hold READ and WRITE only ("How service accounts work in Data Center").
+fn oauth2_scopes(
+    ctx: &Ctx<'_>,
+    t: &dyn TableLike,
+    auth: AuthKind,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(item) = t.get("scopes") else {
+        return Ok(Vec::new());
+    };
+    let span = ctx.span_of(t, "scopes");
+    let key = Some("scopes");
+    let words: Vec<String> = if let Some(s) = item.as_str() {
+        crate::jira::oauth2::split_scopes(s)
+    } else if let Some(a) = item.as_array() {
+        let mut v = Vec::new();
+        for x in a.iter() {
+            let s = x
+                .as_str()
+                .ok_or_else(|| ctx.err(span.clone(), key, "expected scope names as strings"))?;
+            v.extend(crate::jira::oauth2::split_scopes(s));
+        }
+        v
+    } else {
+        return Err(ctx.err(span, key, "expected an array like [\"READ\"]"));
+    };
+    crate::jira::oauth2::validate_scopes(&words, auth == AuthKind::Oauth2ClientCredentials)
+        .map_err(|m| ctx.err(span, key, m))?;
+    Ok(words)
 }
 
 /// Check a Jira base URL and return it without a trailing slash.

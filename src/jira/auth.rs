@@ -20,6 +20,8 @@ pub enum Auth {
     CloudToken { email: String, token: SecretString },
     /// OAuth 1.0a with RSA-SHA1 (incoming application link).
     OAuth1(OAuth1Auth),
+    /// OAuth 2.0 Bearer tokens (incoming link or service account), renewed as needed.
+    OAuth2(Arc<super::oauth2::OAuth2Session>),
 }
 
 /// An OAuth 1.0a consumer, with its access token once the dance has produced one.
@@ -46,6 +48,7 @@ impl Auth {
             Auth::Pat { .. } => "pat",
             Auth::CloudToken { .. } => "cloud-token",
             Auth::OAuth1(_) => "oauth1",
+            Auth::OAuth2(s) => s.kind(),
         }
     }
 
@@ -71,6 +74,7 @@ impl fmt::Debug for Auth {
                 write!(f, "Auth::CloudToken({email}, token: [redacted])")
             }
             Auth::OAuth1(o) => fmt::Debug::fmt(o, f),
+            Auth::OAuth2(s) => fmt::Debug::fmt(s, f),
         }
     }
 }

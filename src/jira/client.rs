@@ -123,6 +123,7 @@ impl fmt::Debug for JiraClient {
 }
 
 /// What to put in the request body.
+#[derive(Clone)]
 enum Body {
     None,
     Json(Vec<u8>),
@@ -130,6 +131,7 @@ enum Body {
 }
 
 /// Which credentials sign one request.
+#[derive(Clone, Copy)]
 struct Signing<'a> {
     auth: &'a Auth,
     /// Replaces the consumer's configured token (OAuth dance).
@@ -282,11 +284,34 @@ impl JiraClient {
         path: &str,
         body: &B,
     ) -> Result<T, JiraError> {
+        let raw = self.send_json_raw(method, path, body).await?;
+        response::decode_json(&raw)
+    }
+
+    /// Like [`JiraClient::send_json`], but hands back the whole checked answer (status, headers
+    /// such as `Location`, body) for callers that read more than the JSON body.
+    pub async fn send_json_raw<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<Raw, JiraError> {
         let url = self.url_for(path, &[]);
         let bytes = serde_json::to_vec(body)
             .map_err(|e| JiraError::config(format!("cannot encode the request body: {e}")))?;
+        self.execute(method, url, Body::Json(bytes), self.signing())
+            .await
+    }
+
+    /// Send a request without a body (a `DELETE`) and decode the JSON answer (`null` for a 204).
+    pub async fn send_empty<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<T, JiraError> {
+        let url = self.url_for(path, &[]);
         let raw = self
-            .execute(method, url, Body::Json(bytes), self.signing())
+            .execute(method, url, Body::None, self.signing())
             .await?;
         response::decode_json(&raw)
     }
@@ -367,12 +392,26 @@ impl JiraClient {
     }
 
     /// `GET /rest/api/2/myself?expand=groups,applicationRoles`.
+    ///
+    /// An answer that names no user (no `name`, `key` or `accountId`, e.g. `{}`) is an error:
+    /// it does not say whom the credentials belong to, so it can never count as a login.
     pub async fn myself(&self) -> Result<User, JiraError> {
-        self.get_json(
+        let url = self.url_for(
             "/rest/api/2/myself",
             &[("expand", "groups,applicationRoles")],
-        )
-        .await
+        );
+        let raw = self
+            .execute(Method::GET, url, Body::None, self.signing())
+            .await?;
+        let user: User = response::decode_json(&raw)?;
+        if user.has_identity() {
+            return Ok(user);
+        }
+        Err(raw.error(ErrorKind::Decode {
+            message: "the answer names no user (no name, key or accountId), so it does not show that the credentials were accepted; a proxy or a broken plugin may answer for Jira"
+                .into(),
+            snippet: response::snippet(&raw.body),
+        }))
     }
 
     /// All projects visible to the caller (DC array with `expand=lead`; Cloud paged search).
@@ -507,8 +546,28 @@ impl JiraClient {
         }
     }
 
-    /// Send one logical request: sign every attempt afresh, retry 429/503 within the policy,
-    /// read the body under the cap, then classify the answer.
+    /// POST a form without credentials and hand back the answer unclassified (the OAuth 2.0
+    /// token endpoint answers its errors as RFC 6749 JSON, which its caller reads).
+    pub(crate) async fn post_form_raw(
+        &self,
+        path: &str,
+        form: Vec<(String, String)>,
+    ) -> Result<Raw, JiraError> {
+        let url = self.url_for(path, &[]);
+        let signing = Signing {
+            auth: &Auth::None,
+            token: None,
+            callback: None,
+            verifier: None,
+        };
+        self.execute_attempts(Method::POST, url, Body::Form(form), signing, None)
+            .await
+            .map(|(raw, _)| raw)
+    }
+
+    /// Send one logical request and classify the answer. An OAuth 2.0 session supplies a fresh
+    /// access token first, and after a 401 renews it once (shared with concurrent requests) and
+    /// retries.
     async fn execute(
         &self,
         method: Method,
@@ -516,6 +575,65 @@ impl JiraClient {
         body: Body,
         signing: Signing<'_>,
     ) -> Result<Raw, JiraError> {
+        let Auth::OAuth2(session) = signing.auth else {
+            return self
+                .execute_classified(method, url, body, signing, None)
+                .await;
+        };
+        let token = session.bearer(self).await?;
+        let first = self
+            .execute_classified(
+                method.clone(),
+                url.clone(),
+                body.clone(),
+                signing,
+                Some(&token),
+            )
+            .await;
+        match first {
+            // RFC 6750 §3.1: an expired or revoked token is a 401 `invalid_token`; any 401 is
+            // worth one renewal (the exact challenge Jira sends is not documented).
+            Err(e) if e.status == Some(401) => match session.after_401(self, &token).await? {
+                Some(fresh) => {
+                    self.execute_classified(method, url, body, signing, Some(&fresh))
+                        .await
+                }
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    async fn execute_classified(
+        &self,
+        method: Method,
+        url: Url,
+        body: Body,
+        signing: Signing<'_>,
+        bearer: Option<&str>,
+    ) -> Result<Raw, JiraError> {
+        let (raw, ours) = self
+            .execute_attempts(method, url, body, signing, bearer)
+            .await?;
+        response::classify(
+            raw,
+            signing.auth.kind(),
+            ours,
+            self.clock_skew_secs(),
+            &self.base_url,
+        )
+    }
+
+    /// Sign every attempt afresh, retry 429/503 within the policy, read the body under the cap.
+    /// Returns the answer and, for OAuth 1.0a, our redacted base string.
+    async fn execute_attempts(
+        &self,
+        method: Method,
+        url: Url,
+        body: Body,
+        signing: Signing<'_>,
+        bearer: Option<&str>,
+    ) -> Result<(Raw, Option<String>), JiraError> {
         let policy = &self.shared.retry;
         let mut attempt: u32 = 0;
         loop {
@@ -528,6 +646,7 @@ impl JiraClient {
                 Auth::OAuth1(c) => {
                     Some(oauth_header_off_thread(&method, &url, &body, c, &signing).await?)
                 }
+                Auth::OAuth2(_) => bearer.map(|t| format!("Bearer {t}")),
                 _ => None,
             };
             let req = self.build_request(&method, &url, &body, &signing, oauth_value.as_deref())?;
@@ -601,7 +720,8 @@ impl JiraClient {
                 Err(err) => return Err(err),
             };
             // Our side of a signature_invalid comparison: rebuilt from the header actually sent.
-            let ours = oauth_value.as_deref().map(|h| {
+            let oauth1 = matches!(signing.auth, Auth::OAuth1(_));
+            let ours = oauth_value.as_deref().filter(|_| oauth1).map(|h| {
                 let mut params: Vec<(String, String)> = oauth::parse_auth_header_params(h)
                     .into_iter()
                     .filter(|(k, _)| k != "oauth_signature" && k != "realm")
@@ -615,13 +735,7 @@ impl JiraClient {
                     &params,
                 ))
             });
-            return response::classify(
-                raw,
-                signing.auth.kind(),
-                ours,
-                self.clock_skew_secs(),
-                &self.base_url,
-            );
+            return Ok((raw, ours));
         }
     }
 
@@ -660,6 +774,8 @@ impl JiraClient {
             Auth::Pat { token } => Some(format!("Bearer {}", token.expose_secret())),
             // Signed by the caller (`oauth_header_off_thread`).
             Auth::OAuth1(_) => oauth_value.map(str::to_owned),
+            // `Bearer <access token>`, renewed by the caller (`execute`).
+            Auth::OAuth2(_) => oauth_value.map(str::to_owned),
         };
         if let Some(v) = value {
             let mut hv = HeaderValue::from_str(&v).map_err(|_| {
@@ -901,7 +1017,7 @@ fn basic(user: &str, secret: &str) -> String {
 }
 
 /// Percent-encode one path segment (a project key or id from user input).
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 

@@ -45,11 +45,20 @@ pub enum Code {
     OauthVerifierInvalid,
     OauthCallbackSet,
     OauthProblem,
+    Oauth2InvalidClient,
+    Oauth2InvalidGrant,
+    Oauth2AccessDenied,
+    Oauth2InsufficientScope,
+    Oauth2HttpsRequired,
+    Oauth2StateMismatch,
+    Oauth2NotSupported,
     /// TLS certificate checks are switched off (`insecure = true`).
     InsecureTls,
     ConfigError,
     SecretUnavailable,
     KeyError,
+    /// An application link already holds this consumer key with another public key.
+    ApplinkConflict,
     Cancelled,
     Other,
 }
@@ -92,10 +101,18 @@ impl Code {
         Code::OauthVerifierInvalid,
         Code::OauthCallbackSet,
         Code::OauthProblem,
+        Code::Oauth2InvalidClient,
+        Code::Oauth2InvalidGrant,
+        Code::Oauth2AccessDenied,
+        Code::Oauth2InsufficientScope,
+        Code::Oauth2HttpsRequired,
+        Code::Oauth2StateMismatch,
+        Code::Oauth2NotSupported,
         Code::InsecureTls,
         Code::ConfigError,
         Code::SecretUnavailable,
         Code::KeyError,
+        Code::ApplinkConflict,
         Code::Cancelled,
         Code::Other,
     ];
@@ -139,10 +156,18 @@ impl Code {
             Code::OauthVerifierInvalid => "oauth_verifier_invalid",
             Code::OauthCallbackSet => "oauth_callback_set",
             Code::OauthProblem => "oauth_problem",
+            Code::Oauth2InvalidClient => "oauth2_invalid_client",
+            Code::Oauth2InvalidGrant => "oauth2_invalid_grant",
+            Code::Oauth2AccessDenied => "oauth2_access_denied",
+            Code::Oauth2InsufficientScope => "oauth2_insufficient_scope",
+            Code::Oauth2HttpsRequired => "oauth2_https_required",
+            Code::Oauth2StateMismatch => "oauth2_state_mismatch",
+            Code::Oauth2NotSupported => "oauth2_not_supported",
             Code::InsecureTls => "insecure_tls",
             Code::ConfigError => "config_error",
             Code::SecretUnavailable => "secret_unavailable",
             Code::KeyError => "key_error",
+            Code::ApplinkConflict => "applink_conflict",
             Code::Cancelled => "cancelled",
             Code::Other => "other",
         }
@@ -189,10 +214,18 @@ impl Code {
             Code::OauthVerifierInvalid => "OAuth: the verification code did not match the one Jira showed after Allow.",
             Code::OauthCallbackSet => "OAuth: the incoming link has a callback URL, so Jira redirects instead of showing the verification code.",
             Code::OauthProblem => "OAuth: Jira reported an oauth_problem jiralink has no specific advice for; the problem is quoted.",
+            Code::Oauth2InvalidClient => "OAuth 2.0: Jira rejected the client id or client secret (RFC 6749 `invalid_client`).",
+            Code::Oauth2InvalidGrant => "OAuth 2.0: Jira refused the code or refresh token (`invalid_grant`); names the cause: code expired or reused, redirect_uri mismatch, PKCE verifier mismatch, refresh token revoked or rotated away.",
+            Code::Oauth2AccessDenied => "OAuth 2.0: the user clicked Deny on Jira's consent page (`access_denied`).",
+            Code::Oauth2InsufficientScope => "OAuth 2.0: the token's scopes do not cover the call (e.g. a write with READ; RFC 6750 `insufficient_scope`).",
+            Code::Oauth2HttpsRequired => "OAuth 2.0: Jira enforces HTTPS for its base URL and redirect URLs; the provider is off over plain http.",
+            Code::Oauth2StateMismatch => "OAuth 2.0: the pasted redirect URL belongs to another authorization attempt (its `state` differs).",
+            Code::Oauth2NotSupported => "OAuth 2.0: this Jira is older than Data Center 8.22 and has no OAuth 2.0 provider; use OAuth 1.0a.",
             Code::InsecureTls => "Warning: `insecure = true` switches off certificate verification for this connection.",
             Code::ConfigError => "The connection's settings cannot be used (invalid url, unreadable `ca_file`, missing field).",
             Code::SecretUnavailable => "A secret could not be resolved (environment variable unset, command failed, file unreadable or not 0600).",
             Code::KeyError => "The OAuth private key is missing, unreadable or not an RSA key.",
+            Code::ApplinkConflict => "`link create`: Jira already has an application link with this consumer key but another public key; `--replace` updates that link's consumer.",
             Code::Cancelled => "The operation was cancelled before it finished.",
             Code::Other => "Anything else; the detail carries the underlying error.",
         }
@@ -279,6 +312,9 @@ impl fmt::Display for Diagnosis {
 
 /// The code a failed call maps to.
 pub fn code_of(e: &JiraError) -> Code {
+    if let Some(d) = super::oauth2::diagnose_bearer(e) {
+        return d.code;
+    }
     match &*e.kind {
         ErrorKind::Dns { .. } => Code::DnsFailed,
         ErrorKind::ConnectionRefused { .. } => Code::ConnectionRefused,
@@ -310,6 +346,7 @@ pub fn code_of(e: &JiraError) -> Code {
         ErrorKind::OAuth { problem, .. } => oauth_code(&problem.problem),
         ErrorKind::Config { .. } => Code::ConfigError,
         ErrorKind::Cancelled => Code::Cancelled,
+        ErrorKind::OAuth2 { diagnosis } => diagnosis.code,
     }
 }
 
@@ -336,6 +373,12 @@ pub fn oauth_code(problem: &str) -> Code {
 
 /// Explain a failed call: what happened, what Jira said, and what the admin should do.
 pub fn diagnose_error(e: &JiraError) -> Diagnosis {
+    if let ErrorKind::OAuth2 { diagnosis } = &*e.kind {
+        return (**diagnosis).clone();
+    }
+    if let Some(d) = super::oauth2::diagnose_bearer(e) {
+        return d;
+    }
     let code = code_of(e);
     let call = if e.method.is_empty() {
         String::new()
@@ -468,7 +511,10 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ErrorKind::BasicAuthDisabled { message } => (
             "Basic authentication with a password is disabled on this Jira".into(),
             format!("{call}: {message}"),
-            "Use a Personal Access Token (auth = \"pat\") — or, on Cloud, an API token (auth = \"cloud-token\").".into(),
+            // Jira 11 disables basic authentication by default; admins can allowlist accounts at
+            // /rest/basicauth/1.0/config (jira.js Data Center guide; Atlassian "Creating an
+            // allowlist when basic authentication is disabled"; reference/jira-answers.md).
+            "Use a Personal Access Token (auth = \"pat\"), an OAuth 2.0 link (`jiralink link new NAME --url URL --oauth2`) or, for a script, a Jira 11 service account (auth = \"oauth2-client-credentials\"); on Cloud an API token (auth = \"cloud-token\"). Only if an account must keep basic auth, a Jira admin can allowlist it at /rest/basicauth/1.0/config.".into(),
         ),
         ErrorKind::Forbidden { message } => (
             "Jira refused the call (403 Forbidden)".into(),
@@ -530,6 +576,11 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             "Cancelled".into(),
             format!("{call} was cancelled before it finished."),
             String::new(),
+        ),
+        ErrorKind::OAuth2 { diagnosis } => (
+            diagnosis.summary.clone(),
+            diagnosis.detail.clone(),
+            diagnosis.fix.clone(),
         ),
     };
     let detail = if said.is_empty() {

@@ -81,6 +81,8 @@ pub enum ErrorKind {
     Config { message: String },
     /// The caller gave up.
     Cancelled,
+    /// An OAuth 2.0 failure already explained (token endpoint errors, provider missing).
+    OAuth2 { diagnosis: Box<Diagnosis> },
 }
 
 /// A failed Jira call, with the facts needed to diagnose it.

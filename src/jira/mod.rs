@@ -1,6 +1,7 @@
 //! Everything that talks to Jira: the HTTP client, authentication, the OAuth 1.0a dance, response
 //! models and the diagnosis of failures.
 
+pub mod admin_writes;
 pub mod applinks;
 pub mod auth;
 pub mod bulk;
@@ -9,6 +10,7 @@ pub mod diagnose;
 pub mod error;
 pub mod model;
 pub mod oauth;
+pub mod oauth2;
 pub mod oauth_dance;
 pub mod pace;
 pub mod response;

@@ -150,6 +150,13 @@ pub struct User {
 }
 
 impl User {
+    /// Whether the answer names a user at all (`name`, `key` or `accountId`, not blank).
+    pub fn has_identity(&self) -> bool {
+        [&self.name, &self.key, &self.account_id]
+            .into_iter()
+            .any(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+    }
+
     /// The login name (Server/DC `name`, Cloud `accountId`, else display name).
     pub fn login(&self) -> &str {
         self.name
@@ -508,14 +515,32 @@ pub struct ErrorBody {
     pub error_messages: Vec<String>,
     #[serde(default)]
     pub errors: BTreeMap<String, serde_json::Value>,
-    /// `{"message": "...", "status-code": 401}` (the servlet filter in front of REST).
-    #[serde(default)]
+    /// `{"message": "...", "status-code": 401}` (the servlet filter in front of REST), or the
+    /// applinks plugin's `ErrorListEntity` `{"status": 400, "message": ["…", …]}` (its
+    /// `RestUtil.badRequest`; decompiled `com.atlassian.applinks.core.rest.model.ErrorListEntity`),
+    /// whose messages are joined with "; ".
+    #[serde(default, deserialize_with = "string_or_list")]
     pub message: Option<String>,
     #[serde(default, rename = "status-code")]
     pub status_code: Option<u16>,
     /// `{"errorMessage": "..."}` (Cloud edge / some plugins).
     #[serde(default)]
     pub error_message: Option<String>,
+}
+
+/// A string, or a list of strings joined with "; " (null and an empty list are None).
+fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => None,
+        Some(OneOrMany::One(s)) => Some(s),
+        Some(OneOrMany::Many(v)) => (!v.is_empty()).then(|| v.join("; ")),
+    })
 }
 
 impl ErrorBody {
@@ -536,6 +561,21 @@ impl ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn applinks_error_list_messages() {
+        let e: ErrorBody = serde_json::from_str(
+            r#"{"status":400,"message":["applinks.invalid.consumer.publickey","second"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e.summary().as_deref(),
+            Some("applinks.invalid.consumer.publickey; second")
+        );
+        let e: ErrorBody =
+            serde_json::from_str(r#"{"message":"null for uri: x","status-code":404}"#).unwrap();
+        assert_eq!(e.summary().as_deref(), Some("null for uri: x"));
+    }
 
     #[test]
     fn ids_as_string_or_number() {

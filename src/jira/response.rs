@@ -589,6 +589,35 @@ mod tests {
     }
 
     #[test]
+    fn captcha_lockout_is_a_403_with_seraph_headers() {
+        // Jira's answer (jira-answers.md § "Login failures"; pycontribs/jira#733): 403 with the
+        // two Seraph headers. It must not read as a missing permission.
+        use super::super::Code;
+        let raw = answer(
+            403,
+            "/rest/api/2/myself",
+            &[
+                ("x-seraph-loginreason", "AUTHENTICATION_DENIED"),
+                (
+                    "x-authentication-denied-reason",
+                    "CAPTCHA_CHALLENGE; login-url=https://h.example/jira/login.jsp",
+                ),
+                ("x-ausername", "anonymous"),
+            ],
+        );
+        let base = Url::parse("https://h.example/jira").unwrap();
+        let e = classify(raw, "basic", None, None, &base).unwrap_err();
+        assert_eq!(e.code(), Code::CaptchaRequired);
+        match e.kind() {
+            ErrorKind::Captcha { login_url } => assert_eq!(
+                login_url.as_deref(),
+                Some("https://h.example/jira/login.jsp")
+            ),
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
     fn anonymous_401_without_login_reason_means_ignored_credentials() {
         use super::super::Code;
         let me = "/rest/api/2/myself";

@@ -22,12 +22,12 @@ pub struct SavedToken {
 }
 
 /// The directory tokens live in.
-fn token_dir(paths: &Paths) -> PathBuf {
+pub fn token_dir(paths: &Paths) -> PathBuf {
     paths.data_dir.join("tokens")
 }
 
 /// A connection name made safe for a file name.
-fn file_stem(name: &str) -> String {
+pub(super) fn file_stem(name: &str) -> String {
     crate::paths::file_stem(name, "connection")
 }
 
@@ -73,6 +73,15 @@ pub fn save_linked_with(
     w: &Wizard,
     save: impl FnOnce(&ConfigFile) -> Result<(), ConfigError>,
 ) -> Result<Config, String> {
+    if let Some(f) = w.oauth2() {
+        // The OAuth 2.0 path saved the connection with its tokens when the code was exchanged
+        // (a refresh may have rotated them since): nothing to write, report the config as saved.
+        f.tokens()
+            .ok_or("there are no tokens yet: finish the Authorize step")?;
+        return ConfigFile::open(&paths.config_file)
+            .and_then(|f| f.config())
+            .map_err(|e| e.to_string());
+    }
     let access = w
         .access()
         .ok_or("there is no access token yet: finish the Authorize step")?;
@@ -119,7 +128,10 @@ fn save_tokens_into(
         .collect();
     let dir = token_dir(paths);
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let stem = format!("{}-{stamp}", file_stem(&name));
+    // The writer's pid is part of the name: a run killed before the config switched over leaves
+    // files nothing references, and the next run removes them once this pid is gone
+    // (crate::housekeeping::sweep_orphaned_token_files).
+    let stem = format!("{}-{stamp}-p{}", file_stem(&name), std::process::id());
     let token_file = dir.join(format!("{stem}.access_token"));
     let secret_file = dir.join(format!("{stem}.token_secret"));
     let written = [token_file.clone(), secret_file.clone()];

@@ -66,6 +66,10 @@ fn done(r: Result<(), String>) -> Reply {
 
 /// Handle `/__sim/<rest>`.
 pub fn handle(st: &Shared, method: &Method, rest: &str, body: &[u8]) -> Reply {
+    if let Some(mut r) = super::oauth2_routes::control(st, method, rest, body) {
+        r.jira = false;
+        return r;
+    }
     let mut reply = match (method, rest) {
         (&Method::GET, "state") => state(st),
         (&Method::POST, "scenario") => match parse::<ScenarioBody>(body) {

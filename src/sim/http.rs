@@ -53,6 +53,8 @@ pub enum Via {
     OAuth,
     /// Browser session cookie.
     Session,
+    /// OAuth 2.0 Bearer access token.
+    OAuth2,
 }
 
 impl Ctx {
@@ -342,6 +344,9 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.rel == "/login.jsp" {
         return login(st, ctx);
     }
+    if let Some(reply) = super::oauth2_routes::handle_public(st, ctx) {
+        return reply;
+    }
     match authenticate(st, ctx) {
         Ok((user, via)) => {
             ctx.user = user;
@@ -367,6 +372,12 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
 
 /// Route a request whose user is known.
 fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
+    if let Some(reply) = super::oauth2_routes::enforce_scope(st, ctx) {
+        return reply;
+    }
+    if let Some(reply) = super::oauth2_routes::handle_authenticated(st, ctx) {
+        return reply;
+    }
     if ctx.scenario == Scenario::HtmlLogin
         && ctx.rel.starts_with("/rest/")
         && !is_anonymous_endpoint(&ctx.rel)
@@ -402,18 +413,23 @@ fn basic_failed(st: &Shared) -> Reply {
         .header("WWW-Authenticate", www_authenticate(st))
 }
 
-/// Seraph's answer once a CAPTCHA is required.
+/// Seraph's answer once a CAPTCHA is required: **403** (not 401) with
+/// `X-Seraph-LoginReason: AUTHENTICATION_DENIED` and `X-Authentication-Denied-Reason:
+/// CAPTCHA_CHALLENGE; login-url=<base>/login.jsp` (jira-answers.md § "Login failures";
+/// pycontribs/jira#733, atlassian/dc-app-performance-toolkit PR #36 — which tests
+/// `status_code == 403` and the header's `CAPTCHA_CHALLENGE` prefix —, gioboa/jira-plugin#26,
+/// gustavkarlsson/rocketchat-jira-trigger#5). No `WWW-Authenticate`: that challenge belongs to
+/// a 401 (RFC 9110 §15.5.2), and a 403 says new credentials will not help.
 fn captcha_denied(st: &Shared) -> Reply {
-    Reply::html(401, pages::unauthorized_page("AUTHENTICATION_DENIED"))
+    Reply::html(403, pages::captcha_denied_page())
         .header("X-Seraph-LoginReason", "AUTHENTICATION_DENIED")
         .header(
             "X-Authentication-Denied-Reason",
             format!("CAPTCHA_CHALLENGE; login-url={}/login.jsp", st.jira_base()),
         )
-        .header("WWW-Authenticate", www_authenticate(st))
 }
 
-fn decode_basic(value: &str) -> Option<(String, String)> {
+pub(super) fn decode_basic(value: &str) -> Option<(String, String)> {
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
@@ -437,7 +453,7 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
     let (scheme, rest) = auth.split_once(' ').unwrap_or((auth, ""));
     match scheme.to_ascii_lowercase().as_str() {
         "basic" => {
-            if ctx.scenario == Scenario::BasicDisabled {
+            if ctx.scenario == Scenario::BasicDisabled || super::oauth2_routes::basic_disabled(st) {
                 // The atlassian-authentication plugin's answer when basic auth is switched off
                 // (seen on Bitbucket 10 in atlassian/data-center-helm-charts#1101).
                 return Err(Reply::error(
@@ -480,9 +496,13 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             let world = st.world();
             match world.users.iter().find(|u| u.pat == rest.trim()) {
                 Some(u) => Ok((Some(u.name.clone()), Via::Bearer)),
-                None => Err(Reply::not_authenticated()
-                    .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
-                    .header("WWW-Authenticate", www_authenticate(st))),
+                // Not a PAT: maybe an OAuth 2.0 access token.
+                None => match super::oauth2_routes::bearer(st, rest.trim()) {
+                    Some(r) => r,
+                    None => Err(Reply::not_authenticated()
+                        .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+                        .header("WWW-Authenticate", www_authenticate(st))),
+                },
             }
         }
         "bearer" => Err(Reply::not_authenticated()),
@@ -502,7 +522,11 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
 /// CAPTCHA, as solving it does in Jira).
 fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
     if ctx.method != Method::POST {
-        return Reply::html(200, pages::login_page(&st.base, None, false));
+        let destination = ctx.q("os_destination").filter(|d| d.starts_with('/'));
+        return Reply::html(
+            200,
+            pages::login_page_to(&st.base, None, false, destination.unwrap_or("")),
+        );
     }
     let form = ctx.form();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -533,12 +557,14 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
         st.record_failure(&user);
     }
     let captcha = st.failures(&user) >= CAPTCHA_AFTER;
+    let destination = get("os_destination").filter(|d| d.starts_with('/'));
     Reply::html(
         200,
-        pages::login_page(
+        pages::login_page_to(
             &st.base,
             Some("Sorry, your username and password are incorrect - please try again."),
             captcha,
+            destination.as_deref().unwrap_or(""),
         ),
     )
     .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")

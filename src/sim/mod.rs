@@ -2,13 +2,16 @@
 //! loopback, for integration tests, `jiralink demo` and benchmarks. It shares no code with the
 //! client (`crate::jira`): its own response shapes, its own permission evaluator, its own OAuth.
 pub mod oauth;
+pub mod oauth2;
 
+mod admin_rest;
 mod applinks;
 mod bulk;
 mod catalog;
 mod control;
 mod http;
 pub mod limits;
+mod oauth2_routes;
 mod oauth_routes;
 mod pages;
 mod reply;
@@ -236,6 +239,40 @@ impl Sim {
             .has_permission(username, project_key, permission)
     }
 
+    /// Add `n` users in the broad groups `jira-users` and `jira-software-users` (see
+    /// `World::add_broad_users`), so a group grant shows its real reach.
+    pub fn add_broad_users(&self, n: usize) {
+        self.shared.world_mut().add_broad_users(n);
+    }
+
+    /// Ground truth: every (user, project, permission) the evaluator grants for `permissions`,
+    /// over all users and all projects. Tests diff it before and after a change.
+    pub fn truth(
+        &self,
+        permissions: &[&str],
+    ) -> std::collections::BTreeSet<(String, String, String)> {
+        self.shared.world().truth(permissions)
+    }
+
+    /// Fault injection: let `allowed` more admin writes (role, grant, role-actor POST/DELETE)
+    /// succeed, then answer the next one with a 500 (once); `None` switches it off.
+    pub fn fail_write_after(&self, allowed: Option<u32>) {
+        self.shared.write_fault.store(
+            allowed.map_or(-1, i64::from),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    }
+
+    /// Role names, in id order.
+    pub fn role_names(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .roles
+            .iter()
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
     /// All project keys, in creation order.
     pub fn project_keys(&self) -> Vec<String> {
         self.shared
@@ -256,6 +293,11 @@ impl Sim {
     /// The OAuth provider (register consumers, approve tokens in tests).
     pub fn oauth(&self) -> &Arc<oauth::OAuthProvider> {
         &self.shared.oauth
+    }
+
+    /// The OAuth 2.0 provider (register clients and service accounts, expire tokens in tests).
+    pub fn oauth2(&self) -> &Arc<oauth2::OAuth2Provider> {
+        &self.shared.oauth2
     }
 
     /// Lift the CAPTCHA requirement of a user.

@@ -11,6 +11,13 @@ pub fn esc(s: &str) -> String {
 
 /// Jira's login page (`/login.jsp`), optionally with an error and the CAPTCHA notice.
 pub fn login_page(base: &str, error: Option<&str>, captcha: bool) -> String {
+    login_page_to(base, error, captcha, "")
+}
+
+/// [`login_page`] that returns to `destination` (a path under the base URL) after logging in, as
+/// Jira's `login.jsp?os_destination=…` does (its login form carries `os_destination` through;
+/// the OAuth authorize page sends anonymous users there, see `oauth_pages::login_required`).
+pub fn login_page_to(base: &str, error: Option<&str>, captcha: bool, destination: &str) -> String {
     let error = error
         .map(|e| {
             format!(
@@ -31,9 +38,10 @@ pub fn login_page(base: &str, error: Option<&str>, captcha: bool) -> String {
 <h1>Log in</h1>\n{error}\n<form action=\"{base}/login.jsp\" class=\"aui\" id=\"login-form\" method=\"post\">\n\
 <div class=\"field-group\"><label for=\"login-form-username\">Username</label><input class=\"text medium-field\" id=\"login-form-username\" name=\"os_username\" type=\"text\"></div>\n\
 <div class=\"field-group\"><label for=\"login-form-password\">Password</label><input class=\"text medium-field\" id=\"login-form-password\" name=\"os_password\" type=\"password\"></div>\n\
-{captcha}\n<input type=\"hidden\" name=\"os_destination\" value=\"\">\n<input class=\"aui-button aui-button-primary\" id=\"login-form-submit\" name=\"login\" type=\"submit\" value=\"Log In\">\n\
+{captcha}\n<input type=\"hidden\" name=\"os_destination\" value=\"{destination}\">\n<input class=\"aui-button aui-button-primary\" id=\"login-form-submit\" name=\"login\" type=\"submit\" value=\"Log In\">\n\
 </form>\n</main></div>\n</body>\n</html>\n",
         base = esc(base),
+        destination = esc(destination),
     )
 }
 
@@ -57,6 +65,16 @@ pub fn unauthorized_page(reason: &str) -> String {
 <p>Basic Authentication Failure - Reason : {}</p>\n<a href=\"/\">Go to Jira home</a>\n</body></html>\n",
         esc(reason)
     )
+}
+
+/// Body of the CAPTCHA lock-out 403. The status and headers are documented (see
+/// `http::captcha_denied`); the page text is *unconfirmed* (clients read the headers: pycontribs/
+/// jira reports the `X-Authentication-Denied-Reason` value as the error text, #733).
+pub fn captcha_denied_page() -> String {
+    "<!DOCTYPE html>\n<html><head><title>Forbidden (403)</title></head><body>\n\
+<h1>Forbidden (403)</h1>\n<p>Encountered a &quot;403 - Forbidden&quot; error while loading this page.</p>\n\
+<p>Basic Authentication Failure - Reason : AUTHENTICATION_DENIED</p>\n<a href=\"/\">Go to Jira home</a>\n</body></html>\n"
+        .to_owned()
 }
 
 /// Jira's 500 page text for REST errors is JSON; this is the body of the `server-error` scenario.

@@ -10,6 +10,9 @@ use serde_json::{json, Map, Value};
 
 /// Route a `/rest/api/2/…` request.
 pub fn handle(st: &Shared, ctx: &Ctx) -> Reply {
+    if let Some(reply) = super::admin_rest::handle(st, ctx) {
+        return reply;
+    }
     if ctx.method != Method::GET {
         return Reply::raw(405, JSON, "").header("Allow", "GET");
     }
@@ -322,7 +325,7 @@ fn role_map(st: &Shared, ctx: &Ctx, key: &str) -> Reply {
     }
 }
 
-fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
+pub(super) fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
     let w = st.world();
     let Some(p) = visible(&w, ctx.user.as_deref(), key) else {
         return project_not_found(key);

@@ -39,9 +39,13 @@ pub struct Shared {
     sessions: Mutex<HashMap<String, String>>,
     /// The OAuth provider.
     pub oauth: Arc<OAuthProvider>,
+    /// The OAuth 2.0 provider (DC 8.22+).
+    pub oauth2: Arc<super::oauth2::OAuth2Provider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
     /// Per-principal counters and the rate limit.
     pub limits: super::limits::Limits,
+    /// Fault injection for admin writes: writes still allowed before one answers 500 (-1 = off).
+    pub write_fault: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Shared {
@@ -78,8 +82,10 @@ impl Shared {
             failures: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             oauth: Arc::new(OAuthProvider::new()),
+            oauth2: Arc::new(super::oauth2::OAuth2Provider::new()),
             cache: Mutex::new(HashMap::new()),
             limits: super::limits::Limits::default(),
+            write_fault: std::sync::atomic::AtomicI64::new(-1),
         }
     }
 

@@ -212,6 +212,27 @@ pub struct AppLink {
     pub type_id: String,
     /// Consumer key registered for incoming OAuth, if any.
     pub consumer_key: Option<String>,
+    /// The rest of that consumer, as the consumer GET gives it back.
+    pub consumer: Option<AppLinkConsumer>,
+}
+
+/// The incoming OAuth consumer of an application link, beyond its key.
+#[derive(Debug, Clone)]
+pub struct AppLinkConsumer {
+    /// Name shown on the Allow page.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Public key, re-encoded as `BEGIN PUBLIC KEY` PEM.
+    pub public_key_pem: String,
+    /// Callback URL.
+    pub callback: Option<String>,
+    /// 2-legged OAuth allowed.
+    pub two_lo_allowed: bool,
+    /// 2LO user.
+    pub executing_two_lo_user: Option<String>,
+    /// 2LO impersonation allowed.
+    pub two_lo_impersonation_allowed: bool,
 }
 
 /// The whole simulated instance.
@@ -1042,6 +1063,130 @@ impl World {
         }
         self.generation += 1;
         Ok(())
+    }
+
+    /// Add `n` extra users (`user00001`…), members of the broad groups `jira-users` and
+    /// `jira-software-users`, so a group grant shows its real reach. Opt-in: seeded worlds keep
+    /// their five users unless asked.
+    pub fn add_broad_users(&mut self, n: usize) {
+        let start = self.users.len();
+        for i in 0..n {
+            let name = format!("user{:05}", i + 1);
+            for g in ["jira-users", "jira-software-users"] {
+                if let Some(g) = self.groups.iter_mut().find(|x| x.name == g) {
+                    g.members.insert(name.clone());
+                }
+            }
+            self.users.push(User {
+                key: format!("JIRAUSER{}", 20000 + i),
+                display_name: format!("User {:05}", i + 1),
+                email: format!("{name}@example.com"),
+                password: name.clone(),
+                pat: random_token(33),
+                api_token: format!("ATATT3xFfGF0{}", random_token(48).replace(['+', '/'], "x")),
+                account_id: format!("5b10a2844c20165700ee{:06x}", start + i),
+                name,
+            });
+        }
+        self.generation += 1;
+    }
+
+    /// A new project role (`POST /rest/api/2/role`); Err(409 text) when the name is taken.
+    pub fn create_role(&mut self, name: &str, description: &str) -> Result<Role, String> {
+        if self.roles.iter().any(|r| r.name.eq_ignore_ascii_case(name)) {
+            return Err(format!("A project role with name '{name}' already exists."));
+        }
+        let id = self.roles.iter().map(|r| r.id).max().unwrap_or(10000) + 1;
+        let role = Role {
+            id,
+            name: name.to_owned(),
+            description: description.to_owned(),
+        };
+        self.roles.push(role.clone());
+        self.generation += 1;
+        Ok(role)
+    }
+
+    /// Whether any scheme grants something to role `id`.
+    pub fn role_in_schemes(&self, id: i64) -> bool {
+        let p = id.to_string();
+        self.schemes.iter().any(|s| {
+            s.grants.iter().any(|g| {
+                g.holder.kind == "projectRole" && g.holder.parameter.as_deref() == Some(&p)
+            })
+        })
+    }
+
+    /// Delete a role and its actors everywhere (caller checks scheme use first).
+    pub fn delete_role(&mut self, id: i64) -> bool {
+        let before = self.roles.len();
+        self.roles.retain(|r| r.id != id);
+        for p in &mut self.projects {
+            p.actors.remove(&id);
+        }
+        self.generation += 1;
+        self.roles.len() != before
+    }
+
+    /// Add a grant and return it (`POST /permissionscheme/{id}/permission`): always a new grant.
+    pub fn add_grant(
+        &mut self,
+        scheme_id: i64,
+        permission: &str,
+        holder_type: &str,
+        parameter: Option<&str>,
+    ) -> Result<(usize, Grant), String> {
+        let si = self
+            .schemes
+            .iter()
+            .position(|s| s.id == scheme_id)
+            .ok_or_else(|| format!("unknown permission scheme `{scheme_id}`"))?;
+        let def = catalog::resolve(permission)
+            .filter(|d| d.kind == PermType::Project)
+            .ok_or_else(|| format!("unknown project permission `{permission}`"))?;
+        let holder = self.validate_holder(holder_type, parameter)?;
+        let grant = Grant {
+            id: self.next_grant_id,
+            permission: def.key.to_owned(),
+            holder,
+        };
+        self.next_grant_id += 1;
+        let s = self.schemes.get_mut(si).ok_or("scheme vanished")?;
+        s.grants.push(grant.clone());
+        s.reindex();
+        self.generation += 1;
+        Ok((si, grant))
+    }
+
+    /// Remove grant `grant_id` from scheme `scheme_id`; false when either is unknown.
+    pub fn delete_grant(&mut self, scheme_id: i64, grant_id: i64) -> bool {
+        let Some(s) = self.schemes.iter_mut().find(|s| s.id == scheme_id) else {
+            return false;
+        };
+        let before = s.grants.len();
+        s.grants.retain(|g| g.id != grant_id);
+        let removed = s.grants.len() != before;
+        if removed {
+            s.reindex();
+            self.generation += 1;
+        }
+        removed
+    }
+
+    /// Every (user, project, permission) triple the evaluator grants, for `permissions` (project
+    /// keys), over all users and projects: the ground truth tests diff.
+    pub fn truth(&self, permissions: &[&str]) -> BTreeSet<(String, String, String)> {
+        let mut out = BTreeSet::new();
+        for p in &self.projects {
+            for perm in permissions {
+                for u in &self.users {
+                    if self.has_project_perm(Some(&u.name), p, perm) {
+                        out.insert((u.name.clone(), p.key.clone(), (*perm).to_owned()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Record an application link.

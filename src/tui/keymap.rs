@@ -176,6 +176,8 @@ pub enum WizardCmd {
     Approve,
     /// Write the export file.
     Export,
+    /// OAuth 2.0: use the client id and secret pasted from Jira.
+    UseCredentials,
 }
 
 /// One row of a key table: which keys, what they do, how the footer and the help call it.

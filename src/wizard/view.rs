@@ -103,6 +103,20 @@ fn target(w: &Wizard, v: &mut StepView) {
                 v.fields
                     .push(Field::new("title", "Server title", text(&info.title)));
             }
+            let kinds = w.offered_kinds();
+            if w.chooses_kind() {
+                v.fields
+                    .push(Field::new("link_kind", "Link kind", w.link_kind().label()));
+            }
+            if w.chooses_kind() && kinds.len() > 1 {
+                // "Configure an incoming link": since Jira 9, Create link → External application
+                // makes an OAuth 2.0 link; OAuth 1.0a is deprecated but still supported.
+                v.notes.push(format!(
+                    "This Jira offers {} (default) and {}.",
+                    kinds[0].label(),
+                    kinds[1].label()
+                ));
+            }
             if let Ok(base) = w.base_url() {
                 let https = base.starts_with("https://");
                 v.fields.push(Field::new(
@@ -280,10 +294,7 @@ fn create(w: &Wizard, v: &mut StepView) {
     }
     match &w.create {
         Pending::Running => v.busy = Some("Creating the application link".into()),
-        Pending::Done(()) => v.notes.push(
-            "The link and its incoming OAuth consumer were created. Press Next to authorize."
-                .into(),
-        ),
+        Pending::Done(summary) => v.notes.push(format!("{summary} Press Next to authorize.")),
         Pending::Failed(d) => {
             show_failure(v, d);
             if matches!(d.code, Code::Forbidden | Code::AuthFailed) {

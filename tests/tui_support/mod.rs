@@ -39,6 +39,7 @@ pub fn connection(name: &str, url: &str, auth: AuthKind) -> Connection {
         insecure: false,
         proxy: None,
         timeout_secs: None,
+        ..Connection::new(name, url, auth)
     }
 }
 

@@ -114,6 +114,9 @@ fn next_auth(a: AuthKind) -> AuthKind {
         AuthKind::Pat => AuthKind::CloudToken,
         AuthKind::CloudToken => AuthKind::Oauth1,
         AuthKind::Oauth1 => AuthKind::Basic,
+        // OAuth 2.0 connections come from `jiralink link` / `connections add`; the form edits
+        // their client id and secret but does not cycle into them.
+        AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials => AuthKind::Basic,
     }
 }
 
@@ -124,6 +127,8 @@ pub fn auth_label(a: AuthKind) -> &'static str {
         AuthKind::Pat => "pat",
         AuthKind::CloudToken => "cloud-token",
         AuthKind::Oauth1 => "oauth1",
+        AuthKind::Oauth2 => "oauth2",
+        AuthKind::Oauth2ClientCredentials => "oauth2-client-credentials",
     }
 }
 
@@ -185,6 +190,7 @@ impl ConnectionForm {
             AuthKind::Basic => c.username.clone(),
             AuthKind::CloudToken => c.email.clone(),
             AuthKind::Oauth1 => c.consumer_key.clone(),
+            AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials => c.client_id.clone(),
             AuthKind::Pat => None,
         };
         f.user.set_value(user.unwrap_or_default());
@@ -192,6 +198,7 @@ impl ConnectionForm {
             AuthKind::Basic => c.password.as_ref(),
             AuthKind::Pat | AuthKind::CloudToken => c.token.as_ref(),
             AuthKind::Oauth1 => None,
+            AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials => c.client_secret.as_ref(),
         };
         if let Some(s) = secret {
             let (source, value) = match s {
@@ -228,6 +235,9 @@ impl ConnectionForm {
             AuthKind::Basic | AuthKind::CloudToken => v.extend([User, SecretSource, Secret]),
             AuthKind::Pat => v.extend([SecretSource, Secret]),
             AuthKind::Oauth1 => v.extend([User, PrivateKey]),
+            AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials => {
+                v.extend([User, SecretSource, Secret])
+            }
         }
         v.extend([CaFile, Proxy]);
         v
@@ -442,6 +452,10 @@ impl ConnectionForm {
                 c.consumer_key = Some(user);
                 c.private_key = Some(PathBuf::from(private_key));
             }
+            AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials => {
+                c.client_id = Some(user);
+                c.client_secret = secret;
+            }
         }
         c.ca_file = (!ca_file.is_empty()).then(|| PathBuf::from(ca_file));
         c.proxy = (!proxy.is_empty()).then_some(proxy);
@@ -455,6 +469,7 @@ impl ConnectionForm {
             (FieldId::Url, _) => "Base URL",
             (FieldId::User, AuthKind::CloudToken) => "Email",
             (FieldId::User, AuthKind::Oauth1) => "Consumer key",
+            (FieldId::User, AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials) => "Client id",
             (FieldId::User, _) => "Username",
             (FieldId::SecretSource, AuthKind::Basic) => "Password from",
             (FieldId::SecretSource, _) => "Token from",
@@ -571,5 +586,11 @@ fn blank_connection(auth: AuthKind) -> Connection {
         insecure: false,
         proxy: None,
         timeout_secs: None,
+        client_id: None,
+        client_secret: None,
+        redirect_uri: None,
+        scopes: Vec::new(),
+        refresh_token: None,
+        config_file: None,
     }
 }

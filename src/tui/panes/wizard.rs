@@ -9,7 +9,9 @@ use crate::tui::effects::WizardCtx;
 use crate::tui::keymap::{Binding, Cmd, Key, WizardCmd};
 use crate::tui::widgets::progress_rail::progress_rail;
 use crate::tui::widgets::text_field::TextField;
-use crate::wizard::{self, ExportFormat, Field, Input, Step, StepView, Wizard};
+use crate::wizard::{
+    self, ExportFormat, Field, Input, O2Effect, O2Input, O2Step, Step, StepView, Wizard,
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
@@ -49,6 +51,16 @@ pub enum FieldId {
     Verifier,
     /// Where the export is written (step 6).
     ExportPath,
+    /// OAuth 2.0: the Redirect URL.
+    RedirectUri,
+    /// OAuth 2.0: scopes (`READ,WRITE`).
+    Scopes,
+    /// OAuth 2.0: client id pasted from Jira.
+    ClientId,
+    /// OAuth 2.0: client secret pasted from Jira (masked).
+    ClientSecret,
+    /// OAuth 2.0: the address-bar URL after Allow, or the code.
+    Pasted,
 }
 
 impl FieldId {
@@ -63,6 +75,19 @@ impl FieldId {
             FieldId::AppUrl => "Application URL",
             FieldId::Verifier => "Verification code",
             FieldId::ExportPath => "Export to",
+            FieldId::RedirectUri => "Redirect URL",
+            FieldId::Scopes => "Scopes",
+            FieldId::ClientId => "Client ID",
+            FieldId::ClientSecret => "Client secret",
+            FieldId::Pasted => "Redirected URL/code",
+        }
+    }
+
+    /// An empty field for `id` (the client secret is masked).
+    fn empty(self) -> TextField {
+        match self {
+            FieldId::ClientSecret => TextField::masked(""),
+            _ => TextField::default(),
         }
     }
 
@@ -74,6 +99,8 @@ impl FieldId {
             FieldId::ConsumerName => Some("consumer_name"),
             FieldId::AppUrl => Some("application_url"),
             FieldId::Verifier => Some("verifier"),
+            FieldId::RedirectUri => Some("redirect_uri"),
+            FieldId::Scopes => Some("scopes"),
             _ => None,
         }
     }
@@ -90,6 +117,8 @@ pub enum Item {
     Admin,
     /// Export format (cycle toml / json / env).
     Format,
+    /// Kind of link (cycle the kinds this Jira offers).
+    Kind,
     /// A button.
     Action(WizardCmd),
     /// A copyable value of the step's view, by field id.
@@ -106,6 +135,10 @@ enum Kind {
     Exchange,
     Verify,
     Export,
+    O2Create,
+    O2Exchange,
+    O2Verify,
+    O2Export,
 }
 
 fn kind_of(e: &wizard::Effect) -> Kind {
@@ -117,6 +150,12 @@ fn kind_of(e: &wizard::Effect) -> Kind {
         wizard::Effect::ExchangeVerifier { .. } => Kind::Exchange,
         wizard::Effect::Verify { .. } => Kind::Verify,
         wizard::Effect::Export { .. } => Kind::Export,
+        wizard::Effect::OAuth2(e) => match e {
+            O2Effect::CreateClient { .. } => Kind::O2Create,
+            O2Effect::Exchange { .. } => Kind::O2Exchange,
+            O2Effect::Verify => Kind::O2Verify,
+            O2Effect::Export { .. } => Kind::O2Export,
+        },
     }
 }
 
@@ -226,7 +265,7 @@ pub const NAV_KEYS: &[Binding] = &[
         keys: &[Key::ch('r')],
         cmd: Cmd::Wizard(WizardCmd::NewToken),
         hint: "",
-        help: "Authorize: request a new request token",
+        help: "Authorize: request a new request token (OAuth 2.0: a new attempt)",
     },
     Binding {
         keys: &[Key::ch('x')],
@@ -286,7 +325,11 @@ impl WizardPane {
     /// A fresh wizard; keys and tokens go under `ctx.data_dir`.
     pub fn new(ctx: WizardCtx, preset: Option<&LinkPreset>, has_browser: bool) -> Self {
         let mut pane = Self {
-            wizard: Wizard::new(ctx.data_dir.clone()),
+            // A preset kind (the demo's OAuth 1.0a) is fixed; otherwise the user picks on Target.
+            wizard: match preset.and_then(|p| p.kind) {
+                Some(_) => Wizard::new(ctx.data_dir.clone()),
+                None => Wizard::offering_kinds(ctx.data_dir.clone()),
+            },
             ctx,
             texts: BTreeMap::new(),
             export_format: ExportFormat::Toml,
@@ -315,6 +358,9 @@ impl WizardPane {
                 pane.sync_text(id);
             }
             pane.wizard.apply(Input::SetAdmin(p.admin.clone()));
+            if let Some(k) = p.kind {
+                pane.wizard.apply(Input::SetKind(k));
+            }
             if pane.wizard.base_url().is_ok() {
                 pane.probe_due = Some(Instant::now());
             }
@@ -369,9 +415,13 @@ impl WizardPane {
     pub fn items(&self) -> Vec<Item> {
         let mut items = Vec::new();
         match self.wizard.step() {
+            _ if self.wizard.oauth2().is_some() => items = self.oauth2_items(),
             Step::Target => {
                 items.push(Item::Text(FieldId::Url));
                 items.push(Item::Text(FieldId::ConnectionName));
+                if self.wizard.chooses_kind() && self.wizard.offered_kinds().len() > 1 {
+                    items.push(Item::Kind);
+                }
             }
             Step::Keys => {
                 items.extend([
@@ -431,16 +481,57 @@ impl WizardPane {
 
     fn input_ids(&self) -> impl Iterator<Item = FieldId> + '_ {
         let step = self.wizard.step();
-        [
+        let oauth2 = self.wizard.oauth2().is_some();
+        let o2: &[(Step, FieldId)] = &[
+            (Step::Keys, FieldId::RedirectUri),
+            (Step::Keys, FieldId::Scopes),
+        ];
+        let o1: &[(Step, FieldId)] = &[
             (Step::Target, FieldId::Url),
             (Step::Keys, FieldId::ConsumerKey),
             (Step::Keys, FieldId::ConsumerName),
             (Step::Register, FieldId::AppUrl),
             (Step::Authorize, FieldId::Verifier),
-        ]
-        .into_iter()
-        .filter(move |(s, _)| *s == step)
-        .map(|(_, id)| id)
+        ];
+        (if oauth2 { o2 } else { o1 })
+            .iter()
+            .filter(move |(s, _)| *s == step)
+            .map(|(_, id)| *id)
+    }
+
+    /// The rows of the OAuth 2.0 path's current step.
+    fn oauth2_items(&self) -> Vec<Item> {
+        let Some(f) = self.wizard.oauth2() else {
+            return Vec::new();
+        };
+        match f.step() {
+            O2Step::Settings => vec![
+                Item::Text(FieldId::RedirectUri),
+                Item::Text(FieldId::Scopes),
+                Item::Action(WizardCmd::NextStep),
+            ],
+            O2Step::Register => {
+                let mut v = vec![Item::Admin, Item::Action(WizardCmd::Create)];
+                v.extend([
+                    Item::Text(FieldId::ClientId),
+                    Item::Text(FieldId::ClientSecret),
+                    Item::Action(WizardCmd::UseCredentials),
+                ]);
+                if f.client().is_some() {
+                    v.push(Item::Action(WizardCmd::NextStep));
+                }
+                v
+            }
+            O2Step::Authorize => vec![
+                Item::Text(FieldId::Pasted),
+                Item::Action(WizardCmd::NewToken),
+            ],
+            O2Step::Verify => vec![
+                Item::Format,
+                Item::Text(FieldId::ExportPath),
+                Item::Action(WizardCmd::Export),
+            ],
+        }
     }
 
     fn mode_keys(&self) -> &'static [Binding] {
@@ -466,6 +557,11 @@ impl WizardPane {
             FieldId::AppUrl => w.app_url(),
             FieldId::Verifier => "the code Jira shows after Allow".into(),
             FieldId::ExportPath => self.default_export_path().display().to_string(),
+            FieldId::RedirectUri => crate::jira::oauth2::DEFAULT_REDIRECT_URI.into(),
+            FieldId::Scopes => "READ (or READ,WRITE …)".into(),
+            FieldId::ClientId => "from the link's Credentials in Jira".into(),
+            FieldId::ClientSecret => "from the link's Credentials in Jira".into(),
+            FieldId::Pasted => "the browser's address-bar URL after Allow, or the code".into(),
         }
     }
 
@@ -488,6 +584,13 @@ impl WizardPane {
             FieldId::KeyPath => Input::SetKeyPath(PathBuf::from(v)),
             FieldId::AppUrl => Input::SetAppUrl(v),
             FieldId::Verifier => Input::SetVerifier(v),
+            FieldId::RedirectUri => Input::OAuth2(O2Input::SetRedirect(v)),
+            FieldId::Scopes => Input::OAuth2(O2Input::SetScopes(v)),
+            FieldId::ClientId => Input::OAuth2(O2Input::SetClientId(v)),
+            FieldId::ClientSecret => {
+                Input::OAuth2(O2Input::SetClientSecret(secrecy::SecretString::from(v)))
+            }
+            FieldId::Pasted => Input::OAuth2(O2Input::SetPasted(v)),
             FieldId::ImportPath | FieldId::ExportPath => return,
         };
         // Validation messages while typing come from the view; a refusal here only means
@@ -542,9 +645,17 @@ impl WizardPane {
             return false;
         };
         self.inflight.remove(&kind);
-        let verified = matches!(input, Input::VerifyResult(Ok(_)));
+        let verified = matches!(
+            input,
+            Input::VerifyResult(Ok(_)) | Input::OAuth2(O2Input::VerifyResult(Ok(_)))
+        );
         self.apply(input, cx);
-        if verified && self.wizard.verify_info().is_some() {
+        let o2_verified = self
+            .wizard
+            .oauth2()
+            .is_some_and(|f| f.verify_info().is_some());
+        if verified && (self.wizard.verify_info().is_some() || o2_verified) {
+            // OAuth 2.0: saved with its tokens at the exchange; this reports and reloads it.
             self.save(cx);
         }
         true
@@ -572,6 +683,10 @@ impl WizardPane {
             Kind::Exchange => Input::AccessTokenResult(Err(d)),
             Kind::Verify => Input::VerifyResult(Err(d)),
             Kind::Export => Input::ExportResult(Err(message)),
+            Kind::O2Create => Input::OAuth2(O2Input::CreateResult(Err(d))),
+            Kind::O2Exchange => Input::OAuth2(O2Input::ExchangeResult(Err(d))),
+            Kind::O2Verify => Input::OAuth2(O2Input::VerifyResult(Err(d))),
+            Kind::O2Export => Input::OAuth2(O2Input::ExportResult(Err(message))),
         };
         self.apply(input, cx);
         true
@@ -645,7 +760,10 @@ impl WizardPane {
     /// Pasted text: a PEM private key on the Keys step is imported, anything else goes into the
     /// focused field.
     pub fn paste(&mut self, text: &str, cx: &mut PaneCx<'_>) -> bool {
-        if self.wizard.step() == Step::Keys && text.contains("PRIVATE KEY-----") {
+        if self.wizard.step() == Step::Keys
+            && self.wizard.oauth2().is_none()
+            && text.contains("PRIVATE KEY-----")
+        {
             self.paste_private_key(text, cx);
             return true;
         }
@@ -701,6 +819,9 @@ impl WizardPane {
     }
 
     fn run_wizard_cmd(&mut self, cmd: WizardCmd, cx: &mut PaneCx<'_>) -> bool {
+        if let Some(step) = self.wizard.oauth2().map(|f| f.step()) {
+            return self.run_oauth2_cmd(cmd, step, cx);
+        }
         let step = self.wizard.step();
         match cmd {
             WizardCmd::NextStep => self.apply(Input::Next, cx),
@@ -752,8 +873,52 @@ impl WizardPane {
         true
     }
 
+    /// The OAuth 2.0 path's buttons.
+    fn run_oauth2_cmd(&mut self, cmd: WizardCmd, step: O2Step, cx: &mut PaneCx<'_>) -> bool {
+        let o2 = |i| Input::OAuth2(i);
+        match cmd {
+            WizardCmd::NextStep => self.apply(Input::Next, cx),
+            WizardCmd::Create if step == O2Step::Register => {
+                if self.wizard.admin().is_none() {
+                    self.apply(o2(O2Input::Create), cx); // records why it is refused
+                } else {
+                    self.confirming = true;
+                }
+            }
+            WizardCmd::UseCredentials if step == O2Step::Register => {
+                self.apply(o2(O2Input::UseCredentials), cx)
+            }
+            WizardCmd::NewToken if step == O2Step::Authorize => {
+                self.texts.remove(&FieldId::Pasted);
+                self.apply(o2(O2Input::NewAttempt), cx)
+            }
+            WizardCmd::Export if step == O2Step::Verify => {
+                let typed = self.text(FieldId::ExportPath).trim().to_string();
+                let path = if typed.is_empty() {
+                    self.default_export_path()
+                } else {
+                    PathBuf::from(typed)
+                };
+                let format = self.export_format;
+                self.apply(o2(O2Input::Export { format, path }), cx);
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn cycle(&mut self) -> bool {
         match self.focused() {
+            Some(Item::Kind) => {
+                let all = self.wizard.offered_kinds();
+                let i = all
+                    .iter()
+                    .position(|k| *k == self.wizard.link_kind())
+                    .unwrap_or(0);
+                if let Some(next) = all.get((i + 1) % all.len().max(1)) {
+                    self.wizard.apply(Input::SetKind(*next));
+                }
+            }
             Some(Item::Bits) => {
                 let all = crate::keys::ALLOWED_BITS;
                 let i = all
@@ -797,6 +962,17 @@ impl WizardPane {
         self.editing = false;
         match self.focused() {
             Some(Item::Text(FieldId::Verifier)) => self.apply(Input::SubmitVerifier, cx),
+            Some(Item::Text(FieldId::Pasted)) => {
+                self.apply(Input::OAuth2(O2Input::SubmitPasted), cx)
+            }
+            Some(Item::Text(FieldId::ClientId)) => {
+                // On to the secret, still typing.
+                self.move_focus(true);
+                self.editing = true;
+            }
+            Some(Item::Text(FieldId::ClientSecret)) => {
+                return self.run_wizard_cmd(WizardCmd::UseCredentials, cx)
+            }
             Some(Item::Text(FieldId::ImportPath)) => {
                 return self.run_wizard_cmd(WizardCmd::LoadKey, cx)
             }
@@ -808,7 +984,7 @@ impl WizardPane {
                 self.apply(Input::Next, cx)
             }
             Some(Item::Text(_)) => self.apply(Input::Next, cx),
-            Some(Item::Bits | Item::Admin | Item::Format) => return self.cycle(),
+            Some(Item::Bits | Item::Admin | Item::Format | Item::Kind) => return self.cycle(),
             Some(Item::Action(cmd)) => return self.run_wizard_cmd(cmd, cx),
             Some(Item::Copy(_)) => return self.copy(cx),
             None => self.apply(Input::Next, cx),
@@ -866,7 +1042,11 @@ impl Pane for WizardPane {
             return match cmd {
                 Cmd::Confirm => {
                     self.confirming = false;
-                    self.apply(Input::ConfirmCreate, cx);
+                    let input = match self.wizard.oauth2() {
+                        Some(_) => Input::OAuth2(O2Input::Create),
+                        None => Input::ConfirmCreate,
+                    };
+                    self.apply(input, cx);
                     true
                 }
                 Cmd::Back => self.back(),
@@ -903,7 +1083,7 @@ impl Pane for WizardPane {
             self.editing = false;
             return self.back();
         }
-        let field = self.texts.entry(id).or_default();
+        let field = self.texts.entry(id).or_insert_with(|| id.empty());
         if !field.handle_key(key) {
             return false;
         }
@@ -921,7 +1101,10 @@ impl Pane for WizardPane {
         };
         // Pasting into the focused field starts editing it (a code, a URL, a path).
         self.editing = true;
-        self.texts.entry(id).or_default().paste(text.trim());
+        self.texts
+            .entry(id)
+            .or_insert_with(|| id.empty())
+            .paste(text.trim());
         self.sync_text(id);
         if id == FieldId::Url {
             self.schedule_probe(Instant::now());
@@ -983,10 +1166,11 @@ impl Pane for WizardPane {
         .areas(inner);
         let step = self.wizard.step();
         let skipped = step >= Step::Authorize && !self.wizard.link_created();
-        frame.render_widget(
-            Paragraph::new(progress_rail(step, skipped, cx.theme, rail.width)),
-            rail,
-        );
+        let rail_line = match self.wizard.oauth2() {
+            Some(f) => oauth2_rail(f.step(), cx.theme),
+            None => progress_rail(step, skipped, cx.theme, rail.width),
+        };
+        frame.render_widget(Paragraph::new(rail_line), rail);
         frame.render_widget(
             Paragraph::new(Line::styled(
                 format!("Step {} of {} · {}", view.number, view.total, view.title),
@@ -1090,8 +1274,19 @@ impl WizardPane {
                     style,
                     theme,
                 ),
+                Item::Kind => choice_line(
+                    marker(focused),
+                    "Link kind",
+                    self.wizard.link_kind().label(),
+                    style,
+                    theme,
+                ),
                 Item::Action(cmd) => Line::styled(
-                    format!("{}[ {} ]", marker(focused), action_label(*cmd)),
+                    format!(
+                        "{}[ {} ]",
+                        marker(focused),
+                        action_label(*cmd, self.wizard.oauth2().is_some())
+                    ),
                     if focused { style } else { theme.accent() },
                 ),
                 Item::Copy(id) => {
@@ -1245,8 +1440,38 @@ fn choice_line(
     ])
 }
 
-fn action_label(cmd: WizardCmd) -> &'static str {
+/// The OAuth 2.0 path's rail: Target → Settings → Register → Authorize → Verify.
+fn oauth2_rail(current: O2Step, theme: &crate::tui::theme::Theme) -> Line<'static> {
+    let arrow = if theme.ascii { " > " } else { " → " };
+    let mut spans = vec![
+        Span::styled("Target", theme.ok()),
+        Span::styled(arrow, theme.dim()),
+    ];
+    let all = [
+        (O2Step::Settings, "Settings"),
+        (O2Step::Register, "Register"),
+        (O2Step::Authorize, "Authorize"),
+        (O2Step::Verify, "Verify"),
+    ];
+    for (i, (s, label)) in all.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(arrow, theme.dim()));
+        }
+        spans.push(match s.cmp(&current) {
+            std::cmp::Ordering::Equal => Span::styled(format!("[{label}]"), theme.selected()),
+            std::cmp::Ordering::Less => Span::styled(label.to_string(), theme.ok()),
+            std::cmp::Ordering::Greater => Span::styled(label.to_string(), theme.dim()),
+        });
+    }
+    spans.push(Span::styled("  (OAuth 2.0)", theme.dim()));
+    Line::from(spans)
+}
+
+fn action_label(cmd: WizardCmd, oauth2: bool) -> &'static str {
     match cmd {
+        WizardCmd::NewToken if oauth2 => "New attempt: fresh URL, state and PKCE verifier (r)",
+        WizardCmd::Create if oauth2 => "Create the OAuth 2.0 link in Jira now…",
+        WizardCmd::UseCredentials => "Use this client id and secret",
         WizardCmd::NextStep => "Next step",
         WizardCmd::Generate => "Generate a new key pair (g)",
         WizardCmd::LoadKey => "Use that existing key",

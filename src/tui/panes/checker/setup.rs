@@ -207,11 +207,12 @@ impl Setup {
         let subject = find(&self.subject)?;
         let admin = find(&self.admin)?;
         let username = Some(self.username.value().trim().to_string()).filter(|u| !u.is_empty());
-        if subject.is_none() && (admin.is_none() || username.is_none()) {
-            return Err(
-                "choose the integration user's connection, or an admin connection and a username"
-                    .into(),
-            );
+        if let Some(problem) =
+            crate::audit::choice_problem(subject.is_some(), admin.is_some(), username.is_some())
+        {
+            return Err(format!(
+                "choose the integration user's connection, or an admin connection and a username: {problem}"
+            ));
         }
         let required: Vec<String> = self
             .required
@@ -221,7 +222,8 @@ impl Setup {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
-        self.interval()?;
+        // The live interval matters to live mode only (checked when it starts), never to a
+        // one-shot audit.
         Ok(AuditJob {
             subject,
             admin,
@@ -229,5 +231,47 @@ impl Setup {
             required,
             defaults: config.defaults.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AuthKind, Connection};
+
+    fn config() -> Config {
+        let mut c = Config::default();
+        for name in ["alice", "admin"] {
+            c.connections.push(Connection::new(
+                name,
+                "https://jira.example.com",
+                AuthKind::Basic,
+            ));
+        }
+        c
+    }
+
+    #[test]
+    fn by_name_without_admin_is_refused_before_starting() {
+        let mut s = Setup {
+            subject: Some("alice".into()),
+            ..Setup::default()
+        };
+        s.username = TextField::new("bob".to_string());
+        let e = s.job(&config()).unwrap_err();
+        assert!(e.contains("needs an admin connection"), "{e}");
+        s.admin = Some("admin".into());
+        assert!(s.job(&config()).is_ok());
+    }
+
+    #[test]
+    fn a_bad_live_interval_does_not_block_a_one_shot_audit() {
+        let mut s = Setup {
+            subject: Some("alice".into()),
+            ..Setup::default()
+        };
+        s.interval = TextField::new("soon".to_string());
+        assert!(s.interval().is_err());
+        assert!(s.job(&config()).is_ok());
     }
 }

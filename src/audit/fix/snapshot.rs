@@ -1,0 +1,419 @@
+//! What the planner reads from Jira, gathered once per run with an admin connection: every scheme
+//! with its grants, every role, the projects on the affected schemes, the role actors that decide
+//! who holds what there, and the members of every group involved (`group/member`, paged, cached
+//! per run). Built on an audit report, whose rows say what is missing.
+
+use super::super::report::{Mode, Report};
+use super::super::source::Source;
+use super::{ActorRef, FixOptions};
+use crate::jira::model::{HolderKind, PermissionScheme};
+use crate::jira::{JiraClient, JiraError};
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+
+/// The admin reads the planner makes beyond the audit's.
+pub trait AdminSource: Source {
+    /// Login names of a group's members (every page).
+    fn group_members(
+        &self,
+        group: &str,
+    ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send;
+    /// Every project role: (id, name).
+    fn roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, JiraError>> + Send;
+    /// The groups conferring an application role.
+    fn application_role_groups(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send;
+}
+
+impl AdminSource for JiraClient {
+    fn group_members(
+        &self,
+        group: &str,
+    ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send {
+        JiraClient::group_members(self, group)
+    }
+    async fn roles(&self) -> Result<Vec<(String, String)>, JiraError> {
+        Ok(JiraClient::roles(self)
+            .await?
+            .into_iter()
+            .filter_map(|r| Some((r.id?, r.name.unwrap_or_default())))
+            .collect())
+    }
+    fn application_role_groups(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send {
+        JiraClient::application_role_groups(self, key)
+    }
+}
+
+/// One (project, role) actor read.
+type ActorsRead = ((String, String), Result<Vec<ActorRef>, JiraError>);
+
+/// One project as the planner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFacts {
+    /// Scheme id.
+    pub scheme: String,
+    /// Lead's login name.
+    pub lead: Option<String>,
+}
+
+/// Everything the planner evaluates against.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The subject's login name.
+    pub subject: String,
+    /// The subject's groups.
+    pub subject_groups: BTreeSet<String>,
+    /// Required permission keys.
+    pub required: Vec<String>,
+    /// Missing (project, permission) pairs among the audited projects, sorted.
+    pub missing: Vec<(String, String)>,
+    /// Schemes by id, with grants.
+    pub schemes: BTreeMap<String, PermissionScheme>,
+    /// Project key → facts, for every project on the affected schemes.
+    pub projects: BTreeMap<String, ProjectFacts>,
+    /// Role id → name.
+    pub roles: BTreeMap<String, String>,
+    /// (project, role id) → actors, where fetched.
+    pub actors: HashMap<(String, String), Vec<ActorRef>>,
+    /// Group → member login names.
+    pub groups: HashMap<String, Vec<String>>,
+    /// Application role key → groups.
+    pub app_roles: HashMap<String, Vec<String>>,
+    /// Roles whose actors were fetched in every project of a scheme: (scheme id, role id).
+    pub complete: BTreeSet<(String, String)>,
+    /// Jira version, for menu paths.
+    pub version: Option<(u32, u32, u32)>,
+    /// Requests made while gathering.
+    pub requests: u64,
+}
+
+impl Snapshot {
+    /// Projects using scheme `id`, in key order.
+    pub fn projects_on<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.projects
+            .iter()
+            .filter(move |(_, f)| f.scheme == id)
+            .map(|(k, _)| k)
+    }
+
+    /// Schemes holding at least one missing pair, in id order.
+    pub fn affected_schemes(&self) -> BTreeSet<String> {
+        self.missing
+            .iter()
+            .filter_map(|(p, _)| self.projects.get(p).map(|f| f.scheme.clone()))
+            .collect()
+    }
+
+    /// Role id by name (case-insensitive).
+    pub fn role_id(&self, name: &str) -> Option<&String> {
+        self.roles
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(id, _)| id)
+    }
+}
+
+/// Why the planner could not gather.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GatherError {
+    /// The report does not come from an admin-assisted audit.
+    #[error("planning a fix needs an admin-assisted audit (--admin ADMIN)")]
+    NotAdminMode,
+    /// A Jira call failed.
+    #[error("{during}: {error}")]
+    Jira {
+        /// What was being read.
+        during: String,
+        /// The failure.
+        error: Box<JiraError>,
+    },
+}
+
+fn jira(during: impl Into<String>) -> impl FnOnce(JiraError) -> GatherError {
+    let during = during.into();
+    move |e| GatherError::Jira {
+        during,
+        error: Box::new(e),
+    }
+}
+
+fn actor_of(a: &crate::jira::model::RoleActor) -> Option<ActorRef> {
+    let name = a.actor_name()?;
+    Some(if a.is_group() {
+        ActorRef::Group(name)
+    } else {
+        ActorRef::User(name)
+    })
+}
+
+/// Gather the snapshot for the missing pairs of `report` (admin-assisted) through `admin`.
+pub async fn gather<S: AdminSource>(
+    report: &Report,
+    admin: &S,
+    opts: &FixOptions,
+    concurrency: usize,
+) -> Result<Snapshot, GatherError> {
+    if report.mode != Mode::AdminAssisted {
+        return Err(GatherError::NotAdminMode);
+    }
+    let concurrency = concurrency.max(1);
+    let mut snap = Snapshot {
+        subject: report.user.name.clone(),
+        subject_groups: report.user.groups.iter().cloned().collect(),
+        required: report.required.clone(),
+        version: report
+            .jira
+            .version
+            .as_deref()
+            .and_then(crate::jira::model::parse_version),
+        ..Snapshot::default()
+    };
+    for row in &report.projects {
+        for v in &row.details {
+            if !v.granted && report.required.contains(&v.permission) {
+                snap.missing.push((row.key.clone(), v.permission.clone()));
+            }
+        }
+    }
+    snap.missing.sort();
+    if snap.missing.is_empty() {
+        return Ok(snap);
+    }
+    let mut requests = 0u64;
+    // Schemes with grants, and every role.
+    requests += 1;
+    for s in admin
+        .permission_schemes()
+        .await
+        .map_err(jira("reading the permission schemes"))?
+    {
+        snap.schemes.insert(s.id.clone(), s);
+    }
+    requests += 1;
+    snap.roles = admin
+        .roles()
+        .await
+        .map_err(jira("listing the project roles (GET /rest/api/2/role)"))?
+        .into_iter()
+        .collect();
+    // Every project with its lead; the scheme from the report where audited, else asked.
+    requests += 1;
+    let all = admin
+        .projects()
+        .await
+        .map_err(jira("listing all projects"))?;
+    let known: HashMap<&str, &str> = report
+        .projects
+        .iter()
+        .filter_map(|r| r.scheme.as_ref().map(|s| (r.key.as_str(), s.id.as_str())))
+        .collect();
+    let unknown: Vec<String> = all
+        .iter()
+        .filter(|p| !known.contains_key(p.key.as_str()))
+        .map(|p| p.key.clone())
+        .collect();
+    requests += unknown.len() as u64;
+    let fetched: Vec<(String, Result<PermissionScheme, JiraError>)> = stream::iter(unknown)
+        .map(|k| async move {
+            let r = admin.project_permission_scheme(&k).await;
+            (k, r)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut scheme_of: HashMap<String, String> = known
+        .iter()
+        .map(|(k, s)| ((*k).to_string(), (*s).to_string()))
+        .collect();
+    for (k, r) in fetched {
+        let s = r.map_err(jira(format!("reading the permission scheme of {k}")))?;
+        scheme_of.insert(k, s.id);
+    }
+    let affected: BTreeSet<String> = snap
+        .missing
+        .iter()
+        .filter_map(|(p, _)| scheme_of.get(p).cloned())
+        .collect();
+    for p in &all {
+        if let Some(s) = scheme_of.get(&p.key).filter(|s| affected.contains(*s)) {
+            snap.projects.insert(
+                p.key.clone(),
+                super::snapshot::ProjectFacts {
+                    scheme: s.clone(),
+                    lead: p
+                        .lead
+                        .as_ref()
+                        .and_then(|l| l.name.clone().or(l.key.clone())),
+                },
+            );
+        }
+    }
+    // Which role actors to read: every role in the projects with a gap (which roles the subject
+    // holds there), and on every project of an affected scheme the roles its grants name plus
+    // the roles the subject holds somewhere on it (a grant to such a role reaches all of them).
+    let missing_projects: BTreeSet<&String> = snap.missing.iter().map(|(p, _)| p).collect();
+    let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
+    for p in &missing_projects {
+        for r in snap.roles.keys() {
+            wanted.insert(((*p).clone(), r.clone()));
+        }
+    }
+    let fetch_actors = |pairs: Vec<(String, String)>| async move {
+        let res: Vec<ActorsRead> = stream::iter(pairs)
+            .map(|(p, r)| async move {
+                let a = admin
+                    .project_role(&p, &r)
+                    .await
+                    .map(|role| role.actors.iter().filter_map(actor_of).collect());
+                ((p, r), a)
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        res
+    };
+    requests += wanted.len() as u64;
+    for ((p, r), a) in fetch_actors(wanted.iter().cloned().collect()).await {
+        let a = a.map_err(jira(format!("reading role {r} in {p}")))?;
+        snap.actors.insert((p, r), a);
+    }
+    let subject = ActorRef::User(snap.subject.clone());
+    let holds_role = |snap: &Snapshot, p: &str, r: &str| {
+        snap.actors
+            .get(&(p.to_string(), r.to_string()))
+            .is_some_and(|a| {
+                a.iter().any(|x| match x {
+                    ActorRef::User(u) => u.eq_ignore_ascii_case(&snap.subject),
+                    ActorRef::Group(g) => snap.subject_groups.contains(g),
+                })
+            })
+    };
+    let mut per_scheme: Vec<(String, String)> = Vec::new();
+    for s in &affected {
+        let Some(scheme) = snap.schemes.get(s) else {
+            continue;
+        };
+        let mut roles: BTreeSet<String> = scheme
+            .permissions
+            .iter()
+            .filter_map(|g| match g.holder.interpret() {
+                HolderKind::ProjectRole { id } => Some(id),
+                _ => None,
+            })
+            .collect();
+        for (p, _) in snap
+            .missing
+            .iter()
+            .filter(|(p, _)| scheme_of.get(p) == Some(s))
+        {
+            for r in snap.roles.keys() {
+                if holds_role(&snap, p, r) {
+                    roles.insert(r.clone());
+                }
+            }
+        }
+        for r in roles {
+            snap.complete.insert((s.clone(), r.clone()));
+            for q in snap.projects_on(s) {
+                if !snap.actors.contains_key(&(q.clone(), r.clone())) {
+                    per_scheme.push((q.clone(), r.clone()));
+                }
+            }
+        }
+    }
+    requests += per_scheme.len() as u64;
+    for ((p, r), a) in fetch_actors(per_scheme).await {
+        let a = a.map_err(jira(format!("reading role {r} in {p}")))?;
+        snap.actors.insert((p, r), a);
+    }
+    // Dedicated-role check: a role not yet read everywhere on a scheme is read project by project
+    // until an actor other than the subject shows up (most roles stop at the first project).
+    for s in &affected {
+        let projects: Vec<String> = snap.projects_on(s).cloned().collect();
+        for r in snap.roles.keys().cloned().collect::<Vec<_>>() {
+            if snap.complete.contains(&(s.clone(), r.clone())) {
+                continue;
+            }
+            let mut dedicated = true;
+            for q in &projects {
+                let key = (q.clone(), r.clone());
+                if !snap.actors.contains_key(&key) {
+                    requests += 1;
+                    let a: Vec<ActorRef> = admin
+                        .project_role(q, &r)
+                        .await
+                        .map_err(jira(format!("reading role {r} in {q}")))?
+                        .actors
+                        .iter()
+                        .filter_map(actor_of)
+                        .collect();
+                    snap.actors.insert(key.clone(), a);
+                }
+                if snap.actors[&key].iter().any(|a| *a != subject) {
+                    dedicated = false;
+                    break;
+                }
+            }
+            if dedicated {
+                snap.complete.insert((s.clone(), r));
+            }
+        }
+    }
+    let _ = opts;
+    // Groups: holders in the affected schemes, group actors read above, the subject's groups,
+    // and the groups of application roles that hold something there.
+    let mut app_keys: BTreeSet<String> = BTreeSet::new();
+    let mut groups: BTreeSet<String> = snap.subject_groups.clone();
+    for s in &affected {
+        if let Some(scheme) = snap.schemes.get(s) {
+            for g in &scheme.permissions {
+                match g.holder.interpret() {
+                    HolderKind::Group { name } => {
+                        groups.insert(name);
+                    }
+                    HolderKind::ApplicationRole { key: Some(k) } => {
+                        app_keys.insert(k);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for k in app_keys {
+        requests += 1;
+        let gs = admin
+            .application_role_groups(&k)
+            .await
+            .map_err(jira(format!("reading application role {k}")))?;
+        groups.extend(gs.iter().cloned());
+        snap.app_roles.insert(k, gs);
+    }
+    for a in snap.actors.values() {
+        for x in a {
+            if let ActorRef::Group(g) = x {
+                groups.insert(g.clone());
+            }
+        }
+    }
+    let member_lists: Vec<(String, Result<Vec<String>, JiraError>)> = stream::iter(groups)
+        .map(|g| async move {
+            let r = admin.group_members(&g).await;
+            (g, r)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for (g, r) in member_lists {
+        let m = r.map_err(jira(format!("reading the members of group {g}")))?;
+        requests += 1 + (m.len() / crate::jira::admin_writes::GROUP_PAGE) as u64;
+        snap.groups.insert(g, m);
+    }
+    snap.requests = requests;
+    Ok(snap)
+}
