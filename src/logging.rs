@@ -10,8 +10,8 @@ pub const ENV_LOG: &str = "JIRALINK_LOG";
 /// Why logging could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LoggingError {
-    /// The state dir could not be created.
-    #[error("cannot create the log directory {path}: {source}")]
+    /// The state dir or the log file could not be created.
+    #[error("cannot create the log directory or file {path}: {source}")]
     Dir {
         path: String,
         source: std::io::Error,
@@ -38,6 +38,22 @@ pub fn filter(verbose: u8) -> Result<EnvFilter, LoggingError> {
     }
 }
 
+/// Open the log for appending with mode 0600 (it names connections, users and URLs); a log an
+/// older version created 0644 is tightened too.
+pub fn open_log_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)?;
+    if file.metadata()?.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
 /// Start logging to `paths.log_file` (appending, no ANSI). Keep the guard alive until exit:
 /// dropping it flushes the background writer.
 pub fn init(paths: &Paths, verbose: u8) -> Result<WorkerGuard, LoggingError> {
@@ -48,8 +64,11 @@ pub fn init(paths: &Paths, verbose: u8) -> Result<WorkerGuard, LoggingError> {
             source,
         })?;
     let filter = filter(verbose)?;
-    let appender = tracing_appender::rolling::never(&paths.state_dir, crate::paths::LOG_FILE_NAME);
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let file = open_log_file(&paths.log_file).map_err(|source| LoggingError::Dir {
+        path: paths.log_file.display().to_string(),
+        source,
+    })?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -59,4 +78,26 @@ pub fn init(paths: &Paths, verbose: u8) -> Result<WorkerGuard, LoggingError> {
         .map_err(|_| LoggingError::AlreadySet)?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "jiralink started");
     Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Issue 14 §6: the log is 0600, also one an older version left 0644.
+    #[test]
+    fn log_file_is_private() {
+        let t = tempfile::tempdir().unwrap();
+        let new = t.path().join("new.log");
+        open_log_file(&new).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&new), 0o600);
+        let old = t.path().join("old.log");
+        std::fs::write(&old, "x\n").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_log_file(&old).unwrap();
+        assert_eq!(mode(&old), 0o600);
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "x\n");
+    }
 }

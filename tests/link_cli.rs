@@ -50,6 +50,20 @@ impl SimChild {
                 passwords.push((cols[0].to_string(), cols[1].to_string()));
             }
         }
+        // Keep reading what the simulator prints after that (its approval hints): a closed pipe
+        // would make its next write fail and the simulator exit mid-test.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while err.read_line(&mut sink).is_ok_and(|n| n > 0) {
+                sink.clear();
+            }
+        });
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while out.read_line(&mut sink).is_ok_and(|n| n > 0) {
+                sink.clear();
+            }
+        });
         SimChild {
             child,
             base,
@@ -244,11 +258,14 @@ fn from_nothing_to_a_green_check() {
     )));
     let verifier = sim.approve(&token_of(&url), "alice");
 
-    // Second run finishes it with --verifier.
+    // Second run finishes it with `--verifier -`, the code on stdin (never in argv, where `ps`
+    // shows it; issue 14 §7).
     home.cmd()
-        .args(["link", "authorize", "j", "--verifier", &verifier])
+        .args(["link", "authorize", "j", "--verifier", "-"])
+        .write_stdin(format!("{verifier}\n"))
         .assert()
         .success()
+        .stderr(predicate::str::contains("visible to other local users").not())
         .stdout(predicate::str::contains(
             "acts as alice (Alice Integration)",
         ))
@@ -432,6 +449,7 @@ fn oauth_problems_exit_1_with_the_diagnosis() {
         .args(["link", "authorize", "j", "--verifier", "WRONG1"])
         .assert()
         .code(1)
+        .stderr(predicate::str::contains("visible to other local users"))
         .stderr(predicate::str::contains("[oauth_token_rejected]"))
         .stderr(predicate::str::contains("verification code"));
     // The rejected request token is forgotten: --verifier now has nothing to finish.

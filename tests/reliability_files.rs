@@ -215,3 +215,51 @@ fn next_command_sweeps_what_killed_saves_left_behind() {
     assert!(!stale_tmp.exists() && !orphan.exists() && !orphan_secret.exists());
     assert!(live_tmp.exists() && in_flight.exists() && users_own.exists());
 }
+
+/// Issue 14 §1: `link authorize` saving its access token (the core call it makes,
+/// `link::save_access_token`) while `connections add` runs in another process: 40 rounds, and
+/// neither the added connection nor the token reference is ever lost (before the lock and the
+/// merge, the connection was lost in 3 of 40).
+#[test]
+fn token_saves_racing_connections_add_keep_both() {
+    let e = Env::new();
+    std::fs::create_dir_all(e.config().parent().unwrap()).unwrap();
+    std::fs::write(
+        e.config(),
+        "# mine\n[[connection]]\nname = \"j\"\nurl = \"https://jira.example.com\"\nauth = \"oauth1\"\nconsumer_key = \"k\"\nprivate_key = \"/k.pem\"\n",
+    )
+    .unwrap();
+    let paths = jiralink::paths::Paths {
+        config_file: e.config(),
+        data_dir: e.data(),
+        state_dir: e.dir.path().join("state"),
+        log_file: e.dir.path().join("state/jiralink.log"),
+    };
+    let mut expected = vec!["j".to_owned()];
+    for round in 0..40 {
+        let name = format!("r{round:02}");
+        let adder = e.std_cmd().args(add_args(&name)).spawn().unwrap();
+        let access = jiralink::wizard::AccessInfo {
+            token: format!("ACCESS-{round}").as_str().into(),
+            secret: format!("SECRET-{round}").as_str().into(),
+            expires_at: None,
+        };
+        let saved = jiralink::link::save_access_token(&paths, "j", &access).unwrap();
+        let out = adder.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        expected.push(name);
+        expected.sort();
+        assert_eq!(names(&e.config()), expected, "round {round}");
+        let text = std::fs::read_to_string(e.config()).unwrap();
+        let token_file = saved.access_token_file.display().to_string();
+        assert!(
+            text.contains(&token_file),
+            "round {round}: token reference lost"
+        );
+        assert!(text.starts_with("# mine\n"), "round {round}");
+    }
+}

@@ -115,6 +115,10 @@ if action == "sigterm":
     os.kill(pid, signal.SIGTERM)
 elif action == "sighup":
     os.kill(pid, signal.SIGHUP)
+elif action == "sigint":
+    os.kill(pid, signal.SIGINT)
+elif action == "sigquit":
+    os.kill(pid, signal.SIGQUIT)
 elif action == "ctrl-c":
     os.write(master, b"\x03")
 elif action == "q":
@@ -246,6 +250,30 @@ fn sigterm_and_sighup_restore_the_terminal() {
         let o = drive("xterm", action, &[], &[]);
         assert_restored(&o, action);
         assert!(o.exit.is_some(), "{action}: did not exit");
+    }
+}
+
+/// Issue 14 §5: SIGINT and SIGQUIT (sent with `kill`; in raw mode the keys do not raise them)
+/// restore the terminal and exit 128+N; the demo also removes its temp dir, which is 0700 while
+/// it exists (it holds the simulator's passwords and PATs).
+#[test]
+fn sigint_and_sigquit_restore_the_terminal_and_exit_128_plus_n() {
+    for (action, code) in [("sigint", 130), ("sigquit", 131)] {
+        let o = drive("xterm", action, &[], &[]);
+        assert_restored(&o, action);
+        assert_eq!(o.exit, Some(code), "{action}");
+
+        let tmp = tempfile::tempdir().unwrap();
+        let o = drive(
+            "xterm",
+            action,
+            &["demo"],
+            &[("TMPDIR", tmp.path().to_str().unwrap())],
+        );
+        assert_restored(&o, &format!("demo, {action}"));
+        assert_eq!(o.exit, Some(code), "demo, {action}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert!(left.is_empty(), "demo, {action}: left behind {left:?}");
     }
 }
 

@@ -101,6 +101,7 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
     if out.file.is_some() {
         out.color = false;
     }
+    out.fix = audit::fix::FixOptions::from_settings(&cfg.fix);
     let Some(secs) = a.watch else {
         return Ok(match run_once(&req, &out).await {
             Ok(report) => {
@@ -161,9 +162,10 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
         move |p: Progress| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
+            let n = crate::text::count(p.requests, "request");
             bar.set_message(match pacing_of(&clients) {
-                Some(pacing) => format!("{} requests, {pacing}", p.requests),
-                None => format!("{} requests", p.requests),
+                Some(pacing) => format!("{n}, {pacing}"),
+                None => n,
             });
         }
     };
@@ -171,8 +173,7 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
     bar.finish_and_clear();
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
     if let (Ok(report), Some(admin)) = (result.as_mut(), req.admin.as_ref()) {
-        let opts = audit::fix::FixOptions::default();
-        if let Err(e) = audit::fix::annotate(report, admin, &opts, req.concurrency).await {
+        if let Err(e) = audit::fix::annotate(report, admin, &out.fix, req.concurrency).await {
             report
                 .notes
                 .push(format!("least-privilege fixes not computed: {e}"));
@@ -198,7 +199,7 @@ fn pacing_of(clients: &[JiraClient]) -> Option<crate::jira::pace::Pacing> {
 /// Build a client for a configured connection, or print why not and return the exit code.
 pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u8> {
     if let Some((_, err)) = cfg.connection_errors.iter().find(|(n, _)| n == name) {
-        eprintln!("jiralink: {}", err.diagnosis());
+        eprintln!("jiralink: {}", safe(&err.diagnosis().to_string()));
         return Err(EXIT_USAGE);
     }
     let Some(conn) = cfg.connection(name) else {
@@ -216,7 +217,7 @@ pub(crate) async fn client_for(cfg: &Config, name: &str) -> Result<JiraClient, u
     crate::connect::client_for(conn, &cfg.defaults)
         .await
         .map_err(|e| {
-            eprintln!("jiralink: {}", e.diagnosis());
+            eprintln!("jiralink: {}", safe(&e.diagnosis().to_string()));
             match e {
                 crate::connect::ConnectError::Config(_) => EXIT_USAGE,
                 crate::connect::ConnectError::Client(_) => EXIT_CANNOT_RUN,
@@ -243,6 +244,8 @@ struct Output {
     progress: bool,
     /// `--out`: the file the report goes to instead of stdout.
     file: Option<std::path::PathBuf>,
+    /// The config's `[fix]` settings, for the structured fix of each missing verdict.
+    fix: audit::fix::FixOptions,
 }
 
 impl Output {
@@ -270,6 +273,7 @@ impl Output {
             // Progress only for a person watching: stderr is a terminal and the output is a table.
             progress: style::show_progress(format == Format::Table),
             file: None,
+            fix: audit::fix::FixOptions::default(),
         }
     }
 
@@ -281,11 +285,19 @@ impl Output {
     /// Through `print_out`, so a reader that leaves (`| head`) ends the run without a panic.
     fn print_report(&self, report: &Report, one_line: bool) -> anyhow::Result<()> {
         let text = match self.format {
-            Format::Table => audit::render_table(report, self.width, self.color, self.ascii),
+            Format::Table => crate::shown::terminal(
+                &audit::render_table(report, self.width, self.color, self.ascii),
+                self.color,
+                Some(crate::shown::MAX_LINE_CHARS),
+            )
+            .into_owned(),
             Format::Json if self.file.is_none() => return Ok(write_json(report, !one_line)?),
             Format::Json if one_line => serde_json::to_string(report)? + "\n",
             Format::Json => serde_json::to_string_pretty(report)? + "\n",
-            Format::Csv => audit::render_csv(report),
+            // Control characters escaped, as `print_csv` does.
+            Format::Csv => {
+                crate::shown::terminal(&audit::render_csv(report), false, None).into_owned()
+            }
             Format::Prometheus => {
                 crate::metrics::prometheus::audit(report, std::time::SystemTime::now())
             }
@@ -325,7 +337,11 @@ impl Output {
                 crate::metrics::prometheus::audit(new, std::time::SystemTime::now())
             }
         };
-        print_out(&text)?;
+        match self.format {
+            Format::Json | Format::Prometheus => print_out(&text)?,
+            Format::Csv => super::print_csv(&text)?,
+            Format::Table => super::print_table(&text, self.color)?,
+        }
         Ok(())
     }
 
@@ -360,4 +376,9 @@ fn write_json(report: &Report, pretty: bool) -> std::io::Result<()> {
     .map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// A message that quotes Jira, made safe for the terminal.
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::shown::terminal(text, false, Some(crate::shown::MAX_LINE_CHARS))
 }

@@ -7,6 +7,9 @@ use super::{
 use crate::check::{check_connection, CheckResult};
 use crate::jira::Diagnosis;
 
+/// How many connections `check` probes at once.
+pub const CHECK_CONCURRENCY: usize = 8;
+
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -82,39 +85,48 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
         "connections",
     );
     bar.set_length(targets.len() as u64);
-    let results: Vec<CheckResult> = futures::future::join_all(targets.into_iter().map(|t| {
-        let defaults = defaults.clone();
-        let bar = bar.clone();
-        async move {
-            let r = match t {
-                Target::Broken(name, d) => CheckResult::failed(&name, "", d),
-                Target::Conn(conn) => check_connection(&conn, &defaults).await,
-            };
-            bar.inc(1);
-            bar.set_message(format!("(last: {})", r.name));
-            r
-        }
-    }))
+    // At most CHECK_CONCURRENCY connections at once, in order: each is a handful of small
+    // answers (capped at 1 MiB each, `jira::client::answer_cap`), so a check of any number of
+    // hostile servers stays bounded in memory (issue 14 §3).
+    let results: Vec<CheckResult> = futures::StreamExt::collect(futures::StreamExt::buffered(
+        futures::stream::iter(targets.into_iter().map(|t| {
+            let defaults = defaults.clone();
+            let bar = bar.clone();
+            async move {
+                let r = match t {
+                    Target::Broken(name, d) => CheckResult::failed(&name, "", d),
+                    Target::Conn(conn) => check_connection(&conn, &defaults).await,
+                };
+                bar.inc(1);
+                bar.set_message(format!("(last: {})", r.name));
+                r
+            }
+        })),
+        CHECK_CONCURRENCY,
+    ))
     .await;
     bar.finish_and_clear();
 
+    // Human output made safe for a terminal (`print_table`'s rule), CSV with control characters
+    // escaped (`print_csv`'s), then to stdout or, with --out, atomically to the file.
+    let color = use_color(g.color) && a.out.is_none();
     let text = match format {
         Format::Json => {
             let doc = serde_json::json!({ "connections": results });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        Format::Csv => render_csv(&results),
+        Format::Csv => crate::shown::terminal(&render_csv(&results), false, None).into_owned(),
         Format::Prometheus => crate::metrics::prometheus::check(&results, &|name| {
             cfg.connection(name)
                 .and_then(|c| c.token_expires_at.clone())
         }),
         Format::Table => {
             let sym = Symbols::for_output(g.ascii);
-            let color = use_color(g.color) && a.out.is_none();
-            results
+            let text: String = results
                 .iter()
                 .map(|r| render_line_styled(r, &sym, color))
-                .collect()
+                .collect();
+            crate::shown::terminal(&text, color, Some(crate::shown::MAX_LINE_CHARS)).into_owned()
         }
     };
     write_output(a.out.as_deref(), &text)?;

@@ -160,12 +160,11 @@ fn list(paths: &Paths, format: Format, color: bool) -> anyhow::Result<u8> {
     for w in &cfg.warnings {
         eprintln!("warning: {w}");
     }
-    let text = match format {
-        Format::Json => serde_json::to_string_pretty(&list_json(&cfg))? + "\n",
-        Format::Csv => list_csv(&cfg),
-        Format::Table => list_table(&cfg, paths, color),
-    };
-    print_out(&text)?;
+    match format {
+        Format::Json => print_out(&(serde_json::to_string_pretty(&list_json(&cfg))? + "\n"))?,
+        Format::Csv => super::print_csv(&list_csv(&cfg))?,
+        Format::Table => super::print_table(&list_table(&cfg, paths, color), color)?,
+    }
     if cfg.connection_errors.is_empty() {
         Ok(EXIT_OK)
     } else {

@@ -52,6 +52,8 @@ impl Demo {
     pub async fn start(projects: usize) -> anyhow::Result<Demo> {
         let dir = tempfile::Builder::new()
             .prefix("jiralink-demo-")
+            // 0700: it holds the simulator's passwords and PATs (tempfile's default is 0777 & umask).
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .context("cannot create the demo's temp dir")?;
         let sim = Sim::start(SimConfig {
@@ -92,6 +94,7 @@ impl Demo {
         let mut opts = AppOptions::new(self.config_path.clone());
         opts.banner = Some(self.banner());
         opts.data_dir = self.data_dir.clone();
+        opts.state_dir = self.data_dir.clone();
         opts.link_preset = Some(LinkPreset {
             url: self.sim.base_url().to_string(),
             connection_name: DEMO_OAUTH.into(),
@@ -146,11 +149,22 @@ fn write_demo_config(
 
 /// Run `demo`.
 pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
-    let demo = Demo::start(a.projects).await?;
+    // SIGINT, SIGQUIT, SIGTERM and SIGHUP end the demo through `drop(demo)` below (temp dir with
+    // the simulator's passwords removed) with exit code 128+N, instead of killing it outright.
+    let mut signals = crate::tui::Termination::listen();
+    let demo = tokio::select! {
+        d = Demo::start(a.projects) => d?,
+        n = signals.recv() => return Ok(crate::tui::signal_exit_code(n)),
+    };
     tracing::info!(dir = %demo.dir().display(), url = %demo.sim.base_url(), "demo started");
     let code = if a.check_only {
-        check_all(&demo, &Symbols::for_output(g.ascii)).await
+        let sym = Symbols::for_output(g.ascii);
+        tokio::select! {
+            c = check_all(&demo, &sym) => c,
+            n = signals.recv() => Ok(crate::tui::signal_exit_code(n)),
+        }
     } else {
+        // The TUI listens for the same signals itself, restores the terminal and returns 128+N.
         let opts = demo.app_options().look(g.color, g.ascii);
         crate::tui::run_app(opts).await
     };
@@ -184,4 +198,22 @@ async fn check_all(demo: &Demo, sym: &Symbols) -> anyhow::Result<u8> {
         "{DEMO_OAUTH} is not linked yet: open `jiralink demo` and use the Link wizard (pane 2)."
     );
     Ok(if broken { EXIT_PROBLEM } else { EXIT_OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Issue 14 §5: the demo's temp dir holds the simulator's passwords and PATs: 0700, and gone
+    /// once the demo is dropped.
+    #[tokio::test]
+    async fn the_temp_dir_is_private_and_removed() {
+        let demo = Demo::start(3).await.unwrap();
+        let dir = demo.dir().to_owned();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+        drop(demo);
+        assert!(!dir.exists());
+    }
 }

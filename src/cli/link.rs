@@ -8,6 +8,7 @@ use crate::jira::diagnose::{Code, Diagnosis};
 use crate::jira::oauth_dance::{self, PendingRequestToken, VerifierText};
 use crate::link::{self, LinkContext, Stop, Transport};
 use crate::paths::Paths;
+use crate::shown;
 use crate::wizard::{ExportFormat, Input, RequestTokenInfo, Step, Wizard};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, IsTerminal, Write};
@@ -47,8 +48,10 @@ pub enum LinkCommand {
     Authorize {
         /// The connection to authorize.
         name: String,
-        /// The verification code Jira showed (finishes the authorization a previous run started).
-        #[arg(long, value_name = "CODE")]
+        /// Finish the authorization a previous run started with the verification code Jira
+        /// showed. `--verifier -` reads it from stdin (preferred: a code typed into the command
+        /// line is visible to other local users in `ps` and stays in the shell history).
+        #[arg(long, value_name = "CODE|-")]
         verifier: Option<String>,
         /// OAuth 2.0: the code, or the URL the browser went to (finishes a previous run).
         #[arg(long, value_name = "URL_OR_CODE", conflicts_with = "verifier")]
@@ -229,6 +232,11 @@ async fn oauth2_command(ctx: &LinkContext, a: &LinkCommand) -> anyhow::Result<Op
         LinkCommand::Authorize { code, listen, .. } => {
             o2::authorize(ctx.clone(), &conn, code.clone(), *listen, &mut stdin.lock()).await?
         }
+        // The same rule as OAuth 1.0a: the tokens and client secret never go to a terminal.
+        LinkCommand::Export { out: None, .. } if std::io::stdout().is_terminal() => {
+            eprintln!("jiralink: not printing \"{}\"'s client secret and tokens to the terminal; write them to a file with --out PATH (mode 0600), or pipe stdout to the program that needs them", conn.name);
+            EXIT_USAGE
+        }
         LinkCommand::Export { format, out, .. } => match o2::export(&conn, (*format).into()) {
             Ok(text) => write_export(&text, (*format).into(), out.clone())?,
             Err(e) => {
@@ -243,7 +251,11 @@ async fn oauth2_command(ctx: &LinkContext, a: &LinkCommand) -> anyhow::Result<Op
 /// Print a diagnosis with the connection's name filled into the suggested commands.
 fn print_diagnosis(d: &Diagnosis, name: &str) {
     let text = d.to_string().replace(" NAME`", &format!(" {name}`"));
-    eprintln!("{text}");
+    // What Jira said is part of the diagnosis: shown with its control characters escaped.
+    eprintln!(
+        "{}",
+        crate::shown::terminal(&text, false, Some(crate::shown::MAX_LINE_CHARS))
+    );
 }
 
 /// Exit code for a diagnosis: local configuration and key problems are config errors.
@@ -561,11 +573,17 @@ async fn authorize(
         Err(code) => return Ok(code),
     };
     let now = time::OffsetDateTime::now_utc();
-    if verifier.is_some() {
+    // Any `--verifier` resumes the earlier run; `--verifier -` reads the code from stdin below.
+    let resume = verifier.is_some();
+    let verifier_arg = verifier.filter(|v| v != "-");
+    if verifier_arg.is_some() {
+        eprintln!("warning: a verification code on the command line is visible to other local users (ps) and stays in the shell history; next time use `jiralink link authorize {name} --verifier -` and type or pipe it.");
+    }
+    if resume {
         let pending =
             link::load_pending_request_token(&ctx.paths, name).filter(|p| pending_matches(p, &w));
         let Some(pending) = pending else {
-            eprintln!("jiralink: no authorization of \"{name}\" is waiting for a code. Run `jiralink link authorize {name}` first: it prints the URL to open, then give the code it shows with --verifier (or type it when asked).");
+            eprintln!("jiralink: no authorization of \"{name}\" is waiting for a code. Run `jiralink link authorize {name}` first: it prints the URL to open, then give the code it shows with `--verifier -` (or type it when asked).");
             return Ok(EXIT_USAGE);
         };
         if pending.is_expired(now) {
@@ -603,7 +621,7 @@ async fn authorize(
     }
     println!("{url}");
     let _ = std::io::stdout().flush();
-    let text = match verifier {
+    let text = match verifier_arg {
         Some(v) => v,
         None => {
             eprintln!("Open the URL above in a browser, log in as the user jiralink should act as, and click Allow.");
@@ -633,7 +651,7 @@ async fn authorize(
             return Ok(EXIT_USAGE);
         }
         VerifierText::Empty => {
-            eprintln!("jiralink: no verification code given. The request token stays valid for 10 minutes: finish with `jiralink link authorize {name} --verifier CODE`.");
+            eprintln!("jiralink: no verification code given. The request token stays valid for 10 minutes: finish with `jiralink link authorize {name} --verifier -` and type the code.");
             return Ok(EXIT_USAGE);
         }
     };
@@ -673,13 +691,12 @@ async fn authorize(
     match w.verify_info() {
         Some(v) => {
             let who = match &v.display_name {
-                Some(d) => format!("{} ({d})", v.user),
-                None => v.user.clone(),
+                Some(d) => format!("{} ({})", shown::field(&v.user, 200), shown::field(d, 200)),
+                None => shown::field(&v.user, 200).into_owned(),
             };
             println!(
-                "Authorized: connection \"{name}\" acts as {who} and sees {} project{}.",
-                v.project_count,
-                if v.project_count == 1 { "" } else { "s" }
+                "Authorized: connection \"{name}\" acts as {who} and sees {}.",
+                crate::text::count(v.project_count as u64, "project")
             );
             Ok(EXIT_OK)
         }

@@ -262,6 +262,23 @@ pub fn print_out(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Print human output (a table or messages) made safe for a terminal: what a server or a file
+/// said cannot move the cursor, retitle the window or write the clipboard, and long lines are cut
+/// ([`crate::shown::terminal`]); `color` keeps jiralink's own colour codes.
+pub fn print_table(text: &str, color: bool) -> std::io::Result<()> {
+    print_out(&crate::shown::terminal(
+        text,
+        color,
+        Some(crate::shown::MAX_LINE_CHARS),
+    ))
+}
+
+/// Print CSV with control characters escaped (a spreadsheet or a terminal may show it); no
+/// line is cut, since CSV is read by programs.
+pub fn print_csv(text: &str) -> std::io::Result<()> {
+    print_out(&crate::shown::terminal(text, false, None))
+}
+
 /// Load the config the global options point at (a missing file is an empty config).
 pub fn load_config(g: &Global) -> anyhow::Result<(crate::paths::Paths, crate::config::Config)> {
     let paths = crate::paths::Paths::resolve(g.config.as_deref())?;

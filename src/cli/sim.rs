@@ -11,7 +11,7 @@ pub struct SimArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub bind: String,
-    /// How many projects to generate.
+    /// How many projects to generate (at most 100000).
     #[arg(long, default_value_t = 50)]
     pub projects: usize,
     /// Failure scenario to start with (normal, slow:MS, flaky:PERCENT, rate-limited:N[:SECS],
@@ -50,6 +50,12 @@ pub fn config(a: &SimArgs) -> anyhow::Result<SimConfig> {
         Some(s) => s.parse::<Scenario>().context("--scenario")?,
         None => Scenario::Normal,
     };
+    if a.projects > crate::sim::MAX_PROJECTS {
+        anyhow::bail!(
+            "--projects: at most {} (the generated instance lives in memory)",
+            crate::sim::MAX_PROJECTS
+        );
+    }
     Ok(SimConfig {
         bind,
         projects: a.projects,

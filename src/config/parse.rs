@@ -39,7 +39,10 @@ pub const CONNECTION_KEYS: &[&str] = &[
 pub const DEFAULTS_KEYS: &[&str] = &["timeout_secs", "concurrency", "required_permissions"];
 
 /// Top-level keys jiralink understands (others are kept on save and warned about).
-pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection"];
+pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection", "fix"];
+
+/// Keys `[fix]` may hold.
+pub const FIX_KEYS: &[&str] = &["role_name", "create_roles"];
 
 const SECRET_KEYS: &[&str] = &["env", "cmd", "file"];
 
@@ -163,6 +166,16 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
             .ok_or_else(|| ctx.err(item.span(), Some("defaults"), "must be a table"))?;
         cfg.defaults = parse_defaults(&ctx, table)?;
     }
+    if let Some(item) = root.get("fix") {
+        let ctx = Ctx {
+            src: &src,
+            connection: None,
+        };
+        let table = item
+            .as_table_like()
+            .ok_or_else(|| ctx.err(item.span(), Some("fix"), "must be a table"))?;
+        cfg.fix = parse_fix(&ctx, table)?;
+    }
     if let Some(item) = root.get("connection") {
         let Some(tables) = item.as_array_of_tables() else {
             return Err(ConfigError::Invalid {
@@ -174,17 +187,19 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
         };
         // Names are tracked even for invalid connections so a broken first "prod" still makes a
         // second "prod" a duplicate instead of silently taking its place.
-        let mut seen: HashMap<String, Option<Location>> = HashMap::new();
+        // Spans, not locations: turning a span into a line scans the text from its start, so
+        // doing it for every table made reading 8,000 connections quadratic (issue 14 §7).
+        let mut seen: HashMap<String, Option<Range<usize>>> = HashMap::new();
         for (i, table) in tables.iter().enumerate() {
             let label = table
                 .get("name")
                 .and_then(Item::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("#{}", i + 1));
-            let at = src.at(table.span());
             if let Some(first) = seen.get(&label) {
-                let first = first
-                    .as_ref()
+                let at = src.at(table.span());
+                let first = src
+                    .at(first.clone())
                     .map(|l| format!(" (first defined at line {})", l.line))
                     .unwrap_or_default();
                 let name_span = table.get("name").and_then(Item::span);
@@ -199,7 +214,7 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
                 ));
                 continue;
             }
-            seen.insert(label.clone(), at.clone());
+            seen.insert(label.clone(), table.span());
             match parse_connection(&src, table, table.span()) {
                 Ok(mut c) => {
                     c.config_file = Some(path.to_owned());
@@ -491,6 +506,27 @@ fn parse_defaults(ctx: &Ctx<'_>, t: &dyn TableLike) -> Result<Defaults, ConfigEr
     Ok(d)
 }
 
+/// `[fix]`: the dedicated role's name (Jira refuses names that start or end with whitespace) and
+/// whether the planner may create it.
+fn parse_fix(ctx: &Ctx<'_>, t: &dyn TableLike) -> Result<super::FixSettings, ConfigError> {
+    ctx.reject_unknown(t, FIX_KEYS, "[fix]")?;
+    let mut f = super::FixSettings::default();
+    if let Some(name) = ctx.string(t, "role_name")? {
+        if name.trim() != name {
+            return Err(ctx.err(
+                ctx.span_of(t, "role_name"),
+                Some("role_name"),
+                "must not start or end with whitespace (Jira refuses such role names)",
+            ));
+        }
+        f.role_name = name;
+    }
+    if let Some(b) = ctx.boolean(t, "create_roles")? {
+        f.create_roles = b;
+    }
+    Ok(f)
+}
+
 /// Validate one `[[connection]]` table. `span` is the table's own (its header) for "missing" errors.
 pub(super) fn parse_connection(
     src: &Source<'_>,
@@ -516,6 +552,14 @@ pub(super) fn parse_connection(
             ctx.span_of(t, "name"),
             Some("name"),
             "use only letters, digits, '-', '_' and '.' (it is typed on the command line)",
+        ));
+    }
+    if name.starts_with('.') {
+        // `..` and `...` would name the data dir's parent or hidden files (`<name>.pem`).
+        return Err(ctx.err(
+            ctx.span_of(t, "name"),
+            Some("name"),
+            "must not start with '.' (the name also names files under the data dir)",
         ));
     }
     ctx.connection = Some(name.clone());
@@ -658,12 +702,18 @@ fn oauth2_scopes(
 
 /// Check a Jira base URL and return it without a trailing slash.
 pub fn normalize_url(text: &str) -> Result<String, String> {
+    // The WHATWG parser `url` follows reads `http:///jira` and `http:/jira` as host `jira`;
+    // an admin who typed that forgot the host, so say so instead of guessing one.
     let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "scheme must be http or https, not {}",
             url.scheme()
         ));
+    }
+    let after_scheme = text.trim().split_once(':').map(|(_, r)| r).unwrap_or("");
+    if !after_scheme.starts_with("//") || after_scheme.starts_with("///") {
+        return Err("the URL has no host: write it as https://host/context-path".into());
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err("the URL has no host".into());
@@ -740,5 +790,50 @@ mod tests {
         assert!(normalize_url("ftp://x").is_err());
         assert!(normalize_url("jira.example.com").is_err());
         assert!(normalize_url("https://u:p@x.example").is_err());
+        // Issue 14 §7: a missing host is not guessed from the path.
+        for typo in ["http:///jira", "https:/jira", "http:jira"] {
+            let e = normalize_url(typo).unwrap_err();
+            assert!(e.contains("no host"), "{typo}: {e}");
+        }
+    }
+
+    /// Issue 14 §7: reading grows linearly with the number of connections (8,000 took 1.8 s
+    /// and grew quadratically when every table's line number was computed from the file start).
+    #[test]
+    fn parsing_many_connections_is_linear() {
+        let text = |n: usize| {
+            (0..n)
+                .map(|i| format!("[[connection]]\nname = \"c{i}\"\nurl = \"https://j{i}.example\"\nauth = \"pat\"\ntoken = {{ env = \"T\" }}\n\n"))
+                .collect::<String>()
+        };
+        let time = |n: usize| {
+            let t = text(n);
+            let start = std::time::Instant::now();
+            let cfg = parse_config(Path::new("c.toml"), &t).unwrap();
+            assert_eq!(cfg.connections.len(), n);
+            start.elapsed()
+        };
+        let _ = time(500); // warm up
+        let small = time(2_000);
+        let large = time(16_000);
+        // 8x the connections: linear is ~8x, quadratic ~64x; allow noise on a shared machine.
+        let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+        assert!(
+            ratio < 24.0,
+            "2,000: {small:?}, 16,000: {large:?} (x{ratio:.1})"
+        );
+    }
+
+    #[test]
+    fn dot_names_are_refused() {
+        for name in ["..", "...", ".", ".hidden"] {
+            let text = format!(
+                "[[connection]]\nname = \"{name}\"\nurl = \"https://j.example\"\nauth = \"pat\"\ntoken = {{ env = \"T\" }}\n"
+            );
+            let cfg = parse_config(Path::new("c.toml"), &text).unwrap();
+            assert!(cfg.connections.is_empty(), "{name} accepted");
+            let e = cfg.connection_errors[0].1.to_string();
+            assert!(e.contains("must not start with '.'"), "{name}: {e}");
+        }
     }
 }

@@ -85,6 +85,44 @@ impl ClientOptions {
     }
 }
 
+/// The most an answer about one thing can be: identity, server info, the applinks manifest, one
+/// user, one scheme, an OAuth token answer. Real ones are a few KiB (`../shared/fixtures/jira/`).
+pub const SMALL_ANSWER_CAP: usize = 1 << 20;
+
+/// The most a bounded list can be: one page of the Cloud project search (50 projects), the
+/// permission catalogue (DC 10.3 knows 38 permissions plus plugins'), `mypermissions`.
+pub const PAGE_ANSWER_CAP: usize = 4 << 20;
+
+/// The body cap for a call to `path` (issue 14 §3): an answer is refused as soon as it grows past
+/// what it can be, so a hostile or broken server streaming an endless body costs at most this
+/// much (plus the buffer's growth) per request. Only the unpaged lists keep `list_cap` (DC's
+/// `GET /rest/api/2/project`, all permission schemes, a role's actors).
+pub fn answer_cap(path: &str, list_cap: usize) -> usize {
+    const SMALL: [&str; 6] = [
+        "/rest/api/2/myself",
+        "/rest/api/2/serverInfo",
+        "/rest/applinks/1.0/manifest",
+        "/rest/api/2/user",
+        "/plugins/servlet/oauth/request-token",
+        "/plugins/servlet/oauth/access-token",
+    ];
+    const PAGED: [&str; 3] = [
+        "/rest/api/3/project/search",
+        "/rest/api/2/permissions",
+        "/rest/api/2/mypermissions",
+    ];
+    let cap = if SMALL.iter().any(|p| path.ends_with(p))
+        || path.ends_with("/permissionscheme") && path.contains("/rest/api/2/project/")
+    {
+        SMALL_ANSWER_CAP
+    } else if PAGED.iter().any(|p| path.ends_with(p)) {
+        PAGE_ANSWER_CAP
+    } else {
+        list_cap
+    };
+    cap.min(list_cap)
+}
+
 /// Sentinel for "not seen yet" in the atomics below.
 const UNSET: i64 = i64::MIN;
 
@@ -703,7 +741,7 @@ impl JiraClient {
                 resp,
                 method.as_str(),
                 &url,
-                self.shared.max_body_bytes,
+                answer_cap(url.path(), self.shared.max_body_bytes),
                 attempt,
                 self.shared.timeout,
             )
@@ -1036,6 +1074,33 @@ pub fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14 §3: each answer is capped by what it can be; only unpaged lists keep the big cap.
+    #[test]
+    fn answers_are_capped_by_what_they_can_be() {
+        let list = 256 << 20;
+        for p in [
+            "/jira/rest/api/2/myself",
+            "/rest/api/2/serverInfo",
+            "/jira/rest/applinks/1.0/manifest",
+            "/rest/api/2/user",
+            "/jira/plugins/servlet/oauth/access-token",
+            "/rest/api/2/project/ABC/permissionscheme",
+        ] {
+            assert_eq!(answer_cap(p, list), SMALL_ANSWER_CAP, "{p}");
+        }
+        for p in [
+            "/rest/api/3/project/search",
+            "/jira/rest/api/2/mypermissions",
+            "/rest/api/2/permissions",
+        ] {
+            assert_eq!(answer_cap(p, list), PAGE_ANSWER_CAP, "{p}");
+        }
+        assert_eq!(answer_cap("/jira/rest/api/2/project", list), list);
+        assert_eq!(answer_cap("/rest/api/2/permissionscheme", list), list);
+        // A smaller configured cap always wins.
+        assert_eq!(answer_cap("/rest/api/2/myself", 1000), 1000);
+    }
     use serde::de::DeserializeSeed;
 
     fn decode(json: &str, wanted: &[&str]) -> Permissions {

@@ -2,7 +2,10 @@
 //! The TUI and the headless commands show the same diagnoses, built here and nowhere else.
 
 use super::error::{ErrorKind, JiraError};
-use super::oauth::{compare_base_strings, redact_base_string, BaseStringDiff, OAuthProblem};
+use super::oauth::{
+    compare_base_strings, consumer_key_in_base_string, redact_base_string, BaseStringDiff,
+    OAuthProblem,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -371,6 +374,32 @@ pub fn oauth_code(problem: &str) -> Code {
     }
 }
 
+/// The fix for a redirect: only a target on the same host (or the https upgrade of the same
+/// host) is safe to suggest as the new `url`. A redirect to another host may be a misconfigured
+/// proxy or someone else's server, and suggesting it would send the credentials there.
+fn redirect_fix(called: &str, location: &str) -> String {
+    let same_origin_or_upgrade = match (url::Url::parse(called), url::Url::parse(location)) {
+        (Ok(from), Ok(to)) => {
+            from.host_str() == to.host_str()
+                && (from.scheme() == to.scheme()
+                    || (from.scheme() == "http" && to.scheme() == "https"))
+        }
+        _ => false,
+    };
+    if same_origin_or_upgrade {
+        format!(
+            "Set the connection's url to `{}`.",
+            location.trim_end_matches('/')
+        )
+    } else {
+        let host = url::Url::parse(location)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "another place".into());
+        format!("The redirect leads to {host}, not the host in the connection's url, so jiralink does not suggest it: find Jira's own base URL (System > General configuration > Base URL, or ask its admin) and set url to that; never point url at a host you do not know to be your Jira.")
+    }
+}
+
 /// Explain a failed call: what happened, what Jira said, and what the admin should do.
 pub fn diagnose_error(e: &JiraError) -> Diagnosis {
     if let ErrorKind::OAuth2 { diagnosis } = &*e.kind {
@@ -431,7 +460,7 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
                 Some(s) => format!("{call} answered {s} with Location: {location}. jiralink does not follow redirects because a redirect would also break OAuth signatures."),
                 None => format!("{call} did not reach Jira, but Jira answers at {location}."),
             },
-            format!("Set the connection's url to `{}`.", location.trim_end_matches('/')),
+            redirect_fix(&e.url, location),
         ),
         ErrorKind::Html { title, login_page } => {
             let t = title.clone().unwrap_or_else(|| "(no title)".into());
@@ -455,11 +484,12 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             "Check the url: it must be Jira's base URL (what Jira shows under System > General configuration > Base URL).".into(),
         ),
         ErrorKind::AuthFailed { auth_kind, login_reason, message } => {
-            let why = format!(
-                "{call} was rejected{}{}.",
+            // Jira's message often ends with its own period: one sentence end, never "..".
+            let why = crate::text::sentence(&format!(
+                "{call} was rejected{}{}",
                 login_reason.as_deref().map(|r| format!(" (X-Seraph-LoginReason: {r})")).unwrap_or_default(),
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
-            );
+            ));
             match *auth_kind {
                 "pat" => (
                     "Jira rejected the Personal Access Token".into(),
@@ -533,7 +563,8 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ErrorKind::RateLimited { retry_after_secs, attempts } => (
             "Jira is rate limiting this client (429)".into(),
             format!(
-                "{call} still answered 429 after {attempts} attempt(s){}.",
+                "{call} still answered 429 after {}{}.",
+                crate::text::count(*attempts, "attempt"),
                 retry_after_secs.map(|s| format!("; Retry-After: {s} s")).unwrap_or_default()
             ),
             match retry_after_secs {
@@ -543,10 +574,11 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ),
         ErrorKind::ServerError { attempts, message } => (
             format!("Jira answered with a server error ({})", e.status.map(|s| s.to_string()).unwrap_or_else(|| "5xx".into())),
-            format!(
-                "{call} failed after {attempts} attempt(s){}.",
+            crate::text::sentence(&format!(
+                "{call} failed after {}{}",
+                crate::text::count(*attempts, "attempt"),
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
-            ),
+            )),
             "Check Jira's atlassian-jira.log (or the proxy's error log); retry later if it is being restarted or reindexed.".into(),
         ),
         ErrorKind::UnexpectedStatus { message } => (
@@ -627,10 +659,14 @@ fn oauth_texts(
     } else {
         format!("{said} ({})", extras.join(", "))
     };
+    // The key Jira echoed, else the one we signed with (our base string names it); only when
+    // neither is known does the text point at the setting instead of naming a value.
     let consumer = p
         .param("oauth_consumer_key")
+        .map(str::to_string)
+        .or_else(|| ours.and_then(consumer_key_in_base_string))
         .map(|k| format!("`{k}`"))
-        .unwrap_or_else(|| "the configured consumer key".into());
+        .unwrap_or_else(|| "this connection's `consumer_key`".into());
     match code {
         Code::OauthConsumerUnknown => (
             "Jira does not know this OAuth consumer".into(),
@@ -798,6 +834,28 @@ mod tests {
         }
     }
 
+    /// Issue 14 §7: only a same-host target or the https upgrade is suggested as the new url.
+    #[test]
+    fn redirect_advice_only_for_same_host_or_https_upgrade() {
+        let fix = |from: &str, to: &str| {
+            let mut e = wrong_base_url(from, to);
+            e.status = Some(302);
+            diagnose_error(&e).fix
+        };
+        assert!(fix("http://jira.corp/x", "https://jira.corp/jira")
+            .contains("`https://jira.corp/jira`"));
+        assert!(fix("https://jira.corp", "https://jira.corp/jira/")
+            .contains("`https://jira.corp/jira`"));
+        for evil in [
+            "https://evil.example/jira",
+            "http://jira.corp.evil.example/",
+            "http://jira.corp/",
+        ] {
+            let f = fix("https://jira.corp/jira", evil);
+            assert!(!f.contains('`') && !f.contains(evil), "{evil}: {f}");
+        }
+    }
+
     #[test]
     fn every_error_kind_is_explained() {
         let kinds = vec![
@@ -900,6 +958,48 @@ mod tests {
                 assert!(!d.fix.is_empty(), "{k:?}");
             }
         }
+    }
+
+    #[test]
+    fn messages_ending_in_a_period_are_not_doubled() {
+        let m = || Some("Jira said no.".to_string());
+        let kinds = vec![
+            ErrorKind::AuthFailed {
+                auth_kind: "basic",
+                login_reason: Some("AUTHENTICATED_FAILED".into()),
+                message: m(),
+            },
+            ErrorKind::ServerError {
+                attempts: 1,
+                message: m(),
+            },
+            ErrorKind::Forbidden { message: m() },
+            ErrorKind::UnexpectedStatus { message: m() },
+            ErrorKind::NotFound {
+                message: m(),
+                title: None,
+            },
+            ErrorKind::BasicAuthDisabled {
+                message: "Jira said no.".into(),
+            },
+        ];
+        for k in kinds {
+            let d = JiraError::new(k.clone(), "GET", "https://h/rest/api/2/myself").diagnose();
+            for t in [&d.summary, &d.detail, &d.fix] {
+                assert!(!t.contains(".."), "{k:?}: {t}");
+            }
+            assert!(d.detail.contains("Jira said no."), "{k:?}: {}", d.detail);
+        }
+        let d = JiraError::new(
+            ErrorKind::ServerError {
+                attempts: 1,
+                message: None,
+            },
+            "GET",
+            "https://h/x",
+        )
+        .diagnose();
+        assert!(d.detail.contains("after 1 attempt."), "{}", d.detail);
     }
 
     #[test]

@@ -98,6 +98,9 @@ fn escape_label(v: &str) -> String {
             '\n' => out.push_str("\\n"),
             // A carriage return is legal in neither line format; a label never needs one.
             '\r' => out.push_str("\\n"),
+            // Names come from Jira: a control character (an escape sequence for whoever reads
+            // the file in a terminal) becomes U+FFFD.
+            c if crate::shown::is_unsafe(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -316,6 +319,7 @@ mod tests {
     fn label_values_are_escaped() {
         assert_eq!(escape_label(r#"a"b\c"#), r#"a\"b\\c"#);
         assert_eq!(escape_label("x\ny"), "x\\ny");
+        assert_eq!(escape_label("a\u{1b}[2Jb"), "a\u{FFFD}[2Jb");
     }
 
     #[test]

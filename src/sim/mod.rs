@@ -21,12 +21,13 @@ mod state;
 mod world;
 
 pub use limits::{Count as RequestCount, Policy as RateLimit};
-pub use scenario::{ParseScenarioError, Scenario};
+pub use scenario::{ParseScenarioError, Scenario, MAX_CLOCK_SKEW_SECS};
 pub use world::{ActorType, HOLDER_TYPES};
 
 use state::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -63,6 +64,65 @@ impl Default for SimConfig {
     }
 }
 
+/// The most projects a simulator generates: twice the largest benchmark (50,000, BENCHMARKS.md).
+/// `--projects 1000000000` grew without bound before (issue 14 §8).
+pub const MAX_PROJECTS: usize = 100_000;
+
+/// How long a client may take to send a request's head (request line and headers). Without it,
+/// 3,000 half-sent requests held the simulator's file descriptors and it stopped answering
+/// (issue 14 §8); hyper's own default once a timer is set is 30 s.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accept connections until `stopped`, each served by hyper's HTTP/1 server with a header read
+/// timeout (axum's `serve` sets no timer, so it had none). Stopping aborts open connections.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // EMFILE and the like: back off instead of spinning, keep serving.
+                        tracing::warn!("simulator accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = app.clone();
+                conns.spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |mut req: hyper::Request<hyper::body::Incoming>| {
+                            req.extensions_mut()
+                                .insert(axum::extract::ConnectInfo(peer));
+                            let mut app = app.clone();
+                            tower_service::Service::call(&mut app, req.map(axum::body::Body::new))
+                        },
+                    );
+                    let mut builder = hyper::server::conn::http1::Builder::new();
+                    builder
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT);
+                    let conn = builder
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .with_upgrades();
+                    if let Err(e) = conn.await {
+                        tracing::trace!("simulator connection ended: {e}");
+                    }
+                });
+            }
+        }
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
+
 /// A running simulator; dropping it (or `shutdown().await`) stops the server.
 #[derive(Debug)]
 pub struct Sim {
@@ -86,6 +146,15 @@ impl Sim {
         cfg: SimConfig,
         provider: oauth::OAuthProvider,
     ) -> std::io::Result<Sim> {
+        if cfg.projects > MAX_PROJECTS {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "at most {MAX_PROJECTS} projects (asked for {}): the generated instance lives in memory",
+                    cfg.projects
+                ),
+            ));
+        }
         let listener = tokio::net::TcpListener::bind(cfg.bind).await?;
         let addr = listener.local_addr()?;
         let origin = format!("http://{addr}");
@@ -99,17 +168,9 @@ impl Sim {
         shared.oauth.set_base_url(&base);
         let app = axum::Router::new()
             .fallback(http::dispatch)
-            .with_state(shared.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+            .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!("simulator stopped: {e}");
-            }
-        });
+        let task = tokio::spawn(serve(listener, app, stopped));
         Ok(Sim {
             shared,
             addr,

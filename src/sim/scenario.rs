@@ -102,6 +102,9 @@ impl fmt::Display for Scenario {
 #[error("unknown scenario `{0}` (expected one of: {names})", names = Scenario::NAMES.join(", "))]
 pub struct ParseScenarioError(pub String);
 
+/// The largest clock skew the simulator accepts, either way: ten years.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 10 * 365 * 86_400;
+
 fn value<T: FromStr>(raw: &str, v: Option<&str>, default: T) -> Result<T, ParseScenarioError> {
     match v {
         None | Some("") => Ok(default),
@@ -147,9 +150,15 @@ impl FromStr for Scenario {
                     retry_after_secs: value(raw, second, 10)?,
                 })
             }
-            "clock-skew" => Ok(Scenario::ClockSkew {
-                secs: value(raw, first, 600)?,
-            }),
+            "clock-skew" => {
+                // Bounded: a skew of centuries put the clock past year 9999, where formatting
+                // the Date header panicked on every request (issue 14 §8).
+                let secs: i64 = value(raw, first, 600)?;
+                if secs.abs() > MAX_CLOCK_SKEW_SECS {
+                    return Err(ParseScenarioError(raw.to_owned()));
+                }
+                Ok(Scenario::ClockSkew { secs })
+            }
             "sso-redirect" => no_value(Scenario::SsoRedirect),
             "html-login" => no_value(Scenario::HtmlLogin),
             "proxy-mismatch" => no_value(Scenario::ProxyMismatch),
@@ -195,6 +204,18 @@ mod tests {
             Ok(Scenario::ClockSkew { secs: 400 })
         );
         assert!("flaky:101".parse::<Scenario>().is_err());
+        // Issue 14 §8: a skew of centuries is refused (the Date header cannot say year 10000).
+        let max = MAX_CLOCK_SKEW_SECS;
+        assert_eq!(
+            format!("clock-skew:-{max}").parse(),
+            Ok(Scenario::ClockSkew { secs: -max })
+        );
+        assert!(format!("clock-skew:{}", max + 1)
+            .parse::<Scenario>()
+            .is_err());
+        assert!("clock-skew:9223372036854775807"
+            .parse::<Scenario>()
+            .is_err());
         assert!("rate-limited:0".parse::<Scenario>().is_err());
         assert!("normal:1".parse::<Scenario>().is_err());
         assert!("bogus".parse::<Scenario>().is_err());

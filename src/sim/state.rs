@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Failed Basic logins after which Seraph demands a CAPTCHA.
+/// Failed Basic logins after which Seraph demands a CAPTCHA: Jira's "Maximum Authentication
+/// Attempts Allowed" (General configuration), 3 by default (Atlassian, "Configuring Jira
+/// application options").
 pub const CAPTCHA_AFTER: u32 = 3;
 
 /// The public base URL Jira believes it has in the proxy-mismatch scenario.
@@ -116,7 +118,10 @@ impl Shared {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         match self.scenario() {
-            Scenario::ClockSkew { secs } => now + secs,
+            Scenario::ClockSkew { secs } => now.saturating_add(secs.clamp(
+                -super::scenario::MAX_CLOCK_SKEW_SECS,
+                super::scenario::MAX_CLOCK_SKEW_SECS,
+            )),
             _ => now,
         }
     }

@@ -41,14 +41,21 @@ pub struct AppOptions {
     pub link_preset: Option<panes::wizard::LinkPreset>,
     /// A browser the wizard may send to the authorize page (the demo's; None = the user's own).
     pub browser: Option<Arc<dyn Browser>>,
+    /// State dir: the checker's fixes keep their journals under it (`JIRALINK_STATE`).
+    pub state_dir: PathBuf,
 }
 
 impl AppOptions {
     /// Defaults: re-check every 5 minutes, give up on a task after 90 s, the real core.
     pub fn new(config_path: PathBuf) -> Self {
-        let data_dir = crate::paths::Paths::resolve(Some(&config_path))
-            .map(|p| p.data_dir)
-            .unwrap_or_else(|_| PathBuf::from("."));
+        let paths = crate::paths::Paths::resolve(Some(&config_path)).ok();
+        let data_dir = paths
+            .as_ref()
+            .map(|p| p.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let state_dir = paths
+            .map(|p| p.state_dir)
+            .unwrap_or_else(|| data_dir.clone());
         Self {
             config_path,
             banner: None,
@@ -59,6 +66,7 @@ impl AppOptions {
             data_dir,
             link_preset: None,
             browser: None,
+            state_dir,
         }
     }
 }
@@ -146,44 +154,85 @@ pub async fn run_app(opts: AppOptions) -> anyhow::Result<u8> {
     if std::env::var_os(PANIC_TEST_ENV).is_some() {
         panic!("{PANIC_TEST_ENV} is set: panicking on purpose after entering the TUI");
     }
+    let caught = std::sync::atomic::AtomicI32::new(0);
+    let mut signals = Termination::listen();
     let result = event_loop::run_loop(
         &mut host,
         &mut app,
         crossterm::event::EventStream::new(),
         &mut runner,
         &mut rx,
-        terminate_signal(),
+        async {
+            let n = signals.recv().await;
+            caught.store(n, std::sync::atomic::Ordering::Relaxed);
+        },
     )
     .await;
     drop(host); // restores the terminal before anything is printed
     result?;
+    let signal = caught.load(std::sync::atomic::Ordering::Relaxed);
+    if signal != 0 {
+        tracing::info!(signal, "TUI ended by a signal");
+        return Ok(signal_exit_code(signal));
+    }
     tracing::info!("TUI finished");
     Ok(EXIT_OK)
 }
 
-/// Resolves on SIGTERM or SIGHUP so the loop can leave and restore the terminal.
-async fn terminate_signal() {
+/// The catchable signals that end the TUI (and the demo) with the terminal restored and temp
+/// files removed: SIGINT and SIGQUIT from `kill` (in raw mode Ctrl-C and Ctrl-\\ arrive as keys,
+/// not signals), SIGTERM and SIGHUP. Listening starts when this is made, so a signal that
+/// arrives before anyone waits is not lost (and no longer kills the process outright).
+pub struct Termination {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) {
-            (Ok(mut term), Ok(mut hup)) => {
-                tokio::select! {
-                    _ = term.recv() => {},
-                    _ = hup.recv() => {},
+    streams: Vec<(tokio::signal::unix::Signal, i32)>,
+}
+
+impl Termination {
+    /// Start listening (needs a Tokio runtime).
+    pub fn listen() -> Termination {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let kinds = [
+                (SignalKind::interrupt(), 2),
+                (SignalKind::quit(), 3),
+                (SignalKind::terminate(), 15),
+                (SignalKind::hangup(), 1),
+            ];
+            let mut streams = Vec::new();
+            for (kind, n) in kinds {
+                match signal(kind) {
+                    Ok(s) => streams.push((s, n)),
+                    Err(e) => tracing::warn!(signal = n, error = %e, "cannot listen for a signal"),
                 }
             }
-            _ => {
-                tracing::warn!("cannot listen for SIGTERM/SIGHUP");
-                std::future::pending::<()>().await
-            }
+            Termination { streams }
         }
+        #[cfg(not(unix))]
+        Termination {}
     }
-    #[cfg(not(unix))]
-    std::future::pending::<()>().await
+
+    /// Wait for the next of these signals; resolves with its number.
+    pub async fn recv(&mut self) -> i32 {
+        #[cfg(unix)]
+        if !self.streams.is_empty() {
+            let waits = self.streams.iter_mut().map(|(s, n)| {
+                let n = *n;
+                Box::pin(async move {
+                    s.recv().await;
+                    n
+                })
+            });
+            return futures::future::select_all(waits).await.0;
+        }
+        std::future::pending().await
+    }
+}
+
+/// The exit code for a run ended by signal `n` (128 + N, as shells report it).
+pub fn signal_exit_code(n: i32) -> u8 {
+    u8::try_from(128 + n).unwrap_or(u8::MAX)
 }
 
 #[cfg(test)]
