@@ -12,6 +12,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod link;
 pub mod logging;
+pub mod metrics;
 pub mod paths;
 pub mod private_file;
 pub mod secret;

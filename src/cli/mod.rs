@@ -58,6 +58,27 @@ pub enum Format {
     Csv,
 }
 
+/// `--format` of `audit` and `check`, the commands monitoring runs: [`Format`]'s three and
+/// `prometheus` (the text format Prometheus scrapes, `metrics::prometheus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum MonitorFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Prometheus,
+}
+
+/// Write `text` to `out` atomically (a temporary file in the same folder, mode 0600, renamed over
+/// the target, so a reader such as node_exporter never sees half a file), or to stdout.
+pub fn write_output(out: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match out {
+        Some(path) => crate::paths::write_secret_file(path, text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => Ok(print_out(text)?),
+    }
+}
+
 /// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled.
 pub fn csv_record<S: AsRef<str>>(fields: &[S]) -> String {
     let mut line = fields
