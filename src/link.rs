@@ -10,13 +10,13 @@ mod store;
 /// How to reach the Jira being linked (its connection's TLS, proxy and timeout settings).
 pub use crate::connect::Transport;
 pub use export::export_connection;
-pub use store::token_dir;
 pub use oauth2_flow::{run_oauth2_effect, save_oauth2_link};
 pub use oauth2_store::{
     clear_pending_authorization, export_oauth2, load_pending_authorization, oauth2_session_for,
     save_client_credentials, save_oauth2_link_with, save_oauth2_tokens, save_oauth2_tokens_with,
     save_pending_authorization, PendingAuthorization, SavedOAuth2,
 };
+pub use store::token_dir;
 pub use store::{
     clear_pending_request_token, load_pending_request_token, save_access_token,
     save_access_token_with, save_linked, save_linked_with, save_pending_request_token, SavedToken,
