@@ -122,6 +122,27 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// The file this was read from; `None` when no file exists yet.
     pub path: Option<PathBuf>,
+    /// `[fix]`: what least-privilege fixes may do.
+    pub fix: FixSettings,
+}
+
+/// `[fix]`: the dedicated role `jiralink fix` (and the checker's fix) creates when no existing
+/// role qualifies, and whether it may create one at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixSettings {
+    /// Name of the dedicated role (default "Integration").
+    pub role_name: String,
+    /// Whether a project role may be created (default true).
+    pub create_roles: bool,
+}
+
+impl Default for FixSettings {
+    fn default() -> Self {
+        Self {
+            role_name: crate::audit::fix::DEFAULT_ROLE_NAME.into(),
+            create_roles: true,
+        }
+    }
 }
 
 impl Config {

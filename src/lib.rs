@@ -17,5 +17,6 @@ pub mod secret;
 pub mod shown;
 pub mod sim;
 pub mod term;
+pub mod text;
 pub mod tui;
 pub mod wizard;

@@ -807,6 +807,19 @@ async fn table_fits_80_columns_and_csv_quotes() {
     }
     assert!(t.contains('✓') && t.contains('✗') && t.contains('…'));
     assert!(t.contains("\n4 projects: 3 ok, 0 missing, 1 invisible, 0 errors\n"));
+    // Every row that is not fine shows its reason and its fix in full (wrapped), not a pointer
+    // to `--format json`.
+    assert!(!t.contains("--format json"), "{t}");
+    let flat = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut shown = 0;
+    for row in r.projects.iter().filter(|p| !p.ok) {
+        assert!(flat.contains(&format!("why: {}", norm(&row.note()))), "{t}");
+        let fix = row.fix.as_deref().expect("a row that is not ok has a fix");
+        assert!(flat.contains(&format!("fix: {}", norm(fix))), "{t}");
+        shown += 1;
+    }
+    assert!(shown > 0, "the fixture has a row that is not ok");
     assert!(t.contains("\nuser svc-link, admin-assisted mode, Jira 10.3.19\n"));
     assert!(!t.contains('\x1b'));
     let a = render_table(&r, 80, false, true);

@@ -368,7 +368,7 @@ async fn server_error_and_flaky_503() {
     let d = diagnosis(&r, Code::ServerError);
     contains(&d, &d.summary, "503");
     // One retry allowed: two attempts.
-    contains(&d, &d.detail, "after 2 attempt(s)");
+    contains(&d, &d.detail, "after 2 attempts");
 }
 
 #[tokio::test]
@@ -407,6 +407,10 @@ async fn oauth_consumer_unknown() {
     let d = diagnosis(&r, Code::OauthConsumerUnknown);
     contains(&d, &d.detail, "consumer_key_unknown");
     contains(&d, &d.fix, "incoming application link");
+    // The template names the value, not a placeholder ("with consumer key the configured
+    // consumer key" was printed before).
+    contains(&d, &d.fix, "consumer key `nobody-knows-me`");
+    assert!(!d.fix.contains("the configured consumer key"), "{d}");
     // The provider's request-token endpoint says the same.
     let c = JiraClient::new(opts(sim.base_url(), oauth("nobody-knows-me", None))).unwrap();
     let e = c

@@ -491,12 +491,36 @@ async fn roles_and_users() {
             .status(),
         404
     );
-    let v: Value = get_as(&sim, "alice", "/rest/api/2/permissions")
+    // DC contract `getAllPermissions`: 403 for users without Administer Jira.
+    assert_eq!(
+        get_as(&sim, "alice", "/rest/api/2/permissions")
+            .await
+            .status(),
+        403
+    );
+    let v: Value = get_as(&sim, "admin", "/rest/api/2/permissions")
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(v["permissions"].as_object().unwrap().len(), 38);
+    // No user named: the contract's 404, never a 400 it does not document.
+    assert_eq!(
+        get_as(&sim, "alice", "/rest/api/2/user").await.status(),
+        404
+    );
+    // A path no resource matches: Jersey's `{"message","status-code"}`, not an error collection.
+    let r = get_as(&sim, "alice", "/rest/api/2/nosuchresource").await;
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status-code"], 404);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("null for uri: http"),
+        "{v}"
+    );
 }
 
 #[tokio::test]

@@ -178,7 +178,7 @@ async fn main_endpoints_conform_to_the_dc_contract() {
             "alice",
             "/rest/api/2/mypermissions?projectKey=ACME",
         ),
-        ("/api/2/permissions", "alice", "/rest/api/2/permissions"),
+        ("/api/2/permissions", "admin", "/rest/api/2/permissions"),
         (
             "/api/2/permissionscheme",
             "admin",

@@ -55,6 +55,29 @@ macro_rules! real_wizard_and_audit {
         ) -> BoxFuture<'static, Result<jiralink::audit::Report, jiralink::jira::Diagnosis>> {
             LiveCore.audit(job, progress)
         }
+        fn plan_fix(
+            &self,
+            job: jiralink::audit::fix::FixJob,
+        ) -> BoxFuture<'static, Result<jiralink::audit::fix::Plan, jiralink::jira::Diagnosis>> {
+            LiveCore.plan_fix(job)
+        }
+        fn apply_fix(
+            &self,
+            job: AuditJob,
+            plan: jiralink::audit::fix::Plan,
+            dir: PathBuf,
+            progress: jiralink::tui::effects::FixProgressFn,
+        ) -> BoxFuture<'static, Result<String, jiralink::jira::Diagnosis>> {
+            LiveCore.apply_fix(job, plan, dir, progress)
+        }
+        fn undo_fix(
+            &self,
+            job: AuditJob,
+            dir: PathBuf,
+            id: String,
+        ) -> BoxFuture<'static, Result<String, jiralink::jira::Diagnosis>> {
+            LiveCore.undo_fix(job, dir, id)
+        }
     };
 }
 

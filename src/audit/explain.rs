@@ -138,8 +138,13 @@ impl Fix {
                 names.push_str(&format!(", +{more} more"));
             }
             s.push_str(&format!(
-                "; blast radius: {} other project(s) share the scheme ({names})",
-                self.blast_radius
+                "; blast radius: {} {} the scheme ({names})",
+                crate::text::count(self.blast_radius as u64, "other project"),
+                if self.blast_radius == 1 {
+                    "shares"
+                } else {
+                    "share"
+                }
             ));
         }
         if let Some(safer) = &self.safer {
@@ -691,7 +696,7 @@ mod tests {
         );
         assert!(fix
             .text()
-            .contains("blast radius: 2 other project(s) share the scheme (OPS, WEB)"));
+            .contains("blast radius: 2 other projects share the scheme (OPS, WEB)"));
     }
 
     #[test]
@@ -950,7 +955,7 @@ mod tests {
         );
         assert!(fix
             .text()
-            .contains("7 other project(s) share the scheme (P1, P2, P3, P4, P5, +2 more)"));
+            .contains("7 other projects share the scheme (P1, P2, P3, P4, P5, +2 more)"));
         assert_eq!(fix.blast_radius, 7);
         assert_eq!(fix.blast_radius_sample.len(), BLAST_SAMPLE);
     }

@@ -3,6 +3,7 @@
 
 use super::diff::ReportDiff;
 use super::report::{Mode, Report};
+use crate::text::count;
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
@@ -40,9 +41,6 @@ fn fit(s: &str, w: usize, ascii: bool) -> String {
     out.push_str(ell);
     out
 }
-
-/// Lines a row's reason may take in the table; the JSON output has it whole.
-const REASON_LINES: usize = 3;
 
 /// Word-wrap `s` into at most `max_lines` lines of `w` chars; the last line ends with an ellipsis
 /// when text was left out. Words longer than `w` are cut.
@@ -92,8 +90,10 @@ fn paint(s: String, color: Option<&str>, on: bool) -> String {
 }
 
 /// The report as an aligned table of `width` columns: key, name, scheme, one ✓/✗ column per
-/// required permission (OK/MISSING with `ascii`), reason; then a summary line and the notes.
+/// required permission (OK/MISSING with `ascii`); under every row that is not fine, its reason
+/// (`why:`) and its fix (`fix:`) in full, wrapped to the width; then a summary line and the notes.
 pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> String {
+    let width = width.max(40);
     let labels = perm_labels(&report.required);
     let (yes, no, unknown) = if ascii {
         ("OK", "MISSING", "?")
@@ -118,30 +118,30 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
         .max()
         .unwrap_or(3)
         .min(12);
-    let gaps = 2 * (3 + labels.len() + usize::from(with_scheme)) - 2;
+    let gaps = 2 * (1 + labels.len() + usize::from(with_scheme));
     let fixed = key_w + cell_w.iter().sum::<usize>() + gaps;
-    let rest = width.saturating_sub(fixed).max(24);
+    let rest = width.saturating_sub(fixed).max(16);
     let max_name = report
         .projects
         .iter()
         .map(|r| r.name.chars().count())
         .max()
         .unwrap_or(4);
-    let name_w = max_name.clamp(4, (rest * 3 / 10).max(6));
-    let scheme_w = if with_scheme {
-        let max_scheme = report
-            .projects
-            .iter()
-            .filter_map(|r| r.scheme.as_ref().map(|s| s.name.chars().count()))
-            .max()
-            .unwrap_or(6);
-        max_scheme.clamp(6, (rest / 4).max(6))
+    let max_scheme = report
+        .projects
+        .iter()
+        .filter_map(|r| r.scheme.as_ref().map(|s| s.name.chars().count()))
+        .max()
+        .unwrap_or(6);
+    let (name_w, scheme_w) = if with_scheme {
+        // Names and schemes share what is left; whichever is shorter gives the other its room.
+        let scheme_w = max_scheme.clamp(6, (rest / 2).max(6));
+        let name_w = max_name.clamp(4, rest.saturating_sub(scheme_w).max(4));
+        let scheme_w = max_scheme.clamp(6, rest.saturating_sub(name_w).max(6));
+        (name_w, scheme_w)
     } else {
-        0
+        (max_name.clamp(4, rest), 0)
     };
-    let reason_w = rest.saturating_sub(name_w + scheme_w).max(8);
-    // Every gap precedes the REASON column, which is last.
-    let width_before_reason = key_w + name_w + scheme_w + cell_w.iter().sum::<usize>() + gaps;
 
     let mut out = String::new();
     let mut header = vec![pad("KEY", key_w), pad("NAME", name_w)];
@@ -151,10 +151,28 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
     for (l, w) in labels.iter().zip(&cell_w) {
         header.push(pad(l, *w));
     }
-    header.push("REASON".into());
     out.push_str(header.join("  ").trim_end());
     out.push('\n');
 
+    // Reason and fix lines start under NAME, after a 5-character label.
+    let indent = " ".repeat(key_w + 2);
+    let text_w = width.saturating_sub(key_w + 2 + 5).max(20);
+    let block = |out: &mut String, label: &str, text: &str, c: Option<&str>| {
+        let text = if ascii {
+            crate::text::ascii_symbols(text)
+        } else {
+            text.to_string()
+        };
+        for (i, line) in wrap(&text, text_w, usize::MAX, ascii)
+            .into_iter()
+            .enumerate()
+        {
+            out.push_str(&indent);
+            out.push_str(if i == 0 { label } else { "     " });
+            out.push_str(&paint(line, c, color));
+            out.push('\n');
+        }
+    };
     for r in &report.projects {
         let mut cells = vec![
             pad(&fit(&r.key, key_w, ascii), key_w),
@@ -172,27 +190,25 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
             };
             cells.push(paint(pad(text, *w), Some(c), color));
         }
-        let note_color = if r.error.is_some() {
-            Some(YELLOW)
-        } else {
-            None
-        };
-        let mut wrapped = wrap(&r.note(), reason_w, REASON_LINES, ascii).into_iter();
-        cells.push(paint(wrapped.next().unwrap_or_default(), note_color, color));
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
-        // Continuation lines of the reason, aligned under the REASON column.
-        let indent = " ".repeat(width_before_reason);
-        for line in wrapped {
-            out.push_str(&indent);
-            out.push_str(&paint(line, note_color, color));
-            out.push('\n');
+        let note = r.note();
+        if !note.is_empty() {
+            let c = r.error.is_some().then_some(YELLOW);
+            block(&mut out, "why: ", &note, c);
+        }
+        if let Some(fix) = r.fix.as_deref().filter(|f| !f.trim().is_empty()) {
+            block(&mut out, "fix: ", fix, None);
         }
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "{} projects: {} ok, {} missing, {} invisible, {} errors\n",
-        s.projects, s.ok, s.missing, s.invisible, s.errors
+        "{}: {} ok, {} missing, {} invisible, {}\n",
+        count(s.projects as u64, "project"),
+        s.ok,
+        s.missing,
+        s.invisible,
+        count(s.errors as u64, "error")
     ));
     let mode = match report.mode {
         Mode::SelfCheck => "self",
@@ -200,13 +216,10 @@ pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> 
     };
     let version = report.jira.version.as_deref().unwrap_or("version unknown");
     let context = format!("user {}, {mode} mode, Jira {version}", report.user.name);
-    out.push_str(&fit(&context, width.max(20), ascii));
+    out.push_str(&fit(&context, width, ascii));
     out.push('\n');
-    if report.projects.iter().any(|r| !r.ok) {
-        out.push_str("full reasons and fixes: --format json or csv\n");
-    }
     // Notes are long sentences: wrap them in full (no line limit) so the table stays in `width`.
-    let note_w = width.max(20).saturating_sub(6);
+    let note_w = width.saturating_sub(6);
     for n in &report.notes {
         for (i, line) in wrap(n, note_w, usize::MAX, ascii).into_iter().enumerate() {
             out.push_str(if i == 0 { "note: " } else { "      " });

@@ -76,7 +76,8 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
         &cfg.defaults,
     );
 
-    let out = Output::new(g, a.format);
+    let mut out = Output::new(g, a.format);
+    out.fix = audit::fix::FixOptions::from_settings(&cfg.fix);
     let Some(secs) = a.watch else {
         return Ok(match run_once(&req, &out).await {
             Ok(report) => {
@@ -123,15 +124,14 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
         move |p: Progress| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
-            bar.set_message(format!("{} requests", p.requests));
+            bar.set_message(crate::text::count(p.requests, "request"));
         }
     };
     let mut result = audit::run(req.clone(), progress).await;
     bar.finish_and_clear();
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
     if let (Ok(report), Some(admin)) = (result.as_mut(), req.admin.as_ref()) {
-        let opts = audit::fix::FixOptions::default();
-        if let Err(e) = audit::fix::annotate(report, admin, &opts, req.concurrency).await {
+        if let Err(e) = audit::fix::annotate(report, admin, &out.fix, req.concurrency).await {
             report
                 .notes
                 .push(format!("least-privilege fixes not computed: {e}"));
@@ -186,6 +186,8 @@ struct Output {
     width: usize,
     /// Whether to draw the progress bar (the CLI-wide rule in `style::show_progress`).
     progress: bool,
+    /// The config's `[fix]` settings, for the structured fix of each missing verdict.
+    fix: audit::fix::FixOptions,
 }
 
 impl Output {
@@ -212,6 +214,7 @@ impl Output {
             width,
             // Progress only for a person watching: stderr is a terminal and the output is a table.
             progress: style::show_progress(format == Format::Table),
+            fix: audit::fix::FixOptions::default(),
         }
     }
 

@@ -94,6 +94,7 @@ impl Demo {
         let mut opts = AppOptions::new(self.config_path.clone());
         opts.banner = Some(self.banner());
         opts.data_dir = self.data_dir.clone();
+        opts.state_dir = self.data_dir.clone();
         opts.link_preset = Some(LinkPreset {
             url: self.sim.base_url().to_string(),
             connection_name: DEMO_OAUTH.into(),

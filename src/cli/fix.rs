@@ -6,7 +6,7 @@
 use super::{
     load_config, print_out, Format, Global, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE,
 };
-use crate::audit::fix::{self, journal, ApplyEvent, FixOptions, Journal, Plan};
+use crate::audit::fix::{self, journal, ApplyEvent, FixOptions};
 use crate::audit::{self, AuditRequest};
 use crate::jira::JiraClient;
 use std::io::{BufRead, IsTerminal, Write};
@@ -70,7 +70,7 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
     };
     let dir = journal::dir_in(&paths.state_dir);
     if let Some(id) = &a.undo {
-        return undo(&a, &admin, &admin_name, &dir, id).await;
+        return undo(&a, &admin, &dir, id).await;
     }
     let subject_arg = a.subject.clone().unwrap_or_default();
     let (subject, username) = if cfg.connection(&subject_arg).is_some() {
@@ -81,13 +81,13 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
     } else {
         (None, Some(subject_arg.clone()))
     };
-    let opts = FixOptions {
-        role_name: a
-            .role_name
-            .clone()
-            .unwrap_or_else(|| fix::DEFAULT_ROLE_NAME.to_string()),
-        allow_create_role: !a.no_create_role,
-    };
+    let mut opts = FixOptions::from_settings(&cfg.fix);
+    if let Some(name) = &a.role_name {
+        opts.role_name = name.clone();
+    }
+    if a.no_create_role {
+        opts.allow_create_role = false;
+    }
     let req = AuditRequest::from_choices(
         subject,
         Some((admin_name.as_str(), admin.clone())),
@@ -141,7 +141,7 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_OK);
     }
     if human {
-        super::print_table(&render_plan(&plan), false)?;
+        super::print_table(&fix::render_plan(&plan), false)?;
     }
     if plan.changes.is_empty() {
         if !human {
@@ -171,18 +171,6 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
             return Ok(EXIT_PROBLEM);
         }
     }
-    let mut j = Journal {
-        id: journal::new_id(),
-        created: journal::now(),
-        admin: admin_name.clone(),
-        base_url: admin.base_url().to_string(),
-        subject: plan.subject.clone(),
-        changes: plan.changes.clone(),
-        applied: Vec::new(),
-        gains: plan.gains.triples.clone(),
-        undone: None,
-    };
-    let persist = |j: &Journal| j.save_in(&dir).map(|_| ());
     let events = |e: ApplyEvent| match e {
         ApplyEvent::Step { index, total, call } if human => {
             eprintln!("[{}/{}] {call}", index + 1, total)
@@ -191,7 +179,8 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         ApplyEvent::Reverted { call } if human => eprintln!("  reverted: {call}"),
         _ => {}
     };
-    if let Err(e) = fix::apply_plan(&admin, &mut j, &persist, &events).await {
+    let (j, res) = fix::job::apply_journaled(&admin, &admin_name, &plan, &dir, &events).await;
+    if let Err(e) = res {
         eprintln!("jiralink: the fix stopped at {}\n{}", e.call, e.diagnosis);
         if e.rolled_back {
             eprintln!("everything applied before it was rolled back; Jira is as it was");
@@ -271,25 +260,16 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
 async fn undo(
     a: &FixArgs,
     admin: &JiraClient,
-    admin_name: &str,
     dir: &std::path::Path,
     id: &str,
 ) -> anyhow::Result<u8> {
-    let mut j = match Journal::load_in(dir, id) {
+    let mut j = match fix::job::load_for(dir, id, admin) {
         Ok(j) => j,
-        Err(e) => {
-            err(e);
+        Err(d) => {
+            eprintln!("jiralink: {d}");
             return Ok(EXIT_USAGE);
         }
     };
-    if j.base_url.trim_end_matches('/') != admin.base_url().as_str().trim_end_matches('/') {
-        err(format!(
-            "journal {id} was applied to {} but --admin {admin_name} points at {}; nothing changed",
-            j.base_url,
-            admin.base_url()
-        ));
-        return Ok(EXIT_USAGE);
-    }
     if j.applied.is_empty() {
         print_out(&format!("journal {id} has nothing left to undo\n"))?;
         return Ok(EXIT_OK);
@@ -353,57 +333,6 @@ fn confirm(prompt: &str) -> anyhow::Result<bool> {
 fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
     print_out(&format!("{}\n", serde_json::to_string_pretty(v)?))?;
     Ok(())
-}
-
-/// The plan as people read it: what is missing, the REST calls, the exact gains, alternatives.
-pub fn render_plan(plan: &Plan) -> String {
-    let mut s = format!(
-        "{} misses {} permission(s):\n",
-        plan.subject,
-        plan.missing.len()
-    );
-    for t in plan.missing.iter().take(20) {
-        s.push_str(&format!(
-            "  {} in {}\n",
-            audit::permissions::display_name(&t.permission),
-            t.project
-        ));
-    }
-    if plan.missing.len() > 20 {
-        s.push_str(&format!("  … and {} more\n", plan.missing.len() - 20));
-    }
-    s.push_str(&format!(
-        "\nplan ({} change(s), in order):\n",
-        plan.changes.len()
-    ));
-    for (i, c) in plan.changes.iter().enumerate() {
-        s.push_str(&format!(
-            "  {}. {}\n     {}\n",
-            i + 1,
-            c.describe(),
-            c.rest_call()
-        ));
-    }
-    s.push_str(&format!(
-        "\ngains (exact, all users × all projects on the affected schemes): {} triple(s)\n  {}\n",
-        plan.gains.count, plan.gains.summary
-    ));
-    if plan.admin_class {
-        s.push_str("  warning: this plan is admin-class (Administer Projects)\n");
-    }
-    if !plan.alternatives.is_empty() {
-        s.push_str("\nnot chosen (more gains or more changes):\n");
-        for c in plan.alternatives.iter().take(6) {
-            s.push_str(&format!(
-                "  - {} → {} triple(s): {}\n",
-                c.summary, c.gains.count, c.gains.summary
-            ));
-        }
-    }
-    for (p, perm, why) in &plan.uncovered {
-        s.push_str(&format!("  cannot fix {perm} in {p}: {why}\n"));
-    }
-    s
 }
 
 /// A message that quotes Jira, made safe for the terminal (issue 14 §2).

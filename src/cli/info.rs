@@ -87,6 +87,9 @@ pub struct ConnectionNet {
     pub ca_file: Option<String>,
     /// TLS verification turned off.
     pub insecure: bool,
+    /// The URL is `https`: only then is there TLS to verify (the text output says so).
+    #[serde(skip)]
+    pub https: bool,
 }
 
 /// Run `info`.
@@ -118,6 +121,7 @@ pub fn gather(paths: &Paths, env: impl Fn(&str) -> Option<String>, terminal: Ter
                         proxy: c.proxy.as_deref().map(redact_userinfo),
                         ca_file: c.ca_file.as_ref().map(|p| p.display().to_string()),
                         insecure: c.insecure,
+                        https: c.url.trim().to_ascii_lowercase().starts_with("https://"),
                     })
                     .collect();
                 ConfigRead {
@@ -193,10 +197,9 @@ pub fn render(info: &Info) -> String {
         (None, false) => "none yet".to_owned(),
         (None, true) => {
             let mut s = format!(
-                "{} ({} connection{}",
+                "{} ({}",
                 c.path,
-                c.connections,
-                if c.connections == 1 { "" } else { "s" }
+                crate::text::count(c.connections as u64, "connection")
             );
             if c.invalid > 0 {
                 s += &format!(", {} invalid: run `jiralink connections list`", c.invalid);
@@ -222,10 +225,10 @@ pub fn render(info: &Info) -> String {
     for conn in &info.network.connections {
         let proxy = conn.proxy.as_deref().unwrap_or("from env");
         let ca = conn.ca_file.as_deref().unwrap_or("system roots");
-        let tls = if conn.insecure {
-            "NOT VERIFIED (insecure = true)"
-        } else {
-            "verified"
+        let tls = match (conn.https, conn.insecure) {
+            (false, _) => "none (http)",
+            (true, true) => "NOT VERIFIED (insecure = true)",
+            (true, false) => "verified",
         };
         out += &line(
             "connection:",
@@ -327,6 +330,12 @@ name = "prod"
 url = "https://jira.example.com"
 auth = "pat"
 token = { env = "T" }
+
+[[connection]]
+name = "local"
+url = "http://localhost:8080"
+auth = "pat"
+token = { env = "T" }
 "#,
         )
         .unwrap();
@@ -337,7 +346,7 @@ token = { env = "T" }
             log_file: "/s/jiralink.log".into(),
         };
         let info = gather(&p, |_: &str| None, caps());
-        assert_eq!(info.config.connections, 2, "{:?}", info.config);
+        assert_eq!(info.config.connections, 3, "{:?}", info.config);
         let text = render(&info);
         assert!(!text.contains("hunter2"), "{text}");
         assert!(
@@ -348,6 +357,11 @@ token = { env = "T" }
             text.contains("prod  proxy from env  ca system roots  tls verified"),
             "{text}"
         );
-        assert!(text.contains("(2 connections)"), "{text}");
+        // Plain http has no TLS to verify: it must not read "tls verified".
+        assert!(
+            text.contains("local  proxy from env  ca system roots  tls none (http)"),
+            "{text}"
+        );
+        assert!(text.contains("(3 connections)"), "{text}");
     }
 }

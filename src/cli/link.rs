@@ -232,6 +232,11 @@ async fn oauth2_command(ctx: &LinkContext, a: &LinkCommand) -> anyhow::Result<Op
         LinkCommand::Authorize { code, listen, .. } => {
             o2::authorize(ctx.clone(), &conn, code.clone(), *listen, &mut stdin.lock()).await?
         }
+        // The same rule as OAuth 1.0a: the tokens and client secret never go to a terminal.
+        LinkCommand::Export { out: None, .. } if std::io::stdout().is_terminal() => {
+            eprintln!("jiralink: not printing \"{}\"'s client secret and tokens to the terminal; write them to a file with --out PATH (mode 0600), or pipe stdout to the program that needs them", conn.name);
+            EXIT_USAGE
+        }
         LinkCommand::Export { format, out, .. } => match o2::export(&conn, (*format).into()) {
             Ok(text) => write_export(&text, (*format).into(), out.clone())?,
             Err(e) => {
@@ -690,9 +695,8 @@ async fn authorize(
                 None => shown::field(&v.user, 200).into_owned(),
             };
             println!(
-                "Authorized: connection \"{name}\" acts as {who} and sees {} project{}.",
-                v.project_count,
-                if v.project_count == 1 { "" } else { "s" }
+                "Authorized: connection \"{name}\" acts as {who} and sees {}.",
+                crate::text::count(v.project_count as u64, "project")
             );
             Ok(EXIT_OK)
         }

@@ -39,7 +39,10 @@ pub const CONNECTION_KEYS: &[&str] = &[
 pub const DEFAULTS_KEYS: &[&str] = &["timeout_secs", "concurrency", "required_permissions"];
 
 /// Top-level keys jiralink understands (others are kept on save and warned about).
-pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection"];
+pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection", "fix"];
+
+/// Keys `[fix]` may hold.
+pub const FIX_KEYS: &[&str] = &["role_name", "create_roles"];
 
 const SECRET_KEYS: &[&str] = &["env", "cmd", "file"];
 
@@ -162,6 +165,16 @@ pub(super) fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigErro
             .as_table_like()
             .ok_or_else(|| ctx.err(item.span(), Some("defaults"), "must be a table"))?;
         cfg.defaults = parse_defaults(&ctx, table)?;
+    }
+    if let Some(item) = root.get("fix") {
+        let ctx = Ctx {
+            src: &src,
+            connection: None,
+        };
+        let table = item
+            .as_table_like()
+            .ok_or_else(|| ctx.err(item.span(), Some("fix"), "must be a table"))?;
+        cfg.fix = parse_fix(&ctx, table)?;
     }
     if let Some(item) = root.get("connection") {
         let Some(tables) = item.as_array_of_tables() else {
@@ -491,6 +504,27 @@ fn parse_defaults(ctx: &Ctx<'_>, t: &dyn TableLike) -> Result<Defaults, ConfigEr
         d.required_permissions = perms;
     }
     Ok(d)
+}
+
+/// `[fix]`: the dedicated role's name (Jira refuses names that start or end with whitespace) and
+/// whether the planner may create it.
+fn parse_fix(ctx: &Ctx<'_>, t: &dyn TableLike) -> Result<super::FixSettings, ConfigError> {
+    ctx.reject_unknown(t, FIX_KEYS, "[fix]")?;
+    let mut f = super::FixSettings::default();
+    if let Some(name) = ctx.string(t, "role_name")? {
+        if name.trim() != name {
+            return Err(ctx.err(
+                ctx.span_of(t, "role_name"),
+                Some("role_name"),
+                "must not start or end with whitespace (Jira refuses such role names)",
+            ));
+        }
+        f.role_name = name;
+    }
+    if let Some(b) = ctx.boolean(t, "create_roles")? {
+        f.create_roles = b;
+    }
+    Ok(f)
 }
 
 /// Validate one `[[connection]]` table. `span` is the table's own (its header) for "missing" errors.

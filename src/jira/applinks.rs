@@ -212,7 +212,10 @@ pub async fn create_link(
         return Err(Diagnosis::error(
             Code::Other,
             "The creation plan is not the expected two requests",
-            format!("It has {} requests.", plan.requests.len()),
+            format!(
+                "It has {}.",
+                crate::text::count(plan.requests.len() as u64, "request")
+            ),
             "Register the link by hand with the values from `jiralink link fields NAME`.",
         ));
     };

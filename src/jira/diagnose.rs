@@ -2,7 +2,10 @@
 //! The TUI and the headless commands show the same diagnoses, built here and nowhere else.
 
 use super::error::{ErrorKind, JiraError};
-use super::oauth::{compare_base_strings, redact_base_string, BaseStringDiff, OAuthProblem};
+use super::oauth::{
+    compare_base_strings, consumer_key_in_base_string, redact_base_string, BaseStringDiff,
+    OAuthProblem,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -481,11 +484,12 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             "Check the url: it must be Jira's base URL (what Jira shows under System > General configuration > Base URL).".into(),
         ),
         ErrorKind::AuthFailed { auth_kind, login_reason, message } => {
-            let why = format!(
-                "{call} was rejected{}{}.",
+            // Jira's message often ends with its own period: one sentence end, never "..".
+            let why = crate::text::sentence(&format!(
+                "{call} was rejected{}{}",
                 login_reason.as_deref().map(|r| format!(" (X-Seraph-LoginReason: {r})")).unwrap_or_default(),
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
-            );
+            ));
             match *auth_kind {
                 "pat" => (
                     "Jira rejected the Personal Access Token".into(),
@@ -559,7 +563,8 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ErrorKind::RateLimited { retry_after_secs, attempts } => (
             "Jira is rate limiting this client (429)".into(),
             format!(
-                "{call} still answered 429 after {attempts} attempt(s){}.",
+                "{call} still answered 429 after {}{}.",
+                crate::text::count(*attempts, "attempt"),
                 retry_after_secs.map(|s| format!("; Retry-After: {s} s")).unwrap_or_default()
             ),
             match retry_after_secs {
@@ -569,10 +574,11 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ),
         ErrorKind::ServerError { attempts, message } => (
             format!("Jira answered with a server error ({})", e.status.map(|s| s.to_string()).unwrap_or_else(|| "5xx".into())),
-            format!(
-                "{call} failed after {attempts} attempt(s){}.",
+            crate::text::sentence(&format!(
+                "{call} failed after {}{}",
+                crate::text::count(*attempts, "attempt"),
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
-            ),
+            )),
             "Check Jira's atlassian-jira.log (or the proxy's error log); retry later if it is being restarted or reindexed.".into(),
         ),
         ErrorKind::UnexpectedStatus { message } => (
@@ -653,10 +659,14 @@ fn oauth_texts(
     } else {
         format!("{said} ({})", extras.join(", "))
     };
+    // The key Jira echoed, else the one we signed with (our base string names it); only when
+    // neither is known does the text point at the setting instead of naming a value.
     let consumer = p
         .param("oauth_consumer_key")
+        .map(str::to_string)
+        .or_else(|| ours.and_then(consumer_key_in_base_string))
         .map(|k| format!("`{k}`"))
-        .unwrap_or_else(|| "the configured consumer key".into());
+        .unwrap_or_else(|| "this connection's `consumer_key`".into());
     match code {
         Code::OauthConsumerUnknown => (
             "Jira does not know this OAuth consumer".into(),
@@ -948,6 +958,48 @@ mod tests {
                 assert!(!d.fix.is_empty(), "{k:?}");
             }
         }
+    }
+
+    #[test]
+    fn messages_ending_in_a_period_are_not_doubled() {
+        let m = || Some("Jira said no.".to_string());
+        let kinds = vec![
+            ErrorKind::AuthFailed {
+                auth_kind: "basic",
+                login_reason: Some("AUTHENTICATED_FAILED".into()),
+                message: m(),
+            },
+            ErrorKind::ServerError {
+                attempts: 1,
+                message: m(),
+            },
+            ErrorKind::Forbidden { message: m() },
+            ErrorKind::UnexpectedStatus { message: m() },
+            ErrorKind::NotFound {
+                message: m(),
+                title: None,
+            },
+            ErrorKind::BasicAuthDisabled {
+                message: "Jira said no.".into(),
+            },
+        ];
+        for k in kinds {
+            let d = JiraError::new(k.clone(), "GET", "https://h/rest/api/2/myself").diagnose();
+            for t in [&d.summary, &d.detail, &d.fix] {
+                assert!(!t.contains(".."), "{k:?}: {t}");
+            }
+            assert!(d.detail.contains("Jira said no."), "{k:?}: {}", d.detail);
+        }
+        let d = JiraError::new(
+            ErrorKind::ServerError {
+                attempts: 1,
+                message: None,
+            },
+            "GET",
+            "https://h/x",
+        )
+        .diagnose();
+        assert!(d.detail.contains("after 1 attempt."), "{}", d.detail);
     }
 
     #[test]

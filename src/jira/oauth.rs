@@ -352,6 +352,17 @@ fn redact_param(kv: &str) -> String {
     }
 }
 
+/// The `oauth_consumer_key` inside a signature base string (RFC 5849 §3.4.1: the third part is
+/// the percent-encoded, `&`-joined parameters).
+pub fn consumer_key_in_base_string(base: &str) -> Option<String> {
+    let params = decode(base.splitn(3, '&').nth(2)?);
+    params.split('&').find_map(|kv| {
+        kv.strip_prefix("oauth_consumer_key=")
+            .map(decode)
+            .filter(|k| !k.is_empty())
+    })
+}
+
 /// A base string with token and verifier values hidden, safe for logs and messages.
 pub fn redact_base_string(base: &str) -> String {
     let mut parts = base.splitn(3, '&');
@@ -369,6 +380,17 @@ pub fn redact_base_string(base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consumer_key_from_a_base_string() {
+        let base =
+            "POST&https%3A%2F%2Fj%2Frest&oauth_consumer_key%3Djiralink-x%2By%26oauth_nonce%3Dn";
+        assert_eq!(
+            consumer_key_in_base_string(base).as_deref(),
+            Some("jiralink-x+y")
+        );
+        assert_eq!(consumer_key_in_base_string("POST&u&oauth_nonce%3Dn"), None);
+    }
 
     #[test]
     fn rfc5849_example_base_string() {

@@ -205,7 +205,9 @@ fn grant_create(st: &Shared, ctx: &Ctx, id: &str) -> Reply {
 }
 
 /// `DELETE /permissionscheme/{id}/permission/{permissionId}`: 204 (contract
-/// `deletePermissionSchemeEntity`); 404 for an unknown scheme or grant.
+/// `deletePermissionSchemeEntity`); 404 for an unknown scheme or grant (the contract's GET of the
+/// same path: "404 Returned if the scheme doesn't exist"; for DELETE the contract lists none:
+/// *unconfirmed*).
 fn grant_delete(st: &Shared, id: &str, gid: &str) -> Reply {
     let (Some(sid), Some(g)) = (id.parse::<i64>().ok(), gid.parse::<i64>().ok()) else {
         return scheme_not_found(id);
@@ -305,7 +307,11 @@ fn actors(st: &Shared, ctx: &Ctx, key: &str, id: &str, add: bool) -> Reply {
 /// `GET /group/member?groupname=&startAt=&maxResults=`: Jira's page bean {self, nextPage?,
 /// maxResults, startAt, total, isLast, values} (contract `getUsersFromGroup`; shape in
 /// reference/jira-answers.md "Permissions and groups"); 400 for an empty name, 404 unknown group.
-/// Jira caps `maxResults` at 50 (the REST default and maximum of this resource).
+/// `maxResults` defaults to 50: Atlassian's "Get users from group" reference shows
+/// `…/group/member?groupname=…&includeInactiveUsers=false&startAt=0&maxResults=50` (Cloud platform
+/// REST docs, mirrored at developers.qodex.ai/atlassian-jira/jira-reference/group-1/get-users-from-group);
+/// the DC contract gives no default. Capping larger pages at 50 is *unconfirmed* for DC: it makes
+/// the client page, which is what a real server with a lower cap needs anyway.
 fn group_members(st: &Shared, ctx: &Ctx) -> Reply {
     let name = ctx.q("groupname").unwrap_or("");
     if name.is_empty() {

@@ -1,5 +1,7 @@
 //! The simulator's control API at `/__sim/*` (JSON in and out, loopback only): inspect state,
 //! switch scenarios, change grants and memberships, approve OAuth tokens, clear CAPTCHAs.
+//! Not a Jira API: its statuses and bodies are the simulator's own, so no Jira source applies
+//! and the client never calls it (tests, the demo and `jiralink sim` do).
 use super::reply::Reply;
 use super::scenario::Scenario;
 use super::state::Shared;

@@ -178,6 +178,8 @@ pub async fn dispatch(
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
+            // The simulator's own guard (Jira's limits live in Tomcat's connector and are far
+            // larger); not a Jira answer, so it carries no Jira headers.
             return Reply::error(413, "Request body too large").into_response(&[]);
         }
     };
@@ -195,6 +197,7 @@ pub async fn dispatch(
     // The control API is not part of the simulated server: no scenario, no Jira headers.
     if let Some(rest) = path.strip_prefix("/__sim/") {
         if !peer.ip().is_loopback() {
+            // Not a Jira endpoint: the simulator's own control API, so no Jira source applies.
             return Reply::error(403, "control API is loopback only").into_response(&[]);
         }
         if let Err(refusal) = control_request_allowed(&parts.method, &parts.headers) {
@@ -208,6 +211,8 @@ pub async fn dispatch(
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }
     if scenario == Scenario::NotJira {
+        // A stock nginx in front of nothing: its welcome page and built-in 404, `Server:
+        // nginx/…`, none of Jira's `X-A*` headers (see `pages::nginx_*`).
         let reply = if path == "/" {
             Reply::raw(200, "text/html", pages::nginx_welcome())
         } else {
@@ -241,6 +246,7 @@ pub async fn dispatch(
     };
     let reply = match rel {
         None if path.starts_with("/idp/") => idp(&ctx),
+        // Outside the context path Tomcat's default servlet answers with its status page.
         None => Reply::html(404, pages::tomcat_404(&path)),
         Some(_) => jira(&st, &mut ctx).await,
     };
@@ -252,7 +258,12 @@ fn http_date(st: &Shared) -> String {
     httpdate::fmt_http_date(now)
 }
 
-/// Add the headers every Jira response carries.
+/// Add the headers every Jira response carries. Sources: a DC response captured in go-jira/jira#8
+/// (`X-Arequestid: 53x17037965x1` = minute of the day × request counter × 1, `X-Asessionid:
+/// 14tags9`, `X-Ausername`, `X-Content-Type-Options: nosniff`, `Cache-Control: no-cache, no-store,
+/// no-transform` on REST, `Content-Type: application/json;charset=UTF-8`); `X-XSS-Protection: 1;
+/// mode=block` beside them in GothenburgBitFactory/bugwarrior#689 and MrRefactoring/jira.js#418;
+/// `x-seraph-loginreason: OK` on an accepted Basic login in ahungry/org-jira#365.
 fn finish(st: &Shared, ctx: &Ctx, reply: Reply) -> Response {
     let n = st.requests.load(Ordering::Relaxed);
     let mut common: Vec<(&'static str, String)> = vec![("date", http_date(st))];
@@ -308,12 +319,17 @@ async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
         let k = st.rest_requests.fetch_add(1, Ordering::Relaxed) + 1;
         match ctx.scenario {
             Scenario::ServerError => {
+                // See `pages::server_error_message` for what is sourced and what is assumed.
                 return Reply::json(
                     500,
                     &serde_json::json!({"errorMessages": [pages::server_error_message()], "errors": {}}),
                 );
             }
             Scenario::Flaky { percent } if flaky_hit(st.seed, k, percent) => {
+                // A reverse proxy whose Jira node is away: Apache httpd's stock 503 page
+                // ("Service Unavailable … temporarily unable to service your request"); the
+                // `Retry-After` is what a maintenance proxy may add (RFC 9110 §10.2.3), so a
+                // client's retry path is exercised.
                 return Reply::html(
                     503,
                     "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>".into(),
@@ -325,8 +341,10 @@ async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
                 retry_after_secs,
             } => {
                 // Headers of Jira DC 8.6+ rate limiting
-                // (confluence.atlassian.com/doc/_ratelimiting_httpheaders-992678779.html),
-                // plus X-RateLimit-Reset as clients commonly read it.
+                // (confluence.atlassian.com/doc/_ratelimiting_httpheaders-992678779.html:
+                // X-RateLimit-Limit/-Remaining/-Interval-Seconds/-FillRate and Retry-After; DC
+                // sends no X-RateLimit-Reset, that one is Cloud's). The 429 body is Tomcat's
+                // status page "Rate limit exceeded." (ahungry/org-jira#365, a DC capture).
                 let limited = k % u64::from(every.max(1)) == 0;
                 let remaining = if limited {
                     0
@@ -341,13 +359,9 @@ async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
                             retry_after_secs.max(1).to_string(),
                         )
                         .header("X-RateLimit-FillRate", "1")
-                        .header(
-                            "X-RateLimit-Reset",
-                            (st.now_secs() + retry_after_secs as i64).to_string(),
-                        )
                 };
                 if limited {
-                    return headers(Reply::error(429, "Rate limit exceeded."))
+                    return headers(Reply::html(429, pages::rate_limited_page()))
                         .header("Retry-After", retry_after_secs.to_string());
                 }
                 let mut reply = Box::pin(route_authenticated(st, ctx)).await;
@@ -361,6 +375,8 @@ async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
         && (is_rest || is_login)
         && !is_anonymous_endpoint(&ctx.rel)
     {
+        // An SSO front end (SAML HTTP-Redirect binding: `SAMLRequest` + `RelayState` in the
+        // query, OASIS saml-bindings-2.0 §3.4) sending every non-browser call to its IdP.
         let relay = format!("{}{}", st.base, ctx.rel);
         let location = format!(
             "{}/idp/saml/login?SAMLRequest=fZJNT8MwDIbv%2FIoq9zZpt05T1FYa4sAkPqQKHrhFqVctUuOUOOXrz5P%2BAA&RelayState={}",
@@ -442,16 +458,22 @@ fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
         return rest::handle(st, ctx);
     }
     if ctx.rel == "/" || ctx.rel == "/secure/Dashboard.jspa" {
+        // Only the title matters to clients (jiralink reads `<title>` of HTML answers).
         return Reply::html(200, format!("<!DOCTYPE html><html><head><title>System Dashboard - Jira</title></head><body><h1>System Dashboard</h1><p>Logged in as {}</p></body></html>", pages::esc(ctx.user.as_deref().unwrap_or("anonymous"))));
     }
     Reply::html(404, pages::tomcat_404(&ctx.path))
 }
 
+/// `WWW-Authenticate: OAuth realm="<percent-encoded base URL>"` on Jira's 401s (apache/maven-
+/// changes-plugin#233 shows `WWW-Authenticate: [OAuth realm="http…` on a REST 401).
 fn www_authenticate(st: &Shared) -> String {
     let realm: String = url::form_urlencoded::byte_serialize(st.jira_base().as_bytes()).collect();
     format!("OAuth realm=\"{realm}\"")
 }
 
+/// A wrong Basic password: 401, Seraph's "Unauthorized (401)" HTML page and `X-Seraph-LoginReason:
+/// AUTHENTICATED_FAILED` (GothenburgBitFactory/bugwarrior#689; jira-answers.md § "Login
+/// failures"), with the OAuth challenge (`www_authenticate`).
 fn basic_failed(st: &Shared) -> Reply {
     Reply::html(401, pages::unauthorized_page("AUTHENTICATED_FAILED"))
         .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
@@ -487,6 +509,7 @@ pub(super) fn decode_basic(value: &str) -> Option<(String, String)> {
 /// Who the request acts as; Err is the rejection to send.
 fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> {
     if ctx.scenario == Scenario::Anonymous {
+        // A proxy that strips `Authorization`, as Jira then sees it: every call anonymous.
         return Ok((None, Via::Anonymous));
     }
     let Some(auth) = ctx.header("authorization").map(str::trim) else {
@@ -544,12 +567,17 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
                 // Not a PAT: maybe an OAuth 2.0 access token.
                 None => match super::oauth2_routes::bearer(st, rest.trim()) {
                     Some(r) => r,
+                    // An unknown or expired PAT: the DC 401 JSON (fixture
+                    // `error.401-not-authenticated`) with Seraph's `AUTHENTICATED_FAILED`
+                    // (pycontribs/jira#1627, a PAT 401 on DC 9.0; "an expired token answers like
+                    // an unknown one", jira-answers.md § PATs).
                     None => Err(Reply::not_authenticated()
                         .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
                         .header("WWW-Authenticate", www_authenticate(st))),
                 },
             }
         }
+        // Cloud has no PATs: a Bearer value is no credential it knows (*unconfirmed* body).
         "bearer" => Err(Reply::not_authenticated()),
         "oauth" => match st
             .oauth
@@ -559,6 +587,10 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             Ok(None) => Ok((None, Via::Anonymous)),
             Err(reply) => Err(reply.into()),
         },
+        // An Authorization scheme no Seraph authenticator claims is ignored: the call runs as
+        // anonymous and says so in `X-AUSERNAME: anonymous` (the header as in go-jira/jira#8;
+        // MrRefactoring/jira.js#418 shows a rejected credential still served 200 on an endpoint
+        // open to anonymous users).
         _ => Ok((None, Via::Anonymous)),
     }
 }
@@ -591,6 +623,9 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
         } else {
             st.context_path.as_str()
         };
+        // A form login that succeeds redirects (302) to `os_destination` with the session cookie
+        // and `X-Seraph-LoginReason: OK` (the header as in ahungry/org-jira#365; Jira's login form
+        // fields `os_username`/`os_password`/`os_destination`).
         return Reply::redirect(&dest)
             .header(
                 "Set-Cookie",
@@ -603,6 +638,9 @@ fn login(st: &Shared, ctx: &mut Ctx) -> Reply {
     }
     let captcha = st.failures(&user) >= CAPTCHA_AFTER;
     let destination = get("os_destination").filter(|d| d.starts_with('/'));
+    // A failed form login shows the login page again (200) with its error and Seraph's reason;
+    // after CAPTCHA_AFTER failures the page asks for the CAPTCHA (jira-answers.md § "Login
+    // failures"). The error text is Jira's English message.
     Reply::html(
         200,
         pages::login_page_to(

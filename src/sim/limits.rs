@@ -256,7 +256,9 @@ impl Limits {
                 if ok {
                     Admission::Go(headers)
                 } else {
-                    let mut r = Reply::error(429, "Rate limit exceeded.");
+                    // DC's 429 body is Tomcat's status page "Rate limit exceeded."
+                    // (ahungry/org-jira#365, a DC capture), not a JSON error collection.
+                    let mut r = Reply::html(429, super::pages::rate_limited_page());
                     for (k, v) in headers {
                         r = r.header(k, v);
                     }
@@ -362,6 +364,9 @@ mod tests {
             panic!("the fourth request within the interval must be limited");
         };
         assert_eq!(r.status, 429);
+        // DC's body: Tomcat's status page (ahungry/org-jira#365).
+        assert!(r.content_type.starts_with("text/html"));
+        assert!(String::from_utf8_lossy(&r.body).contains("Rate limit exceeded."));
         let h = |n: &str| {
             r.headers
                 .iter()

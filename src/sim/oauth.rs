@@ -697,7 +697,10 @@ struct Approved {
     callback: Option<String>,
 }
 
-/// A successful token-endpoint reply: Jira's token servlets write the form as `text/plain`.
+/// A successful token-endpoint reply: `oauth_token=…&oauth_token_secret=…` form-encoded (RFC 5849
+/// §2.1/§2.3; the body fields of the captured reply quoted at `ACCESS_TOKEN_TTL_SECS`). Jira's
+/// token servlets write it as `text/plain` (net.oauth `OAuthServlet`-style; the content type is
+/// *unconfirmed*, clients parse the body whatever it says).
 fn text_reply(body: String) -> HttpReply {
     HttpReply {
         status: 200,

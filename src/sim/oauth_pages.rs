@@ -1,6 +1,14 @@
 //! The HTML pages of the simulated OAuth authorize flow: log-in prompt, Allow/Deny, "Access
 //! Approved" (with the verification code, worded as Jira words it for `oob` consumers),
 //! "Access Denied" and the error page for bad tokens.
+//!
+//! Sources: the redirect to a consumer's callback is RFC 5849 §2.2 (302 to the callback with
+//! `oauth_token` and `oauth_verifier` added); an `oob` consumer gets a page showing the verifier
+//! instead (RFC 5849 §2.2, "out-of-band"). Pages are 200 `text/html;charset=UTF-8` like Jira's
+//! other pages (`reply::HTML`); the bad-token page is 400. Page wording, the 400 and the
+//! `login.jsp?permissionViolation=true&os_destination=…` link (Seraph's form for a page that needs
+//! a login) are the simulator's rendering, *unconfirmed* against a capture: clients and tests
+//! read element ids and the verifier, never prose.
 
 use super::base_string::percent_encode;
 use super::HttpReply;

@@ -31,6 +31,8 @@ pub fn handle(st: &Shared, ctx: &mut Ctx) -> Reply {
                 .or_else(|| ctx.q("oauth_token").map(str::to_owned))
                 .unwrap_or_default();
             let Some(user) = browser_user(st, ctx) else {
+                // A form post without a session: Seraph would send the browser to the login
+                // page; the 401 with that page is the simulator's stand-in (*unconfirmed*).
                 return Reply::html(
                     401,
                     pages::login_page(&st.base, Some("You must log in to approve access."), false),
@@ -40,13 +42,25 @@ pub fn handle(st: &Shared, ctx: &mut Ctx) -> Reply {
             if get("approve").is_some_and(|v| v.eq_ignore_ascii_case("allow")) {
                 st.oauth.allow_page(&token, &user).into()
             } else {
+                // Deny: Jira's authorize servlet shows an "Access Denied" page (200); an unknown
+                // or used token is an error page (400). Page texts are *unconfirmed*; consumers
+                // learn of the denial from the access-token exchange (`permission_denied`).
                 match st.oauth.deny(&token) {
                     Ok(()) => Reply::html(200, "<!DOCTYPE html><html><head><title>Access Denied - Jira</title></head><body><h1>Access Denied</h1><p>You have denied access.</p></body></html>".into()),
                     Err(e) => Reply::html(400, format!("<!DOCTYPE html><html><head><title>OAuth error - Jira</title></head><body><p>{}</p></body></html>", pages::esc(&e))),
                 }
             }
         }
-        _ => Reply::html(405, pages::tomcat_404(&ctx.path)).header("Allow", "GET, POST"),
+        // Other methods or servlet paths: Tomcat's status page with `Allow` (RFC 9110 §15.5.6).
+        _ => Reply::html(
+            405,
+            pages::tomcat_status(
+                "405 – Method Not Allowed",
+                &ctx.path,
+                "The method received in the request-line is known by the origin server but not supported by the target resource.",
+            ),
+        )
+        .header("Allow", "GET, POST"),
     }
 }
 

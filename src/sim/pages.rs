@@ -45,7 +45,8 @@ pub fn login_page_to(base: &str, error: Option<&str>, captcha: bool, destination
     )
 }
 
-/// The page a SAML identity provider shows.
+/// The page a SAML identity provider shows (the `sso-redirect` scenario's IdP; not Jira's page,
+/// so its shape only has to look like a login form to a client that got redirected).
 pub fn idp_page(relay_state: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in - Example Identity Provider</title></head>\n\
@@ -57,7 +58,9 @@ pub fn idp_page(relay_state: &str) -> String {
 }
 
 /// Seraph's page for a failed Basic login on REST (as captured by OBSS, "Basic Authentication
-/// Failure - Reason : AUTHENTICATED_FAILED": dev.obss.com.tr/confluence/display/MD/TiS+v4.36+-+Authorization).
+/// Failure - Reason : AUTHENTICATED_FAILED": dev.obss.com.tr/confluence/display/MD/TiS+v4.36+-+Authorization;
+/// the "Unauthorized (401)" heading and "Encountered a "401 - Unauthorized" error while loading
+/// this page." as in the capture in GothenburgBitFactory/bugwarrior#689).
 pub fn unauthorized_page(reason: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><title>Unauthorized (401)</title></head><body>\n\
@@ -77,12 +80,14 @@ pub fn captcha_denied_page() -> String {
         .to_owned()
 }
 
-/// Jira's 500 page text for REST errors is JSON; this is the body of the `server-error` scenario.
+/// The message of the `server-error` scenario's 500. Jira puts Java exception text into its error
+/// collection (fixture `error.400-errorMessages-only.server-sdk.jira-ruby.json` shows the shape);
+/// a 500 carrying it is the simulator's assumption (*unconfirmed*).
 pub fn server_error_message() -> &'static str {
     "java.lang.RuntimeException: com.atlassian.jira.exception.DataAccessException: org.ofbiz.core.entity.GenericDataSourceException: Unable to establish a connection with the database."
 }
 
-/// A generic nginx welcome page (the not-Jira scenario at `/`).
+/// A generic nginx welcome page (the not-Jira scenario at `/`; nginx's stock `index.html`).
 pub fn nginx_welcome() -> String {
     "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n\
 <p>If you see this page, the nginx web server is successfully installed and working. Further configuration is required.</p>\n\
@@ -90,7 +95,7 @@ pub fn nginx_welcome() -> String {
         .to_owned()
 }
 
-/// A generic nginx 404 page.
+/// A generic nginx 404 page (nginx's built-in error page: `<center><h1>404 Not Found</h1>`, CRLF).
 pub fn nginx_404() -> String {
     "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
         .to_owned()
@@ -98,11 +103,33 @@ pub fn nginx_404() -> String {
 
 /// Tomcat's 404 page for paths outside Jira's context path.
 pub fn tomcat_404(path: &str) -> String {
+    tomcat_status(
+        "404 – Not Found",
+        path,
+        "The origin server did not find a current representation for the target resource or is not willing to disclose that one exists.",
+    )
+}
+
+/// Tomcat's "Status Report" error page (`ErrorReportValve`), as Jira DC sends it for errors no
+/// servlet renders itself: title `HTTP Status <code> – <reason>`, then Type, Message and
+/// Description (a DC 429 captured in ahungry/org-jira#365 has exactly this layout).
+pub fn tomcat_status(status: &str, message: &str, description: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 – Not Found</title></head><body>\
-<h1>HTTP Status 404 – Not Found</h1><hr class=\"line\" /><p><b>Type</b> Status Report</p>\
-<p><b>Message</b> {}</p><p><b>Description</b> The origin server did not find a current representation for the target resource or is not willing to disclose that one exists.</p>\
+        "<!doctype html><html lang=\"en\"><head><title>HTTP Status {status}</title></head><body>\
+<h1>HTTP Status {status}</h1><hr class=\"line\" /><p><b>Type</b> Status Report</p>\
+<p><b>Message</b> {}</p><p><b>Description</b> {}</p>\
 <hr class=\"line\" /><h3>Apache Tomcat/9.0.82</h3></body></html>",
-        esc(path)
+        esc(message),
+        esc(description)
+    )
+}
+
+/// The body of Jira DC's 429: Tomcat's status page with "Rate limit exceeded." (captured from a DC
+/// instance with rate limiting on in ahungry/org-jira#365).
+pub fn rate_limited_page() -> String {
+    tomcat_status(
+        "429 – Too Many Requests",
+        "Rate limit exceeded.",
+        "The user has sent too many requests in a given amount of time (\"rate limiting\").",
     )
 }

@@ -4,11 +4,14 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-/// Jira's JSON content type (note: no space before `charset`).
+/// Jira's JSON content type (note: no space before `charset`; `Content-Type: application/json;charset=
+/// UTF-8` in the DC capture of go-jira/jira#8 and in MrRefactoring/jira.js#418).
 pub const JSON: &str = "application/json;charset=UTF-8";
-/// Jira's HTML content type.
+/// Jira's HTML content type, spelled like its JSON one (no space before `charset`; the exact
+/// spelling for pages is *unconfirmed*, clients match the `text/html` prefix).
 pub const HTML: &str = "text/html;charset=UTF-8";
-/// XML (applinks manifest).
+/// XML (applinks manifest and the applinks plugin's XML entities, which Jersey's JAXB provider
+/// writes as `application/xml`; the charset parameter is *unconfirmed*).
 pub const XML: &str = "application/xml;charset=UTF-8";
 
 /// A response before the common headers are added.
@@ -67,7 +70,7 @@ impl Reply {
         )
     }
 
-    /// A 302 redirect.
+    /// A 302 redirect (RFC 9110 §15.4.3; Seraph's login redirects and SSO front ends use 302).
     pub fn redirect(location: &str) -> Reply {
         Reply::raw(302, HTML, "").header("Location", location)
     }

@@ -14,6 +14,8 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Reply {
         return reply;
     }
     if ctx.method != Method::GET {
+        // Jersey answers a method no resource method declares with 405, `Allow` and an empty
+        // body: jenkinsci/jira-plugin#213 shows Jira's 405 failing JSON parsing "at character 0".
         return Reply::raw(405, JSON, "").header("Allow", "GET");
     }
     let v3 = if st.cloud {
@@ -22,7 +24,7 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Reply {
         None
     };
     let Some(path) = ctx.rel.strip_prefix("/rest/api/2/").or(v3) else {
-        return Reply::error(404, "null for uri");
+        return null_for_uri(st, ctx);
     };
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     match segs.as_slice() {
@@ -36,13 +38,32 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Reply {
         ["project", key, "role"] => role_map(st, ctx, key),
         ["project", key, "role", id] => role_one(st, ctx, key, id),
         ["mypermissions"] => with_user(ctx, |u| my_permissions(st, ctx, u)),
-        ["permissions"] => with_user(ctx, |_| all_permissions()),
+        ["permissions"] => with_user(ctx, |u| {
+            // DC contract `getAllPermissions`: 403 "for users without administer permissions".
+            // Cloud documents only "Permission to access Jira" (REST v3 "Get all permissions").
+            if !st.cloud && !st.world().has_global(Some(u), "ADMINISTER") {
+                return Reply::error(403, "You are not authorized to perform this operation.");
+            }
+            all_permissions()
+        }),
         ["permissionscheme"] => with_user(ctx, |u| scheme_list(st, ctx, u)),
         ["permissionscheme", id] => with_user(ctx, |u| scheme_one(st, ctx, u, id)),
-        _ => Reply::error(404, &format!("null for uri: {}{}", st.jira_base(), ctx.rel)),
+        _ => null_for_uri(st, ctx),
     }
 }
 
+/// Jersey's 404 for a path no resource matches: `{"message":"null for uri: <url>","status-code":
+/// 404}`, not Jira's error collection (captured in solidify/jira-azuredevops-migrator#13 and
+/// qoomon/Jira-Issue-Card-Printer#48).
+fn null_for_uri(st: &Shared, ctx: &Ctx) -> Reply {
+    Reply::json(
+        404,
+        &json!({"message": format!("null for uri: {}{}", st.jira_base(), ctx.rel), "status-code": 404}),
+    )
+}
+
+/// Anonymous callers of a resource that needs a user get the DC 401 `{"message","status-code"}`
+/// (fixture `error.401-not-authenticated.dc-10.3.19.slac.json`, via `Reply::not_authenticated`).
 fn with_user(ctx: &Ctx, f: impl FnOnce(&str) -> Reply) -> Reply {
     match ctx.user.as_deref() {
         Some(u) => f(u),
@@ -81,6 +102,9 @@ fn jira_time(secs: i64) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
+/// `GET /serverInfo`, the fields of fixture `serverInfo.dc-10.3.19.slac.json` (`deploymentType`
+/// `"Server"` even on DC, `buildNumber`, `databaseBuildNumber`, `scmInfo`, `serverTitle`) and, in
+/// cloud mode, of `serverInfo.cloud.jira-cli.json` (`"Cloud"`, `defaultLocale`).
 fn server_info(st: &Shared) -> Reply {
     let mut v = json!({
         "baseUrl": st.jira_base(),
@@ -185,7 +209,9 @@ fn user(st: &Shared, ctx: &Ctx) -> Reply {
         .or_else(|| ctx.q("key"))
         .or_else(|| ctx.q("accountId"));
     let Some(wanted) = wanted else {
-        return Reply::error(400, "The username query parameter was not provided");
+        // The DC contract (`getUser_1`) documents no 400, only 404 "if the requested user is not
+        // found": a request naming nobody finds nobody. The text (`'null'`) is *unconfirmed*.
+        return Reply::error(404, "The user named 'null' does not exist");
     };
     let found = w
         .users
@@ -193,6 +219,8 @@ fn user(st: &Shared, ctx: &Ctx) -> Reply {
         .find(|u| u.name == wanted || u.key == wanted || u.account_id == wanted);
     match found {
         Some(u) => Reply::json(200, &user_full(st, ctx, &w, u)),
+        // Jira's words, in its error collection (solidify/jira-azuredevops-migrator#25, #26:
+        // "The user named 'nnn' does not exist"; devlake#2550 shows the 404 collection shape).
         None => Reply::error(404, &format!("The user named '{wanted}' does not exist")),
     }
 }
@@ -282,6 +310,8 @@ fn project_search(st: &Shared, ctx: &Ctx) -> Reply {
     Reply::json(200, &v)
 }
 
+/// 404 with Jira's text in its error collection: `errorMessages:["No project could be found with
+/// key 'AUT'."]` (reportportal/reportportal#853, status 404, `errors:{}`).
 fn project_not_found(key: &str) -> Reply {
     Reply::error(404, &format!("No project could be found with key '{key}'."))
 }
@@ -293,6 +323,8 @@ fn visible<'w>(w: &'w World, user: Option<&str>, key: &str) -> Option<&'w Projec
         .filter(|p| w.has_global(user, "ADMINISTER") || w.can_view_project(user, p))
 }
 
+/// `GET /project/{key}`: the fields of fixture `project.server.apache-ABDERA.go-jira.json` (`roles`
+/// name → URL map, `lead`, `components`, `versions`, `expand`), 404 when the caller cannot see it.
 fn project_one(st: &Shared, ctx: &Ctx, key: &str) -> Reply {
     let w = st.world();
     let Some(p) = visible(&w, ctx.user.as_deref(), key) else {
@@ -317,6 +349,8 @@ fn role_urls(base: &str, w: &World, p: &Project) -> Value {
     Value::Object(m)
 }
 
+/// `GET /project/{key}/role`: role name → role URL (DC contract `getProjectRoles`; the same map as
+/// the project fixture's `roles`).
 fn role_map(st: &Shared, ctx: &Ctx, key: &str) -> Reply {
     let w = st.world();
     match visible(&w, ctx.user.as_deref(), key) {
@@ -325,6 +359,9 @@ fn role_map(st: &Shared, ctx: &Ctx, key: &str) -> Reply {
     }
 }
 
+/// `GET /project/{key}/role/{id}`: `self`, `name`, `id`, `description`, `actors[]` with
+/// `atlassian-user-role-actor` / `atlassian-group-role-actor` and `actorGroup` (fixture
+/// `role.cloud-v3.go-jira.json`; DC contract `ProjectRoleBean`/`RoleActorBean`).
 pub(super) fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
     let w = st.world();
     let Some(p) = visible(&w, ctx.user.as_deref(), key) else {
@@ -410,6 +447,8 @@ fn my_permissions(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
             Some(p) => Some(p),
             None => {
                 if ctx.q("projectId").is_some() && k.parse::<u64>().is_err() {
+                    // The DC contract documents 400 "if the project or issue id is invalid";
+                    // the English text is *unconfirmed*.
                     return Reply::error(400, &format!("Invalid project id '{k}'."));
                 }
                 return project_not_found(k);
@@ -425,6 +464,8 @@ fn my_permissions(st: &Shared, ctx: &Ctx, user: &str) -> Reply {
                     .collect(),
             ),
             _ => {
+                // Cloud requires `permissions` (REST v3 "Get my permissions": 400 "if
+                // `permissions` is not provided"); the English text is *unconfirmed*.
                 return Reply::error(400, "The 'permissions' query parameter is required.");
             }
         }
@@ -511,6 +552,8 @@ fn fragments() -> &'static Fragments {
     })
 }
 
+/// `GET /permissions`: every permission keyed by its key, each with `id`, `key`, `name`, `type`,
+/// `description` (DC contract `getAllPermissions` → `PermissionsJsonBean`).
 fn all_permissions() -> Reply {
     let mut out = Map::new();
     for def in PERMISSIONS {
@@ -519,6 +562,8 @@ fn all_permissions() -> Reply {
     Reply::json(200, &json!({"permissions": out}))
 }
 
+/// One grant: `id`, `self`, `holder` {`type`, `parameter`, `expand`, expanded object}, `permission`
+/// (fixture `permissionscheme.cloud-v3.go-jira.json`; DC contract `PermissionGrantBean`).
 fn grant_json(st: &Shared, ctx: &Ctx, w: &World, base: &str, scheme: &Scheme, g: &Grant) -> Value {
     let mut holder = json!({"type": g.holder.kind});
     if let Some(p) = &g.holder.parameter {
@@ -590,6 +635,8 @@ fn scheme_json(st: &Shared, ctx: &Ctx, w: &World, s: &Scheme) -> Value {
     v
 }
 
+/// The DC contract's 403 for permission schemes ("Returned if user is not allowed to view
+/// permission schemes"), in Jira's error collection; the English text is *unconfirmed*.
 fn forbidden_schemes() -> Reply {
     Reply::error(403, "You are not authorized to view permission schemes.")
 }
@@ -635,6 +682,8 @@ fn project_scheme(st: &Shared, ctx: &Ctx, user: &str, key: &str) -> Reply {
     if !w.has_global(Some(user), "ADMINISTER")
         && !w.has_project_perm(Some(user), p, "ADMINISTER_PROJECTS")
     {
+        // DC contract `getAssignedPermissionScheme`: 403 "if the user does not have permission
+        // to view the project's configuration"; the English text is *unconfirmed*.
         return Reply::error(
             403,
             "You do not have the permission to see the specified project's permission scheme.",
@@ -642,6 +691,7 @@ fn project_scheme(st: &Shared, ctx: &Ctx, user: &str, key: &str) -> Reply {
     }
     match w.schemes.get(p.scheme) {
         Some(s) => Reply::json(200, &scheme_json(st, ctx, &w, s)),
+        // A project always has a scheme in Jira; this only guards the simulator's own data.
         None => Reply::error(404, "Permission scheme does not exist"),
     }
 }

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Failed Basic logins after which Seraph demands a CAPTCHA.
+/// Failed Basic logins after which Seraph demands a CAPTCHA: Jira's "Maximum Authentication
+/// Attempts Allowed" (General configuration), 3 by default (Atlassian, "Configuring Jira
+/// application options").
 pub const CAPTCHA_AFTER: u32 = 3;
 
 /// The public base URL Jira believes it has in the proxy-mismatch scenario.

@@ -3,6 +3,7 @@
 
 use super::effects::AuditJob;
 use crate::audit::export::ReportFormat;
+use crate::audit::fix::{ApplyEvent, FixJob, Plan};
 use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
@@ -109,6 +110,23 @@ pub enum Action {
         req: RequestId,
         result: Result<PathBuf, String>,
     },
+    /// A least-privilege fix plan came back (the checker's `f`), or why not.
+    FixPlanned {
+        req: RequestId,
+        result: Result<Box<Plan>, Box<Diagnosis>>,
+    },
+    /// A step of a fix being applied or rolled back.
+    FixProgress { req: RequestId, event: ApplyEvent },
+    /// A fix was applied (its journal id) or failed (and was rolled back: the diagnosis says).
+    FixApplied {
+        req: RequestId,
+        result: Result<String, Box<Diagnosis>>,
+    },
+    /// A fix was undone (its journal id), or why not.
+    FixUndone {
+        req: RequestId,
+        result: Result<String, Box<Diagnosis>>,
+    },
 }
 
 /// Work `update` asks the loop to do; results come back as actions.
@@ -169,6 +187,23 @@ pub enum Effect {
         report: Arc<Report>,
         format: ReportFormat,
         dir: PathBuf,
+    },
+    /// Plan a least-privilege fix → [`Action::FixPlanned`].
+    PlanFix { req: RequestId, job: Box<FixJob> },
+    /// Apply a plan through the admin connection, journal in `dir` → [`Action::FixProgress`]s
+    /// and [`Action::FixApplied`].
+    ApplyFix {
+        req: RequestId,
+        job: Box<AuditJob>,
+        plan: Box<Plan>,
+        dir: PathBuf,
+    },
+    /// Undo journal `id` in `dir` → [`Action::FixUndone`].
+    UndoFix {
+        req: RequestId,
+        job: Box<AuditJob>,
+        dir: PathBuf,
+        id: String,
     },
     /// Copy text to the system clipboard through the terminal (OSC 52).
     Copy(String),

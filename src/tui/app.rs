@@ -107,7 +107,8 @@ impl App {
                     opts.link_preset.as_ref(),
                     opts.browser.is_some(),
                 ),
-                checker: CheckerPane::new(crate::audit::export::export_dir(&opts.data_dir)),
+                checker: CheckerPane::new(crate::audit::export::export_dir(&opts.data_dir))
+                    .with_fix_dir(crate::audit::fix::journal::dir_in(&opts.state_dir)),
             },
             active: 0,
             help: None,
@@ -281,6 +282,16 @@ impl App {
             }
             Action::Exported { req, result } => {
                 self.panes.checker.on_exported(req, result, &mut cx!())
+            }
+            Action::FixPlanned { req, result } => {
+                self.panes.checker.on_fix_planned(req, result, &mut cx!())
+            }
+            Action::FixProgress { req, event } => self.panes.checker.on_fix_progress(req, event),
+            Action::FixApplied { req, result } => {
+                self.panes.checker.on_fix_applied(req, result, &mut cx!())
+            }
+            Action::FixUndone { req, result } => {
+                self.panes.checker.on_fix_undone(req, result, &mut cx!())
             }
             Action::Terminate => {
                 self.quit = true;

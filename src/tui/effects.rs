@@ -3,6 +3,7 @@
 //! one core function ([`LiveCore`]); tests substitute a core that hangs or fails.
 
 use super::action::{Action, Effect, RequestId};
+use crate::audit::fix::{ApplyEvent, FixJob, Plan};
 use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
@@ -77,7 +78,28 @@ pub trait Core: Send + Sync + 'static {
         job: AuditJob,
         progress: ProgressFn,
     ) -> BoxFuture<'static, Result<Report, Diagnosis>>;
+    /// Plan the least-privilege fix for a job's projects (the checker's `f`).
+    fn plan_fix(&self, job: FixJob) -> BoxFuture<'static, Result<Plan, Diagnosis>>;
+    /// Apply `plan` through the job's admin connection with a journal in `dir`, reporting each
+    /// step; the journal id.
+    fn apply_fix(
+        &self,
+        job: AuditJob,
+        plan: Plan,
+        dir: PathBuf,
+        progress: FixProgressFn,
+    ) -> BoxFuture<'static, Result<String, Diagnosis>>;
+    /// Undo journal `id` in `dir` through the job's admin connection; the journal id.
+    fn undo_fix(
+        &self,
+        job: AuditJob,
+        dir: PathBuf,
+        id: String,
+    ) -> BoxFuture<'static, Result<String, Diagnosis>>;
 }
+
+/// The progress callback a fix being applied reports through.
+pub type FixProgressFn = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
 
 /// A browser the TUI may send to Jira's authorize page on the user's behalf, returning the
 /// verification code Jira shows after "Allow". Only a front end that owns such a browser passes
@@ -179,6 +201,37 @@ impl Core for LiveCore {
         progress: ProgressFn,
     ) -> BoxFuture<'static, Result<Report, Diagnosis>> {
         Box::pin(crate::audit::run_job(job, progress))
+    }
+
+    fn plan_fix(&self, job: FixJob) -> BoxFuture<'static, Result<Plan, Diagnosis>> {
+        Box::pin(crate::audit::fix::plan_job(job))
+    }
+
+    fn apply_fix(
+        &self,
+        job: AuditJob,
+        plan: Plan,
+        dir: PathBuf,
+        progress: FixProgressFn,
+    ) -> BoxFuture<'static, Result<String, Diagnosis>> {
+        Box::pin(async move {
+            crate::audit::fix::apply_job(&job, &plan, &dir, &*progress)
+                .await
+                .map(|a| a.journal.id)
+        })
+    }
+
+    fn undo_fix(
+        &self,
+        job: AuditJob,
+        dir: PathBuf,
+        id: String,
+    ) -> BoxFuture<'static, Result<String, Diagnosis>> {
+        Box::pin(async move {
+            crate::audit::fix::undo_job(&job, &dir, &id)
+                .await
+                .map(|j| j.id)
+        })
     }
 }
 
@@ -371,6 +424,50 @@ impl EffectRunner {
                     .await
                     .unwrap_or_else(|e| Err(format!("export task failed: {e}")));
                     let _ = tx.send(Action::Exported { req, result });
+                }),
+            ),
+            Effect::PlanFix { req, job } => (
+                req,
+                tokio::spawn(async move {
+                    // Planning audits the project and reads the schemes: bounded by the client's
+                    // timeouts per request, cancelled with Esc like an audit.
+                    let result = core.plan_fix(*job).await.map(Box::new).map_err(Box::new);
+                    let _ = tx.send(Action::FixPlanned { req, result });
+                }),
+            ),
+            Effect::ApplyFix {
+                req,
+                job,
+                plan,
+                dir,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let step = tx.clone();
+                    let progress: FixProgressFn = Arc::new(move |event| {
+                        let _ = step.send(Action::FixProgress { req, event });
+                    });
+                    let result = core
+                        .apply_fix(*job, *plan, dir, progress)
+                        .await
+                        .map_err(Box::new);
+                    let _ = tx.send(Action::FixApplied { req, result });
+                }),
+            ),
+            Effect::UndoFix { req, job, dir, id } => (
+                req,
+                tokio::spawn(async move {
+                    let fut = core.undo_fix(*job, dir, id);
+                    let result = match tokio::time::timeout(limit, fut).await {
+                        Ok(r) => r.map_err(Box::new),
+                        Err(_) => Err(Box::new(Diagnosis::error(
+                            crate::jira::Code::Timeout,
+                            format!("undo: no answer after {} s; gave up", limit.as_secs()),
+                            "the journal keeps what was not reverted",
+                            "run `jiralink fix --undo ID --admin ADMIN --yes` to finish",
+                        ))),
+                    };
+                    let _ = tx.send(Action::FixUndone { req, result });
                 }),
             ),
             Effect::Cancel(req) => {

@@ -151,6 +151,10 @@ pub enum Cmd {
     ExportCsv,
     /// Show / hide the change log.
     ChangeLog,
+    /// Plan the least-privilege fix for the explained project (`f`).
+    FixPlan,
+    /// Undo the last fix applied from the checker (`u`).
+    FixUndo,
     /// A link-wizard command (wizard pane).
     Wizard(WizardCmd),
 }

@@ -41,14 +41,21 @@ pub struct AppOptions {
     pub link_preset: Option<panes::wizard::LinkPreset>,
     /// A browser the wizard may send to the authorize page (the demo's; None = the user's own).
     pub browser: Option<Arc<dyn Browser>>,
+    /// State dir: the checker's fixes keep their journals under it (`JIRALINK_STATE`).
+    pub state_dir: PathBuf,
 }
 
 impl AppOptions {
     /// Defaults: re-check every 5 minutes, give up on a task after 90 s, the real core.
     pub fn new(config_path: PathBuf) -> Self {
-        let data_dir = crate::paths::Paths::resolve(Some(&config_path))
-            .map(|p| p.data_dir)
-            .unwrap_or_else(|_| PathBuf::from("."));
+        let paths = crate::paths::Paths::resolve(Some(&config_path)).ok();
+        let data_dir = paths
+            .as_ref()
+            .map(|p| p.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let state_dir = paths
+            .map(|p| p.state_dir)
+            .unwrap_or_else(|| data_dir.clone());
         Self {
             config_path,
             banner: None,
@@ -59,6 +66,7 @@ impl AppOptions {
             data_dir,
             link_preset: None,
             browser: None,
+            state_dir,
         }
     }
 }

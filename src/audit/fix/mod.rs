@@ -11,15 +11,19 @@
 pub mod apply;
 pub mod candidates;
 pub mod gains;
+pub mod job;
 pub mod journal;
 pub mod plan;
+pub mod render;
 pub mod snapshot;
 
 pub use crate::jira::admin_writes::ActorRef;
 pub use apply::{apply_plan, undo_journal, AdminWriter, ApplyError, ApplyEvent};
 pub use candidates::{annotate_report, candidates_for};
+pub use job::{apply_job, plan_job, undo_job, Applied, FixJob};
 pub use journal::{Journal, JournalEntry};
 pub use plan::{plan, Plan};
+pub use render::render_plan;
 pub use snapshot::{gather, AdminSource, Snapshot};
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +51,16 @@ impl Default for FixOptions {
         Self {
             role_name: DEFAULT_ROLE_NAME.into(),
             allow_create_role: true,
+        }
+    }
+}
+
+impl FixOptions {
+    /// The options the config's `[fix]` settings give.
+    pub fn from_settings(s: &crate::config::FixSettings) -> Self {
+        Self {
+            role_name: s.role_name.clone(),
+            allow_create_role: s.create_roles,
         }
     }
 }
@@ -365,4 +379,32 @@ pub async fn annotate<S: AdminSource>(
     let snap = gather(report, admin, opts, concurrency).await?;
     annotate_report(report, &snap, opts);
     Ok(snap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    #[test]
+    fn the_config_names_the_role_and_may_forbid_creating_it() {
+        let p = Path::new("c.toml");
+        let cfg = Config::parse_str(p, "").unwrap();
+        assert_eq!(FixOptions::from_settings(&cfg.fix), FixOptions::default());
+        let cfg = Config::parse_str(
+            p,
+            "[fix]\nrole_name = \"Bot Access\"\ncreate_roles = false\n",
+        )
+        .unwrap();
+        let o = FixOptions::from_settings(&cfg.fix);
+        assert_eq!(o.role_name, "Bot Access");
+        assert!(!o.allow_create_role);
+        assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+        // Jira refuses role names with surrounding whitespace; unknown keys are typos.
+        let e = Config::parse_str(p, "[fix]\nrole_name = \" Bot\"\n").unwrap_err();
+        assert!(e.to_string().contains("whitespace"), "{e}");
+        let e = Config::parse_str(p, "[fix]\ncreate_role = false\n").unwrap_err();
+        assert!(e.to_string().contains("create_roles"), "{e}");
+    }
 }

@@ -4,6 +4,7 @@
 //! explanation, watch live with changes highlighted and logged, export to JSON / CSV.
 
 pub mod explain_text;
+pub mod fix;
 pub mod keys;
 pub mod rows;
 pub mod setup;
@@ -18,7 +19,7 @@ use crate::tui::action::{Effect, RequestId};
 use crate::tui::keymap::{Binding, Cmd};
 use crate::tui::widgets::text_field::TextField;
 use crossterm::event::KeyEvent;
-pub use keys::{DETAIL_KEYS, EDIT_KEYS, FILTER_KEYS, SETUP_KEYS, TABLE_KEYS};
+pub use keys::{DETAIL_KEYS, EDIT_KEYS, EXPLAIN_KEYS, FILTER_KEYS, SETUP_KEYS, TABLE_KEYS};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rows::{SortKey, Widths};
@@ -112,6 +113,14 @@ pub struct CheckerPane {
     last_export: Option<PathBuf>,
     /// The latest time the pane heard of (countdown display).
     clock: Instant,
+    /// The fix flow of the open explanation (`f`, `y`, `u`).
+    fix: Option<fix::FixState>,
+    /// The job of the fix being applied (kept for its undo).
+    pending_job: Option<crate::audit::AuditJob>,
+    /// The last fix applied here: what `u` undoes.
+    last_fix: Option<fix::AppliedFix>,
+    /// Where fix journals go.
+    fix_dir: PathBuf,
 }
 
 impl CheckerPane {
@@ -140,6 +149,10 @@ impl CheckerPane {
             exporting: None,
             last_export: None,
             clock: Instant::now(),
+            fix: None,
+            pending_job: None,
+            last_fix: None,
+            fix_dir: crate::audit::fix::journal::dir_in(&default_state_dir()),
         }
     }
 
@@ -576,6 +589,9 @@ impl CheckerPane {
     }
 
     fn on_detail_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
+        if let Some(handled) = self.on_fix_cmd(cmd, cx) {
+            return handled;
+        }
         let scroll = match &mut self.mode {
             Mode::Explain { scroll, .. } | Mode::Log { scroll } => scroll,
             _ => return false,
@@ -624,6 +640,13 @@ fn first_line(s: &str) -> String {
     }
 }
 
+/// Until the app says where (`with_fix_dir`): the default state dir.
+fn default_state_dir() -> PathBuf {
+    crate::paths::Paths::resolve(None)
+        .map(|p| p.state_dir)
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
 /// `HH:MM:SS UTC` now.
 fn wall_clock() -> String {
     let t = time::OffsetDateTime::now_utc();
@@ -641,7 +664,8 @@ impl Pane for CheckerPane {
             Mode::Setup => SETUP_KEYS,
             Mode::Table if self.filter_input.is_some() => FILTER_KEYS,
             Mode::Table => TABLE_KEYS,
-            Mode::Explain { .. } | Mode::Log { .. } => DETAIL_KEYS,
+            Mode::Explain { .. } => EXPLAIN_KEYS,
+            Mode::Log { .. } => DETAIL_KEYS,
         }
     }
 
@@ -716,10 +740,15 @@ impl Pane for CheckerPane {
     }
 
     fn busy(&self) -> usize {
-        usize::from(self.running.is_some()) + usize::from(self.exporting.is_some())
+        usize::from(self.running.is_some())
+            + usize::from(self.exporting.is_some())
+            + usize::from(self.fix.as_ref().and_then(fix::FixState::running).is_some())
     }
 
     fn busy_label(&self) -> Option<String> {
+        if let Some(l) = self.fix_busy_label() {
+            return Some(l);
+        }
         if let Some(r) = &self.running {
             return Some(match r.progress {
                 Some(p) if p.total > 0 => format!("auditing {}/{} projects", p.done, p.total),

@@ -197,6 +197,52 @@ pub const DETAIL_KEYS: &[Binding] = &[
     },
 ];
 
+/// Keys in a project's explanation: the detail keys plus the fix flow.
+pub const EXPLAIN_KEYS: &[Binding] = &[
+    Binding {
+        keys: &[Key::plain(KeyCode::Esc), Key::ch('l')],
+        cmd: Cmd::Back,
+        hint: "back",
+        help: "back to the table (or cancel the fix confirmation)",
+    },
+    Binding {
+        keys: &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        cmd: Cmd::Down,
+        hint: "",
+        help: "scroll down",
+    },
+    Binding {
+        keys: &[Key::ch('k'), Key::plain(KeyCode::Up)],
+        cmd: Cmd::Up,
+        hint: "",
+        help: "scroll up",
+    },
+    Binding {
+        keys: &[Key::ch('c')],
+        cmd: Cmd::Copy,
+        hint: "copy fix",
+        help: "copy the fix (OSC 52, also shown)",
+    },
+    Binding {
+        keys: &[Key::ch('f')],
+        cmd: Cmd::FixPlan,
+        hint: "plan fix",
+        help: "plan the least-privilege fix: the changes, their exact gains, the alternatives (needs an admin connection)",
+    },
+    Binding {
+        keys: &[Key::ch('y')],
+        cmd: Cmd::Confirm,
+        hint: "apply",
+        help: "apply the planned fix through Jira's REST API (asks first), then re-audit",
+    },
+    Binding {
+        keys: &[Key::ch('u')],
+        cmd: Cmd::FixUndo,
+        hint: "undo fix",
+        help: "undo the last fix applied here (its journal), then re-audit",
+    },
+];
+
 /// Keys while typing the filter.
 pub const FILTER_KEYS: &[Binding] = &[
     Binding {

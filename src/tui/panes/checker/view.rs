@@ -496,8 +496,11 @@ fn draw_explain(
         ""
     };
     let title = theme.text(&format!(" {} — explanation{changed} ", r.key));
+    // The fix flow (`f`, `y`, `u`) first: it is what the user just asked for.
+    let mut lines = super::fix::fix_lines(p, &r.key, theme);
+    lines.extend(explanation(r, report, theme));
     frame.render_widget(
-        Paragraph::new(plain(theme, explanation(r, report, theme)))
+        Paragraph::new(plain(theme, lines))
             .block(theme.block().title(title))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
