@@ -181,7 +181,8 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
     );
     assert!(screen.contains('✗'), "{screen}");
 
-    // The explanation: reason, fix with menu path, blast radius.
+    // The explanation: reason, the least-privilege fix with menu path, its blast radius stated
+    // as exact gains (admin-assisted).
     h.send(code(KeyCode::Enter));
     assert!(matches!(h.app.panes.checker.mode(), Mode::Explain { .. }));
     let screen = render(&h.app, 100, 30);
@@ -190,7 +191,8 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
         "why:",
         "fix:",
         "where:",
-        "blast radius",
+        "gains: alice gains Browse Projects",
+        "nobody else gains anything",
     ] {
         assert!(screen.contains(needle), "missing {needle:?} in\n{screen}");
     }

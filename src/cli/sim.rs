@@ -3,6 +3,7 @@
 use super::Global;
 use crate::sim::{Scenario, Sim, SimConfig};
 use anyhow::Context as _;
+use std::fmt::Write as _;
 use std::io::Write as _;
 
 /// Arguments of `sim`.
@@ -92,7 +93,10 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         writeln!(out, "LISTENING {}", sim.base_url())?;
         out.flush()?;
     }
-    let mut err = std::io::stderr().lock();
+    // The banner is for a human; whoever started us may stop reading stderr once it has what it
+    // needs (tests read up to a line and close the pipe). A failed write must not stop the
+    // simulator, so the banner is assembled first and written once, errors ignored.
+    let mut err = String::new();
     writeln!(
         err,
         "jiralink sim: Jira {} simulator{} with {} projects, scenario {}",
@@ -142,7 +146,11 @@ pub async fn run(_g: &Global, a: SimArgs) -> anyhow::Result<u8> {
         err,
         "  no browser at all: w3m 'URL' (or lynx) on this machine"
     )?;
-    drop(err);
+    {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(err.as_bytes());
+        let _ = stderr.flush();
+    }
     wait_for_signal().await;
     sim.shutdown().await;
     Ok(super::EXIT_OK)

@@ -588,7 +588,7 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
         ),
         ErrorKind::TooLarge { limit } => (
             format!("The response was larger than {limit} bytes"),
-            format!("{call} kept sending data beyond the configured limit."),
+            format!("{call} kept sending data beyond the {limit}-byte limit."),
             "If this is a very large instance, raise the body limit; otherwise check that the URL points at Jira's REST API.".into(),
         ),
         ErrorKind::Decode { message, snippet } => (

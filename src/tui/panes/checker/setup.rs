@@ -230,6 +230,7 @@ impl Setup {
             username,
             required,
             defaults: config.defaults.clone(),
+            fix: config.fix.clone(),
         })
     }
 }
