@@ -230,7 +230,12 @@ pub fn main() -> ExitCode {
         // `cat` and friends behave here.
         Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(e) => {
-            eprintln!("jiralink: {e:#}");
+            // The chain may quote a server or a file: made safe for the terminal.
+            let text = format!("{e:#}");
+            eprintln!(
+                "jiralink: {}",
+                crate::shown::terminal(&text, false, Some(crate::shown::MAX_LINE_CHARS))
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -11,6 +11,9 @@ use url::Url;
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("jiralink/", env!("CARGO_PKG_VERSION"));
 
+/// How long an idle pooled connection may be reused: below every common server keep-alive.
+pub const IDLE_CONNECTION_REUSE: Duration = Duration::from_secs(4);
+
 /// Build the pooled reqwest client for `opts`.
 pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
     let mut headers = HeaderMap::new();
@@ -23,7 +26,14 @@ pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
-        .pool_idle_timeout(Duration::from_secs(90))
+        // Never reuse a connection the server may have closed while it sat idle: Apache's
+        // KeepAliveTimeout defaults to 5 s (https://httpd.apache.org/docs/2.4/mod/core.html#keepalivetimeout),
+        // Jira's Tomcat closes idle connections after its connectionTimeout (20 s in the
+        // server.xml Jira ships), the simulator after 10 s (its header read timeout). A POST
+        // sent on a connection closed meanwhile fails ("connection closed before message
+        // completed") and cannot be retried safely; a single-threaded runtime busy planning may
+        // not even have seen the close. Reconnecting after 4 s idle costs one handshake.
+        .pool_idle_timeout(IDLE_CONNECTION_REUSE)
         .tcp_keepalive(Duration::from_secs(60));
     if let Some(path) = &opts.ca_file {
         let pem = std::fs::read(path).map_err(|e| {
