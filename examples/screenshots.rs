@@ -189,6 +189,7 @@ async fn checker_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections,
         ..Default::default()

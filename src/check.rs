@@ -3,7 +3,8 @@
 
 use crate::jira::diagnose;
 use crate::jira::model::{Manifest, ServerInfo};
-use crate::jira::{Auth, ClientOptions, Diagnosis, ErrorKind, JiraClient, JiraError};
+use crate::jira::{Auth, ClientOptions, Code, Diagnosis, ErrorKind, JiraClient, JiraError};
+use crate::lifecycle::expiry::{self, CredentialInfo};
 use serde::Serialize;
 use url::Url;
 
@@ -40,6 +41,10 @@ pub enum StepName {
     Myself,
     /// A signed OAuth call.
     SignedCall,
+    /// The credential's age and expiry.
+    Credential,
+    /// A Cloud scoped token used against the wrong host.
+    ScopedToken,
 }
 
 impl StepName {
@@ -51,6 +56,8 @@ impl StepName {
             StepName::Auth => "auth",
             StepName::Myself => "myself",
             StepName::SignedCall => "signed_call",
+            StepName::Credential => "credential",
+            StepName::ScopedToken => "scoped_token",
         }
     }
 }
@@ -88,6 +95,10 @@ pub struct CheckResult {
     pub diagnosis: Option<Diagnosis>,
     pub warnings: Vec<Diagnosis>,
     pub steps: Vec<CheckStep>,
+    /// When the credential stops working (RFC 3339), where Jira or the config tells it.
+    pub expires_at: Option<String>,
+    /// The credential's name, age and expiry (PATs from Jira's list; others from the config).
+    pub credential: Option<CredentialInfo>,
 }
 
 impl CheckResult {
@@ -102,7 +113,58 @@ impl CheckResult {
             diagnosis: None,
             warnings: Vec::new(),
             steps: Vec::new(),
+            expires_at: None,
+            credential: None,
         }
+    }
+
+    /// Record the credential's expiry: a `credential` step, `expires_at`, and the
+    /// `credential_expiring` warning when it falls within `warn_days`.
+    pub fn add_credential(
+        &mut self,
+        info: CredentialInfo,
+        now: time::OffsetDateTime,
+        warn_days: u64,
+    ) {
+        let d = expiry::expiry_diagnosis(&self.name, &info, now, warn_days);
+        let mut detail = info.summary(now);
+        if let Some(n) = &info.note {
+            detail += &format!("; {n}");
+        }
+        self.step(
+            StepName::Credential,
+            if d.is_some() {
+                StepStatus::Warn
+            } else {
+                StepStatus::Ok
+            },
+            detail,
+        );
+        self.expires_at = info.expires_at_text();
+        self.credential = Some(info);
+        if let Some(d) = d {
+            if self.diagnosis.is_none() {
+                self.diagnosis = Some(d.clone());
+            }
+            self.warnings.push(d);
+        }
+    }
+
+    /// Replace a site refusal by `cloud_scoped_token_wrong_host` (the refusal stays a warning).
+    pub fn scoped_token_wrong_host(&mut self, d: Diagnosis) {
+        self.step(StepName::ScopedToken, StepStatus::Fail, d.summary.clone());
+        if let Some(prev) = self.diagnosis.replace(d) {
+            self.warnings.push(prev);
+        }
+        self.ok = false;
+    }
+
+    /// True when a credential expires within the warning window (`check` exits 1 for it).
+    pub fn credential_expiring(&self) -> bool {
+        self.diagnosis
+            .iter()
+            .chain(&self.warnings)
+            .any(|d| d.code == Code::CredentialExpiring)
     }
 
     fn step(&mut self, name: StepName, status: StepStatus, detail: impl Into<String>) {
@@ -518,6 +580,8 @@ impl CheckResult {
             diagnosis: Some(diagnosis),
             warnings: Vec::new(),
             steps: Vec::new(),
+            expires_at: None,
+            credential: None,
         }
     }
 }
@@ -530,7 +594,40 @@ pub async fn check_connection(
     defaults: &crate::config::Defaults,
 ) -> CheckResult {
     match conn.client_options_async(defaults).await {
-        Ok(opts) => check(&conn.name, opts).await,
+        Ok(opts) => {
+            let mut r = check(&conn.name, opts.clone()).await;
+            // A Cloud token refused at the site may be a scoped one that works only through
+            // the API gateway: say so with the URL to use.
+            if conn.auth == crate::config::AuthKind::CloudToken
+                && r.diagnosis
+                    .as_ref()
+                    .is_some_and(crate::lifecycle::scoped::is_site_refusal)
+            {
+                if let Ok(client) = JiraClient::new(opts.clone()) {
+                    let gateway = crate::lifecycle::scoped::gateway_origin();
+                    if let Some(d) =
+                        crate::lifecycle::scoped::diagnose_wrong_host(&conn.name, &client, &gateway)
+                            .await
+                    {
+                        r.scoped_token_wrong_host(d);
+                    }
+                }
+            }
+            // Jira's PAT list needs working credentials; recorded dates need none.
+            let can_ask = r.user.is_some() || conn.auth != crate::config::AuthKind::Pat;
+            if can_ask {
+                if let Ok(client) = JiraClient::new(opts) {
+                    if let Some(info) = expiry::credential_info(conn, &client).await {
+                        r.add_credential(
+                            info,
+                            time::OffsetDateTime::now_utc(),
+                            defaults.warn_expiry_days,
+                        );
+                    }
+                }
+            }
+            r
+        }
         Err(e) => CheckResult::failed(&conn.name, &conn.url, e.diagnosis()),
     }
 }

@@ -9,6 +9,7 @@ pub mod filelock;
 pub mod housekeeping;
 pub mod jira;
 pub mod keys;
+pub mod lifecycle;
 pub mod link;
 pub mod logging;
 pub mod paths;

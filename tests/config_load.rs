@@ -38,7 +38,10 @@ fn example_config_parses_and_every_connection_validates() {
     );
     assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
     let names: Vec<_> = cfg.connections.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["prod", "staging", "cloud", "applink"]);
+    assert_eq!(
+        names,
+        ["prod", "staging", "cloud", "applink", "app-oauth2", "svc"]
+    );
     let kinds: Vec<_> = cfg.connections.iter().map(|c| c.auth).collect();
     assert_eq!(kinds, AuthKind::ALL);
     for c in &cfg.connections {

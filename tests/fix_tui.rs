@@ -42,6 +42,7 @@ fn sim_config(sim: &Sim) -> Config {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![user("alice"), user("admin")],
         ..Default::default()

@@ -375,6 +375,12 @@ async fn tui_wizard_shows_the_deny_diagnosis() {
         Some(Code::Oauth2AccessDenied),
         "{view:?}"
     );
+    // The fix speaks of the wizard, not of `jiralink link authorize`.
+    let fix = &view.diagnosis.as_ref().unwrap().fix;
+    assert!(
+        fix.contains("new authorize URL") && !fix.contains("jiralink link"),
+        "{fix}"
+    );
     let screen = render(&h.app, 100, 30);
     assert!(screen.contains("Access was denied"), "{screen}");
     // A new attempt was made: a fresh URL.
@@ -443,6 +449,7 @@ async fn core_wizard_pasted_credentials_wrong_secret_and_reused_code() {
     drive(&ctx, &mut w, o2(O2Input::SubmitPasted)).await;
     let d = w.view().diagnosis.expect("a diagnosis");
     assert_eq!(d.code, Code::Oauth2InvalidClient, "{d}");
+    assert!(d.fix.contains("Register"), "{d}");
     // Nothing was saved for a failed exchange.
     let cfg = Config::load(&demo.config_path).unwrap();
     assert!(cfg.connection("byhand").is_none());

@@ -70,14 +70,31 @@ fn not_run_reason(block: &str) -> Option<&'static str> {
         .map(|(_, why)| *why)
 }
 
-/// The commands of a block: one per line, comments and blank lines dropped (bash would too).
+/// The commands of a block: one per line (a line ending in `\` continues on the next, as in
+/// bash), comments and blank lines dropped (bash would too).
 fn commands(block: &str) -> Vec<String> {
-    block
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+    let mut out: Vec<String> = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in block.lines().map(str::trim) {
+        if pending.is_none() && (line.is_empty() || line.starts_with('#')) {
+            continue;
+        }
+        let mut cmd = pending.take().unwrap_or_default();
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                cmd.push_str(head);
+                pending = Some(cmd);
+            }
+            None => {
+                cmd.push_str(line);
+                out.push(cmd);
+            }
+        }
+    }
+    if let Some(cmd) = pending {
+        out.push(cmd);
+    }
+    out
 }
 
 struct Sim {
@@ -392,6 +409,12 @@ fn has(r: &Ran, needle: &str) {
 }
 
 #[test]
+fn continued_lines_are_one_command() {
+    let block = "# c\necho a \\\n  b\n\necho c\n";
+    assert_eq!(commands(block), ["echo a b", "echo c"]);
+}
+
+#[test]
 fn readme_command_blocks_run_against_the_simulator() {
     let text = readme();
     let blocks = sh_blocks(&text);
@@ -462,7 +485,10 @@ fn readme_command_blocks_run_against_the_simulator() {
     // Every command exits as the README's exit-code table says: 0, except an audit that finds
     // missing permissions (1). Nothing may stop on a usage or config error (2) or fail to run.
     for r in &ran {
-        let allowed: &[i32] = if r.command.starts_with("jiralink audit") {
+        // `fix --dry-run` changes nothing and so, with something missing, exits 1 too.
+        let allowed: &[i32] = if r.command.starts_with("jiralink audit")
+            || (r.command.starts_with("jiralink fix") && r.command.contains("--dry-run"))
+        {
             &[0, 1]
         } else {
             &[0]
@@ -491,6 +517,20 @@ fn readme_command_blocks_run_against_the_simulator() {
         has(check, name);
     }
     has(find(&ran, "jiralink audit alice --admin admin"), "OPS");
+
+    // The fix block: a dedicated role for OPS alone, applied, then undone (so the JSON example
+    // below still prints what the README shows).
+    let plan = find(
+        &ran,
+        "jiralink fix alice --admin admin --project OPS --dry-run",
+    );
+    has(plan, "create project role Integration");
+    has(plan, "nobody else gains anything");
+    has(plan, "dry run: nothing changed");
+    let applied = find(&ran, "jiralink fix alice --admin admin --project OPS --yes");
+    has(applied, "alice now holds every required permission");
+    has(applied, "undo: jiralink fix --undo ");
+    has(find(&ran, "jiralink fix --undo last"), "undone: journal ");
 
     // The linking block, start to end.
     has(

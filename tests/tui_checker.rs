@@ -40,6 +40,7 @@ fn sim_config(sim: &Sim) -> Config {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![user("alice"), user("admin")],
         ..Default::default()
@@ -181,7 +182,8 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
     );
     assert!(screen.contains('✗'), "{screen}");
 
-    // The explanation: reason, fix with menu path, blast radius.
+    // The explanation: reason, the least-privilege fix with menu path, its blast radius stated
+    // as exact gains (admin-assisted).
     h.send(code(KeyCode::Enter));
     assert!(matches!(
         h.app.panes.checker.mode(),
@@ -193,7 +195,8 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
         "why:",
         "fix:",
         "where:",
-        "blast radius",
+        "gains: alice gains Browse Projects",
+        "nobody else gains anything",
     ] {
         assert!(screen.contains(needle), "missing {needle:?} in\n{screen}");
     }

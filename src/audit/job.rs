@@ -41,6 +41,8 @@ pub struct AuditJob {
     pub required: Vec<String>,
     /// Timeouts, concurrency and default permissions from the config.
     pub defaults: Defaults,
+    /// The config's `[fix]` settings (least-privilege fixes on missing verdicts).
+    pub fix: crate::config::FixSettings,
 }
 
 /// Run `job`: refuse an impossible choice first, then build the clients with the core's one
@@ -52,6 +54,7 @@ pub async fn run_job(job: AuditJob, progress: ProgressFn) -> Result<Report, Diag
         username,
         required,
         defaults,
+        fix,
     } = job;
     if let Some(e) = choice_problem(subject.is_some(), admin.is_some(), username.is_some()) {
         return Err(e.diagnosis());
@@ -82,9 +85,20 @@ pub async fn run_job(job: AuditJob, progress: ProgressFn) -> Result<Report, Diag
         None,
         &defaults,
     );
-    super::run(req, move |p| progress(p))
+    let concurrency = req.concurrency;
+    let mut report = super::run(req, move |p| progress(p))
         .await
-        .map_err(|e| e.diagnosis())
+        .map_err(|e| e.diagnosis())?;
+    // The same least-privilege fixes `jiralink audit` puts on each missing verdict.
+    let opts = super::fix::FixOptions::from_settings(&fix);
+    super::fix::annotate_if_admin(
+        &mut report,
+        admin.as_ref().map(|(_, c)| c),
+        &opts,
+        concurrency,
+    )
+    .await;
+    Ok(report)
 }
 
 #[cfg(test)]

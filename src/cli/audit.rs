@@ -130,12 +130,8 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
     let mut result = audit::run(req.clone(), progress).await;
     bar.finish_and_clear();
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
-    if let (Ok(report), Some(admin)) = (result.as_mut(), req.admin.as_ref()) {
-        if let Err(e) = audit::fix::annotate(report, admin, &out.fix, req.concurrency).await {
-            report
-                .notes
-                .push(format!("least-privilege fixes not computed: {e}"));
-        }
+    if let Ok(report) = result.as_mut() {
+        audit::fix::annotate_if_admin(report, req.admin.as_ref(), &out.fix, req.concurrency).await;
     }
     result
 }

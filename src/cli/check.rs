@@ -118,7 +118,8 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
             super::print_table(&text, color)?;
         }
     }
-    let all_ok = results.iter().all(|r| r.ok);
+    // A credential about to expire still works, but it is a problem to act on (exit 1).
+    let all_ok = results.iter().all(|r| r.ok && !r.credential_expiring());
     Ok(if config_problem {
         EXIT_USAGE
     } else if all_ok {

@@ -35,7 +35,8 @@ pub struct FixArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Revert the fix journal ID (printed after `undo:` when a fix is applied).
+    /// Revert the fix journal ID (printed after `undo:` when a fix is applied; `last` = the most
+    /// recent fix with something left to undo).
     #[arg(long, value_name = "ID", conflicts_with_all = ["subject", "dry_run", "projects", "require"])]
     pub undo: Option<String>,
     /// Name of the dedicated role to create (default: config `[fix] role_name`, else "Integration").
@@ -176,7 +177,14 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         ApplyEvent::Reverted { call } if human => eprintln!("  reverted: {call}"),
         _ => {}
     };
-    let (j, res) = fix::job::apply_journaled(&admin, &admin_name, &plan, &dir, &events).await;
+    // The writes go over fresh connections: planning a large instance can take longer than the
+    // server keeps an idle connection open (Tomcat's keep-alive default is 20 s, the simulator's
+    // 10 s), and a POST is not retried on a connection the server had already closed.
+    let writer = match super::audit::client_for(&cfg, &admin_name).await {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let (j, res) = fix::job::apply_journaled(&writer, &admin_name, &plan, &dir, &events).await;
     if let Err(e) = res {
         eprintln!("jiralink: the fix stopped at {}\n{}", e.call, e.diagnosis);
         if e.rolled_back {

@@ -10,7 +10,9 @@ pub mod fix;
 pub mod info;
 pub mod link;
 pub mod link_oauth2;
+pub mod links;
 pub mod man;
+pub mod rotate;
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).
 pub use crate::term as style;
@@ -89,6 +91,8 @@ pub enum Command {
     /// List, add or remove connections.
     #[command(subcommand)]
     Connections(connections::ConnectionsCommand),
+    /// List a Jira's application links with their health (needs an admin connection).
+    Links(links::LinksArgs),
     /// Version, paths, the config file read, proxy/CA settings and terminal capabilities.
     Info(info::InfoArgs),
     /// Run the built-in Jira simulator.
@@ -279,6 +283,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Fix(a)) => fix::run(&g, a).await,
         Some(Command::Link(a)) => link::run(&g, a).await,
         Some(Command::Connections(a)) => connections::run(&g, a).await,
+        Some(Command::Links(a)) => links::run(&g, a).await,
         Some(Command::Info(a)) => info::run(&g, a).await,
         Some(Command::Sim(a)) => sim::run(&g, a).await,
         Some(Command::Demo(a)) => demo::run(&g, a).await,

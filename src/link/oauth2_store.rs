@@ -521,4 +521,64 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&paths.config_file).unwrap(), before);
         assert_eq!(std::fs::read_dir(token_dir(&paths)).unwrap().count(), files);
     }
+
+    #[test]
+    fn a_whole_link_is_saved_in_one_switch_over_and_a_failure_leaves_the_old_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_t, paths) = setup();
+        save_oauth2_tokens(&paths, "j", &tokens("old", Some("old-r"))).unwrap();
+        let mut c = Connection::new("j", "https://jira.example.com", AuthKind::Oauth2);
+        c.client_id = Some("cid2".into());
+        c.redirect_uri = Some("https://jiralink.invalid/oauth2/callback".into());
+        let secret = SecretString::from("s2".to_string());
+        let before = std::fs::read_to_string(&paths.config_file).unwrap();
+        let files = std::fs::read_dir(token_dir(&paths)).unwrap().count();
+        let e = save_oauth2_link_with(
+            &paths,
+            c.clone(),
+            &secret,
+            &tokens("a2", Some("r2")),
+            |_| {
+                Err(ConfigError::Write {
+                    path: paths.config_file.clone(),
+                    message: "disk full".into(),
+                })
+            },
+        );
+        assert!(e.is_err());
+        assert_eq!(std::fs::read_to_string(&paths.config_file).unwrap(), before);
+        assert_eq!(std::fs::read_dir(token_dir(&paths)).unwrap().count(), files);
+
+        let saved = save_oauth2_link_with(
+            &paths,
+            c,
+            &secret,
+            &tokens("a2", Some("r2")),
+            ConfigFile::save,
+        )
+        .unwrap();
+        let cfg = crate::config::Config::load(&paths.config_file).unwrap();
+        let j = cfg.connection("j").unwrap();
+        assert_eq!(j.client_id.as_deref(), Some("cid2"));
+        let read = |r: &Option<SecretRef>| match r {
+            Some(SecretRef::File(p)) => {
+                let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600);
+                std::fs::read_to_string(p).unwrap()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(read(&j.client_secret), "s2");
+        assert_eq!(read(&j.access_token), "a2");
+        assert_eq!(read(&j.refresh_token), "r2");
+        assert_eq!(
+            saved.refresh_token_file.as_ref().map(|p| p.exists()),
+            Some(true)
+        );
+        // The old access and refresh token files are gone; only the new three remain.
+        assert_eq!(std::fs::read_dir(token_dir(&paths)).unwrap().count(), 3);
+        // Renewed tokens go beside these, whatever the environment's data dir.
+        assert_eq!(own_data_dir(&j.access_token), Some(paths.data_dir.clone()));
+        assert_eq!(own_data_dir(&Some(SecretRef::Env("X".into()))), None);
+    }
 }

@@ -467,13 +467,13 @@ impl OAuth2Flow {
                                 self.failure = None;
                                 out.push(O2Effect::Exchange { code });
                             }
-                            Err(d) => self.failure = Some(d),
+                            Err(d) => self.failure = Some(for_wizard(d)),
                         }
                     }
                     Pasted::Error {
                         error, description, ..
                     } => {
-                        self.failure = Some(if error == "access_denied" {
+                        self.failure = Some(for_wizard(if error == "access_denied" {
                             oauth2::access_denied(description.as_deref())
                         } else {
                             Diagnosis::error(
@@ -482,7 +482,7 @@ impl OAuth2Flow {
                                 description.unwrap_or_default(),
                                 "Start a new authorization.",
                             )
-                        });
+                        }));
                         // The attempt is over: a new one needs a new state and verifier.
                         self.start_attempt();
                     }
@@ -509,7 +509,7 @@ impl OAuth2Flow {
                     Err(d) => {
                         // A spent or dead code needs a new attempt.
                         self.start_attempt();
-                        self.failure = Some(d);
+                        self.failure = Some(for_wizard(d));
                     }
                 }
             }
@@ -559,6 +559,20 @@ impl OAuth2Flow {
         }
         out
     }
+}
+
+/// A diagnosis of the Authorize step with the fix worded for the wizard (the diagnoses name the
+/// `jiralink link …` commands; here a new attempt has already been made, nothing was saved).
+fn for_wizard(mut d: Diagnosis) -> Diagnosis {
+    let fix = match d.code {
+        Code::Oauth2InvalidClient => "Go back to Register (Esc) and paste the Client ID and Client secret again from the link's Credentials in Jira (or create the link with an admin connection).",
+        Code::Oauth2AccessDenied => "Open the new authorize URL above, log in as the user jiralink should act as, click Allow, and paste the address-bar URL.",
+        Code::Oauth2StateMismatch => "Open the authorize URL shown above (not an older tab), click Allow, and paste the address-bar URL it leads to.",
+        Code::Oauth2InvalidGrant | Code::Oauth2InsufficientScope => "A new attempt was made: open the new authorize URL above, click Allow, and paste the address-bar URL right away (codes live 10 seconds by default).",
+        _ => return d,
+    };
+    d.fix = fix.to_owned();
+    d
 }
 
 impl OAuth2Flow {

@@ -44,6 +44,7 @@ pub fn sample_config() -> Config {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![prod, cloud, legacy],
         ..Default::default()
@@ -70,6 +71,8 @@ pub fn ok_result(name: &str) -> CheckResult {
         }),
         user: Some("alice".into()),
         clock_skew_secs: Some(2),
+        expires_at: None,
+        credential: None,
         diagnosis: None,
         warnings: vec![],
         steps: vec![
@@ -103,6 +106,8 @@ pub fn captcha_result(name: &str) -> CheckResult {
         }),
         user: None,
         clock_skew_secs: None,
+        expires_at: None,
+        credential: None,
         diagnosis: Some(d),
         warnings: vec![],
         steps: vec![
@@ -131,6 +136,8 @@ pub fn skew_result(name: &str) -> CheckResult {
     );
     CheckResult {
         clock_skew_secs: Some(-372),
+        expires_at: None,
+        credential: None,
         diagnosis: Some(w.clone()),
         warnings: vec![w],
         user: Some("ops@acme.example".into()),

@@ -132,8 +132,36 @@ impl Journal {
         Ok(path)
     }
 
-    /// Read journal `id` from `dir`.
+    /// The most recently applied journal in `dir` with something left to undo (for `--undo last`).
+    pub fn latest_in(dir: &Path) -> Result<Journal, String> {
+        let none = || {
+            format!(
+                "no applied fix with anything left to undo in {}",
+                dir.display()
+            )
+        };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(none()),
+            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".json")?.to_string();
+                Journal::load_in(dir, &id).ok()
+            })
+            .filter(|j| !j.applied.is_empty())
+            .max_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)))
+            .ok_or_else(none)
+    }
+
+    /// Read journal `id` from `dir`; `last` is the most recent one with something left to undo.
     pub fn load_in(dir: &Path, id: &str) -> Result<Journal, String> {
+        if id == "last" {
+            return Journal::latest_in(dir);
+        }
         let path = path_in(dir, id)?;
         let body = std::fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!(

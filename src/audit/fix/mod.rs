@@ -368,6 +368,23 @@ pub struct Proposal {
     pub alternatives: Vec<Candidate>,
 }
 
+/// For an admin-assisted run (`admin` given): put the least-privilege fix on each missing verdict,
+/// or, if it cannot be computed, say so in the report's notes. Both front ends call this after
+/// the audit, so `jiralink audit` and the checker show the same fixes.
+pub async fn annotate_if_admin(
+    report: &mut crate::audit::Report,
+    admin: Option<&crate::jira::JiraClient>,
+    opts: &FixOptions,
+    concurrency: usize,
+) {
+    let Some(admin) = admin else { return };
+    if let Err(e) = annotate(report, admin, opts, concurrency).await {
+        report
+            .notes
+            .push(format!("least-privilege fixes not computed: {e}"));
+    }
+}
+
 /// Gather what the planner needs for an admin-assisted `report` and put the structured fix on
 /// each missing verdict; returns the snapshot for a joint [`plan`].
 pub async fn annotate<S: AdminSource>(

@@ -93,6 +93,10 @@ pub fn short_text(code: Code) -> &'static str {
         Code::ApplinkConflict => "link conflict",
         Code::Cancelled => "cancelled",
         Code::Other => "failed",
+        Code::CredentialExpiring => "credential expiring",
+        Code::ClientCertMissing => "client cert required",
+        Code::ClientCertRejected => "client cert refused",
+        Code::CloudScopedTokenWrongHost => "scoped token: wrong host",
     }
 }
 
@@ -148,6 +152,12 @@ pub fn badge_text(state: &CheckState) -> String {
                 (None, false) => "failed".into(),
                 (_, true) => {
                     if let Some(w) = warning {
+                        // An expiring credential says when, at a glance ("expires … (in 3 days)").
+                        if w.code == Code::CredentialExpiring {
+                            if let Some(c) = &r.credential {
+                                return c.summary(time::OffsetDateTime::now_utc());
+                            }
+                        }
                         return diagnosis_text(w, r.clock_skew_secs);
                     }
                     let version = r
@@ -223,6 +233,8 @@ mod tests {
             }),
             user: Some("alice".into()),
             clock_skew_secs: skew,
+            expires_at: None,
+            credential: None,
             diagnosis,
             warnings: vec![],
             steps: vec![],

@@ -113,6 +113,14 @@ pub fn explanation(row: &ProjectRow, report: &Report, theme: &Theme) -> Vec<Line
         if let Some(fix) = &v.fix {
             out.push(Line::styled(format!("    fix: {}", fix.action), theme.ok()));
             out.push(Line::raw(format!("    where: {}", fix.menu_path)));
+            // With the least-privilege plan (admin-assisted), the blast radius is its exact gains.
+            if let Some(plan) = &fix.plan {
+                out.push(Line::raw(format!(
+                    "    gains: {} (f plans it, y applies it)",
+                    plan.gains.summary
+                )));
+                continue;
+            }
             let names = match &row.scheme {
                 Some(s) if report.schemes.contains_key(&s.id) => shared(&s.id, fix.blast_radius),
                 // A report without the scheme table (older JSON): fall back to the fix's sample.

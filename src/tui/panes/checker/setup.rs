@@ -238,6 +238,7 @@ impl Setup {
             username,
             required,
             defaults: config.defaults.clone(),
+            fix: config.fix.clone(),
         })
     }
 }
