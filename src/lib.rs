@@ -17,6 +17,7 @@ pub mod paths;
 pub mod private_file;
 pub mod secret;
 pub mod shown;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod term;
 pub mod text;

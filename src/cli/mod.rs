@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod connections;
+#[cfg(feature = "sim")]
 pub mod demo;
 pub mod fix;
 pub mod info;
@@ -13,6 +14,7 @@ pub mod link_oauth2;
 pub mod links;
 pub mod man;
 pub mod rotate;
+#[cfg(feature = "sim")]
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).
 pub use crate::term as style;
@@ -117,8 +119,10 @@ pub enum Command {
     /// Version, paths, the config file read, proxy/CA settings and terminal capabilities.
     Info(info::InfoArgs),
     /// Run the built-in Jira simulator.
+    #[cfg(feature = "sim")]
     Sim(sim::SimArgs),
     /// Open the TUI against the built-in simulator.
+    #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
@@ -204,7 +208,10 @@ pub fn main() -> ExitCode {
     let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
     // The demo logs into its own temp dir instead (it leaves nothing in the user's home).
+    #[cfg(feature = "sim")]
     let demo = matches!(cli.command, Some(Command::Demo(_)));
+    #[cfg(not(feature = "sim"))]
+    let demo = false;
     let paths = crate::paths::Paths::resolve(cli.global.config.as_deref()).ok();
     let _log = paths
         .as_ref()
@@ -252,9 +259,9 @@ pub fn main() -> ExitCode {
 /// thread with the parsing of a 10,000-project answer.
 fn runtime_for(command: Option<&Command>) -> tokio::runtime::Builder {
     match command {
-        None | Some(Command::Sim(_) | Command::Demo(_)) => {
-            tokio::runtime::Builder::new_multi_thread()
-        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+        #[cfg(feature = "sim")]
+        Some(Command::Sim(_) | Command::Demo(_)) => tokio::runtime::Builder::new_multi_thread(),
         Some(_) => tokio::runtime::Builder::new_current_thread(),
     }
 }
@@ -311,7 +318,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Connections(a)) => connections::run(&g, a).await,
         Some(Command::Links(a)) => links::run(&g, a).await,
         Some(Command::Info(a)) => info::run(&g, a).await,
+        #[cfg(feature = "sim")]
         Some(Command::Sim(a)) => sim::run(&g, a).await,
+        #[cfg(feature = "sim")]
         Some(Command::Demo(a)) => demo::run(&g, a).await,
         Some(Command::Completions(a)) => completions::run(&g, a),
         Some(Command::Man(a)) => man::run(&g, a),
