@@ -373,7 +373,10 @@ async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
                             "X-RateLimit-Interval-Seconds",
                             retry_after_secs.max(1).to_string(),
                         )
-                        .header("X-RateLimit-FillRate", "1")
+                        // The bucket refills its `every` tokens each interval, so a client pacing
+                        // by these headers (`jira::pace`) sends `every` requests a second, and the
+                        // scenario's one-in-`every` refusals stay what it exercises.
+                        .header("X-RateLimit-FillRate", every.to_string())
                 };
                 if limited {
                     return headers(Reply::html(429, pages::rate_limited_page()))
