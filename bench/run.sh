@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 6, end to end: build release, set up the peer (pycontribs `jira` in a
 # venv) and a load generator, run bench/bench.py against simulators it starts on 127.0.0.1, and
-# write BENCHMARKS.md. Extra arguments go to bench.py (e.g. `--sections peer,keys --runs 7`).
+# write BENCHMARKS.md. Extra arguments go to bench.py (e.g. `--sections peer,keys --runs 7`;
+# `--merge` keeps the sections of the existing BENCHMARKS.md that this run does not measure).
+# BENCH_PROFILE=dev measures a debug build instead of release (request counts and rate-limited wall
+# times do not depend on it; CPU-bound figures do, and the file says which build was measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -17,8 +20,10 @@ PEER_SCRIPT="${PEER_SCRIPT:-$ROOT/../shared/bench/peer_audit.py}"
 CACHE="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jiralink-bench}"
 VENV="$CACHE/peer-venv"
 
-echo "== build (release)" >&2
-cargo build --release --locked --bin jiralink --example bench_keys >&2
+PROFILE="${BENCH_PROFILE:-release}"
+case "$PROFILE" in release) OUTDIR=release ;; dev) OUTDIR=debug ;; *) OUTDIR="$PROFILE" ;; esac
+echo "== build ($PROFILE)" >&2
+cargo build --profile "$PROFILE" --locked --bin jiralink --example bench_keys >&2
 
 echo "== the peer: jira==3.10.5 in $VENV" >&2
 PEER_ARGS=()
@@ -43,7 +48,8 @@ fi
 
 echo "== measure" >&2
 python3 "$ROOT/bench/bench.py" \
-  --binary "$CARGO_TARGET_DIR/release/jiralink" \
-  --keys-binary "$CARGO_TARGET_DIR/release/examples/bench_keys" \
+  --binary "$CARGO_TARGET_DIR/$OUTDIR/jiralink" \
+  --keys-binary "$CARGO_TARGET_DIR/$OUTDIR/examples/bench_keys" \
+  --profile "$PROFILE" \
   "${PEER_ARGS[@]}" \
   --out "$ROOT/BENCHMARKS.md" "$@"

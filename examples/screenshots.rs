@@ -15,11 +15,12 @@ use jiralink::cli::demo::Demo;
 use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::EffectRunner;
 use jiralink::tui::keymap::WizardCmd;
-use jiralink::tui::panes::wizard::{FieldId, Item};
+use jiralink::tui::panes::wizard::{Item, WizardField};
 use jiralink::tui::theme::Theme;
 use jiralink::tui::AppOptions;
 use jiralink::wizard::Step;
@@ -188,6 +189,7 @@ async fn checker_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections,
         ..Default::default()
@@ -195,10 +197,10 @@ async fn checker_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
     // The config comes from here, not from the (absent) file the sample options name.
     let (mut d, effects) = Driver::new(&options(Theme::default()), false);
     let req = load_req(&effects);
-    d.send(Action::ConfigLoaded {
+    d.send(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req,
         result: Ok(config),
-    });
+    }));
     d.until("the connection checks", |a| a.busy() == 0).await?;
 
     // Subject alice (the default); admin: none → alice → admin; run.
@@ -255,7 +257,7 @@ async fn wizard_shots() -> anyhow::Result<Vec<(&'static str, Buffer)>> {
     std::fs::copy(src, &key_path).with_context(|| format!("cannot copy {src}"))?;
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))
         .context("cannot make the test key private")?;
-    focus(&mut d, Item::Text(FieldId::ImportPath))?;
+    focus(&mut d, Item::Text(WizardField::ImportPath))?;
     if !d.app.panes.wizard.editing() {
         d.send(code(KeyCode::Enter));
     }

@@ -3,7 +3,8 @@
 
 use crate::jira::diagnose;
 use crate::jira::model::{Manifest, ServerInfo};
-use crate::jira::{Auth, ClientOptions, Diagnosis, ErrorKind, JiraClient, JiraError};
+use crate::jira::{Auth, ClientOptions, Code, Diagnosis, ErrorKind, JiraClient, JiraError};
+use crate::lifecycle::expiry::{self, CredentialInfo};
 use serde::Serialize;
 use url::Url;
 
@@ -25,10 +26,58 @@ pub enum StepStatus {
     Skipped,
 }
 
-/// One step of the chain: `server_info`, `manifest`, `auth`, `myself`, `signed_call`.
+/// The steps of the chain, in order; serialised as `server_info`, `manifest`, `auth`, `myself`,
+/// `signed_call`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    /// `GET /rest/api/2/serverInfo`.
+    ServerInfo,
+    /// The applinks manifest.
+    Manifest,
+    /// The credentials are accepted.
+    Auth,
+    /// `GET /rest/api/2/myself`.
+    Myself,
+    /// A signed OAuth call.
+    SignedCall,
+    /// The credential's age and expiry.
+    Credential,
+    /// A Cloud scoped API token used on the site URL instead of the gateway.
+    ScopedToken,
+}
+
+impl StepName {
+    /// The name as in JSON and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::ServerInfo => "server_info",
+            StepName::Manifest => "manifest",
+            StepName::Auth => "auth",
+            StepName::Myself => "myself",
+            StepName::SignedCall => "signed_call",
+            StepName::Credential => "credential",
+            StepName::ScopedToken => "scoped_token",
+        }
+    }
+}
+
+impl std::fmt::Display for StepName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for StepName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One step of the chain (see [`StepName`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
-    pub name: &'static str,
+pub struct CheckStep {
+    pub name: StepName,
     pub status: StepStatus,
     pub detail: String,
 }
@@ -45,7 +94,11 @@ pub struct CheckResult {
     /// The first error, or the worst warning when everything worked.
     pub diagnosis: Option<Diagnosis>,
     pub warnings: Vec<Diagnosis>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<CheckStep>,
+    /// When the credential stops working (RFC 3339), where Jira or the config tells it.
+    pub expires_at: Option<String>,
+    /// The credential's name, age and expiry (PATs from Jira's list; others from the config).
+    pub credential: Option<CredentialInfo>,
 }
 
 impl CheckResult {
@@ -60,11 +113,62 @@ impl CheckResult {
             diagnosis: None,
             warnings: Vec::new(),
             steps: Vec::new(),
+            expires_at: None,
+            credential: None,
         }
     }
 
-    fn step(&mut self, name: &'static str, status: StepStatus, detail: impl Into<String>) {
-        self.steps.push(Step {
+    /// Record the credential's expiry: a `credential` step, `expires_at`, and the
+    /// `credential_expiring` warning when it falls within `warn_days`.
+    pub fn add_credential(
+        &mut self,
+        info: CredentialInfo,
+        now: time::OffsetDateTime,
+        warn_days: u64,
+    ) {
+        let d = expiry::expiry_diagnosis(&self.name, &info, now, warn_days);
+        let mut detail = info.summary(now);
+        if let Some(n) = &info.note {
+            detail += &format!("; {n}");
+        }
+        self.step(
+            StepName::Credential,
+            if d.is_some() {
+                StepStatus::Warn
+            } else {
+                StepStatus::Ok
+            },
+            detail,
+        );
+        self.expires_at = info.expires_at_text();
+        self.credential = Some(info);
+        if let Some(d) = d {
+            if self.diagnosis.is_none() {
+                self.diagnosis = Some(d.clone());
+            }
+            self.warnings.push(d);
+        }
+    }
+
+    /// Replace a site refusal by `cloud_scoped_token_wrong_host` (the refusal stays a warning).
+    pub fn scoped_token_wrong_host(&mut self, d: Diagnosis) {
+        self.step(StepName::ScopedToken, StepStatus::Fail, d.summary.clone());
+        if let Some(prev) = self.diagnosis.replace(d) {
+            self.warnings.push(prev);
+        }
+        self.ok = false;
+    }
+
+    /// True when a credential expires within the warning window (`check` exits 1 for it).
+    pub fn credential_expiring(&self) -> bool {
+        self.diagnosis
+            .iter()
+            .chain(&self.warnings)
+            .any(|d| d.code == Code::CredentialExpiring)
+    }
+
+    fn step(&mut self, name: StepName, status: StepStatus, detail: impl Into<String>) {
+        self.steps.push(CheckStep {
             name,
             status,
             detail: detail.into(),
@@ -81,8 +185,14 @@ impl CheckResult {
 
     /// Mark the remaining steps as skipped after a fatal failure.
     fn skip_rest(&mut self, after: &'static str) {
-        const ORDER: [&str; 5] = ["server_info", "manifest", "auth", "myself", "signed_call"];
-        let done: Vec<&str> = self.steps.iter().map(|s| s.name).collect();
+        const ORDER: [StepName; 5] = [
+            StepName::ServerInfo,
+            StepName::Manifest,
+            StepName::Auth,
+            StepName::Myself,
+            StepName::SignedCall,
+        ];
+        let done: Vec<StepName> = self.steps.iter().map(|s| s.name).collect();
         for n in ORDER {
             if !done.contains(&n) {
                 self.step(
@@ -205,7 +315,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
     let client = match JiraClient::new(opts) {
         Ok(c) => c,
         Err(e) => {
-            r.step("server_info", StepStatus::Fail, e.diagnose().summary);
+            r.step(StepName::ServerInfo, StepStatus::Fail, e.diagnose().summary);
             r.fail(e.diagnose());
             r.skip_rest("building the client");
             return r.finish();
@@ -232,7 +342,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                 title: s.server_title.clone(),
             });
             r.step(
-                "server_info",
+                StepName::ServerInfo,
                 StepStatus::Ok,
                 format!(
                     "{} {} ({}), base URL {}",
@@ -243,9 +353,9 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                 ),
             );
         }
-        (Err(e), None) => r.step("server_info", StepStatus::Fail, e.diagnose().summary),
+        (Err(e), None) => r.step(StepName::ServerInfo, StepStatus::Fail, e.diagnose().summary),
         (Ok(_), None) => r.step(
-            "server_info",
+            StepName::ServerInfo,
             StepStatus::Fail,
             "answered JSON without version or baseUrl",
         ),
@@ -254,7 +364,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
         Ok(m) => {
             let is_jira = m.type_id.as_deref() == Some("jira");
             r.step(
-                "manifest",
+                StepName::Manifest,
                 if is_jira {
                     StepStatus::Ok
                 } else {
@@ -269,7 +379,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
             );
         }
         Err(e) => r.step(
-            "manifest",
+            StepName::Manifest,
             if si_ok.is_some() {
                 StepStatus::Warn
             } else {
@@ -343,10 +453,18 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
     }
 
     if matches!(client.auth(), Auth::None) {
-        r.step("auth", StepStatus::Skipped, "no credentials configured");
-        r.step("myself", StepStatus::Skipped, "no credentials configured");
         r.step(
-            "signed_call",
+            StepName::Auth,
+            StepStatus::Skipped,
+            "no credentials configured",
+        );
+        r.step(
+            StepName::Myself,
+            StepStatus::Skipped,
+            "no credentials configured",
+        );
+        r.step(
+            StepName::SignedCall,
             StepStatus::Skipped,
             "no credentials configured",
         );
@@ -354,14 +472,14 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
         match client.myself().await {
             Ok(u) => {
                 r.step(
-                    "auth",
+                    StepName::Auth,
                     StepStatus::Ok,
                     format!("{} credentials accepted", client.auth().kind()),
                 );
                 let groups = u.group_names();
                 let active = u.active != Some(false);
                 r.step(
-                    "myself",
+                    StepName::Myself,
                     if active {
                         StepStatus::Ok
                     } else {
@@ -382,7 +500,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                         .await
                     {
                         Ok(p) => r.step(
-                            "signed_call",
+                            StepName::SignedCall,
                             StepStatus::Ok,
                             format!(
                                 "mypermissions answered ({} permissions, BROWSE_PROJECTS: {})",
@@ -395,7 +513,7 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                             ),
                         ),
                         Err(e) => {
-                            r.step("signed_call", StepStatus::Fail, e.diagnose().summary);
+                            r.step(StepName::SignedCall, StepStatus::Fail, e.diagnose().summary);
                             r.fail(e.diagnose());
                         }
                     }
@@ -415,20 +533,20 @@ async fn run(name: &str, opts: ClientOptions) -> CheckResult {
                         n => format!("; access token renewed {n}x and saved"),
                     };
                     r.step(
-                        "signed_call",
+                        StepName::SignedCall,
                         StepStatus::Ok,
                         format!("OAuth 2.0 token acts {who} with scopes {scopes}{renewed}"),
                     );
                 } else {
                     r.step(
-                        "signed_call",
+                        StepName::SignedCall,
                         StepStatus::Skipped,
                         "only OAuth connections sign requests",
                     );
                 }
             }
             Err(e) => {
-                r.step("auth", StepStatus::Fail, e.diagnose().summary);
+                r.step(StepName::Auth, StepStatus::Fail, e.diagnose().summary);
                 r.fail(e.diagnose());
                 r.skip_rest("auth");
             }
@@ -462,6 +580,8 @@ impl CheckResult {
             diagnosis: Some(diagnosis),
             warnings: Vec::new(),
             steps: Vec::new(),
+            expires_at: None,
+            credential: None,
         }
     }
 }
@@ -474,7 +594,40 @@ pub async fn check_connection(
     defaults: &crate::config::Defaults,
 ) -> CheckResult {
     match conn.client_options_async(defaults).await {
-        Ok(opts) => check(&conn.name, opts).await,
+        Ok(opts) => {
+            let mut r = check(&conn.name, opts.clone()).await;
+            // A Cloud token refused at the site may be a scoped one that works only through
+            // the API gateway: say so with the URL to use.
+            if conn.auth == crate::config::AuthKind::CloudToken
+                && r.diagnosis
+                    .as_ref()
+                    .is_some_and(crate::lifecycle::scoped::is_site_refusal)
+            {
+                if let Ok(client) = JiraClient::new(opts.clone()) {
+                    let gateway = crate::lifecycle::scoped::gateway_origin();
+                    if let Some(d) =
+                        crate::lifecycle::scoped::diagnose_wrong_host(&conn.name, &client, &gateway)
+                            .await
+                    {
+                        r.scoped_token_wrong_host(d);
+                    }
+                }
+            }
+            // Jira's PAT list needs working credentials; recorded dates need none.
+            let can_ask = r.user.is_some() || conn.auth != crate::config::AuthKind::Pat;
+            if can_ask {
+                if let Ok(client) = JiraClient::new(opts) {
+                    if let Some(info) = expiry::credential_info(conn, &client).await {
+                        r.add_credential(
+                            info,
+                            time::OffsetDateTime::now_utc(),
+                            defaults.warn_expiry_days,
+                        );
+                    }
+                }
+            }
+            r
+        }
         Err(e) => CheckResult::failed(&conn.name, &conn.url, e.diagnosis()),
     }
 }

@@ -3,6 +3,7 @@
 mod edit;
 mod error;
 mod parse;
+pub(crate) use parse::edit_distance;
 mod save;
 
 pub use edit::{delete_connection, save_connection};
@@ -21,6 +22,8 @@ pub struct Defaults {
     pub timeout_secs: u64,
     pub concurrency: usize,
     pub required_permissions: Vec<String>,
+    /// Days before a credential expires from which `check` warns (`credential_expiring`).
+    pub warn_expiry_days: u64,
 }
 
 impl Default for Defaults {
@@ -29,6 +32,7 @@ impl Default for Defaults {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into(), "CREATE_ISSUES".into()],
+            warn_expiry_days: 14,
         }
     }
 }
@@ -95,6 +99,14 @@ pub struct Connection {
     pub insecure: bool,
     pub proxy: Option<String>,
     pub timeout_secs: Option<u64>,
+    /// When the PAT or Cloud API token expires, as the user recorded it (date or RFC 3339).
+    pub expires_at: Option<String>,
+    /// The id of this connection's PAT in Jira's token list (recorded by `connections rotate`).
+    pub token_id: Option<u64>,
+    /// Client certificate (PEM) for a Jira behind a proxy that demands one (mTLS).
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM, mode 0600).
+    pub client_key: Option<PathBuf>,
     /// OAuth 2.0 client id (`oauth2`, `oauth2-client-credentials`).
     pub client_id: Option<String>,
     /// OAuth 2.0 client secret.
@@ -108,6 +120,17 @@ pub struct Connection {
     /// The config file this connection was read from (not a key in the file): where a rotated
     /// OAuth 2.0 refresh token is saved.
     pub config_file: Option<PathBuf>,
+}
+
+/// Parse an expiry as the config holds it: `YYYY-MM-DD` (end of that day, UTC) or RFC 3339.
+pub fn parse_expiry(text: &str) -> Option<time::OffsetDateTime> {
+    let t = text.trim();
+    if let Ok(d) = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+        return Some(d);
+    }
+    let date =
+        time::Date::parse(t, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.with_hms(23, 59, 59).ok()?.assume_utc())
 }
 
 /// The whole config.
@@ -146,6 +169,14 @@ impl Default for FixSettings {
 }
 
 impl Config {
+    /// Connection names for an admin picker: likely admin connections first, then the rest in
+    /// file order (see [`Connection::admin_rank`]).
+    pub fn admin_choices(&self) -> Vec<String> {
+        let mut all: Vec<&Connection> = self.connections.iter().collect();
+        all.sort_by_key(|c| c.admin_rank());
+        all.into_iter().map(|c| c.name.clone()).collect()
+    }
+
     /// Read and validate `path`. A file that is not valid TOML (or has a bad `[defaults]`) is an
     /// error; a bad connection is kept in `connection_errors` instead.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -225,12 +256,36 @@ impl Connection {
             insecure: false,
             proxy: None,
             timeout_secs: None,
+            expires_at: None,
+            token_id: None,
+            client_cert: None,
+            client_key: None,
             client_id: None,
             client_secret: None,
             redirect_uri: None,
             scopes: Vec::new(),
             refresh_token: None,
             config_file: None,
+        }
+    }
+
+    /// True for an OAuth 1.0a connection with no access token yet: it cannot be checked until the
+    /// link wizard (or `jiralink link`) has linked it.
+    pub fn awaits_link(&self) -> bool {
+        self.auth == AuthKind::Oauth1 && self.access_token.is_none()
+    }
+
+    /// How likely this connection is a Jira administrator's, for ordering admin pickers (lower
+    /// first): named or logging in as an admin, then password/token logins, then OAuth links
+    /// (an integration user, rarely an admin).
+    pub fn admin_rank(&self) -> u8 {
+        let says_admin = |s: &str| s.to_ascii_lowercase().contains("admin");
+        if says_admin(&self.name) || self.username.as_deref().is_some_and(says_admin) {
+            0
+        } else if self.auth == AuthKind::Oauth1 {
+            2
+        } else {
+            1
         }
     }
 
@@ -458,12 +513,30 @@ impl Connection {
                 "TLS certificate verification is OFF (insecure = true): anyone on the network path can read the credentials"
             );
         }
+        let client_cert = match (&self.client_cert, &self.client_key) {
+            (Some(c), Some(k)) => {
+                let (c, k) = (crate::paths::expand_tilde(c), crate::paths::expand_tilde(k));
+                for (key, p) in [("client_cert", &c), ("client_key", &k)] {
+                    if !p.is_file() {
+                        return Err(invalid(
+                            key,
+                            format!("{} does not exist or is not a file", p.display()),
+                        ));
+                    }
+                }
+                // The key is a secret like any other: readable by its owner only.
+                crate::paths::check_private_perms(&k).map_err(|why| invalid("client_key", why))?;
+                Some((c, k))
+            }
+            _ => None,
+        };
         let transport = crate::connect::Transport {
             ca_file,
             ..crate::connect::Transport::from_connection(self)
         };
         let mut opts = crate::connect::options(base_url, self.auth()?, &transport, defaults);
         opts.flavor = self.flavor();
+        opts.client_cert = client_cert;
         Ok(opts)
     }
 }

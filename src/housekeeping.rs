@@ -54,9 +54,15 @@ pub fn disable_core_dumps() {
 
 /// The pid a token file's name carries (`<name>-<stamp>-p<pid>.access_token`), if any.
 fn writer_pid(file_name: &str) -> Option<u32> {
-    let stem = file_name
-        .strip_suffix(".access_token")
-        .or_else(|| file_name.strip_suffix(".token_secret"))?;
+    let stem = [
+        ".access_token",
+        ".token_secret",
+        ".oauth2_access_token",
+        ".oauth2_refresh_token",
+        ".oauth2_client_secret",
+    ]
+    .iter()
+    .find_map(|suffix| file_name.strip_suffix(suffix))?;
     stem.rsplit_once("-p")?.1.parse().ok()
 }
 
@@ -90,7 +96,16 @@ pub fn sweep_orphaned_token_files(paths: &Paths) -> Vec<PathBuf> {
     let referenced: Vec<&Path> = config
         .connections
         .iter()
-        .flat_map(|c| [&c.access_token, &c.token_secret])
+        .flat_map(|c| {
+            [
+                &c.access_token,
+                &c.token_secret,
+                &c.refresh_token,
+                &c.client_secret,
+                &c.token,
+                &c.password,
+            ]
+        })
         .filter_map(|s| match s {
             Some(crate::secret::SecretRef::File(p)) => Some(p.as_path()),
             _ => None,
@@ -114,5 +129,8 @@ mod tests {
         assert_eq!(writer_pid("my-prod-1700-p7.token_secret"), Some(7));
         assert_eq!(writer_pid("prod-1700.access_token"), None);
         assert_eq!(writer_pid("prod.request_token.json"), None);
+        assert_eq!(writer_pid("app-1700-p9.oauth2_refresh_token"), Some(9));
+        assert_eq!(writer_pid("app-1700-p9.oauth2_client_secret"), Some(9));
+        assert_eq!(writer_pid("app.oauth2_pending.json"), None);
     }
 }

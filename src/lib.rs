@@ -9,12 +9,15 @@ pub mod filelock;
 pub mod housekeeping;
 pub mod jira;
 pub mod keys;
+pub mod lifecycle;
 pub mod link;
 pub mod logging;
+pub mod metrics;
 pub mod paths;
 pub mod private_file;
 pub mod secret;
 pub mod shown;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod term;
 pub mod text;

@@ -1,6 +1,7 @@
 //! Logging with `tracing` to a file under the state dir; never to the terminal (the TUI owns it).
 
 use crate::paths::Paths;
+use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
@@ -63,9 +64,20 @@ pub fn init(paths: &Paths, verbose: u8) -> Result<WorkerGuard, LoggingError> {
             path: paths.state_dir.display().to_string(),
             source,
         })?;
+    init_in(&paths.state_dir, verbose)
+}
+
+/// Start logging to `dir/jiralink.log`, creating `dir` (the demo logs into its temp dir, so
+/// nothing is left in the user's state dir).
+pub fn init_in(dir: &Path, verbose: u8) -> Result<WorkerGuard, LoggingError> {
+    std::fs::create_dir_all(dir).map_err(|source| LoggingError::Dir {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let filter = filter(verbose)?;
-    let file = open_log_file(&paths.log_file).map_err(|source| LoggingError::Dir {
-        path: paths.log_file.display().to_string(),
+    let log_file = dir.join(crate::paths::LOG_FILE_NAME);
+    let file = open_log_file(&log_file).map_err(|source| LoggingError::Dir {
+        path: log_file.display().to_string(),
         source,
     })?;
     let (writer, guard) = tracing_appender::non_blocking(file);

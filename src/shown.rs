@@ -55,7 +55,12 @@ pub fn field(s: &str, max: usize) -> Cow<'_, str> {
 /// jiralink's own colouring writes) pass; every other escape sequence is escaped.
 pub fn terminal(s: &str, keep_sgr: bool, max_line: Option<usize>) -> Cow<'_, str> {
     let long_line = max_line.is_some_and(|m| s.lines().any(|l| l.len() > m));
-    if !long_line && !s.chars().any(is_unsafe) {
+    let bare_cr = |(i, c): (usize, char)| c == '\r' && !s[i + 1..].starts_with('\n');
+    if !long_line
+        && !s
+            .char_indices()
+            .any(|(i, c)| is_unsafe(c) && (c != '\r' || bare_cr((i, c))))
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 64);
@@ -63,13 +68,16 @@ pub fn terminal(s: &str, keep_sgr: bool, max_line: Option<usize>) -> Cow<'_, str
     let mut cut = 0usize;
     let mut chars = s.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c == '\n' {
+        // A line break, also CSV's CRLF; only a bare CR (which rewrites the line) is escaped.
+        if c == '\n' || (c == '\r' && s[i + 1..].starts_with('\n')) {
             if cut > 0 {
                 out.push_str(&format!("… ({cut} more characters)"));
                 cut = 0;
             }
             out.push(c);
-            line_chars = 0;
+            if c == '\n' {
+                line_chars = 0;
+            }
             continue;
         }
         if keep_sgr && c == '\u{1b}' {
@@ -130,11 +138,30 @@ mod tests {
         assert!(!terminal(ours, false, None).contains('\u{1b}'));
         let t = terminal(HOSTILE, true, None);
         assert!(!t.contains('\u{1b}'), "{t}");
+        // CSV's CRLF stays; a bare CR does not.
+        assert!(matches!(
+            terminal("a,b\r\nc\r\n", false, None),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(terminal("a\rb\r\n", false, None), "a\\x0db\r\n");
         // Plain text is not copied.
         assert!(matches!(
             terminal("a\tb\nc", false, Some(10)),
             Cow::Borrowed(_)
         ));
+    }
+
+    /// The TUI relies on ratatui dropping control characters when it draws text (so a title
+    /// with OSC 52 in it cannot write the clipboard from the checker); this holds ratatui to it.
+    #[test]
+    fn the_tui_never_draws_control_characters() {
+        use ratatui::widgets::{Paragraph, Widget};
+        let area = ratatui::layout::Rect::new(0, 0, 120, 3);
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        Paragraph::new(HOSTILE).render(area, &mut buf);
+        let drawn: String = buf.content().iter().map(|c| c.symbol()).collect();
+        assert!(!drawn.chars().any(|c| c.is_control()), "{drawn:?}");
+        assert!(drawn.starts_with("Jira]0;pwned"), "{drawn:?}");
     }
 
     #[test]

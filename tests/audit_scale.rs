@@ -165,6 +165,105 @@ async fn a_ten_thousand_project_cloud_audit_needs_at_most_250_requests() {
 }
 
 #[tokio::test]
+async fn a_cloud_admin_audit_cross_checks_in_bulk_with_the_same_rows() {
+    let sim = cloud_sim(1_200).await;
+    let required = ["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"];
+    fn request<S>(admin: S, subject: S, required: &[&str]) -> AuditRequest<S> {
+        let mut req = AuditRequest::new("alice+admin");
+        req.admin = Some(admin);
+        req.subject = Some(subject);
+        req.required = required.iter().map(|s| s.to_string()).collect();
+        req
+    }
+
+    let bulk = run_with(
+        request(
+            cloud_client(&sim, "admin"),
+            cloud_client(&sim, "alice"),
+            &required,
+        ),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let bulk_alice = requests_of(&sim, "alice");
+    sim.reset_request_counts();
+    let single = run_with(
+        request(
+            PerProject(cloud_client(&sim, "admin")),
+            PerProject(cloud_client(&sim, "alice")),
+            &required,
+        ),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let single_alice = requests_of(&sim, "alice");
+
+    // Every row the same, the cross-check's disagreements and the details included.
+    assert_eq!(bulk.projects, single.projects);
+    assert_eq!(bulk.summary, single.summary);
+    let visible = single.projects.iter().filter(|r| r.visible).count() as u64;
+    assert!(visible > 100, "{visible}");
+    // alice: her project pages and one bulk check per 1,000 projects she sees, against one
+    // `mypermissions` per project she sees.
+    let pages = visible.div_ceil(50);
+    assert!(single_alice >= visible + pages, "{single_alice}");
+    assert!(bulk_alice <= pages + 1 + 2 + 2, "{bulk_alice}");
+}
+
+#[tokio::test]
+async fn a_cloud_admin_only_audit_asks_jira_for_the_users_account_in_bulk() {
+    let sim = cloud_sim(1_200).await;
+    let account = cloud_client(&sim, "alice")
+        .myself()
+        .await
+        .unwrap()
+        .account_id
+        .expect("Cloud users have an accountId");
+    fn request<S>(admin: S, account: &str) -> AuditRequest<S> {
+        let mut req = AuditRequest::new("admin");
+        req.admin = Some(admin);
+        req.username = Some(account.to_string());
+        req.required = ["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        req
+    }
+    sim.reset_request_counts();
+    let bulk = run_with(request(cloud_client(&sim, "admin"), &account), |_| {})
+        .await
+        .unwrap();
+    let with_check = requests_of(&sim, "admin");
+    sim.reset_request_counts();
+    let without = run_with(
+        request(PerProject(cloud_client(&sim, "admin")), &account),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let no_check = requests_of(&sim, "admin");
+    // The cross-check adds Jira's own answer beside the computed verdicts and changes nothing
+    // else. (On this simulator's Cloud world it disagrees where a scheme grants `user alice` or a
+    // role holds her by name while the audit names her by accountId: the cross-check is what
+    // shows it.)
+    let mut cleared = bulk.projects.clone();
+    for r in &mut cleared {
+        r.disagreements.clear();
+    }
+    assert_eq!(cleared, without.projects);
+    assert!(without.projects.iter().all(|r| r.disagreements.is_empty()));
+    assert!(bulk
+        .projects
+        .iter()
+        .flat_map(|r| &r.disagreements)
+        .all(|d| d.contains(", Jira says ")));
+    // Two bulk checks (1,200 projects) on top of the admin's other requests.
+    assert_eq!(with_check, no_check + 2);
+}
+
+#[tokio::test]
 async fn the_bulk_check_for_another_account_needs_administer_jira() {
     let sim = cloud_sim(5).await;
     let admin = cloud_client(&sim, "admin");

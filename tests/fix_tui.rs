@@ -12,11 +12,12 @@ use jiralink::cli::demo::Demo;
 use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::{EffectRunner, LiveCore};
 use jiralink::tui::panes::checker::fix::FixState;
-use jiralink::tui::panes::checker::Mode;
+use jiralink::tui::panes::checker::CheckerMode as Mode;
 use jiralink::tui::theme::Theme;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -41,6 +42,7 @@ fn sim_config(sim: &Sim) -> Config {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![user("alice"), user("admin")],
         ..Default::default()
@@ -62,10 +64,10 @@ impl Harness {
         let mut opts = options(Theme::default());
         opts.state_dir = state.path().to_path_buf();
         let (mut app, effects) = App::new(&opts, Instant::now());
-        let _ = app.update(Action::ConfigLoaded {
+        let _ = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
             req: load_req(&effects),
             result: Ok(sim_config(sim)),
-        });
+        }));
         Harness {
             app,
             runner,
@@ -173,9 +175,8 @@ async fn f_plans_y_applies_and_the_row_turns_green_u_undoes() {
     let mut h = Harness::new(&sim).await;
     h.keys("3");
     assert_eq!(h.app.panes.checker.mode(), &Mode::Setup);
-    // Subject alice (the default), admin: none → alice → admin.
+    // Subject alice (the default), admin: none → admin (admin connections are offered first).
     h.send(key('j'));
-    h.send(key(' '));
     h.send(key(' '));
     assert_eq!(h.app.panes.checker.setup().admin.as_deref(), Some("admin"));
     h.keys("r");
@@ -317,8 +318,7 @@ async fn in_the_demo_an_invisible_project_turns_green_after_f_y_and_back_after_u
     .await;
     h.keys("3");
     h.send(key('j'));
-    h.send(key(' '));
-    h.send(key(' '));
+    h.send(key(' ')); // admin connections are offered first
     assert_eq!(
         h.app.panes.checker.setup().admin.as_deref(),
         Some("demo-admin")

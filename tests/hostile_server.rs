@@ -107,14 +107,15 @@ fn run_measured(
 }
 
 #[test]
-fn eight_endless_answers_in_one_check_stay_under_128_mib() {
+fn twenty_four_endless_answers_in_one_check_stay_under_128_mib() {
     let dir = tempfile::tempdir().unwrap();
-    let urls: Vec<String> = (0..8).map(|_| serve(endless)).collect();
+    // Three times the connections `check` probes at once: memory must not grow with the count.
+    let urls: Vec<String> = (0..24).map(|_| serve(endless)).collect();
     let config = config_with(dir.path(), &urls);
     let started = std::time::Instant::now();
     let (code, peak_mib, out) = run_measured(dir.path(), &config, &["check"]);
     eprintln!(
-        "check of 8 endless servers: exit {code}, peak RSS {peak_mib} MiB, {:?}",
+        "check of 24 endless servers: exit {code}, peak RSS {peak_mib} MiB, {:?}",
         started.elapsed()
     );
     assert_eq!(code, 1, "{out}");
@@ -184,7 +185,8 @@ fn without_sgr(text: &str) -> String {
 }
 
 fn assert_terminal_safe(out: &str, what: &str) {
-    let out = &without_sgr(out);
+    // CSV ends its lines with CRLF; only a bare CR (which rewrites the line) is an attack.
+    let out = &without_sgr(out).replace("\r\n", "\n");
     for (bad, name) in [
         ('\u{1b}', "ESC"),
         ('\u{7}', "BEL"),

@@ -16,7 +16,7 @@ use jiralink::paths::Paths;
 use jiralink::tui::action::{Action, Effect};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::EffectRunner;
-use jiralink::tui::panes::wizard::{FieldId, Item, WizardPane};
+use jiralink::tui::panes::wizard::{Item, WizardField, WizardPane};
 use jiralink::tui::theme::Theme;
 use jiralink::wizard::{self, Input, LinkKind, O2Input, O2Step, ProbeInfo, Step, Wizard};
 use secrecy::SecretString;
@@ -198,7 +198,7 @@ impl Harness {
         panic!("no row {item:?} on {:?}", self.wiz().items());
     }
 
-    fn edit(&mut self, id: FieldId) {
+    fn edit(&mut self, id: WizardField) {
         self.focus(Item::Text(id));
         if !self.wiz().editing() {
             self.send(code(KeyCode::Enter));
@@ -282,7 +282,7 @@ async fn tui_wizard_links_oauth2_with_only_the_keyboard() {
     let pw = h.demo.sim.password("alice").unwrap();
     let redirect = browser(&base, &url, "alice", &pw, "allow").await;
     assert!(redirect.contains("code="), "{redirect}");
-    h.edit(FieldId::Pasted);
+    h.edit(WizardField::Pasted);
     h.keys(&redirect);
     h.send(code(KeyCode::Enter));
     h.until("the saved connection", Duration::from_secs(30), |a| {
@@ -366,7 +366,7 @@ async fn tui_wizard_shows_the_deny_diagnosis() {
     let pw = h.demo.sim.password("alice").unwrap();
     let redirect = browser(&base_of(&h.demo), &url, "alice", &pw, "deny").await;
     assert!(redirect.contains("error=access_denied"), "{redirect}");
-    h.edit(FieldId::Pasted);
+    h.edit(WizardField::Pasted);
     h.keys(&redirect);
     h.send(code(KeyCode::Enter));
     let view = h.wiz().wizard().view();

@@ -201,6 +201,9 @@ fn next_command_sweeps_what_killed_saves_left_behind() {
     let orphan_secret = tokens.join(format!("one-1700-p{dead}.token_secret"));
     let in_flight = tokens.join(format!("one-1800-p{live}.access_token"));
     let users_own = tokens.join("handmade.access_token");
+    // OAuth 2.0 links write their tokens and client secret the same way.
+    let orphan_refresh = tokens.join(format!("app-1700-p{dead}.oauth2_refresh_token"));
+    let orphan_client = tokens.join(format!("app-1700-p{dead}.oauth2_client_secret"));
     for p in [
         &stale_tmp,
         &live_tmp,
@@ -208,11 +211,14 @@ fn next_command_sweeps_what_killed_saves_left_behind() {
         &orphan_secret,
         &in_flight,
         &users_own,
+        &orphan_refresh,
+        &orphan_client,
     ] {
         std::fs::write(p, "live-token").unwrap();
     }
     e.cmd().args(["connections", "list"]).assert().success();
     assert!(!stale_tmp.exists() && !orphan.exists() && !orphan_secret.exists());
+    assert!(!orphan_refresh.exists() && !orphan_client.exists());
     assert!(live_tmp.exists() && in_flight.exists() && users_own.exists());
 }
 

@@ -12,9 +12,10 @@ use jiralink::config::{AuthKind, Config, Defaults};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
 use jiralink::tui::action::{Action, Effect};
+use jiralink::tui::action::{CheckerMsg, ConnectionsMsg};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::{EffectRunner, LiveCore};
-use jiralink::tui::panes::checker::Mode;
+use jiralink::tui::panes::checker::CheckerMode;
 use jiralink::tui::panes::Pane;
 use jiralink::tui::theme::Theme;
 use std::collections::BTreeMap;
@@ -39,6 +40,7 @@ fn sim_config(sim: &Sim) -> Config {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![user("alice"), user("admin")],
         ..Default::default()
@@ -71,10 +73,10 @@ impl Harness {
             app: {
                 // The config comes from the test rather than a file.
                 let req = load_req(&effects);
-                let _ = app.update(Action::ConfigLoaded {
+                let _ = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
                     req,
                     result: Ok(config),
-                });
+                }));
                 app
             },
         };
@@ -144,10 +146,9 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
     let prj = restricted_project(&sim);
     let mut h = Harness::new(&sim).await;
     h.keys("3");
-    assert_eq!(h.app.panes.checker.mode(), &Mode::Setup);
-    // Subject alice (the default), admin: none → alice → admin.
+    assert_eq!(h.app.panes.checker.mode(), &CheckerMode::Setup);
+    // Subject alice (the default), admin: none → admin (admin connections are offered first).
     h.send(key('j'));
-    h.send(key(' '));
     h.send(key(' '));
     assert_eq!(h.app.panes.checker.setup().admin.as_deref(), Some("admin"));
     h.keys("r");
@@ -184,7 +185,10 @@ async fn run_filter_explain_then_fix_the_grant_live_and_see_it_turn_green() {
     // The explanation: reason, the least-privilege fix with menu path, its blast radius stated
     // as exact gains (admin-assisted).
     h.send(code(KeyCode::Enter));
-    assert!(matches!(h.app.panes.checker.mode(), Mode::Explain { .. }));
+    assert!(matches!(
+        h.app.panes.checker.mode(),
+        CheckerMode::Explain { .. }
+    ));
     let screen = render(&h.app, 100, 30);
     for needle in [
         "Restricted Scheme",
@@ -331,8 +335,7 @@ async fn snapshots_of_setup_table_explanation_and_live_mode() {
     h.keys("3");
     snapshot("checker_setup", &h.app);
     h.send(key('j'));
-    h.send(key(' '));
-    h.send(key(' '));
+    h.send(key(' ')); // admin: the admin connection, offered first
     h.keys("r");
     h.wait_for_audit().await;
     h.keys("p");
@@ -427,10 +430,10 @@ fn app_with_report_themed(report: Report, theme: Theme) -> App {
             _ => None,
         })
         .expect("an audit effect");
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req,
         result: Ok(Arc::new(report)),
-    });
+    }));
     app
 }
 
@@ -452,25 +455,33 @@ fn draw_time(app: &App, frames: usize) -> Duration {
 fn ten_thousand_projects_draw_only_the_visible_rows() {
     let mut app = app_with_report(big_report(10_000));
     assert_eq!(app.panes.checker.shown_keys().len(), 10_000);
-    // 100×30: 27 body rows − 2 borders − summary and live lines − the header = 22 rows.
+    // 100×30: 27 body rows − 2 borders − summary and live lines − the header − 4 rows for the
+    // selected project's reason and fix = 18 rows.
     let screen = render(&app, 100, 30);
-    let drawn = screen.lines().filter(|l| l.contains(" P0")).count();
-    assert_eq!(drawn, 22, "{screen}");
-    assert_eq!(app.panes.checker.visible_range(22), 0..22);
+    let drawn = screen
+        .lines()
+        .filter(|l| l.contains(" P0") && !l.contains("why "))
+        .count();
+    assert_eq!(drawn, 18, "{screen}");
+    assert!(
+        screen.contains("why   P00000: Browse Projects is granted"),
+        "{screen}"
+    );
+    assert_eq!(app.panes.checker.visible_range(18), 0..18);
     // Jump to the end, page up, step: the window follows the selection.
     app.update(key('G'));
     let screen = render(&app, 100, 30);
     let selected = screen.lines().find(|l| l.contains('▶')).unwrap();
     assert!(selected.contains("P09999"), "{screen}");
-    assert_eq!(app.panes.checker.visible_range(22), 9978..10_000);
+    assert_eq!(app.panes.checker.visible_range(18), 9982..10_000);
     app.update(code(KeyCode::PageUp));
     render(&app, 100, 30);
-    assert_eq!(app.panes.checker.selected_key().as_deref(), Some("P09977"));
-    assert_eq!(app.panes.checker.visible_range(22), 9977..9999);
+    assert_eq!(app.panes.checker.selected_key().as_deref(), Some("P09981"));
+    assert_eq!(app.panes.checker.visible_range(18), 9981..9999);
     for _ in 0..5 {
         app.update(key('j'));
     }
-    assert_eq!(app.panes.checker.visible_range(22), 9977..9999);
+    assert_eq!(app.panes.checker.visible_range(18), 9981..9999);
     // Problems only and a sort are computed once, on the key press.
     app.update(key('p'));
     assert_eq!(app.panes.checker.shown_keys().len(), 3334);
@@ -602,7 +613,7 @@ fn setup_choices_become_the_audit_job_and_bad_ones_are_explained() {
     assert_eq!(job.admin.as_ref().map(|c| c.name.as_str()), Some("prod"));
     assert_eq!(job.username.as_deref(), Some("qbob"));
     assert_eq!(job.required, vec!["BROWSE_PROJECTS", "create_issues"]);
-    assert_eq!(app.panes.checker.mode(), &Mode::Table);
+    assert_eq!(app.panes.checker.mode(), &CheckerMode::Table);
 }
 
 #[test]
@@ -611,14 +622,14 @@ fn progress_countdown_and_stale_answers() {
     app.update(key('3'));
     let effects = app.update(key('r'));
     let (req, _) = audit_job(&effects).unwrap();
-    app.update(Action::AuditProgress {
+    app.update(Action::Checker(CheckerMsg::AuditProgress {
         req,
         progress: jiralink::audit::Progress {
             done: 5,
             total: 10,
             requests: 20,
         },
-    });
+    }));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("auditing 5 / 10 projects"), "{screen}");
     assert!(
@@ -631,15 +642,15 @@ fn progress_countdown_and_stale_answers() {
         .iter()
         .any(|e| matches!(e, Effect::Cancel(r) if *r == req)));
     let (req2, _) = audit_job(&effects).unwrap();
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req,
         result: Ok(Arc::new(big_report(3))),
-    });
+    }));
     assert!(app.panes.checker.report().is_none());
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req: req2,
         result: Ok(Arc::new(big_report(3))),
-    });
+    }));
     assert_eq!(app.panes.checker.shown_keys().len(), 3);
 
     // Live mode: the loop sleeps until the shown countdown changes, not in a busy loop.
@@ -691,10 +702,10 @@ fn an_open_explanation_follows_its_project_across_runs() {
             s.shared_with -= 1;
         }
     }
-    app.update(Action::AuditFinished {
+    app.update(Action::Checker(CheckerMsg::AuditFinished {
         req,
         result: Ok(Arc::new(next)),
-    });
+    }));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("P00003 — explanation"), "{screen}");
     // The names sharing the scheme come from the report's one list per scheme, minus P00003.

@@ -6,13 +6,15 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use jiralink::config::AuthKind;
 use jiralink::secret::{ExposeSecret, SecretRef};
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::action::{Action, Effect, PastedText};
 use jiralink::tui::app::App;
 use jiralink::tui::keymap::{keys_label, GLOBAL_KEYS};
-use jiralink::tui::panes::connection_form::FORM_KEYS;
-use jiralink::tui::panes::connections::{Mode, CONFIRM_KEYS, DETAILS_KEYS, LIST_KEYS};
+use jiralink::tui::panes::connections::FORM_KEYS;
+use jiralink::tui::panes::connections::{ConnectionsMode, CONFIRM_KEYS, DETAILS_KEYS, LIST_KEYS};
 use jiralink::tui::panes::Pane;
 use jiralink::tui::theme::Theme;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tui_support::*;
 
@@ -26,10 +28,10 @@ fn starts_by_loading_then_checks_every_connection() {
     assert!(matches!(effects.as_slice(), [Effect::LoadConfig { .. }]));
     assert!(render(&app, 100, 30).contains("reading /home/ops/.config/jiralink/config.toml"));
     let req = load_req(&effects);
-    let effects = app.update(Action::ConfigLoaded {
+    let effects = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req,
         result: Ok(sample_config()),
-    });
+    }));
     let names: Vec<String> = check_reqs(&effects).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["prod", "cloud", "legacy"]);
     assert_eq!(app.busy(), 3);
@@ -45,10 +47,10 @@ fn empty_and_error_states_are_shown() {
     assert!(render(&app, 100, 30).contains("no connections yet — press a to add one"));
 
     let (mut app, effects) = App::new(&options(Theme::default()), Instant::now());
-    app.update(Action::ConfigLoaded {
+    app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req: load_req(&effects),
         result: Err("line 3, column 1: unknown key `pasword` in connection prod".into()),
-    });
+    }));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("could not read"));
     assert!(screen.contains("unknown key `pasword`"));
@@ -56,10 +58,10 @@ fn empty_and_error_states_are_shown() {
     let effects = app.update(key('r'));
     assert!(matches!(effects.as_slice(), [Effect::LoadConfig { .. }]));
     assert!(app.status.error.is_some());
-    app.update(Action::ConfigLoaded {
+    app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req: load_req(&effects),
         result: Ok(sample_config()),
-    });
+    }));
     assert!(app.status.error.is_none());
     assert_eq!(app.panes.connections.visible_names().len(), 3);
 }
@@ -96,7 +98,9 @@ fn enter_opens_details_with_chain_and_diagnosis_and_esc_goes_back() {
     let mut app = checked_app(Theme::default());
     app.update(key('G'));
     app.update(code(KeyCode::Enter));
-    assert!(matches!(app.panes.connections.mode(), Mode::Details { name, .. } if name == "legacy"));
+    assert!(
+        matches!(app.panes.connections.mode(), ConnectionsMode::Details { name, .. } if name == "legacy")
+    );
     let screen = render(&app, 100, 30);
     for needle in [
         "server_info",
@@ -121,7 +125,10 @@ fn enter_opens_details_with_chain_and_diagnosis_and_esc_goes_back() {
     }
     assert!(render(&app, 100, 30).contains("copied: [captcha_required]"));
     app.update(code(KeyCode::Esc));
-    assert!(matches!(app.panes.connections.mode(), Mode::List));
+    assert!(matches!(
+        app.panes.connections.mode(),
+        ConnectionsMode::List
+    ));
 }
 
 #[test]
@@ -147,20 +154,20 @@ fn stale_results_are_dropped() {
     // A new check supersedes the first one.
     let effects = app.update(key('r'));
     let (_, new) = check_reqs(&effects)[0].clone();
-    app.update(Action::CheckFinished {
+    app.update(Action::Connections(ConnectionsMsg::CheckFinished {
         req: old,
         name: name.clone(),
         result: Box::new(captcha_result(&name)),
-    });
+    }));
     assert!(
         !render(&app, 100, 30).contains("CAPTCHA"),
         "stale result shown"
     );
-    app.update(Action::CheckFinished {
+    app.update(Action::Connections(ConnectionsMsg::CheckFinished {
         req: new,
         name: name.clone(),
         result: Box::new(ok_result(&name)),
-    });
+    }));
     assert!(render(&app, 100, 30).contains("Jira 9.12.3 as alice"));
 }
 
@@ -193,16 +200,16 @@ fn idle_with_no_refresh_means_no_wakeups() {
     let mut opts = options(Theme::default());
     opts.refresh_every = None;
     let (mut app, effects) = App::new(&opts, Instant::now());
-    let effects = app.update(Action::ConfigLoaded {
+    let effects = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req: load_req(&effects),
         result: Ok(sample_config()),
-    });
+    }));
     for (name, req) in check_reqs(&effects) {
-        app.update(Action::CheckFinished {
+        app.update(Action::Connections(ConnectionsMsg::CheckFinished {
             req,
             result: Box::new(ok_result(&name)),
             name,
-        });
+        }));
     }
     assert_eq!(app.next_deadline(Instant::now()), None);
     // Nothing changed, nothing to redraw.
@@ -377,11 +384,14 @@ fn add_form_validates_inline_then_saves_through_an_effect() {
     // The save worked: form closes, new connection selected and checked.
     let mut saved = sample_config();
     saved.connections.push(conn);
-    let effects = app.update(Action::ConfigSaved {
+    let effects = app.update(Action::Connections(ConnectionsMsg::ConfigSaved {
         req,
         result: Ok(saved),
-    });
-    assert!(matches!(app.panes.connections.mode(), Mode::List));
+    }));
+    assert!(matches!(
+        app.panes.connections.mode(),
+        ConnectionsMode::List
+    ));
     assert_eq!(selected(&app), "staging");
     assert_eq!(check_reqs(&effects)[0].0, "staging");
 }
@@ -393,13 +403,16 @@ fn a_failed_save_keeps_the_form_and_shows_the_error() {
     let (req, replaces, conn) = save_effect(app.update(code(KeyCode::Enter)));
     assert_eq!(replaces.as_deref(), Some("prod"));
     assert_eq!(conn.username.as_deref(), Some("alice"));
-    app.update(Action::ConfigSaved {
+    app.update(Action::Connections(ConnectionsMsg::ConfigSaved {
         req,
         result: Err(
             "cannot write /home/ops/.config/jiralink/config.toml: read-only file system".into(),
         ),
-    });
-    assert!(matches!(app.panes.connections.mode(), Mode::Form(_)));
+    }));
+    assert!(matches!(
+        app.panes.connections.mode(),
+        ConnectionsMode::Form(_)
+    ));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("not saved: cannot write"), "{screen}");
     // The list still has every connection: nothing was lost.
@@ -481,7 +494,10 @@ fn delete_asks_first_then_emits_the_effect() {
     assert!(render(&app, 100, 30).contains("Delete connection cloud?"));
     // `n` keeps it.
     app.update(key('n'));
-    assert!(matches!(app.panes.connections.mode(), Mode::List));
+    assert!(matches!(
+        app.panes.connections.mode(),
+        ConnectionsMode::List
+    ));
     app.update(key('d'));
     let effects = app.update(key('y'));
     let req = match effects.as_slice() {
@@ -493,10 +509,10 @@ fn delete_asks_first_then_emits_the_effect() {
     };
     let mut after = sample_config();
     after.connections.retain(|c| c.name != "cloud");
-    app.update(Action::ConfigSaved {
+    app.update(Action::Connections(ConnectionsMsg::ConfigSaved {
         req,
         result: Ok(after),
-    });
+    }));
     assert_eq!(app.panes.connections.visible_names(), ["prod", "legacy"]);
     assert!(render(&app, 100, 30).contains("deleted cloud"));
 }
@@ -516,13 +532,40 @@ fn details_of_a_warning_show_it_once_with_its_fix() {
 fn a_check_that_could_not_run_is_a_failure_with_its_reason() {
     let (mut app, checks) = loaded_app(Theme::default(), sample_config());
     let (name, req) = checks[0].clone();
-    app.update(Action::CheckFailed {
+    app.update(Action::Connections(ConnectionsMsg::CheckFailed {
         req,
         name,
         message: "secret unavailable: JIRA_PASSWORD is not set".into(),
-    });
+    }));
     app.update(code(KeyCode::Enter));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("✗ secret unavailable"), "{screen}");
     assert!(screen.contains("The check could not run"));
+}
+
+#[test]
+fn an_oauth_connection_without_a_token_says_to_link_it_instead_of_failing_a_check() {
+    let mut config = sample_config();
+    let mut fresh = connection("fresh", "http://127.0.0.1:8080", AuthKind::Oauth1);
+    fresh.consumer_key = Some("jiralink".into());
+    fresh.private_key = Some(PathBuf::from("/home/ops/.local/share/jiralink/fresh.pem"));
+    config.connections.push(fresh);
+    let (mut app, checks) = loaded_app(Theme::default(), config);
+    assert!(
+        checks.iter().all(|(name, _)| name != "fresh"),
+        "no check for an unlinked connection: {checks:?}"
+    );
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("fresh  oauth1      · not linked yet"),
+        "{screen}"
+    );
+    // The details say it in full.
+    app.update(key('G'));
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("not linked yet — open the Link wizard (2)"),
+        "{screen}"
+    );
 }

@@ -8,6 +8,7 @@ use futures::future::BoxFuture;
 use futures::StreamExt;
 use jiralink::check::CheckResult;
 use jiralink::config::{Config, Connection, Defaults};
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::action::{Action, Effect, RequestIds};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::{AuditJob, Core, EffectRunner, LiveCore, ProgressFn, WizardCtx};
@@ -244,11 +245,11 @@ async fn tasks_time_out_and_report_it() {
         .expect("the timeout fired")
         .unwrap();
     match action {
-        Action::CheckFailed {
+        Action::Connections(ConnectionsMsg::CheckFailed {
             req: r,
             name,
             message,
-        } => {
+        }) => {
             assert_eq!(r, req);
             assert_eq!(name, "prod");
             assert!(message.contains("no answer"), "{message}");

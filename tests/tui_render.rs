@@ -5,6 +5,7 @@ mod tui_support;
 
 use crossterm::event::KeyCode;
 use jiralink::tui::action::Action;
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::app::App;
 use jiralink::tui::theme::Theme;
 use ratatui::style::Color;
@@ -155,9 +156,54 @@ fn snapshot_empty_and_config_error_states() {
     snapshot("empty", &app);
 
     let (mut app, effects) = App::new(&options(Theme::default()), std::time::Instant::now());
-    app.update(Action::ConfigLoaded {
+    app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req: load_req(&effects),
         result: Err("/home/ops/.config/jiralink/config.toml:3:1: unknown key `pasword` in connection prod (did you mean `password`?)".into()),
-    });
+    }));
     snapshot("config_error", &app);
+}
+
+#[test]
+fn help_scrolling_stops_at_the_end() {
+    let mut app = checked_app(Theme::default());
+    app.update(Action::Resize(80, 24));
+    app.update(key('?'));
+    for _ in 0..200 {
+        app.update(key('j'));
+    }
+    let end = app.help.expect("help open");
+    assert!(end > 0 && end < 40, "stopped at {end}");
+    // The last line is on screen, and one press up moves at once (no scrolled-past lines).
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("config  /home/ops"), "{screen}");
+    assert!(!screen.contains("more below"), "{screen}");
+    app.update(key('k'));
+    assert_eq!(app.help, Some(end - 1));
+    // A smaller terminal pulls the scroll back to its own end, never beyond.
+    app.update(Action::Resize(100, 30));
+    assert!(app.help.unwrap() <= end);
+}
+
+#[test]
+fn wrapped_help_lines_are_indented_under_the_description() {
+    let mut app = checked_app(Theme::default());
+    app.update(key('?'));
+    let screen = render(&app, 60, 30);
+    // A description too long for the box continues under itself, not under the keys.
+    let continued = screen
+        .lines()
+        .filter(|l| l.contains('│'))
+        .map(|l| l.split('│').nth(1).unwrap_or_default())
+        .any(|inner| inner.starts_with(&" ".repeat(18)) && !inner.trim().is_empty());
+    assert!(continued, "{screen}");
+}
+
+#[test]
+fn all_three_tabs_show_at_40_columns() {
+    let app = checked_app(Theme::default());
+    let screen = render(&app, 40, 10);
+    let tabs = screen.lines().next().unwrap_or_default();
+    for t in ["1 Conn", "2 Link", "3 Check"] {
+        assert!(tabs.contains(t), "{tabs:?}");
+    }
 }

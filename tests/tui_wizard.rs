@@ -8,10 +8,11 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use jiralink::cli::demo::{Demo, DEMO_OAUTH};
 use jiralink::sim::Scenario;
+use jiralink::tui::action::WizardMsg;
 use jiralink::tui::action::{Action, Effect, PastedText};
 use jiralink::tui::app::App;
 use jiralink::tui::effects::EffectRunner;
-use jiralink::tui::panes::wizard::{FieldId, Item, WizardPane};
+use jiralink::tui::panes::wizard::{Item, WizardField, WizardPane};
 use jiralink::tui::theme::Theme;
 use jiralink::wizard::Step;
 use std::os::unix::fs::PermissionsExt;
@@ -110,7 +111,7 @@ impl Harness {
     }
 
     /// Focus a text field and start editing it (Enter).
-    fn edit(&mut self, id: FieldId) {
+    fn edit(&mut self, id: WizardField) {
         self.focus(Item::Text(id));
         if !self.wiz().editing() {
             self.send(code(KeyCode::Enter));
@@ -198,7 +199,7 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
     h.snapshot("2_keys_empty");
     let key_path = h.test_key();
-    h.edit(FieldId::ImportPath);
+    h.edit(WizardField::ImportPath);
     h.keys(&key_path.display().to_string());
     h.send(code(KeyCode::Enter));
     h.until("the key", Duration::from_secs(20), |a| {
@@ -263,7 +264,7 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
     .await;
     let code_shown = h.wiz().simulated_code().unwrap().to_string();
     assert!(render(&h.app, 100, 30).contains(&format!("verification code is '{code_shown}'")));
-    h.focus(Item::Text(FieldId::Verifier));
+    h.focus(Item::Text(WizardField::Verifier));
     h.send(Action::Paste(PastedText(format!(" {code_shown}\n"))));
     h.snapshot("5_authorize_code");
     h.send(code(KeyCode::Enter));
@@ -312,9 +313,9 @@ async fn back_never_loses_what_was_typed() {
     .await;
     h.send(key('n'));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
-    h.edit(FieldId::ConsumerName);
+    h.edit(WizardField::ConsumerName);
     h.keys("Acme Sync");
-    h.edit(FieldId::ImportPath);
+    h.edit(WizardField::ImportPath);
     h.keys("/nowhere/key.pem");
     // Esc ends editing, a second Esc goes back one step; the URL (preset) is still there.
     h.send(code(KeyCode::Esc));
@@ -322,22 +323,25 @@ async fn back_never_loses_what_was_typed() {
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
     h.send(code(KeyCode::Esc));
     assert_eq!(h.wiz().wizard().step(), Step::Target);
-    assert!(h.wiz().text(FieldId::Url).starts_with("http://127.0.0.1:"));
+    assert!(h
+        .wiz()
+        .text(WizardField::Url)
+        .starts_with("http://127.0.0.1:"));
     h.send(key('n'));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
-    assert_eq!(h.wiz().text(FieldId::ConsumerName), "Acme Sync");
+    assert_eq!(h.wiz().text(WizardField::ConsumerName), "Acme Sync");
     assert_eq!(h.wiz().wizard().consumer_name(), "Acme Sync");
-    assert_eq!(h.wiz().text(FieldId::ImportPath), "/nowhere/key.pem");
+    assert_eq!(h.wiz().text(WizardField::ImportPath), "/nowhere/key.pem");
     // Backspace on an empty field is back too; on a non-empty one it deletes a character.
-    h.edit(FieldId::KeyPath);
-    assert_eq!(h.wiz().text(FieldId::KeyPath), "");
+    h.edit(WizardField::KeyPath);
+    assert_eq!(h.wiz().text(WizardField::KeyPath), "");
     h.send(code(KeyCode::Backspace));
     assert_eq!(h.wiz().wizard().step(), Step::Target);
     h.send(key('n'));
-    h.edit(FieldId::ConsumerName);
+    h.edit(WizardField::ConsumerName);
     h.send(code(KeyCode::Backspace));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
-    assert_eq!(h.wiz().text(FieldId::ConsumerName), "Acme Syn");
+    assert_eq!(h.wiz().text(WizardField::ConsumerName), "Acme Syn");
     // A refused step says why and keeps everything.
     h.send(code(KeyCode::Enter));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
@@ -353,9 +357,9 @@ async fn typing_a_url_probes_once_after_a_pause_and_drops_stale_answers() {
     })
     .await;
     h.idle().await;
-    h.edit(FieldId::Url);
+    h.edit(WizardField::Url);
     // Clear the URL and type a new one: no probe while typing.
-    for _ in 0..h.wiz().text(FieldId::Url).chars().count() {
+    for _ in 0..h.wiz().text(WizardField::Url).chars().count() {
         let effects = h.app.update(code(KeyCode::Backspace));
         assert!(effects.is_empty());
     }
@@ -401,7 +405,7 @@ async fn typing_a_url_probes_once_after_a_pause_and_drops_stale_answers() {
         "{again:?}"
     );
     h.run(again);
-    let changed = h.app.update(Action::WizardResult {
+    let changed = h.app.update(Action::Wizard(WizardMsg::Done {
         req: stale_req,
         input: Box::new(jiralink::wizard::Input::ProbeResult(Err(
             jiralink::jira::Diagnosis::error(
@@ -411,7 +415,7 @@ async fn typing_a_url_probes_once_after_a_pause_and_drops_stale_answers() {
                 "stale",
             ),
         ))),
-    });
+    }));
     assert!(changed.is_empty());
     assert!(!render(&h.app, 100, 30).contains("stale"));
     h.until("the new probe", Duration::from_secs(20), |a| {
@@ -429,7 +433,7 @@ async fn a_slow_simulator_never_delays_a_key_press() {
     h.send(Action::Tick(Instant::now() + Duration::from_millis(500)));
     assert!(jiralink::tui::panes::Pane::busy(h.wiz()) > 0);
     let started = Instant::now();
-    h.edit(FieldId::ConnectionName);
+    h.edit(WizardField::ConnectionName);
     h.keys("slow-jira");
     let screen = render(&h.app, 100, 30);
     assert!(

@@ -453,6 +453,76 @@ async fn self_check_bulk<S: Source>(
     (rows, left)
 }
 
+/// The admin-assisted cross-check through Cloud's bulk check: for each of `projects` (those the
+/// subject sees), the answer `mypermissions` would give for `required` and the global
+/// `ADMINISTER`, asked by the subject itself or, with `account_id`, by an administrator for it. Projects of a chunk whose check failed, or without a numeric id, are left out
+/// (the caller asks `mypermissions` for them).
+async fn bulk_cross_check<S: Source>(
+    engine: &Engine<'_>,
+    subject: &S,
+    account_id: Option<&str>,
+    projects: &[&Project],
+    required: &[String],
+) -> HashMap<String, Permissions> {
+    // Owned chunks: a future borrowing slices of a local trips the `Send` bound of the TUI's
+    // boxed audit future (closure lifetimes are not general enough).
+    let numbered: Vec<(String, u64)> = projects
+        .iter()
+        .filter_map(|p| Some((p.key.clone(), p.id.parse::<u64>().ok()?)))
+        .collect();
+    let chunks: Vec<Vec<(String, u64)>> = numbered
+        .chunks(crate::jira::bulk::MAX_PROJECTS_PER_CHECK)
+        .map(<[(String, u64)]>::to_vec)
+        .collect();
+    let global = [GLOBAL_ADMINISTER.to_string()];
+    let global_ref = &global;
+    type Answer = (Vec<(String, u64)>, Result<BulkGrants, String>);
+    let answers: Vec<Answer> = stream::iter(chunks)
+        .map(|chunk| async move {
+            let ids: Vec<u64> = chunk.iter().map(|(_, id)| *id).collect();
+            let res = engine
+                .call(subject, Family::BulkCheck, || {
+                    subject.bulk_permissions(account_id, required, global_ref, &ids)
+                })
+                .await;
+            (chunk, res)
+        })
+        .buffer_unordered(engine.concurrency)
+        .collect()
+        .await;
+    let mut out = HashMap::new();
+    for (chunk, res) in answers {
+        let grants = match res {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::debug!("bulk permission check failed ({e}); checking each project");
+                continue;
+            }
+        };
+        for (key, id) in chunk {
+            let id = &id;
+            let entry = |k: &str, held: bool| {
+                (
+                    k.to_string(),
+                    PermissionEntry {
+                        key: Some(k.to_string()),
+                        have_permission: Some(held),
+                        ..PermissionEntry::default()
+                    },
+                )
+            };
+            let mut permissions: BTreeMap<String, PermissionEntry> = required
+                .iter()
+                .map(|k| entry(k, grants.holds(k, *id)))
+                .collect();
+            let (k, v) = entry(GLOBAL_ADMINISTER, grants.global.contains(GLOBAL_ADMINISTER));
+            permissions.insert(k, v);
+            out.insert(key, Permissions { permissions });
+        }
+    }
+    out
+}
+
 /// A self-mode row from `mypermissions`.
 fn self_row(
     p: &Project,
@@ -597,6 +667,25 @@ async fn admin_assisted<S: Source>(
         // needs both.
         evaluated.push(ADMINISTER_PROJECTS.to_string());
     }
+    // On Cloud the cross-check asks the bulk check, 1,000 projects a request, instead of one
+    // `mypermissions` per project; a chunk it could not answer falls back to the per-project path.
+    let bulk_mine: HashMap<String, Permissions> = match (subject_client, &subject_visible) {
+        (Some(s), Some(visible)) if s.has_bulk_permissions() => {
+            let seen: Vec<&Project> = projects
+                .iter()
+                .filter(|p| visible.contains(&p.key))
+                .collect();
+            bulk_cross_check(&engine, s, None, &seen, &required).await
+        }
+        // Without the user's own connection, a Jira administrator may ask the same bulk check
+        // for the user's account: Jira's own answer for every project, ~1 request per 1,000.
+        (None, _) if admin.has_bulk_permissions() && user.account_id.is_some() => {
+            let all: Vec<&Project> = projects.iter().collect();
+            bulk_cross_check(&engine, admin, user.account_id.as_deref(), &all, &required).await
+        }
+        _ => HashMap::new(),
+    };
+    let bulk_mine_ref = &bulk_mine;
     let engine_ref = &engine;
     let evaluated_ref = &evaluated;
     let subject_visible_ref = &subject_visible;
@@ -624,6 +713,9 @@ async fn admin_assisted<S: Source>(
                 }
             }
             let mine = match (subject_client, subject_visible_ref) {
+                _ if bulk_mine_ref.contains_key(&project.key) => {
+                    bulk_mine_ref.get(&project.key).cloned().map(Ok)
+                }
                 (Some(s), Some(visible)) if visible.contains(&project.key) => Some(
                     engine_ref
                         .call(s, Family::MyPermissions, || {
@@ -866,16 +958,17 @@ fn cross_check(
     subject_visible: Option<&BTreeSet<String>>,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(visible) = subject_visible else {
-        return out;
-    };
-    let jira_listed = visible.contains(&f.project.key);
-    if jira_listed != listed {
-        out.push(format!(
-            "visibility: computed {}, but the user's own project list {} it",
-            if listed { "listed" } else { "hidden" },
-            if jira_listed { "contains" } else { "lacks" }
-        ));
+    // The user's own project list, when its connection was given; Jira's answer per project
+    // (`mine`) comes from that connection or from the admin's bulk check for the user's account.
+    if let Some(visible) = subject_visible {
+        let jira_listed = visible.contains(&f.project.key);
+        if jira_listed != listed {
+            out.push(format!(
+                "visibility: computed {}, but the user's own project list {} it",
+                if listed { "listed" } else { "hidden" },
+                if jira_listed { "contains" } else { "lacks" }
+            ));
+        }
     }
     match &f.mine {
         Some(Ok(perms)) => {

@@ -100,7 +100,7 @@ pub fn closest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Optio
         let d = if k.starts_with(key) || key.starts_with(k) {
             1
         } else {
-            levenshtein(key, k)
+            crate::config::edit_distance(key, k)
         };
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, k));
@@ -109,21 +109,6 @@ pub fn closest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Optio
     // Beyond half the key's length the "closest" key is noise, not a suggestion.
     best.filter(|(d, _)| *d <= key.len().max(4) / 2 + 1)
         .map(|(_, k)| k.to_string())
-}
-
-/// Classic Levenshtein distance over chars.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -159,6 +144,6 @@ mod tests {
         assert_eq!(display_name("BROWSE_PROJECTS"), "Browse Projects");
         assert_eq!(display_name("MY_PLUGIN_PERM"), "My Plugin Perm");
         assert_eq!(normalize(" browse-projects "), "BROWSE_PROJECTS");
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(crate::config::edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -1,7 +1,10 @@
 //! `jiralink audit`: which projects the integration user can see and use, why not, and the fix.
 //! The same `audit::run` and `Report` as the TUI checker; this file only picks clients and prints.
 use super::style::{self, use_ascii, use_color};
-use super::{load_config, print_out, Format, Global, EXIT_CANNOT_RUN, EXIT_USAGE};
+use super::{
+    load_config, print_out, write_output, Global, MonitorFormat as Format, EXIT_CANNOT_RUN,
+    EXIT_USAGE,
+};
 use crate::audit::{self, AuditError, AuditRequest, Progress, Report};
 use crate::config::Config;
 use crate::jira::{Diagnosis, JiraClient};
@@ -32,8 +35,16 @@ pub struct AuditArgs {
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Re-run every SECS seconds and report what changed.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", conflicts_with = "out")]
     pub watch: Option<u64>,
+    /// At most N requests a second per connection (for a Jira that announces no rate limit;
+    /// an announced or learned limit still applies when it is lower).
+    #[arg(long, value_name = "N")]
+    pub max_rate: Option<f64>,
+    /// Write the report to FILE atomically instead of stdout (e.g. a `.prom` file in
+    /// node_exporter's textfile directory with --format prometheus).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// Run `audit`.
@@ -46,6 +57,12 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
             "jiralink: {problem}\naudit needs the integration user's connection (`jiralink audit SUBJECT`), or an admin connection and a username (`--admin ADMIN --user USERNAME`)"
         );
         return Ok(EXIT_USAGE);
+    }
+    if let Some(r) = a.max_rate {
+        if !(r.is_finite() && r > 0.0) {
+            eprintln!("jiralink: --max-rate takes a positive number of requests a second");
+            return Ok(EXIT_USAGE);
+        }
     }
     if a.watch == Some(0) {
         eprintln!("jiralink: --watch takes a positive number of seconds");
@@ -66,6 +83,9 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
         },
         None => None,
     };
+    for c in subject.iter().chain(admin.iter()) {
+        c.set_max_rate(a.max_rate);
+    }
     let req = AuditRequest::from_choices(
         a.subject.as_deref().zip(subject),
         a.admin.as_deref().zip(admin),
@@ -77,6 +97,10 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
     );
 
     let mut out = Output::new(g, a.format);
+    out.file = a.out.clone();
+    if out.file.is_some() {
+        out.color = false;
+    }
     out.fix = audit::fix::FixOptions::from_settings(&cfg.fix);
     let Some(secs) = a.watch else {
         return Ok(match run_once(&req, &out).await {
@@ -84,7 +108,19 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
                 out.print_report(&report, false)?;
                 report.exit_code()
             }
-            Err(e) => out.print_failure(&e),
+            Err(e) => {
+                let code = out.print_failure(&e);
+                if out.format == Format::Prometheus {
+                    // The failure as metrics too, so monitoring sees it instead of stale numbers.
+                    let text = crate::metrics::prometheus::audit_failed(
+                        &req.connection,
+                        &e.diagnosis(),
+                        std::time::SystemTime::now(),
+                    );
+                    write_output(out.file.as_deref(), &text)?;
+                }
+                code
+            }
         });
     };
     watch(req, out, Duration::from_secs(secs)).await
@@ -119,12 +155,18 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
 
 async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError> {
     let bar = style::progress_bar(out.progress, "projects");
+    let clients: Vec<JiraClient> = req.subject.iter().chain(&req.admin).cloned().collect();
     let progress = {
         let bar = bar.clone();
+        let clients = clients.clone();
         move |p: Progress| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
-            bar.set_message(crate::text::count(p.requests, "request"));
+            let n = crate::text::count(p.requests, "request");
+            bar.set_message(match pacing_of(&clients) {
+                Some(pacing) => format!("{n}, {pacing}"),
+                None => n,
+            });
         }
     };
     let mut result = audit::run(req.clone(), progress).await;
@@ -133,7 +175,21 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
     if let Ok(report) = result.as_mut() {
         audit::fix::annotate_if_admin(report, req.admin.as_ref(), &out.fix, req.concurrency).await;
     }
+    if out.human() {
+        if let Some(pacing) = pacing_of(&clients) {
+            eprintln!("jiralink: {pacing}");
+        }
+    }
     result
+}
+
+/// The slowest pacing in force among the run's clients ("paced by Jira's rate limit: 10
+/// requests/s"), if any.
+fn pacing_of(clients: &[JiraClient]) -> Option<crate::jira::pace::Pacing> {
+    clients
+        .iter()
+        .filter_map(JiraClient::pacing)
+        .min_by(|a, b| a.per_second.total_cmp(&b.per_second))
 }
 
 /// Build a client for a configured connection, or print why not and return the exit code.
@@ -182,6 +238,8 @@ struct Output {
     width: usize,
     /// Whether to draw the progress bar (the CLI-wide rule in `style::show_progress`).
     progress: bool,
+    /// `--out`: the file the report goes to instead of stdout.
+    file: Option<std::path::PathBuf>,
     /// The config's `[fix]` settings, for the structured fix of each missing verdict.
     fix: audit::fix::FixOptions,
 }
@@ -210,6 +268,7 @@ impl Output {
             width,
             // Progress only for a person watching: stderr is a terminal and the output is a table.
             progress: style::show_progress(format == Format::Table),
+            file: None,
             fix: audit::fix::FixOptions::default(),
         }
     }
@@ -222,12 +281,24 @@ impl Output {
     /// Through `print_out`, so a reader that leaves (`| head`) ends the run without a panic.
     fn print_report(&self, report: &Report, one_line: bool) -> anyhow::Result<()> {
         let text = match self.format {
-            Format::Table => audit::render_table(report, self.width, self.color, self.ascii),
-            Format::Json => return Ok(write_json(report, !one_line)?),
-            Format::Csv => return Ok(super::print_csv(&audit::render_csv(report))?),
+            Format::Table => crate::shown::terminal(
+                &audit::render_table(report, self.width, self.color, self.ascii),
+                self.color,
+                Some(crate::shown::MAX_LINE_CHARS),
+            )
+            .into_owned(),
+            Format::Json if self.file.is_none() => return Ok(write_json(report, !one_line)?),
+            Format::Json if one_line => serde_json::to_string(report)? + "\n",
+            Format::Json => serde_json::to_string_pretty(report)? + "\n",
+            // Control characters escaped, as `print_csv` does.
+            Format::Csv => {
+                crate::shown::terminal(&audit::render_csv(report), false, None).into_owned()
+            }
+            Format::Prometheus => {
+                crate::metrics::prometheus::audit(report, std::time::SystemTime::now())
+            }
         };
-        super::print_table(&text, self.color)?;
-        Ok(())
+        write_output(self.file.as_deref(), &text)
     }
 
     fn print_changes(&self, old: &Report, new: &Report) -> anyhow::Result<()> {
@@ -257,9 +328,13 @@ impl Output {
                 })?
             ),
             Format::Csv => audit::render_csv(new),
+            // Metrics are a state, not a change: every run writes them all.
+            Format::Prometheus => {
+                crate::metrics::prometheus::audit(new, std::time::SystemTime::now())
+            }
         };
         match self.format {
-            Format::Json => print_out(&text)?,
+            Format::Json | Format::Prometheus => print_out(&text)?,
             Format::Csv => super::print_csv(&text)?,
             Format::Table => super::print_table(&text, self.color)?,
         }

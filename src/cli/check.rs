@@ -1,7 +1,8 @@
 //! `jiralink check`: the explained status of each connection, checked concurrently.
 use super::style::{paint, progress_bar, show_progress, use_color, Symbols, Tone};
 use super::{
-    csv_record, load_config, print_out, Format, Global, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE,
+    csv_record, load_config, write_output, Global, MonitorFormat as Format, EXIT_OK, EXIT_PROBLEM,
+    EXIT_USAGE,
 };
 use crate::check::{check_connection, CheckResult};
 use crate::jira::Diagnosis;
@@ -20,6 +21,10 @@ pub struct CheckArgs {
     /// Same as --format json (kept for scripts written against 0.1).
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Write the output to FILE atomically instead of stdout (e.g. a `.prom` file in
+    /// node_exporter's textfile directory with --format prometheus).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 impl CheckArgs {
@@ -102,23 +107,38 @@ pub async fn run(g: &Global, a: CheckArgs) -> anyhow::Result<u8> {
     .await;
     bar.finish_and_clear();
 
-    let color = use_color(g.color);
-    match format {
+    // Human output made safe for a terminal (`print_table`'s rule), CSV with control characters
+    // escaped (`print_csv`'s), then to stdout or, with --out, atomically to the file.
+    let color = use_color(g.color) && a.out.is_none();
+    let text = match format {
         Format::Json => {
             let doc = serde_json::json!({ "connections": results });
-            print_out(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+            serde_json::to_string_pretty(&doc)? + "\n"
         }
-        Format::Csv => super::print_csv(&render_csv(&results))?,
+        Format::Csv => crate::shown::terminal(&render_csv(&results), false, None).into_owned(),
+        // Expiry as `check` found it (PATs from Jira's list, others from the config).
+        Format::Prometheus => crate::metrics::prometheus::check(&results, &|name| {
+            results
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.expires_at.clone())
+                .or_else(|| {
+                    cfg.connection(name)
+                        .and_then(|c| c.token_expires_at.clone())
+                })
+        }),
         Format::Table => {
             let sym = Symbols::for_output(g.ascii);
             let text: String = results
                 .iter()
                 .map(|r| render_line_styled(r, &sym, color))
                 .collect();
-            super::print_table(&text, color)?;
+            crate::shown::terminal(&text, color, Some(crate::shown::MAX_LINE_CHARS)).into_owned()
         }
-    }
-    let all_ok = results.iter().all(|r| r.ok);
+    };
+    write_output(a.out.as_deref(), &text)?;
+    // A credential about to expire still works, but it is a problem to act on (exit 1).
+    let all_ok = results.iter().all(|r| r.ok && !r.credential_expiring());
     Ok(if config_problem {
         EXIT_USAGE
     } else if all_ok {

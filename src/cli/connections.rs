@@ -25,6 +25,9 @@ pub enum ConnectionsCommand {
         /// The connection's name.
         name: String,
     },
+    /// Replace a PAT (new token, check, switch, revoke the old) or re-authorize an OAuth 1.0a
+    /// connection, without an outage: the old credential works until the new one is checked.
+    Rotate(super::rotate::RotateArgs),
 }
 
 /// `--auth` values.
@@ -137,6 +140,15 @@ pub struct AddArgs {
     /// Request timeout in seconds for this connection.
     #[arg(long, value_name = "SECS")]
     pub timeout_secs: Option<u64>,
+    /// When the PAT or Cloud API token expires (YYYY-MM-DD), so `check` can warn in time.
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Client certificate (PEM) for a Jira behind a proxy that demands one (mTLS).
+    #[arg(long, value_name = "PATH", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM, mode 0600).
+    #[arg(long, value_name = "PATH", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Replace an existing connection with the same name.
     #[arg(long)]
     pub force: bool,
@@ -152,6 +164,7 @@ pub async fn run(g: &Global, a: ConnectionsCommand) -> anyhow::Result<u8> {
             add(&paths, *args, &mut stdin.lock())
         }
         ConnectionsCommand::Remove { name } => remove(&paths, &name),
+        ConnectionsCommand::Rotate(a) => super::rotate::run(&paths, a).await,
     }
 }
 
@@ -426,6 +439,9 @@ pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result
     c.insecure = a.insecure;
     c.proxy = a.proxy;
     c.timeout_secs = a.timeout_secs;
+    c.expires_at = a.expires;
+    c.client_cert = a.client_cert.map(absolute).transpose()?;
+    c.client_key = a.client_key.map(absolute).transpose()?;
     file.upsert_connection(&c)?;
     file.save()?;
     let stored_plain = c
@@ -448,6 +464,19 @@ pub fn add(paths: &Paths, a: AddArgs, input: &mut dyn BufRead) -> anyhow::Result
         eprintln!(
             "warning: insecure = true turns off TLS certificate verification for this connection"
         );
+    }
+    if c.auth == AuthKind::CloudToken {
+        let max = crate::lifecycle::expiry::CLOUD_TOKEN_MAX_DAYS;
+        match c.expires_at.as_deref().and_then(crate::config::parse_expiry) {
+            None => eprintln!(
+                "note: Cloud API tokens created since 15 Dec 2024 expire within {max} days; record the date shown at id.atlassian.com > Security > API tokens with --expires YYYY-MM-DD so `jiralink check` warns before it stops working"
+            ),
+            Some(e) if e - time::OffsetDateTime::now_utc() > time::Duration::days(max) => eprintln!(
+                "warning: {} is more than {max} days away; Cloud API tokens live at most a year, check the date",
+                c.expires_at.as_deref().unwrap_or_default()
+            ),
+            Some(_) => {}
+        }
     }
     Ok(EXIT_OK)
 }

@@ -79,6 +79,11 @@ impl Demo {
         self.dir.path()
     }
 
+    /// Where the demo's log file goes (inside the temp dir).
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.path().join("logs")
+    }
+
     /// The banner the TUI shows next to its tabs.
     pub fn banner(&self) -> String {
         // The words that matter first: narrow terminals cut the end of the tab line.
@@ -156,6 +161,8 @@ pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
         d = Demo::start(a.projects) => d?,
         n = signals.recv() => return Ok(crate::tui::signal_exit_code(n)),
     };
+    // Logs stay in the temp dir with everything else the demo writes.
+    let log = crate::logging::init_in(&demo.log_dir(), 0).ok();
     tracing::info!(dir = %demo.dir().display(), url = %demo.sim.base_url(), "demo started");
     let code = if a.check_only {
         let sym = Symbols::for_output(g.ascii);
@@ -169,6 +176,7 @@ pub async fn run(g: &Global, a: DemoArgs) -> anyhow::Result<u8> {
         crate::tui::run_app(opts).await
     };
     // The temp dir goes with `demo` here, and on the error and panic paths by unwinding.
+    drop(log);
     drop(demo);
     code
 }

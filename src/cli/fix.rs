@@ -120,7 +120,7 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         Err(e) => {
             eprintln!("jiralink: fix could not plan; nothing changed: {e}");
             if let fix::snapshot::GatherError::Jira { error, .. } = &e {
-                eprintln!("{}", error.diagnose());
+                eprintln!("{}", safe(&error.diagnose().to_string()));
             }
             return Ok(EXIT_CANNOT_RUN);
         }
@@ -128,18 +128,21 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
     let plan = fix::plan(&snap, &opts);
     if plan.missing.is_empty() {
         if human {
-            print_out(&format!(
+            super::print_table(
+                &format!(
                 "nothing to fix: {} holds every required permission ({}) in the audited projects\n",
                 report.user.name,
                 report.required.join(", ")
-            ))?;
+            ),
+                false,
+            )?;
         } else {
             print_json(&serde_json::json!({"plan": plan, "applied": false}))?;
         }
         return Ok(EXIT_OK);
     }
     if human {
-        print_out(&fix::render_plan(&plan))?;
+        super::print_table(&fix::render_plan(&plan), false)?;
     }
     if plan.changes.is_empty() {
         if !human {
@@ -248,7 +251,7 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         }
         s.push_str(&undo_line);
         s.push('\n');
-        print_out(&s)?;
+        super::print_table(&s, false)?;
     } else {
         print_json(&serde_json::json!({
             "plan": plan,
@@ -285,7 +288,7 @@ async fn undo(
         for e in j.applied.iter().rev() {
             s.push_str(&format!("  {}\n", e.rest_call()));
         }
-        print_out(&s)?;
+        super::print_table(&s, false)?;
     }
     if !a.yes {
         if !std::io::stdin().is_terminal() {
@@ -321,7 +324,7 @@ async fn undo(
             Ok(EXIT_OK)
         }
         Err(e) => {
-            eprintln!("jiralink: {}", e.diagnosis);
+            eprintln!("jiralink: {}", safe(&e.diagnosis.to_string()));
             Ok(EXIT_CANNOT_RUN)
         }
     }
@@ -338,4 +341,9 @@ fn confirm(prompt: &str) -> anyhow::Result<bool> {
 fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
     print_out(&format!("{}\n", serde_json::to_string_pretty(v)?))?;
     Ok(())
+}
+
+/// A message that quotes Jira, made safe for the terminal (issue 14 §2).
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::shown::terminal(text, false, Some(crate::shown::MAX_LINE_CHARS))
 }

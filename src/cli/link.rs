@@ -461,7 +461,7 @@ async fn fields(mut ctx: LinkContext, name: &str) -> anyhow::Result<u8> {
 }
 
 /// Ask "yes/no" on the terminal; anything but y/yes is no.
-fn confirm(question: &str) -> bool {
+pub(super) fn confirm(question: &str) -> bool {
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();

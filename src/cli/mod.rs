@@ -5,12 +5,16 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod connections;
+#[cfg(feature = "sim")]
 pub mod demo;
 pub mod fix;
 pub mod info;
 pub mod link;
 pub mod link_oauth2;
+pub mod links;
 pub mod man;
+pub mod rotate;
+#[cfg(feature = "sim")]
 pub mod sim;
 /// The terminal/colour rules, shared with the TUI ([`crate::term`]).
 pub use crate::term as style;
@@ -56,6 +60,27 @@ pub enum Format {
     Csv,
 }
 
+/// `--format` of `audit` and `check`, the commands monitoring runs: [`Format`]'s three and
+/// `prometheus` (the text format Prometheus scrapes, `metrics::prometheus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum MonitorFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Prometheus,
+}
+
+/// Write `text` to `out` atomically (a temporary file in the same folder, mode 0600, renamed over
+/// the target, so a reader such as node_exporter never sees half a file), or to stdout.
+pub fn write_output(out: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match out {
+        Some(path) => crate::paths::write_secret_file(path, text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => Ok(print_out(text)?),
+    }
+}
+
 /// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled.
 pub fn csv_record<S: AsRef<str>>(fields: &[S]) -> String {
     let mut line = fields
@@ -89,11 +114,15 @@ pub enum Command {
     /// List, add or remove connections.
     #[command(subcommand)]
     Connections(connections::ConnectionsCommand),
+    /// List a Jira's application links with their health (needs an admin connection).
+    Links(links::LinksArgs),
     /// Version, paths, the config file read, proxy/CA settings and terminal capabilities.
     Info(info::InfoArgs),
     /// Run the built-in Jira simulator.
+    #[cfg(feature = "sim")]
     Sim(sim::SimArgs),
     /// Open the TUI against the built-in simulator.
+    #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
@@ -178,8 +207,16 @@ pub fn parse_from(args: Vec<OsString>) -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse_from(std::env::args_os().collect());
     // Logs go to a file under the state dir, never to the terminal; keep the guard until exit.
+    // The demo logs into its own temp dir instead (it leaves nothing in the user's home).
+    #[cfg(feature = "sim")]
+    let demo = matches!(cli.command, Some(Command::Demo(_)));
+    #[cfg(not(feature = "sim"))]
+    let demo = false;
     let paths = crate::paths::Paths::resolve(cli.global.config.as_deref()).ok();
-    let _log = paths.as_ref().and_then(|p| crate::logging::init(p, 0).ok());
+    let _log = paths
+        .as_ref()
+        .filter(|_| !demo)
+        .and_then(|p| crate::logging::init(p, 0).ok());
     // No core dumps with secrets in them; clear what a killed earlier run left half-written.
     match &paths {
         Some(p) => crate::housekeeping::on_start(p),
@@ -200,7 +237,12 @@ pub fn main() -> ExitCode {
         // `cat` and friends behave here.
         Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(e) => {
-            eprintln!("jiralink: {e:#}");
+            // The chain may quote a server or a file: made safe for the terminal.
+            let text = format!("{e:#}");
+            eprintln!(
+                "jiralink: {}",
+                crate::shown::terminal(&text, false, Some(crate::shown::MAX_LINE_CHARS))
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -217,9 +259,9 @@ pub fn main() -> ExitCode {
 /// thread with the parsing of a 10,000-project answer.
 fn runtime_for(command: Option<&Command>) -> tokio::runtime::Builder {
     match command {
-        None | Some(Command::Sim(_) | Command::Demo(_)) => {
-            tokio::runtime::Builder::new_multi_thread()
-        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+        #[cfg(feature = "sim")]
+        Some(Command::Sim(_) | Command::Demo(_)) => tokio::runtime::Builder::new_multi_thread(),
         Some(_) => tokio::runtime::Builder::new_current_thread(),
     }
 }
@@ -274,8 +316,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Fix(a)) => fix::run(&g, a).await,
         Some(Command::Link(a)) => link::run(&g, a).await,
         Some(Command::Connections(a)) => connections::run(&g, a).await,
+        Some(Command::Links(a)) => links::run(&g, a).await,
         Some(Command::Info(a)) => info::run(&g, a).await,
+        #[cfg(feature = "sim")]
         Some(Command::Sim(a)) => sim::run(&g, a).await,
+        #[cfg(feature = "sim")]
         Some(Command::Demo(a)) => demo::run(&g, a).await,
         Some(Command::Completions(a)) => completions::run(&g, a),
         Some(Command::Man(a)) => man::run(&g, a),

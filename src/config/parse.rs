@@ -28,6 +28,10 @@ pub const CONNECTION_KEYS: &[&str] = &[
     "insecure",
     "proxy",
     "timeout_secs",
+    "expires_at",
+    "token_id",
+    "client_cert",
+    "client_key",
     "client_id",
     "client_secret",
     "redirect_uri",
@@ -36,7 +40,12 @@ pub const CONNECTION_KEYS: &[&str] = &[
 ];
 
 /// Keys `[defaults]` may hold.
-pub const DEFAULTS_KEYS: &[&str] = &["timeout_secs", "concurrency", "required_permissions"];
+pub const DEFAULTS_KEYS: &[&str] = &[
+    "timeout_secs",
+    "concurrency",
+    "required_permissions",
+    "warn_expiry_days",
+];
 
 /// Top-level keys jiralink understands (others are kept on save and warned about).
 pub const TOP_LEVEL_KEYS: &[&str] = &["defaults", "connection", "fix"];
@@ -53,8 +62,8 @@ const AUTH_CHOICES: &str =
 fn keys_for(kind: AuthKind) -> &'static [&'static str] {
     match kind {
         AuthKind::Basic => &["username", "password"],
-        AuthKind::Pat => &["token"],
-        AuthKind::CloudToken => &["email", "token"],
+        AuthKind::Pat => &["token", "expires_at", "token_id"],
+        AuthKind::CloudToken => &["email", "token", "expires_at"],
         AuthKind::Oauth1 => &[
             "consumer_key",
             "consumer_name",
@@ -105,6 +114,8 @@ const AUTH_SPECIFIC_KEYS: &[&str] = &[
     "access_token",
     "token_secret",
     "token_expires_at",
+    "expires_at",
+    "token_id",
     "client_id",
     "client_secret",
     "redirect_uri",
@@ -471,6 +482,9 @@ fn parse_defaults(ctx: &Ctx<'_>, t: &dyn TableLike) -> Result<Defaults, ConfigEr
     if let Some(n) = ctx.integer(t, "concurrency", 1..65)? {
         d.concurrency = n as usize;
     }
+    if let Some(n) = ctx.integer(t, "warn_expiry_days", 0..3651)? {
+        d.warn_expiry_days = n;
+    }
     if let Some(item) = t.get("required_permissions") {
         let span = ctx.span_of(t, "required_permissions");
         let key = Some("required_permissions");
@@ -551,7 +565,7 @@ pub(super) fn parse_connection(
         return Err(ctx.err(
             ctx.span_of(t, "name"),
             Some("name"),
-            "use only letters, digits, '-', '_' and '.' (it is typed on the command line)",
+            "use only ASCII letters, digits, '-', '_' and '.' (it is typed on the command line)",
         ));
     }
     if name.starts_with('.') {
@@ -612,6 +626,30 @@ pub(super) fn parse_connection(
             ));
         }
     }
+    let expires_at = ctx.string(t, "expires_at")?;
+    if let Some(ts) = &expires_at {
+        if super::parse_expiry(ts).is_none() {
+            return Err(ctx.err(
+                ctx.span_of(t, "expires_at"),
+                Some("expires_at"),
+                "expected a date like 2027-01-31 or an RFC 3339 time like 2027-01-31T12:00:00Z",
+            ));
+        }
+    }
+    let client_cert = ctx.path(t, "client_cert")?;
+    let client_key = ctx.path(t, "client_key")?;
+    if client_cert.is_some() != client_key.is_some() {
+        let (have, missing) = if client_cert.is_some() {
+            ("client_cert", "client_key")
+        } else {
+            ("client_key", "client_cert")
+        };
+        return Err(ctx.err(
+            ctx.span_of(t, have),
+            Some(have),
+            format!("given without {missing}; a client certificate needs both (PEM files)"),
+        ));
+    }
     let access_token = ctx.secret(t, "access_token")?;
     let token_secret = ctx.secret(t, "token_secret")?;
     if token_secret.is_some() && access_token.is_none() {
@@ -666,6 +704,10 @@ pub(super) fn parse_connection(
         insecure: ctx.boolean(t, "insecure")?.unwrap_or(false),
         proxy,
         timeout_secs: ctx.integer(t, "timeout_secs", 1..3601)?,
+        expires_at,
+        token_id: ctx.integer(t, "token_id", 0..i64::MAX)?,
+        client_cert,
+        client_key,
     })
 }
 
@@ -753,8 +795,8 @@ pub fn suggestion(key: &str, known: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over chars (the one copy: key suggestions here and in `audit`).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -421,7 +421,16 @@ pub(super) fn connection_table(c: &Connection) -> Table {
     );
     put("refresh_token", sec(&c.refresh_token));
     put("token_expires_at", s(&c.token_expires_at));
+    put("expires_at", s(&c.expires_at));
+    put(
+        "token_id",
+        c.token_id
+            .and_then(|n| i64::try_from(n).ok())
+            .map(Value::from),
+    );
     put("ca_file", p(&c.ca_file));
+    put("client_cert", p(&c.client_cert));
+    put("client_key", p(&c.client_key));
     put("insecure", c.insecure.then_some(Value::from(true)));
     put("proxy", s(&c.proxy));
     put(

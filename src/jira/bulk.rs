@@ -127,12 +127,19 @@ impl JiraClient {
 mod tests {
     use super::*;
 
-    /// A fixture from `../shared/fixtures/jira/` (`JIRALINK_SHARED_DIR` overrides the folder).
+    /// A fixture from `../shared/fixtures/jira/` (`JIRALINK_SHARED_DIR` overrides the folder; a
+    /// git worktree one level deeper finds it in the manifest directory's ancestors).
     fn fixture(name: &str) -> String {
-        let shared = std::env::var("JIRALINK_SHARED_DIR")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared").to_string());
-        std::fs::read_to_string(format!("{shared}/fixtures/jira/{name}"))
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
+        let rel = format!("shared/fixtures/jira/{name}");
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = std::env::var("JIRALINK_SHARED_DIR")
+            .ok()
+            .map(|d| std::path::PathBuf::from(d).join("fixtures/jira").join(name))
+            .into_iter()
+            .chain(manifest.ancestors().map(|a| a.join(&rel)))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("{name}: not found in ../shared/fixtures/jira/"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct ClientOptions {
     pub ca_file: Option<PathBuf>,
     pub insecure: bool,
     pub proxy: Option<String>,
+    /// Client certificate and key (PEM files) for mutual TLS, when the connection has one.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
     pub retry: RetryPolicy,
     /// Largest response body read before giving up with `response_too_large`.
     pub max_body_bytes: usize,
@@ -76,6 +78,7 @@ impl ClientOptions {
             ca_file: None,
             insecure: false,
             proxy: None,
+            client_cert: None,
             retry: RetryPolicy::default(),
             // DC's `GET /rest/api/2/project` is not paged: with `expand=lead` it is ~1.2 KB per
             // project, so 50,000 projects (bench/run.sh, section 3) answer ~60 MB, which the
@@ -339,6 +342,14 @@ impl JiraClient {
             .map_err(|e| JiraError::config(format!("cannot encode the request body: {e}")))?;
         self.execute(method, url, Body::Json(bytes), self.signing())
             .await
+    }
+
+    /// DELETE `path` without a body (revoking a Personal Access Token answers 204).
+    pub async fn delete(&self, path: &str) -> Result<(), JiraError> {
+        let url = self.url_for(path, &[]);
+        self.execute(Method::DELETE, url, Body::None, self.signing())
+            .await
+            .map(|_| ())
     }
 
     /// Send a request without a body (a `DELETE`) and decode the JSON answer (`null` for a 204).

@@ -64,6 +64,14 @@ pub enum Code {
     ApplinkConflict,
     Cancelled,
     Other,
+    /// A credential (PAT, API token, OAuth token) expires within `warn_expiry_days`, or has.
+    CredentialExpiring,
+    /// The server demanded a client certificate and the connection has none.
+    ClientCertMissing,
+    /// The server refused the connection's client certificate.
+    ClientCertRejected,
+    /// A Cloud scoped API token was sent to the site URL instead of the API gateway.
+    CloudScopedTokenWrongHost,
 }
 
 impl Code {
@@ -118,6 +126,10 @@ impl Code {
         Code::ApplinkConflict,
         Code::Cancelled,
         Code::Other,
+        Code::CredentialExpiring,
+        Code::ClientCertMissing,
+        Code::ClientCertRejected,
+        Code::CloudScopedTokenWrongHost,
     ];
 
     /// The snake_case name, as in JSON output.
@@ -173,6 +185,10 @@ impl Code {
             Code::ApplinkConflict => "applink_conflict",
             Code::Cancelled => "cancelled",
             Code::Other => "other",
+            Code::CredentialExpiring => "credential_expiring",
+            Code::ClientCertMissing => "client_cert_missing",
+            Code::ClientCertRejected => "client_cert_rejected",
+            Code::CloudScopedTokenWrongHost => "cloud_scoped_token_wrong_host",
         }
     }
 }
@@ -231,6 +247,10 @@ impl Code {
             Code::ApplinkConflict => "`link create`: Jira already has an application link with this consumer key but another public key; `--replace` updates that link's consumer.",
             Code::Cancelled => "The operation was cancelled before it finished.",
             Code::Other => "Anything else; the detail carries the underlying error.",
+            Code::CredentialExpiring => "The PAT, Cloud API token or OAuth token expires within `warn_expiry_days` (default 14), or already has; names the date and how to rotate.",
+            Code::ClientCertMissing => "The server (usually a reverse proxy) demands a client certificate (TLS alert named); set `client_cert` and `client_key`.",
+            Code::ClientCertRejected => "The server refused the connection's client certificate (TLS alert named: unknown CA, bad or expired certificate).",
+            Code::CloudScopedTokenWrongHost => "A Cloud scoped API token was sent to the site URL, which answers 401; names the `https://api.atlassian.com/ex/jira/{cloudId}` URL to use.",
         }
     }
 }
@@ -324,6 +344,13 @@ pub fn code_of(e: &JiraError) -> Code {
         ErrorKind::Timeout { .. } => Code::Timeout,
         ErrorKind::TlsUntrusted { .. } => Code::TlsUntrusted,
         ErrorKind::Tls { .. } => Code::TlsError,
+        ErrorKind::ClientCert { alert, .. } => {
+            if alert == "CertificateRequired" {
+                Code::ClientCertMissing
+            } else {
+                Code::ClientCertRejected
+            }
+        }
         ErrorKind::Transport { .. } => Code::Other,
         ErrorKind::SsoRedirect { .. } => Code::SsoRedirect,
         ErrorKind::WrongBaseUrl { .. } => Code::WrongBaseUrl,
@@ -444,6 +471,21 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             format!("{call}: {message}"),
             "Check that the URL's host name matches the certificate, that the certificate has not expired, and that the port speaks HTTPS (use http:// for a plain-HTTP port).".into(),
         ),
+        ErrorKind::ClientCert { alert, message } => {
+            if code == Code::ClientCertMissing {
+                (
+                    "The server demands a client certificate".into(),
+                    format!("{call}: the TLS handshake ended with the server's alert {alert} ({message}); a reverse proxy in front of Jira asks for mutual TLS."),
+                    "Set `client_cert = \"/path/client.pem\"` and `client_key = \"/path/client.key\"` (PEM, key mode 0600) on the connection, with a certificate the proxy's CA issued.".into(),
+                )
+            } else {
+                (
+                    format!("The server refused the client certificate (TLS alert {alert})"),
+                    format!("{call}: the TLS handshake ended with the server's alert {alert} ({message})."),
+                    "Check that `client_cert` was issued by the CA the proxy trusts, has not expired, and matches `client_key`; ask the proxy's admin which CA it expects.".into(),
+                )
+            }
+        }
         ErrorKind::Transport { message } => (
             "The request could not be completed".into(),
             format!("{call}: {message}"),

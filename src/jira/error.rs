@@ -22,6 +22,9 @@ pub enum ErrorKind {
     },
     /// Another TLS failure (name mismatch, expired, protocol).
     Tls { message: String },
+    /// The server ended the TLS handshake with an alert about our client certificate
+    /// (`CertificateRequired` when none was sent; `UnknownCA`, `BadCertificate`, … when refused).
+    ClientCert { alert: String, message: String },
     /// Any other transport failure.
     Transport { message: String },
     /// A 3xx answer to a login page or an identity provider.
@@ -163,6 +166,7 @@ impl JiraError {
                 | ErrorKind::Timeout { .. }
                 | ErrorKind::TlsUntrusted { .. }
                 | ErrorKind::Tls { .. }
+                | ErrorKind::ClientCert { .. }
                 | ErrorKind::Transport { .. }
         )
     }

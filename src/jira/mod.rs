@@ -3,16 +3,19 @@
 
 pub mod admin_writes;
 pub mod applinks;
+pub mod applinks_status;
 pub mod auth;
 pub mod bulk;
 pub mod client;
 pub mod diagnose;
 pub mod error;
 pub mod model;
+pub mod mtls;
 pub mod oauth;
 pub mod oauth2;
 pub mod oauth_dance;
 pub mod pace;
+pub mod pat;
 pub mod response;
 pub mod transport;
 

@@ -11,6 +11,9 @@ use url::Url;
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("jiralink/", env!("CARGO_PKG_VERSION"));
 
+/// How long an idle pooled connection may be reused: below every common server keep-alive.
+pub const IDLE_CONNECTION_REUSE: Duration = Duration::from_secs(4);
+
 /// Build the pooled reqwest client for `opts`.
 pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
     let mut headers = HeaderMap::new();
@@ -23,7 +26,14 @@ pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
-        .pool_idle_timeout(Duration::from_secs(90))
+        // Never reuse a connection the server may have closed while it sat idle: Apache's
+        // KeepAliveTimeout defaults to 5 s (https://httpd.apache.org/docs/2.4/mod/core.html#keepalivetimeout),
+        // Jira's Tomcat closes idle connections after its connectionTimeout (20 s in the
+        // server.xml Jira ships), the simulator after 10 s (its header read timeout). A POST
+        // sent on a connection closed meanwhile fails ("connection closed before message
+        // completed") and cannot be retried safely; a single-threaded runtime busy planning may
+        // not even have seen the close. Reconnecting after 4 s idle costs one handshake.
+        .pool_idle_timeout(IDLE_CONNECTION_REUSE)
         .tcp_keepalive(Duration::from_secs(60));
     if let Some(path) = &opts.ca_file {
         let pem = std::fs::read(path).map_err(|e| {
@@ -43,6 +53,9 @@ pub fn build_http(opts: &ClientOptions) -> Result<reqwest::Client, JiraError> {
         }
         // Merged with the system roots, so public and internal CAs both work.
         b = b.tls_certs_merge(certs);
+    }
+    if let Some((cert, key)) = &opts.client_cert {
+        b = b.identity(crate::jira::mtls::load_identity(cert, key)?);
     }
     if !needs_tls_roots(opts, |k| std::env::var(k).ok()) {
         // rustls-platform-verifier reads every file under /etc/ssl/certs when the client is built
@@ -76,6 +89,7 @@ fn needs_tls_roots(opts: &ClientOptions, env: impl Fn(&str) -> Option<String>) -
     let https = |v: &str| v.trim().to_ascii_lowercase().starts_with("https://");
     opts.base_url.scheme() != "http"
         || opts.ca_file.is_some()
+        || opts.client_cert.is_some()
         || opts.insecure
         || opts.proxy.as_deref().is_some_and(https)
         || ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
@@ -135,6 +149,11 @@ pub fn classify(e: &reqwest::Error, method: &str, url: &Url, timeout: Duration) 
     {
         ErrorKind::Dns {
             host,
+            message: innermost,
+        }
+    } else if let Some(alert) = super::mtls::client_cert_alert(&all) {
+        ErrorKind::ClientCert {
+            alert: alert.to_owned(),
             message: innermost,
         }
     } else if all.contains("unknownissuer")

@@ -101,7 +101,9 @@ fn save_into(
         .collect();
     let dir = token_dir(paths);
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let stem = format!("{}-{stamp}", file_stem(&name));
+    // The writer's pid in the name: what a killed save leaves is swept once it is gone
+    // (crate::housekeeping::sweep_orphaned_token_files).
+    let stem = format!("{}-{stamp}-p{}", file_stem(&name), std::process::id());
     let access_file = dir.join(format!("{stem}.oauth2_access_token"));
     let refresh_file = tokens
         .refresh
@@ -297,7 +299,11 @@ pub fn save_client_credentials(
     };
     let dir = token_dir(paths);
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let path = dir.join(format!("{}-{stamp}.oauth2_client_secret", file_stem(name)));
+    let path = dir.join(format!(
+        "{}-{stamp}-p{}.oauth2_client_secret",
+        file_stem(name),
+        std::process::id()
+    ));
     crate::paths::write_secret_file(&path, client_secret.expose_secret().as_bytes()).map_err(
         |e| ConfigError::Write {
             path: path.clone(),

@@ -42,6 +42,13 @@ struct ApproveBody {
 }
 
 #[derive(Debug, Deserialize)]
+struct PatExpiryBody {
+    user: String,
+    /// Days from now (negative: already expired); absent or null: never expires.
+    days: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
 struct RateLimitBody {
     policy: String,
 }
@@ -118,6 +125,16 @@ pub fn handle(st: &Shared, method: &Method, rest: &str, body: &[u8]) -> Reply {
                 Ok(a) => Reply::json(200, &json!({"verifier": a.verifier})),
                 Err(e) => bad(e),
             },
+            Err(r) => r,
+        },
+        (&Method::POST, "pat-expiry") => match parse::<PatExpiryBody>(body) {
+            Ok(b) => {
+                let at = b.days.map(|d| st.now_secs() + d * 86_400);
+                match st.pats.set_expiry(&b.user, at) {
+                    0 => bad(format!("user {} has no Personal Access Token", b.user)),
+                    n => Reply::json(200, &json!({"ok": true, "tokens": n})),
+                }
+            }
             Err(r) => r,
         },
         (&Method::POST, "clear-captcha") => match parse::<UserBody>(body) {

@@ -38,6 +38,8 @@ pub struct Ctx {
     pub user: Option<String>,
     /// How the user authenticated.
     pub via: Via,
+    /// Cloud mode: the request came through the API gateway form `/ex/jira/{cloudId}/…`.
+    pub gateway: bool,
 }
 
 /// How a request was authenticated.
@@ -224,7 +226,19 @@ pub async fn dispatch(
         return r;
     }
 
-    let rel = if st.context_path.is_empty() {
+    if st.cloud && path == "/_edge/tenant_info" {
+        return super::cloud_gateway::Gateway::tenant_info(&st.gateway).into_response(&[]);
+    }
+    // The gateway form `/ex/jira/{cloudId}/rest/…` reaches the same site (cloud mode).
+    let gateway_rel = if st.cloud {
+        st.gateway.strip(&path).map(str::to_owned)
+    } else {
+        None
+    };
+    let gateway = gateway_rel.is_some();
+    let rel = if let Some(r) = gateway_rel {
+        Some(r)
+    } else if st.context_path.is_empty() {
         Some(path.clone())
     } else if path == st.context_path {
         Some("/".to_owned())
@@ -243,6 +257,7 @@ pub async fn dispatch(
         scenario,
         user: None,
         via: Via::Anonymous,
+        gateway,
     };
     let reply = match rel {
         None if path.starts_with("/idp/") => idp(&ctx),
@@ -358,7 +373,10 @@ async fn jira(st: &Shared, ctx: &mut Ctx) -> Reply {
                             "X-RateLimit-Interval-Seconds",
                             retry_after_secs.max(1).to_string(),
                         )
-                        .header("X-RateLimit-FillRate", "1")
+                        // The bucket refills its `every` tokens each interval, so a client pacing
+                        // by these headers (`jira::pace`) sends `every` requests a second, and the
+                        // scenario's one-in-`every` refusals stay what it exercises.
+                        .header("X-RateLimit-FillRate", every.to_string())
                 };
                 if limited {
                     return headers(Reply::html(429, pages::rate_limited_page()))
@@ -446,6 +464,9 @@ fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
         // A front-end (SSO plugin, proxy) answering with the login page instead of JSON.
         return Reply::html(200, pages::login_page(&st.base, None, false));
     }
+    if let Some(reply) = super::applinks_status::handle(st, ctx) {
+        return reply;
+    }
     if ctx.rel.starts_with("/rest/applinks") {
         return applinks::handle(st, ctx);
     }
@@ -456,6 +477,9 @@ fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
     // Cloud platform REST API": "Version 3 … provides support for the Atlassian Document Format").
     if ctx.rel.starts_with("/rest/api/2/") || (st.cloud && ctx.rel.starts_with("/rest/api/3/")) {
         return rest::handle(st, ctx);
+    }
+    if ctx.rel.starts_with("/rest/pat/latest/tokens") && !st.cloud {
+        return super::pat::handle(st, ctx);
     }
     if ctx.rel == "/" || ctx.rel == "/secure/Dashboard.jspa" {
         // Only the title matters to clients (jiralink reads `<title>` of HTML answers).
@@ -548,7 +572,10 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
                 return Err(captcha_denied(st));
             }
             let ok = if st.cloud {
+                // A scoped token works only through the gateway; the site URL answers 401
+                // (jira-answers.md "Jira Cloud"; sooperset/mcp-atlassian#968).
                 secret == user.api_token
+                    || (ctx.gateway && st.gateway.is_scoped(&user.name, &secret))
             } else {
                 secret == user.password
             };
@@ -561,9 +588,9 @@ fn authenticate(st: &Shared, ctx: &Ctx) -> Result<(Option<String>, Via), Reply> 
             }
         }
         "bearer" if !st.cloud => {
-            let world = st.world();
-            match world.users.iter().find(|u| u.pat == rest.trim()) {
-                Some(u) => Ok((Some(u.name.clone()), Via::Bearer)),
+            // An expired or revoked PAT answers like an unknown one (jira-answers.md, PATs).
+            match st.pats.authenticate(rest.trim(), st.now_secs()) {
+                Some(u) => Ok((Some(u), Via::Bearer)),
                 // Not a PAT: maybe an OAuth 2.0 access token.
                 None => match super::oauth2_routes::bearer(st, rest.trim()) {
                     Some(r) => r,

@@ -6,18 +6,22 @@ pub mod oauth2;
 
 mod admin_rest;
 mod applinks;
+mod applinks_status;
 mod bulk;
 mod catalog;
+mod cloud_gateway;
 mod control;
 mod http;
 pub mod limits;
 mod oauth2_routes;
 mod oauth_routes;
 mod pages;
+mod pat;
 mod reply;
 mod rest;
 mod scenario;
 mod state;
+pub mod tls_front;
 mod world;
 
 pub use limits::{Count as RequestCount, Policy as RateLimit};
@@ -205,12 +209,56 @@ impl Sim {
         self.shared.world().user(username).map(|u| u.pat.clone())
     }
 
+    /// Make every Personal Access Token of `username` expire `days` from now (`None`: never);
+    /// returns how many tokens changed.
+    pub fn set_pat_expiry(&self, username: &str, days: Option<i64>) -> usize {
+        let at = days.map(|d| self.shared.now_secs() + d * 86_400);
+        self.shared.pats.set_expiry(username, at)
+    }
+
+    /// The ids and names of `username`'s Personal Access Tokens (never the secrets).
+    pub fn pat_tokens(&self, username: &str) -> Vec<(u64, String)> {
+        self.shared
+            .pats
+            .of(username)
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect()
+    }
+
     /// The user's Cloud API token (used with the e-mail in cloud mode).
     pub fn api_token(&self, username: &str) -> Option<String> {
         self.shared
             .world()
             .user(username)
             .map(|u| u.api_token.clone())
+    }
+
+    /// The user's scoped Cloud API token: refused on the site URL, accepted through the gateway
+    /// form [`Sim::gateway_url`] (cloud mode).
+    pub fn scoped_api_token(&self, username: &str) -> Option<String> {
+        self.shared
+            .gateway
+            .scoped_token(username)
+            .map(str::to_owned)
+    }
+
+    /// The site's cloud id, as `/_edge/tenant_info` reports it (cloud mode).
+    pub fn cloud_id(&self) -> String {
+        self.shared.gateway.cloud_id.clone()
+    }
+
+    /// `http://127.0.0.1:PORT/ex/jira/{cloudId}`: the simulator's stand-in for
+    /// `https://api.atlassian.com/ex/jira/{cloudId}` (cloud mode).
+    pub fn gateway_url(&self) -> url::Url {
+        let mut u = self.base_url.clone();
+        u.set_path(&format!("/ex/jira/{}", self.shared.gateway.cloud_id));
+        u
+    }
+
+    /// `http://127.0.0.1:PORT`: where the gateway path lives (the `api.atlassian.com` stand-in).
+    pub fn origin(&self) -> String {
+        self.shared.origin.clone()
     }
 
     /// The user's e-mail address.

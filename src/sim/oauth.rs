@@ -6,13 +6,9 @@
 //! integration-plugin (`AccessTokenRestEndpoint.java`, `OAuth1aRequestFilter.java`), and net.oauth's
 //! `SimpleOAuthValidator` (single parameters → version → timestamp and nonce → signature).
 
-#[path = "oauth_base_string.rs"]
 pub mod base_string;
-#[path = "oauth_pages.rs"]
 mod pages;
-#[path = "oauth_problem.rs"]
 pub mod problem;
-#[path = "oauth_verify.rs"]
 mod verify;
 
 use std::collections::HashMap;

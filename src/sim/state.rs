@@ -44,6 +44,10 @@ pub struct Shared {
     /// The OAuth 2.0 provider (DC 8.22+).
     pub oauth2: Arc<super::oauth2::OAuth2Provider>,
     cache: Mutex<HashMap<String, (u64, bytes::Bytes)>>,
+    /// Personal Access Tokens (seeded with each user's `pat`).
+    pub pats: super::pat::PatStore,
+    /// Cloud mode: the site's cloud id and the users' scoped API tokens (gateway URL form).
+    pub gateway: super::cloud_gateway::Gateway,
     /// Per-principal counters and the rate limit.
     pub limits: super::limits::Limits,
     /// Fault injection for admin writes: writes still allowed before one answers 500 (-1 = off).
@@ -70,6 +74,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Shared {
     /// Build the state.
     pub fn new(base: String, origin: String, cfg: &super::SimConfig) -> Shared {
+        let world = World::generate(cfg.projects, cfg.seed);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let pats = super::pat::PatStore::seeded(
+            world.users.iter().map(|u| (u.name.clone(), u.pat.clone())),
+            now,
+        );
+        let gateway = super::cloud_gateway::Gateway::new(
+            cfg.seed,
+            world.users.iter().map(|u| u.name.clone()),
+        );
         Shared {
             base,
             origin,
@@ -77,7 +94,7 @@ impl Shared {
             version: cfg.jira_version.clone(),
             cloud: cfg.cloud,
             seed: cfg.seed,
-            world: RwLock::new(World::generate(cfg.projects, cfg.seed)),
+            world: RwLock::new(world),
             scenario: Mutex::new(cfg.scenario),
             requests: AtomicU64::new(0),
             rest_requests: AtomicU64::new(0),
@@ -86,6 +103,8 @@ impl Shared {
             oauth: Arc::new(OAuthProvider::new()),
             oauth2: Arc::new(super::oauth2::OAuth2Provider::new()),
             cache: Mutex::new(HashMap::new()),
+            pats,
+            gateway,
             limits: super::limits::Limits::default(),
             write_fault: std::sync::atomic::AtomicI64::new(-1),
         }

@@ -324,7 +324,8 @@ const USER_PERMS: &[&str] = &[
     "VIEW_READONLY_WORKFLOW",
 ];
 
-fn random_token(len_bytes: usize) -> String {
+/// A random base64 token of `len_bytes` bytes (PATs, API tokens).
+pub(super) fn random_token(len_bytes: usize) -> String {
     use base64::Engine as _;
     let mut bytes = vec![0u8; len_bytes];
     rand::thread_rng().fill(bytes.as_mut_slice());

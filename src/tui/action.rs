@@ -2,12 +2,13 @@
 //! State changes only through actions; work happens only through effects.
 
 use super::effects::AuditJob;
+pub use super::panes::checker::CheckerMsg;
+pub use super::panes::connections::ConnectionsMsg;
+pub use super::panes::wizard::WizardMsg;
 use crate::audit::export::ReportFormat;
-use crate::audit::fix::{ApplyEvent, FixJob, Plan};
-use crate::audit::{Progress, Report};
-use crate::check::CheckResult;
-use crate::config::{Config, Connection, Defaults};
-use crate::jira::Diagnosis;
+use crate::audit::fix::{FixJob, Plan};
+use crate::audit::Report;
+use crate::config::{Connection, Defaults};
 use crossterm::event::KeyEvent;
 use std::fmt;
 use std::path::PathBuf;
@@ -46,87 +47,18 @@ pub enum Action {
     Key(KeyEvent),
     /// Text was pasted (bracketed paste).
     Paste(PastedText),
-    /// The terminal changed size: only a redraw is needed.
-    Resize,
+    /// The terminal is now this many columns and rows: a redraw (and the help scroll limit).
+    Resize(u16, u16),
     /// Time passed (spinner frames, periodic re-checks).
     Tick(Instant),
-    /// The config file was read.
-    ConfigLoaded {
-        req: RequestId,
-        result: Result<Config, String>,
-    },
-    /// The config file was written (add / edit / delete); carries the config as saved.
-    ConfigSaved {
-        req: RequestId,
-        result: Result<Config, String>,
-    },
-    /// A connection check finished.
-    CheckFinished {
-        req: RequestId,
-        name: String,
-        result: Box<CheckResult>,
-    },
-    /// A connection check could not run at all (secret unavailable, timed out, task died).
-    CheckFailed {
-        req: RequestId,
-        name: String,
-        message: String,
-    },
     /// SIGTERM / SIGHUP: leave cleanly so the terminal is restored.
     Terminate,
-    // --- Link wizard (wizard pane) ---
-    /// A link-wizard effect finished; the input goes to the wizard if `req` is still current.
-    WizardResult {
-        req: RequestId,
-        input: Box<crate::wizard::Input>,
-    },
-    /// A link-wizard effect could not finish (timed out, task died).
-    WizardFailed { req: RequestId, message: String },
-    /// The linked connection was saved (or why not); carries the config as saved.
-    LinkedSaved {
-        req: RequestId,
-        result: Result<Config, String>,
-    },
-    /// A pasted private key was stored (its path), or why not.
-    KeyImported {
-        req: RequestId,
-        result: Result<PathBuf, String>,
-    },
-    /// The app's browser approved the request token: the verification code Jira showed, or why not.
-    Approved {
-        req: RequestId,
-        result: Result<String, String>,
-    },
-    // --- Checker pane ---
-    /// A running audit made progress (throttled by the runner).
-    AuditProgress { req: RequestId, progress: Progress },
-    /// An audit finished, or could not run (the diagnosis says why).
-    AuditFinished {
-        req: RequestId,
-        result: Result<Arc<Report>, Box<Diagnosis>>,
-    },
-    /// A report export was written (the path) or failed (why).
-    Exported {
-        req: RequestId,
-        result: Result<PathBuf, String>,
-    },
-    /// A least-privilege fix plan came back (the checker's `f`), or why not.
-    FixPlanned {
-        req: RequestId,
-        result: Result<Box<Plan>, Box<Diagnosis>>,
-    },
-    /// A step of a fix being applied or rolled back.
-    FixProgress { req: RequestId, event: ApplyEvent },
-    /// A fix was applied (its journal id) or failed (and was rolled back: the diagnosis says).
-    FixApplied {
-        req: RequestId,
-        result: Result<String, Box<Diagnosis>>,
-    },
-    /// A fix was undone (its journal id), or why not.
-    FixUndone {
-        req: RequestId,
-        result: Result<String, Box<Diagnosis>>,
-    },
+    /// A Connections pane message (pane 1).
+    Connections(ConnectionsMsg),
+    /// A Link wizard pane message (pane 2).
+    Wizard(WizardMsg),
+    /// A checker pane message (pane 3).
+    Checker(CheckerMsg),
 }
 
 /// Work `update` asks the loop to do; results come back as actions.

@@ -1,7 +1,7 @@
 //! The application state and `update`: the only place state changes, one `Action` at a time,
 //! returning the `Effect`s to spawn. Nothing here blocks or awaits.
 
-use super::action::{Action, Effect, RequestIds};
+use super::action::{Action, Effect, RequestIds, WizardMsg};
 use super::effects::WizardCtx;
 use super::keymap::{lookup, Binding, Cmd, ALWAYS_KEYS, GLOBAL_KEYS, HELP_KEYS};
 use super::panes::checker::CheckerPane;
@@ -10,11 +10,17 @@ use super::panes::wizard::WizardPane;
 use super::panes::{Pane, PaneCx, Status};
 use super::theme::Theme;
 use super::AppOptions;
+use crossterm::event::{KeyCode, KeyEvent};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How often the spinner moves while something runs.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(120);
+
+/// How many keys typed while the active pane waits are kept; beyond that a key is refused
+/// (with a status error), never dropped silently.
+pub const MAX_QUEUED_KEYS: usize = 64;
 
 /// Every pane, in tab order. Adding a pane: a field here, one arm in `get` / `get_mut`, `COUNT`.
 pub struct Panes {
@@ -70,6 +76,11 @@ pub struct App {
     /// Set once the user (or a signal) asked to leave.
     pub quit: bool,
     ids: RequestIds,
+    /// Keys typed while the active pane held input (see [`Pane::holds_input`]), in typing order;
+    /// each is applied once the work it waited for has answered, as if typed then.
+    queued: VecDeque<KeyEvent>,
+    /// The terminal's size (columns, rows), from the last resize.
+    viewport: (u16, u16),
     dirty: bool,
     /// When the spinner last moved: keys arriving faster than the spinner must not stall it.
     last_tick: Instant,
@@ -116,6 +127,8 @@ impl App {
             spinner: 0,
             quit: false,
             ids,
+            queued: VecDeque::new(),
+            viewport: (80, 24),
             dirty: true,
             last_tick: now,
         };
@@ -166,6 +179,11 @@ impl App {
             .min()
     }
 
+    /// How many typed keys wait for the active pane's work to answer.
+    pub fn queued_keys(&self) -> usize {
+        self.queued.len()
+    }
+
     /// True (once) when something changed since the last call: the loop redraws only then.
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
@@ -175,7 +193,8 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let now = Instant::now();
         let mut effects = Vec::new();
-        let changed = self.apply(action, now, &mut effects);
+        let mut changed = self.apply(action, now, &mut effects);
+        changed |= self.replay_queued(now, &mut effects);
         self.dirty |= changed;
         effects
     }
@@ -192,19 +211,21 @@ impl App {
             };
         }
         match action {
-            Action::Key(key) => self.on_key(key, now, effects),
+            Action::Key(key) => self.on_key_or_queue(key, now, effects),
             Action::Paste(text) => {
                 if self.help.is_some() {
                     return false;
                 }
                 let i = self.active;
-                // Link wizard: a pasted PEM key starts work, which needs the context.
-                if i == 1 {
-                    return self.panes.wizard.paste(&text.0, &mut cx!());
-                }
-                self.panes.get_mut(i).on_paste(&text.0)
+                self.panes.get_mut(i).on_paste(&text.0, &mut cx!())
             }
-            Action::Resize => true,
+            Action::Resize(w, h) => {
+                self.viewport = (w, h);
+                if let Some(scroll) = self.help {
+                    self.help = Some(scroll.min(super::view::help_max_scroll(self, w, h)));
+                }
+                true
+            }
             Action::Tick(at) => {
                 let mut cx = PaneCx {
                     ids: &mut self.ids,
@@ -223,82 +244,83 @@ impl App {
                 }
                 changed
             }
-            Action::ConfigLoaded { req, result } => {
-                let changed = self
-                    .panes
-                    .connections
-                    .on_config_loaded(req, result, &mut cx!());
-                self.panes
-                    .wizard
-                    .set_connections(self.panes.connections.config());
-                // The checker chooses among the same connections (one config, owned by pane 1).
+            Action::Connections(msg) => {
+                let touches_config = msg.touches_config();
+                let changed = self.panes.connections.update(msg, &mut cx!());
+                if !touches_config {
+                    return changed;
+                }
+                // The other panes choose among the same connections (one config, owned by pane 1).
                 let config = self.panes.connections.config();
+                self.panes.wizard.set_connections(config);
                 changed | self.panes.checker.on_config(config)
             }
-            Action::ConfigSaved { req, result } => {
-                let changed = self
-                    .panes
-                    .connections
-                    .on_config_saved(req, result, &mut cx!());
-                self.panes
-                    .wizard
-                    .set_connections(self.panes.connections.config());
-                let config = self.panes.connections.config();
-                changed | self.panes.checker.on_config(config)
-            }
-            // --- Link wizard (wizard pane) ---
-            Action::WizardResult { req, input } => {
-                self.panes.wizard.on_result(req, *input, &mut cx!())
-            }
-            Action::WizardFailed { req, message } => {
-                self.panes.wizard.on_failed(req, message, &mut cx!())
-            }
-            Action::LinkedSaved { req, result } => {
-                let mine = self.panes.wizard.on_saved(req, &result, &mut cx!());
-                if mine && result.is_ok() {
-                    // Show (and check) the new connection on the Connections pane.
+            Action::Wizard(msg) => {
+                let linked = matches!(&msg, WizardMsg::LinkedSaved { result: Ok(_), .. });
+                let mine = self.panes.wizard.update(msg, &mut cx!());
+                if mine && linked {
+                    // Show (and check) the new connection on the Connections pane, and audit it
+                    // by default in the checker.
                     self.panes.connections.reload(&mut cx!());
+                    if let Some(name) = self.panes.wizard.saved_connection() {
+                        let name = name.to_string();
+                        self.panes.checker.prefer_subject(&name);
+                    }
                 }
                 mine
             }
-            Action::KeyImported { req, result } => {
-                self.panes.wizard.on_key_imported(req, result, &mut cx!())
-            }
-            Action::Approved { req, result } => self.panes.wizard.on_allow(req, result, &mut cx!()),
-            Action::CheckFinished { req, name, result } => {
-                self.panes.connections.on_check_finished(req, &name, result)
-            }
-            Action::CheckFailed { req, name, message } => {
-                self.panes.connections.on_check_failed(req, &name, message)
-            }
-            // --- Checker pane ---
-            Action::AuditProgress { req, progress } => {
-                self.panes.checker.on_progress(req, progress, now)
-            }
-            Action::AuditFinished { req, result } => {
-                self.panes
-                    .checker
-                    .on_audit_finished(req, result, &mut cx!())
-            }
-            Action::Exported { req, result } => {
-                self.panes.checker.on_exported(req, result, &mut cx!())
-            }
-            Action::FixPlanned { req, result } => {
-                self.panes.checker.on_fix_planned(req, result, &mut cx!())
-            }
-            Action::FixProgress { req, event } => self.panes.checker.on_fix_progress(req, event),
-            Action::FixApplied { req, result } => {
-                self.panes.checker.on_fix_applied(req, result, &mut cx!())
-            }
-            Action::FixUndone { req, result } => {
-                self.panes.checker.on_fix_undone(req, result, &mut cx!())
-            }
+            Action::Checker(msg) => self.panes.checker.update(msg, &mut cx!()),
             Action::Terminate => {
                 self.quit = true;
                 effects.push(Effect::Quit);
                 true
             }
         }
+    }
+
+    /// True while keys must wait: the active pane's work decides what the next key means.
+    fn holding(&self) -> bool {
+        self.help.is_none() && self.active_pane().holds_input()
+    }
+
+    /// A key as typed: applied now, or queued behind work (or earlier queued keys) so it lands in
+    /// the state it was typed for. Ctrl-C / Ctrl-Z always act at once; Esc drops the queue.
+    fn on_key_or_queue(&mut self, key: KeyEvent, now: Instant, effects: &mut Vec<Effect>) -> bool {
+        if self.queued.is_empty() && !self.holding() {
+            return self.on_key(key, now, effects);
+        }
+        if let Some(cmd) = lookup(ALWAYS_KEYS, &key) {
+            return self.on_global(cmd, effects);
+        }
+        if key.code == KeyCode::Esc && !self.queued.is_empty() {
+            let n = self.queued.len();
+            self.queued.clear();
+            self.status.error = None;
+            self.status.notice = Some(format!("dropped {} typed while busy", keys_word(n)));
+            return true;
+        }
+        if self.queued.len() >= MAX_QUEUED_KEYS {
+            self.status.error = Some(format!(
+                "busy: key refused ({MAX_QUEUED_KEYS} keys already wait; Esc drops them)"
+            ));
+            return true;
+        }
+        self.queued.push_back(key);
+        true
+    }
+
+    /// Apply queued keys, in order, while nothing holds them.
+    fn replay_queued(&mut self, now: Instant, effects: &mut Vec<Effect>) -> bool {
+        let mut changed = false;
+        while !self.holding() {
+            let Some(key) = self.queued.pop_front() else {
+                break;
+            };
+            // The queue shrank (the status line shows its length): a redraw either way.
+            self.on_key(key, now, effects);
+            changed = true;
+        }
+        changed
     }
 
     fn on_key(
@@ -314,8 +336,11 @@ impl App {
                     true
                 }
                 Some(Cmd::Down) => {
-                    self.help = Some(scroll.saturating_add(1));
-                    true
+                    // Scrolling stops with the last line at the bottom of the box.
+                    let (w, h) = self.viewport;
+                    let max = super::view::help_max_scroll(self, w, h);
+                    self.help = Some(scroll.saturating_add(1).min(max));
+                    self.help != Some(scroll)
                 }
                 Some(Cmd::Up) => {
                     self.help = Some(scroll.saturating_sub(1));
@@ -366,5 +391,14 @@ impl App {
             _ => return false,
         }
         true
+    }
+}
+
+/// "1 key" / "3 keys".
+pub fn keys_word(n: usize) -> String {
+    if n == 1 {
+        "1 key".into()
+    } else {
+        format!("{n} keys")
     }
 }

@@ -3,6 +3,7 @@
 //! one core function ([`LiveCore`]); tests substitute a core that hangs or fails.
 
 use super::action::{Action, Effect, RequestId};
+use super::action::{CheckerMsg, ConnectionsMsg, WizardMsg};
 use crate::audit::fix::{ApplyEvent, FixJob, Plan};
 use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
@@ -298,7 +299,10 @@ impl EffectRunner {
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.load_config(path)).await;
-                    let _ = tx.send(Action::ConfigLoaded { req, result });
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::ConfigLoaded {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::Check {
@@ -310,12 +314,14 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let name = connection.name.clone();
                     let action = match with_limit(limit, core.check(*connection, defaults)).await {
-                        Ok(result) => Action::CheckFinished {
+                        Ok(result) => Action::Connections(ConnectionsMsg::CheckFinished {
                             req,
                             name,
                             result: Box::new(result),
-                        },
-                        Err(message) => Action::CheckFailed { req, name, message },
+                        }),
+                        Err(message) => {
+                            Action::Connections(ConnectionsMsg::CheckFailed { req, name, message })
+                        }
                     };
                     let _ = tx.send(action);
                 }),
@@ -330,14 +336,20 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let fut = core.save_connection(path, replaces, *connection);
                     let result = with_limit(limit, fut).await;
-                    let _ = tx.send(Action::ConfigSaved { req, result });
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::ConfigSaved {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::DeleteConnection { req, path, name } => (
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.delete_connection(path, name)).await;
-                    let _ = tx.send(Action::ConfigSaved { req, result });
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::ConfigSaved {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::Wizard {
@@ -352,31 +364,31 @@ impl EffectRunner {
                     let input = match tokio::time::timeout(limit, fut).await {
                         Ok(input) => input,
                         Err(_) => {
-                            let _ = tx.send(Action::WizardFailed {
+                            let _ = tx.send(Action::Wizard(WizardMsg::Failed {
                                 req,
                                 message: format!("no answer after {} s; gave up", limit.as_secs()),
-                            });
+                            }));
                             return;
                         }
                     };
-                    let _ = tx.send(Action::WizardResult {
+                    let _ = tx.send(Action::Wizard(WizardMsg::Done {
                         req,
                         input: Box::new(input),
-                    });
+                    }));
                 }),
             ),
             Effect::SaveLinked { req, ctx, wizard } => (
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.save_linked(ctx, *wizard)).await;
-                    let _ = tx.send(Action::LinkedSaved { req, result });
+                    let _ = tx.send(Action::Wizard(WizardMsg::LinkedSaved { req, result }));
                 }),
             ),
             Effect::ImportKeyPem { req, path, pem } => (
                 req,
                 tokio::spawn(async move {
                     let result = with_limit(limit, core.import_key_pem(path, pem)).await;
-                    let _ = tx.send(Action::KeyImported { req, result });
+                    let _ = tx.send(Action::Wizard(WizardMsg::KeyImported { req, result }));
                 }),
             ),
             Effect::Approve { req, url } => {
@@ -392,7 +404,7 @@ impl EffectRunner {
                             }),
                         };
                         let result = with_limit(limit, fut).await;
-                        let _ = tx.send(Action::Approved { req, result });
+                        let _ = tx.send(Action::Wizard(WizardMsg::Approved { req, result }));
                     }),
                 )
             }
@@ -407,7 +419,7 @@ impl EffectRunner {
                         .await
                         .map(Arc::new)
                         .map_err(Box::new);
-                    let _ = tx.send(Action::AuditFinished { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::AuditFinished { req, result }));
                 }),
             ),
             Effect::ExportReport {
@@ -423,7 +435,7 @@ impl EffectRunner {
                     })
                     .await
                     .unwrap_or_else(|e| Err(format!("export task failed: {e}")));
-                    let _ = tx.send(Action::Exported { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::Exported { req, result }));
                 }),
             ),
             Effect::PlanFix { req, job } => (
@@ -432,7 +444,7 @@ impl EffectRunner {
                     // Planning audits the project and reads the schemes: bounded by the client's
                     // timeouts per request, cancelled with Esc like an audit.
                     let result = core.plan_fix(*job).await.map(Box::new).map_err(Box::new);
-                    let _ = tx.send(Action::FixPlanned { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::FixPlanned { req, result }));
                 }),
             ),
             Effect::ApplyFix {
@@ -445,13 +457,13 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let step = tx.clone();
                     let progress: FixProgressFn = Arc::new(move |event| {
-                        let _ = step.send(Action::FixProgress { req, event });
+                        let _ = step.send(Action::Checker(CheckerMsg::FixProgress { req, event }));
                     });
                     let result = core
                         .apply_fix(*job, *plan, dir, progress)
                         .await
                         .map_err(Box::new);
-                    let _ = tx.send(Action::FixApplied { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::FixApplied { req, result }));
                 }),
             ),
             Effect::UndoFix { req, job, dir, id } => (
@@ -467,7 +479,7 @@ impl EffectRunner {
                             "run `jiralink fix --undo ID --admin ADMIN --yes` to finish",
                         ))),
                     };
-                    let _ = tx.send(Action::FixUndone { req, result });
+                    let _ = tx.send(Action::Checker(CheckerMsg::FixUndone { req, result }));
                 }),
             ),
             Effect::Cancel(req) => {
@@ -513,7 +525,7 @@ fn throttled_progress(req: RequestId, tx: UnboundedSender<Action>) -> ProgressFn
             due
         };
         if due {
-            let _ = tx.send(Action::AuditProgress { req, progress });
+            let _ = tx.send(Action::Checker(CheckerMsg::AuditProgress { req, progress }));
         }
     })
 }

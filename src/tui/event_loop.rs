@@ -27,7 +27,7 @@ pub fn event_to_action(ev: Event) -> Option<Action> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => Some(Action::Key(k)),
         Event::Paste(s) => Some(Action::Paste(PastedText(s))),
-        Event::Resize(_, _) => Some(Action::Resize),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,
     }
 }

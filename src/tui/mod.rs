@@ -147,6 +147,9 @@ pub async fn run_app(opts: AppOptions) -> anyhow::Result<u8> {
     for e in effects {
         runner.spawn(e);
     }
+    if let Ok((w, h)) = crossterm::terminal::size() {
+        let _ = app.update(action::Action::Resize(w, h));
+    }
     tracing::info!(config = %opts.config_path.display(), "TUI starting");
     let mut host = terminal::CrosstermHost::enter()?;
     // Hidden, for tests/terminal_pty.rs: prove in a real pty that a panic leaves the terminal

@@ -183,6 +183,7 @@ impl Theme {
             .replace('→', "->")
             .replace('·', "|")
             .replace('×', "x")
+            .replace('▼', "v")
     }
 }
 

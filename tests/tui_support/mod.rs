@@ -3,10 +3,11 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jiralink::check::{CheckResult, ServerSummary, Step, StepStatus};
+use jiralink::check::{CheckResult, CheckStep, ServerSummary, StepName, StepStatus};
 use jiralink::config::{AuthKind, Config, Connection, Defaults};
 use jiralink::jira::{Code, Diagnosis};
 use jiralink::secret::SecretRef;
+use jiralink::tui::action::ConnectionsMsg;
 use jiralink::tui::action::{Action, Effect, RequestId};
 use jiralink::tui::app::App;
 use jiralink::tui::theme::Theme;
@@ -21,26 +22,7 @@ use std::path::PathBuf;
 pub const CONFIG_PATH: &str = "/home/ops/.config/jiralink/config.toml";
 
 pub fn connection(name: &str, url: &str, auth: AuthKind) -> Connection {
-    Connection {
-        name: name.into(),
-        url: url.into(),
-        auth,
-        username: None,
-        password: None,
-        token: None,
-        email: None,
-        consumer_key: None,
-        consumer_name: None,
-        private_key: None,
-        access_token: None,
-        token_secret: None,
-        token_expires_at: None,
-        ca_file: None,
-        insecure: false,
-        proxy: None,
-        timeout_secs: None,
-        ..Connection::new(name, url, auth)
-    }
+    Connection::new(name, url, auth)
 }
 
 pub fn sample_config() -> Config {
@@ -53,19 +35,24 @@ pub fn sample_config() -> Config {
     let mut legacy = connection("legacy", "http://127.0.0.1:8080", AuthKind::Oauth1);
     legacy.consumer_key = Some("jiralink".into());
     legacy.private_key = Some(PathBuf::from("/home/ops/.local/share/jiralink/legacy.pem"));
+    // Linked already (an OAuth connection without a token is not checked: "not linked yet").
+    legacy.access_token = Some(SecretRef::File(PathBuf::from(
+        "/home/ops/.local/share/jiralink/tokens/legacy.token",
+    )));
     Config {
         defaults: Defaults {
             timeout_secs: 20,
             concurrency: 8,
             required_permissions: vec!["BROWSE_PROJECTS".into()],
+            ..Defaults::default()
         },
         connections: vec![prod, cloud, legacy],
         ..Default::default()
     }
 }
 
-fn step(name: &'static str, status: StepStatus, detail: &str) -> Step {
-    Step {
+fn step(name: StepName, status: StepStatus, detail: &str) -> CheckStep {
+    CheckStep {
         name,
         status,
         detail: detail.into(),
@@ -84,13 +71,19 @@ pub fn ok_result(name: &str) -> CheckResult {
         }),
         user: Some("alice".into()),
         clock_skew_secs: Some(2),
+        expires_at: None,
+        credential: None,
         diagnosis: None,
         warnings: vec![],
         steps: vec![
-            step("server_info", StepStatus::Ok, "Jira 9.12.3 (Server)"),
-            step("manifest", StepStatus::Ok, "applinks manifest found"),
-            step("auth", StepStatus::Ok, "basic auth accepted"),
-            step("myself", StepStatus::Ok, "alice (Alice Admin)"),
+            step(StepName::ServerInfo, StepStatus::Ok, "Jira 9.12.3 (Server)"),
+            step(
+                StepName::Manifest,
+                StepStatus::Ok,
+                "applinks manifest found",
+            ),
+            step(StepName::Auth, StepStatus::Ok, "basic auth accepted"),
+            step(StepName::Myself, StepStatus::Ok, "alice (Alice Admin)"),
         ],
     }
 }
@@ -113,13 +106,23 @@ pub fn captcha_result(name: &str) -> CheckResult {
         }),
         user: None,
         clock_skew_secs: None,
+        expires_at: None,
+        credential: None,
         diagnosis: Some(d),
         warnings: vec![],
         steps: vec![
-            step("server_info", StepStatus::Ok, "Jira 10.3.19"),
-            step("manifest", StepStatus::Ok, "applinks manifest found"),
-            step("auth", StepStatus::Fail, "403 AUTHENTICATION_DENIED"),
-            step("myself", StepStatus::Skipped, "not reached"),
+            step(StepName::ServerInfo, StepStatus::Ok, "Jira 10.3.19"),
+            step(
+                StepName::Manifest,
+                StepStatus::Ok,
+                "applinks manifest found",
+            ),
+            step(
+                StepName::Auth,
+                StepStatus::Fail,
+                "403 AUTHENTICATION_DENIED",
+            ),
+            step(StepName::Myself, StepStatus::Skipped, "not reached"),
         ],
     }
 }
@@ -133,6 +136,8 @@ pub fn skew_result(name: &str) -> CheckResult {
     );
     CheckResult {
         clock_skew_secs: Some(-372),
+        expires_at: None,
+        credential: None,
         diagnosis: Some(w.clone()),
         warnings: vec![w],
         user: Some("ops@acme.example".into()),
@@ -200,10 +205,10 @@ pub fn check_reqs(effects: &[Effect]) -> Vec<(String, RequestId)> {
 pub fn loaded_app(theme: Theme, config: Config) -> (App, Vec<(String, RequestId)>) {
     let (mut app, effects) = App::new(&options(theme), std::time::Instant::now());
     let req = load_req(&effects);
-    let effects = app.update(Action::ConfigLoaded {
+    let effects = app.update(Action::Connections(ConnectionsMsg::ConfigLoaded {
         req,
         result: Ok(config),
-    });
+    }));
     let checks = check_reqs(&effects);
     (app, checks)
 }
@@ -217,11 +222,11 @@ pub fn checked_app(theme: Theme) -> App {
             "cloud" => skew_result(&name),
             _ => captcha_result(&name),
         };
-        app.update(Action::CheckFinished {
+        app.update(Action::Connections(ConnectionsMsg::CheckFinished {
             req,
             name,
             result: Box::new(result),
-        });
+        }));
     }
     app
 }

@@ -10,6 +10,44 @@ pub mod rows;
 pub mod setup;
 mod view;
 
+/// The checker pane's messages: the results of its work, nested in
+/// [`crate::tui::action::Action::Checker`].
+#[derive(Debug)]
+pub enum CheckerMsg {
+    /// A running audit made progress (throttled by the runner).
+    AuditProgress { req: RequestId, progress: Progress },
+    /// An audit finished, or could not run (the diagnosis says why).
+    AuditFinished {
+        req: RequestId,
+        result: Result<Arc<Report>, Box<Diagnosis>>,
+    },
+    /// A report export was written (the path) or failed (why).
+    Exported {
+        req: RequestId,
+        result: Result<PathBuf, String>,
+    },
+    /// A least-privilege fix plan came back (the checker's `f`), or why not.
+    FixPlanned {
+        req: RequestId,
+        result: Result<Box<crate::audit::fix::Plan>, Box<Diagnosis>>,
+    },
+    /// A step of a fix being applied or rolled back.
+    FixProgress {
+        req: RequestId,
+        event: crate::audit::fix::ApplyEvent,
+    },
+    /// A fix was applied (its journal id) or failed (and was rolled back: the diagnosis says).
+    FixApplied {
+        req: RequestId,
+        result: Result<String, Box<Diagnosis>>,
+    },
+    /// A fix was undone (its journal id), or why not.
+    FixUndone {
+        req: RequestId,
+        result: Result<String, Box<Diagnosis>>,
+    },
+}
+
 use super::{Pane, PaneCx, ViewCx};
 use crate::audit::export::ReportFormat;
 use crate::audit::{self, Progress, Report};
@@ -23,7 +61,7 @@ pub use keys::{DETAIL_KEYS, EDIT_KEYS, EXPLAIN_KEYS, FILTER_KEYS, SETUP_KEYS, TA
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rows::{SortKey, Widths};
-use setup::Setup;
+use setup::{Setup, SetupField};
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +69,7 @@ use std::time::{Duration, Instant};
 
 /// What the pane shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
+pub enum CheckerMode {
     /// The setup form.
     Setup,
     /// The results table (or its loading / error / empty state).
@@ -86,7 +124,7 @@ pub struct LogEntry {
 pub struct CheckerPane {
     config: Option<Config>,
     setup: Setup,
-    mode: Mode,
+    mode: CheckerMode,
     running: Option<Running>,
     report: Option<Arc<Report>>,
     failure: Option<Diagnosis>,
@@ -129,7 +167,7 @@ impl CheckerPane {
         Self {
             config: None,
             setup: Setup::default(),
-            mode: Mode::Setup,
+            mode: CheckerMode::Setup,
             running: None,
             report: None,
             failure: None,
@@ -162,7 +200,7 @@ impl CheckerPane {
     }
 
     /// The current mode.
-    pub fn mode(&self) -> &Mode {
+    pub fn mode(&self) -> &CheckerMode {
         &self.mode
     }
 
@@ -247,6 +285,15 @@ impl CheckerPane {
     }
 
     /// Adopt the config pane 1 loaded (None while it loads or failed); true when something changed.
+    /// Make `name` the subject connection (the one the Link wizard just linked), now or as soon
+    /// as it appears in the config.
+    pub fn prefer_subject(&mut self, name: &str) {
+        self.setup.prefer = Some(name.to_string());
+        if let Some(c) = &self.config {
+            self.setup.adopt(c);
+        }
+    }
+
     pub fn on_config(&mut self, config: Option<&Config>) -> bool {
         match config {
             Some(c) => {
@@ -259,6 +306,19 @@ impl CheckerPane {
     }
 
     /// Progress of the running audit.
+    /// Apply one of the pane's messages; true when something changed.
+    pub fn update(&mut self, msg: CheckerMsg, cx: &mut PaneCx<'_>) -> bool {
+        match msg {
+            CheckerMsg::AuditProgress { req, progress } => self.on_progress(req, progress, cx.now),
+            CheckerMsg::AuditFinished { req, result } => self.on_audit_finished(req, result, cx),
+            CheckerMsg::Exported { req, result } => self.on_exported(req, result, cx),
+            CheckerMsg::FixPlanned { req, result } => self.on_fix_planned(req, result, cx),
+            CheckerMsg::FixProgress { req, event } => self.on_fix_progress(req, event),
+            CheckerMsg::FixApplied { req, result } => self.on_fix_applied(req, result, cx),
+            CheckerMsg::FixUndone { req, result } => self.on_fix_undone(req, result, cx),
+        }
+    }
+
     pub fn on_progress(&mut self, req: RequestId, progress: Progress, now: Instant) -> bool {
         match &mut self.running {
             Some(r) if r.req == req => {
@@ -341,15 +401,15 @@ impl CheckerPane {
             }
         }
         // An open explanation follows its project: rows may have appeared or gone.
-        if let Mode::Explain { row, scroll } = self.mode {
+        if let CheckerMode::Explain { row, scroll } = self.mode {
             let key = self
                 .report
                 .as_ref()
                 .and_then(|r| r.projects.get(row))
                 .map(|p| &p.key);
             self.mode = match key.and_then(|k| report.projects.iter().position(|p| &p.key == k)) {
-                Some(row) => Mode::Explain { row, scroll },
-                None => Mode::Table,
+                Some(row) => CheckerMode::Explain { row, scroll },
+                None => CheckerMode::Table,
             };
         }
         if self.sort_out_of_range(&report) {
@@ -358,8 +418,8 @@ impl CheckerPane {
         self.widths = Some(Widths::of(&report));
         self.report = Some(report);
         self.rebuild(keep.as_deref());
-        if self.mode == Mode::Setup {
-            self.mode = Mode::Table;
+        if self.mode == CheckerMode::Setup {
+            self.mode = CheckerMode::Table;
         }
     }
 
@@ -396,7 +456,7 @@ impl CheckerPane {
             Ok(j) => j,
             Err(e) => {
                 self.setup.error = Some(e);
-                self.mode = Mode::Setup;
+                self.mode = CheckerMode::Setup;
                 return true;
             }
         };
@@ -419,8 +479,8 @@ impl CheckerPane {
             at: cx.now,
         });
         self.clock = cx.now;
-        if self.mode == Mode::Setup {
-            self.mode = Mode::Table;
+        if self.mode == CheckerMode::Setup {
+            self.mode = CheckerMode::Table;
         }
         true
     }
@@ -487,11 +547,12 @@ impl CheckerPane {
             }
             return true;
         }
-        let names: Vec<String> = self
-            .config
-            .as_ref()
-            .map(|c| c.connections.iter().map(|c| c.name.clone()).collect())
-            .unwrap_or_default();
+        // The admin picker offers likely admin connections first.
+        let names: Vec<String> = match (&self.config, self.setup.focus) {
+            (Some(c), SetupField::Admin) => c.admin_choices(),
+            (Some(c), _) => c.connections.iter().map(|c| c.name.clone()).collect(),
+            (None, _) => Vec::new(),
+        };
         match cmd {
             Cmd::NextField => self.setup.move_focus(true),
             Cmd::PrevField => self.setup.move_focus(false),
@@ -509,7 +570,7 @@ impl CheckerPane {
             Cmd::Back
                 if self.report.is_some() || self.running.is_some() || self.failure.is_some() =>
             {
-                self.mode = Mode::Table;
+                self.mode = CheckerMode::Table;
             }
             _ => return false,
         }
@@ -545,7 +606,7 @@ impl CheckerPane {
             Cmd::Top => self.selected = 0,
             Cmd::Bottom => self.selected = n.saturating_sub(1),
             Cmd::Open => match self.index.get(self.selected) {
-                Some(&row) => self.mode = Mode::Explain { row, scroll: 0 },
+                Some(&row) => self.mode = CheckerMode::Explain { row, scroll: 0 },
                 None => return false,
             },
             Cmd::Filter if self.report.is_some() => {
@@ -563,11 +624,11 @@ impl CheckerPane {
                 self.rebuild(keep.as_deref());
             }
             Cmd::ToggleLive => return self.toggle_live(cx),
-            Cmd::ChangeLog => self.mode = Mode::Log { scroll: 0 },
+            Cmd::ChangeLog => self.mode = CheckerMode::Log { scroll: 0 },
             Cmd::ExportJson => return self.export(ReportFormat::Json, cx),
             Cmd::ExportCsv => return self.export(ReportFormat::Csv, cx),
             Cmd::Refresh => return self.start(cx),
-            Cmd::Edit => self.mode = Mode::Setup,
+            Cmd::Edit => self.mode = CheckerMode::Setup,
             Cmd::Back => {
                 if let Some(r) = self.running.take() {
                     cx.effects.push(Effect::Cancel(r.req));
@@ -593,15 +654,15 @@ impl CheckerPane {
             return handled;
         }
         let scroll = match &mut self.mode {
-            Mode::Explain { scroll, .. } | Mode::Log { scroll } => scroll,
+            CheckerMode::Explain { scroll, .. } | CheckerMode::Log { scroll } => scroll,
             _ => return false,
         };
         match cmd {
-            Cmd::Back => self.mode = Mode::Table,
+            Cmd::Back => self.mode = CheckerMode::Table,
             Cmd::Down => *scroll = scroll.saturating_add(1),
             Cmd::Up => *scroll = scroll.saturating_sub(1),
             Cmd::Copy => {
-                let Mode::Explain { row, .. } = self.mode else {
+                let CheckerMode::Explain { row, .. } = self.mode else {
                     return false;
                 };
                 let fix = self
@@ -658,38 +719,43 @@ impl Pane for CheckerPane {
         "Checker"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Check"
+    }
+
     fn keys(&self) -> &'static [Binding] {
         match &self.mode {
-            Mode::Setup if self.setup.editing.is_some() => EDIT_KEYS,
-            Mode::Setup => SETUP_KEYS,
-            Mode::Table if self.filter_input.is_some() => FILTER_KEYS,
-            Mode::Table => TABLE_KEYS,
-            Mode::Explain { .. } => EXPLAIN_KEYS,
-            Mode::Log { .. } => DETAIL_KEYS,
+            CheckerMode::Setup if self.setup.editing.is_some() => EDIT_KEYS,
+            CheckerMode::Setup => SETUP_KEYS,
+            CheckerMode::Table if self.filter_input.is_some() => FILTER_KEYS,
+            CheckerMode::Table => TABLE_KEYS,
+            CheckerMode::Explain { .. } => EXPLAIN_KEYS,
+            CheckerMode::Log { .. } => DETAIL_KEYS,
         }
     }
 
     fn help_title(&self) -> &'static str {
         match &self.mode {
-            Mode::Setup if self.setup.editing.is_some() => "Checker: editing a field",
-            Mode::Setup => "Checker: setup",
-            Mode::Table if self.filter_input.is_some() => "Checker: filter",
-            Mode::Table => "Checker: projects",
-            Mode::Explain { .. } => "Checker: explanation",
-            Mode::Log { .. } => "Checker: change log",
+            CheckerMode::Setup if self.setup.editing.is_some() => "Checker: editing a field",
+            CheckerMode::Setup => "Checker: setup",
+            CheckerMode::Table if self.filter_input.is_some() => "Checker: filter",
+            CheckerMode::Table => "Checker: projects",
+            CheckerMode::Explain { .. } => "Checker: explanation",
+            CheckerMode::Log { .. } => "Checker: change log",
         }
     }
 
     fn captures_text(&self) -> bool {
-        self.filter_input.is_some() || (self.mode == Mode::Setup && self.setup.editing.is_some())
+        self.filter_input.is_some()
+            || (self.mode == CheckerMode::Setup && self.setup.editing.is_some())
     }
 
     fn on_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
         self.clock = cx.now;
         match self.mode {
-            Mode::Setup => self.on_setup_cmd(cmd, cx),
-            Mode::Table => self.on_table_cmd(cmd, cx),
-            Mode::Explain { .. } | Mode::Log { .. } => self.on_detail_cmd(cmd, cx),
+            CheckerMode::Setup => self.on_setup_cmd(cmd, cx),
+            CheckerMode::Table => self.on_table_cmd(cmd, cx),
+            CheckerMode::Explain { .. } | CheckerMode::Log { .. } => self.on_detail_cmd(cmd, cx),
         }
     }
 
@@ -710,7 +776,7 @@ impl Pane for CheckerPane {
             .is_some_and(|f| f.handle_key(key))
     }
 
-    fn on_paste(&mut self, text: &str) -> bool {
+    fn on_paste(&mut self, text: &str, _cx: &mut PaneCx<'_>) -> bool {
         if let Some(f) = &mut self.filter_input {
             f.paste(text);
             self.rebuild(None);

@@ -1,16 +1,22 @@
 //! The Connections pane: every configured connection with a live status badge, details of the
 //! check chain, and the add / edit / delete form. Checks run at start, on `r`/`R` and periodically.
 
-use super::connection_form::{auth_label, ConnectionForm, FORM_KEYS};
+mod form;
+mod keys;
+mod view;
+
+pub use form::{auth_label, ConnectionForm, FORM_KEYS};
+pub use keys::*;
+
 use super::{Pane, PaneCx, ViewCx};
 use crate::check::CheckResult;
 use crate::config::Config;
 use crate::tui::action::{Effect, RequestId};
-use crate::tui::keymap::{Binding, Cmd, Key};
+use crate::tui::keymap::{Binding, Cmd};
 use crate::tui::widgets::badge::{self, CheckState};
 use crate::tui::widgets::popup::centered;
 use crate::tui::widgets::text_field::TextField;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
@@ -19,162 +25,46 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Keys of the connection list.
-pub const LIST_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::ch('j'), Key::plain(KeyCode::Down)],
-        cmd: Cmd::Down,
-        hint: "",
-        help: "next connection",
-    },
-    Binding {
-        keys: &[Key::ch('k'), Key::plain(KeyCode::Up)],
-        cmd: Cmd::Up,
-        hint: "",
-        help: "previous connection",
-    },
-    Binding {
-        keys: &[Key::ch('g'), Key::plain(KeyCode::Home)],
-        cmd: Cmd::Top,
-        hint: "",
-        help: "first connection",
-    },
-    Binding {
-        keys: &[Key::ch('G'), Key::plain(KeyCode::End)],
-        cmd: Cmd::Bottom,
-        hint: "",
-        help: "last connection",
-    },
-    Binding {
-        keys: &[Key::plain(KeyCode::Enter)],
-        cmd: Cmd::Open,
-        hint: "details",
-        help: "details: check chain, diagnosis and fix",
-    },
-    Binding {
-        keys: &[Key::ch('r'), Key::ctrl('r')],
-        cmd: Cmd::Refresh,
-        hint: "check",
-        help: "check the selected connection again",
-    },
-    Binding {
-        keys: &[Key::ch('R')],
-        cmd: Cmd::RefreshAll,
-        hint: "check all",
-        help: "check every connection again",
-    },
-    Binding {
-        keys: &[Key::ch('a')],
-        cmd: Cmd::Add,
-        hint: "add",
-        help: "add a connection",
-    },
-    Binding {
-        keys: &[Key::ch('e')],
-        cmd: Cmd::Edit,
-        hint: "edit",
-        help: "edit the selected connection",
-    },
-    Binding {
-        keys: &[Key::ch('d')],
-        cmd: Cmd::Delete,
-        hint: "delete",
-        help: "delete the selected connection (asks first)",
-    },
-    Binding {
-        keys: &[Key::ch('/')],
-        cmd: Cmd::Filter,
-        hint: "filter",
-        help: "filter by name or URL",
-    },
-    Binding {
-        keys: &[Key::ch('c')],
-        cmd: Cmd::Copy,
-        hint: "",
-        help: "copy the URL (OSC 52, also shown)",
-    },
-    Binding {
-        keys: &[Key::plain(KeyCode::Esc)],
-        cmd: Cmd::Back,
-        hint: "",
-        help: "clear the filter, then dismiss the last error",
-    },
-];
-
-/// Keys of the details view.
-pub const DETAILS_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::plain(KeyCode::Esc)],
-        cmd: Cmd::Back,
-        hint: "back",
-        help: "back to the list",
-    },
-    Binding {
-        keys: &[Key::ch('j'), Key::plain(KeyCode::Down)],
-        cmd: Cmd::Down,
-        hint: "",
-        help: "scroll down",
-    },
-    Binding {
-        keys: &[Key::ch('k'), Key::plain(KeyCode::Up)],
-        cmd: Cmd::Up,
-        hint: "",
-        help: "scroll up",
-    },
-    Binding {
-        keys: &[Key::ch('r'), Key::ctrl('r')],
-        cmd: Cmd::Refresh,
-        hint: "check",
-        help: "check this connection again",
-    },
-    Binding {
-        keys: &[Key::ch('e')],
-        cmd: Cmd::Edit,
-        hint: "edit",
-        help: "edit this connection",
-    },
-    Binding {
-        keys: &[Key::ch('c')],
-        cmd: Cmd::Copy,
-        hint: "copy",
-        help: "copy diagnosis and fix (OSC 52, also shown)",
-    },
-];
-
-/// Keys of the delete confirmation.
-pub const CONFIRM_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::ch('y')],
-        cmd: Cmd::Confirm,
-        hint: "yes, delete",
-        help: "delete the connection from the config file",
-    },
-    Binding {
-        keys: &[Key::ch('n'), Key::plain(KeyCode::Esc)],
-        cmd: Cmd::Back,
-        hint: "no",
-        help: "keep it",
-    },
-];
-
-/// Keys while typing a filter.
-pub const FILTER_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::plain(KeyCode::Enter)],
-        cmd: Cmd::ApplyFilter,
-        hint: "apply",
-        help: "keep the filter and go back to the list",
-    },
-    Binding {
-        keys: &[Key::plain(KeyCode::Esc)],
-        cmd: Cmd::Back,
-        hint: "clear",
-        help: "clear the filter",
-    },
-];
-
 /// Shown when the config has no connections.
 pub const EMPTY_TEXT: &str = "no connections yet — press a to add one, or run `jiralink demo`";
+
+/// The Connections pane's messages: the results of its work, nested in
+/// [`crate::tui::action::Action::Connections`].
+#[derive(Debug)]
+pub enum ConnectionsMsg {
+    /// The config file was read.
+    ConfigLoaded {
+        req: RequestId,
+        result: Result<Config, String>,
+    },
+    /// The config file was written (add / edit / delete); carries the config as saved.
+    ConfigSaved {
+        req: RequestId,
+        result: Result<Config, String>,
+    },
+    /// A connection check finished.
+    CheckFinished {
+        req: RequestId,
+        name: String,
+        result: Box<CheckResult>,
+    },
+    /// A connection check could not run at all (secret unavailable, timed out, task died).
+    CheckFailed {
+        req: RequestId,
+        name: String,
+        message: String,
+    },
+}
+
+impl ConnectionsMsg {
+    /// True for the messages that may change the config the other panes choose from.
+    pub fn touches_config(&self) -> bool {
+        matches!(
+            self,
+            ConnectionsMsg::ConfigLoaded { .. } | ConnectionsMsg::ConfigSaved { .. }
+        )
+    }
+}
 
 /// Reading the config file.
 #[derive(Debug)]
@@ -189,7 +79,7 @@ pub enum LoadState {
 
 /// What the pane shows.
 #[derive(Debug)]
-pub enum Mode {
+pub enum ConnectionsMode {
     /// The list (with an optional filter being typed).
     List,
     /// Details of one connection.
@@ -219,7 +109,7 @@ pub struct ConnectionsPane {
     selected: usize,
     filter: String,
     filter_input: Option<TextField>,
-    mode: Mode,
+    mode: ConnectionsMode,
     refresh_every: Option<Duration>,
     next_refresh: Option<Instant>,
 }
@@ -239,14 +129,14 @@ impl ConnectionsPane {
             selected: 0,
             filter: String::new(),
             filter_input: None,
-            mode: Mode::List,
+            mode: ConnectionsMode::List,
             refresh_every,
             next_refresh: None,
         }
     }
 
     /// The current mode.
-    pub fn mode(&self) -> &Mode {
+    pub fn mode(&self) -> &ConnectionsMode {
         &self.mode
     }
 
@@ -310,6 +200,15 @@ impl ConnectionsPane {
         let Some(conn) = config.connections.iter().find(|c| c.name == name) else {
             return;
         };
+        if conn.awaits_link() {
+            // No token yet: a check could only report a missing key or token.
+            let live = self.live.entry(name.to_string()).or_default();
+            if let Some(old) = live.pending.take() {
+                cx.effects.push(Effect::Cancel(old));
+            }
+            live.state = CheckState::NotLinked;
+            return;
+        }
         let connection = Box::new(conn.clone());
         let defaults = config.defaults.clone();
         let req = cx.ids.next_id();
@@ -318,7 +217,7 @@ impl ConnectionsPane {
             cx.effects.push(Effect::Cancel(old));
         }
         // Keep the last result on screen during a re-check; only a first check shows "checking".
-        if matches!(live.state, CheckState::Unknown) {
+        if matches!(live.state, CheckState::Unknown | CheckState::NotLinked) {
             live.state = CheckState::Checking;
         }
         cx.effects.push(Effect::Check {
@@ -375,6 +274,20 @@ impl ConnectionsPane {
     }
 
     /// The config file was read.
+    /// Apply one of the pane's messages; true when something changed.
+    pub fn update(&mut self, msg: ConnectionsMsg, cx: &mut PaneCx<'_>) -> bool {
+        match msg {
+            ConnectionsMsg::ConfigLoaded { req, result } => self.on_config_loaded(req, result, cx),
+            ConnectionsMsg::ConfigSaved { req, result } => self.on_config_saved(req, result, cx),
+            ConnectionsMsg::CheckFinished { req, name, result } => {
+                self.on_check_finished(req, &name, result)
+            }
+            ConnectionsMsg::CheckFailed { req, name, message } => {
+                self.on_check_failed(req, &name, message)
+            }
+        }
+    }
+
     pub fn on_config_loaded(
         &mut self,
         req: RequestId,
@@ -408,12 +321,12 @@ impl ConnectionsPane {
         cx: &mut PaneCx<'_>,
     ) -> bool {
         match &mut self.mode {
-            Mode::Form(form) if form.saving == Some(req) => {
+            ConnectionsMode::Form(form) if form.saving == Some(req) => {
                 form.saving = None;
                 match result {
                     Ok(config) => {
                         let saved_name = form.name_value();
-                        self.mode = Mode::List;
+                        self.mode = ConnectionsMode::List;
                         self.adopt(config, cx);
                         cx.status.error = None;
                         cx.status.notice = Some("saved".into());
@@ -428,11 +341,11 @@ impl ConnectionsPane {
                 }
                 true
             }
-            Mode::ConfirmDelete { name, saving } if *saving == Some(req) => {
+            ConnectionsMode::ConfirmDelete { name, saving } if *saving == Some(req) => {
                 let name = name.clone();
                 match result {
                     Ok(config) => {
-                        self.mode = Mode::List;
+                        self.mode = ConnectionsMode::List;
                         self.adopt(config, cx);
                         cx.status.error = None;
                         cx.status.notice = Some(format!("deleted {name}"));
@@ -518,7 +431,7 @@ impl ConnectionsPane {
             Cmd::Top => self.selected = 0,
             Cmd::Bottom => self.selected = n.saturating_sub(1),
             Cmd::Open => match self.selected_name() {
-                Some(name) => self.mode = Mode::Details { name, scroll: 0 },
+                Some(name) => self.mode = ConnectionsMode::Details { name, scroll: 0 },
                 None => return false,
             },
             Cmd::Refresh => match (&self.load, self.selected_name()) {
@@ -538,7 +451,7 @@ impl ConnectionsPane {
                         Some("the config file is not loaded; nothing can be added".into());
                     return true;
                 }
-                self.mode = Mode::Form(Box::default());
+                self.mode = ConnectionsMode::Form(Box::default());
             }
             Cmd::Edit => {
                 let conn = self.selected_name().and_then(|name| {
@@ -546,12 +459,14 @@ impl ConnectionsPane {
                         .and_then(|c| c.connections.iter().find(|x| x.name == name).cloned())
                 });
                 match conn {
-                    Some(c) => self.mode = Mode::Form(Box::new(ConnectionForm::edit(&c))),
+                    Some(c) => {
+                        self.mode = ConnectionsMode::Form(Box::new(ConnectionForm::edit(&c)))
+                    }
                     None => return false,
                 }
             }
             Cmd::Delete => match self.selected_name() {
-                Some(name) => self.mode = Mode::ConfirmDelete { name, saving: None },
+                Some(name) => self.mode = ConnectionsMode::ConfirmDelete { name, saving: None },
                 None => return false,
             },
             Cmd::Filter => self.filter_input = Some(TextField::new(self.filter.clone())),
@@ -574,12 +489,12 @@ impl ConnectionsPane {
     }
 
     fn on_details_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
-        let Mode::Details { name, scroll } = &mut self.mode else {
+        let ConnectionsMode::Details { name, scroll } = &mut self.mode else {
             return false;
         };
         let name = name.clone();
         match cmd {
-            Cmd::Back => self.mode = Mode::List,
+            Cmd::Back => self.mode = ConnectionsMode::List,
             Cmd::Down => *scroll = scroll.saturating_add(1),
             Cmd::Up => *scroll = scroll.saturating_sub(1),
             Cmd::Refresh => self.start_check(&name, cx),
@@ -588,7 +503,9 @@ impl ConnectionsPane {
                     .config()
                     .and_then(|c| c.connections.iter().find(|x| x.name == name).cloned());
                 match conn {
-                    Some(c) => self.mode = Mode::Form(Box::new(ConnectionForm::edit(&c))),
+                    Some(c) => {
+                        self.mode = ConnectionsMode::Form(Box::new(ConnectionForm::edit(&c)))
+                    }
                     None => return false,
                 }
             }
@@ -603,7 +520,7 @@ impl ConnectionsPane {
 
     fn on_form_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
         let taken = self.taken_names();
-        let Mode::Form(form) = &mut self.mode else {
+        let ConnectionsMode::Form(form) = &mut self.mode else {
             return false;
         };
         match cmd {
@@ -611,7 +528,7 @@ impl ConnectionsPane {
                 if let Some(req) = form.saving {
                     cx.effects.push(Effect::Cancel(req));
                 }
-                self.mode = Mode::List;
+                self.mode = ConnectionsMode::List;
                 true
             }
             Cmd::Save => {
@@ -636,7 +553,7 @@ impl ConnectionsPane {
     }
 
     fn on_confirm_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
-        let Mode::ConfirmDelete { name, saving } = &mut self.mode else {
+        let ConnectionsMode::ConfirmDelete { name, saving } = &mut self.mode else {
             return false;
         };
         match cmd {
@@ -653,7 +570,7 @@ impl ConnectionsPane {
                 if let Some(req) = saving.take() {
                     cx.effects.push(Effect::Cancel(req));
                 }
-                self.mode = Mode::List;
+                self.mode = ConnectionsMode::List;
             }
             _ => return false,
         }
@@ -678,273 +595,6 @@ impl ConnectionsPane {
         self.selected = 0;
         true
     }
-
-    fn draw_list(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        let theme = cx.theme;
-        let title = if self.active_filter().is_empty() {
-            " Connections ".to_string()
-        } else {
-            format!(" Connections (filter: {}) ", self.active_filter())
-        };
-        let block = theme.block().title(title);
-        let inner_msg = |lines: Vec<Line<'static>>| {
-            Paragraph::new(lines)
-                .block(block.clone())
-                .wrap(Wrap { trim: false })
-        };
-        match &self.load {
-            LoadState::Loading(_) => {
-                frame.render_widget(
-                    inner_msg(vec![Line::styled(
-                        theme.text(&format!(
-                            "{} reading {}…",
-                            theme.spinner(cx.spinner),
-                            self.config_path.display()
-                        )),
-                        theme.busy(),
-                    )]),
-                    area,
-                );
-                return;
-            }
-            LoadState::Failed(e) => {
-                frame.render_widget(
-                    inner_msg(vec![
-                        Line::styled(
-                            format!(
-                                "{} could not read {}",
-                                theme.sym_fail(),
-                                self.config_path.display()
-                            ),
-                            theme.error(),
-                        ),
-                        Line::raw(e.clone()),
-                        Line::raw(""),
-                        Line::raw("Fix the file and press r to read it again."),
-                    ]),
-                    area,
-                );
-                return;
-            }
-            LoadState::Loaded(c) if c.connections.is_empty() => {
-                frame.render_widget(inner_msg(vec![Line::raw(theme.text(EMPTY_TEXT))]), area);
-                return;
-            }
-            LoadState::Loaded(_) => {}
-        }
-        let names = self.visible_names();
-        if names.is_empty() {
-            frame.render_widget(
-                inner_msg(vec![Line::raw(
-                    theme.text("no connection matches the filter — Esc clears it"),
-                )]),
-                area,
-            );
-            return;
-        }
-        let config = self.config();
-        let rows: Vec<Row> = names
-            .iter()
-            .map(|name| {
-                let conn = config.and_then(|c| c.connections.iter().find(|x| &x.name == name));
-                let state = self.state_of(name);
-                Row::new(vec![
-                    Cell::from(name.clone()),
-                    Cell::from(conn.map(|c| auth_label(c.auth)).unwrap_or_default()),
-                    Cell::from(badge::badge_line(
-                        theme,
-                        &state,
-                        self.is_checking(name),
-                        cx.spinner,
-                    )),
-                    Cell::from(conn.map(|c| c.url.clone()).unwrap_or_default()),
-                ])
-            })
-            .collect();
-        // The name column is as wide as the longest name (within reason) so the URL keeps its room.
-        let name_w = names
-            .iter()
-            .map(|n| n.chars().count())
-            .max()
-            .unwrap_or(0)
-            .clamp(4, 20) as u16;
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(name_w),
-                Constraint::Length(11),
-                Constraint::Min(24),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(Row::new(vec!["NAME", "AUTH", "STATUS", "URL"]).style(theme.accent()))
-        .row_highlight_style(theme.selected())
-        // The marker keeps the selection visible where reverse video is lost (copy-paste, screen readers).
-        .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
-        .block(block);
-        // A fresh state per frame keeps drawing a pure function of the pane.
-        let mut state =
-            TableState::default().with_selected(Some(self.selected.min(names.len() - 1)));
-        frame.render_stateful_widget(table, area, &mut state);
-    }
-
-    fn draw_details(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        name: &str,
-        scroll: u16,
-        cx: &ViewCx<'_>,
-    ) {
-        let theme = cx.theme;
-        let conn = self
-            .config()
-            .and_then(|c| c.connections.iter().find(|x| x.name == name));
-        let state = self.state_of(name);
-        let mut lines = vec![
-            Line::from(
-                std::iter::once(Span::styled("Status   ", theme.accent()))
-                    .chain(
-                        badge::badge_line(theme, &state, self.is_checking(name), cx.spinner).spans,
-                    )
-                    .collect::<Vec<_>>(),
-            ),
-            Line::from(vec![
-                Span::styled("URL      ", theme.accent()),
-                Span::raw(conn.map(|c| c.url.clone()).unwrap_or_default()),
-            ]),
-            Line::from(vec![
-                Span::styled("Auth     ", theme.accent()),
-                Span::raw(conn.map(|c| auth_label(c.auth)).unwrap_or_default()),
-            ]),
-        ];
-        match &state {
-            CheckState::Done(r) => {
-                if let Some(s) = &r.server {
-                    let parts: Vec<&str> = [&s.title, &s.version, &s.deployment_type]
-                        .into_iter()
-                        .filter_map(|x| x.as_deref())
-                        .collect();
-                    lines.push(Line::from(vec![
-                        Span::styled("Server   ", theme.accent()),
-                        Span::raw(theme.text(&parts.join(" · "))),
-                    ]));
-                }
-                if let Some(u) = &r.user {
-                    lines.push(Line::from(vec![
-                        Span::styled("User     ", theme.accent()),
-                        Span::raw(u.clone()),
-                    ]));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("Check chain", theme.accent()));
-                for step in &r.steps {
-                    let (sym, style) = badge::step_symbol(theme, step.status);
-                    lines.push(Line::from(vec![
-                        Span::raw("  "),
-                        Span::styled(sym, style),
-                        Span::raw(format!(" {:<12} ", step.name)),
-                        Span::raw(step.detail.clone()),
-                    ]));
-                }
-                for (title, d) in r
-                    .diagnosis
-                    .iter()
-                    .map(|d| ("Diagnosis", d))
-                    // When everything worked the diagnosis is the worst warning: show it once.
-                    .chain(
-                        r.warnings
-                            .iter()
-                            .filter(|w| r.diagnosis.as_ref() != Some(*w))
-                            .map(|d| ("Warning", d)),
-                    )
-                {
-                    let style = if d.is_error() {
-                        theme.error()
-                    } else {
-                        theme.warn()
-                    };
-                    lines.push(Line::raw(""));
-                    lines.push(Line::styled(format!("{title} [{}]", d.code), style));
-                    lines.push(Line::from(vec![
-                        Span::styled("  what  ", theme.accent()),
-                        Span::raw(d.summary.clone()),
-                    ]));
-                    if !d.detail.is_empty() {
-                        lines.push(Line::from(vec![
-                            Span::styled("  why   ", theme.accent()),
-                            Span::raw(d.detail.clone()),
-                        ]));
-                    }
-                    if !d.fix.is_empty() {
-                        lines.push(Line::from(vec![
-                            Span::styled("  fix   ", theme.accent()),
-                            Span::raw(d.fix.clone()),
-                        ]));
-                    }
-                }
-            }
-            CheckState::Failed(msg) => {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("The check could not run:", theme.error()));
-                lines.push(Line::raw(msg.clone()));
-            }
-            CheckState::Checking => {
-                lines.push(Line::raw(""));
-                lines.push(Line::raw(
-                    theme.text("serverInfo → manifest → auth → myself …"),
-                ));
-            }
-            CheckState::Unknown => {
-                lines.push(Line::raw(""));
-                lines.push(Line::raw("Not checked yet: press r."));
-            }
-        }
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(theme.block().title(format!(" {name} ")))
-                .wrap(Wrap { trim: false })
-                .scroll((scroll, 0)),
-            area,
-        );
-    }
-
-    fn draw_confirm(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        name: &str,
-        saving: bool,
-        cx: &ViewCx<'_>,
-    ) {
-        let theme = cx.theme;
-        let popup = centered(area, 56, 6);
-        let last = if saving {
-            Line::styled(
-                theme.text(&format!("{} deleting…", theme.spinner(cx.spinner))),
-                theme.busy(),
-            )
-        } else {
-            Line::from(vec![
-                Span::styled("y", theme.accent()),
-                Span::raw(" delete   "),
-                Span::styled("n", theme.accent()),
-                Span::raw(" keep"),
-            ])
-        };
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::raw(format!("Delete connection {name}?")),
-                Line::raw("It is removed from the config file."),
-                Line::raw(""),
-                last,
-            ])
-            .block(theme.block().title(" Confirm "))
-            .wrap(Wrap { trim: false }),
-            popup,
-        );
-    }
 }
 
 impl Pane for ConnectionsPane {
@@ -952,15 +602,19 @@ impl Pane for ConnectionsPane {
         "Connections"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Conn"
+    }
+
     fn keys(&self) -> &'static [Binding] {
         if self.filter_input.is_some() {
             return FILTER_KEYS;
         }
         match self.mode {
-            Mode::List => LIST_KEYS,
-            Mode::Details { .. } => DETAILS_KEYS,
-            Mode::Form(_) => FORM_KEYS,
-            Mode::ConfirmDelete { .. } => CONFIRM_KEYS,
+            ConnectionsMode::List => LIST_KEYS,
+            ConnectionsMode::Details { .. } => DETAILS_KEYS,
+            ConnectionsMode::Form(_) => FORM_KEYS,
+            ConnectionsMode::ConfirmDelete { .. } => CONFIRM_KEYS,
         }
     }
 
@@ -969,15 +623,15 @@ impl Pane for ConnectionsPane {
             return "Filter";
         }
         match self.mode {
-            Mode::List => "Connections",
-            Mode::Details { .. } => "Connection details",
-            Mode::Form(_) => "Connection form",
-            Mode::ConfirmDelete { .. } => "Confirm delete",
+            ConnectionsMode::List => "Connections",
+            ConnectionsMode::Details { .. } => "Connection details",
+            ConnectionsMode::Form(_) => "Connection form",
+            ConnectionsMode::ConfirmDelete { .. } => "Confirm delete",
         }
     }
 
     fn captures_text(&self) -> bool {
-        self.filter_input.is_some() || matches!(self.mode, Mode::Form(_))
+        self.filter_input.is_some() || matches!(self.mode, ConnectionsMode::Form(_))
     }
 
     fn on_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
@@ -985,10 +639,10 @@ impl Pane for ConnectionsPane {
             return self.on_filter_cmd(cmd);
         }
         match self.mode {
-            Mode::List => self.on_list_cmd(cmd, cx),
-            Mode::Details { .. } => self.on_details_cmd(cmd, cx),
-            Mode::Form(_) => self.on_form_cmd(cmd, cx),
-            Mode::ConfirmDelete { .. } => self.on_confirm_cmd(cmd, cx),
+            ConnectionsMode::List => self.on_list_cmd(cmd, cx),
+            ConnectionsMode::Details { .. } => self.on_details_cmd(cmd, cx),
+            ConnectionsMode::Form(_) => self.on_form_cmd(cmd, cx),
+            ConnectionsMode::ConfirmDelete { .. } => self.on_confirm_cmd(cmd, cx),
         }
     }
 
@@ -1001,18 +655,18 @@ impl Pane for ConnectionsPane {
             return changed;
         }
         match &mut self.mode {
-            Mode::Form(f) => f.on_text_key(key),
+            ConnectionsMode::Form(f) => f.on_text_key(key),
             _ => false,
         }
     }
 
-    fn on_paste(&mut self, text: &str) -> bool {
+    fn on_paste(&mut self, text: &str, _cx: &mut PaneCx<'_>) -> bool {
         if let Some(t) = &mut self.filter_input {
             t.paste(text);
             return true;
         }
         match &mut self.mode {
-            Mode::Form(f) => f.on_paste(text),
+            ConnectionsMode::Form(f) => f.on_paste(text),
             _ => false,
         }
     }
@@ -1031,8 +685,8 @@ impl Pane for ConnectionsPane {
         let checks = self.live.values().filter(|l| l.pending.is_some()).count();
         let load = usize::from(matches!(self.load, LoadState::Loading(_)));
         let save = match &self.mode {
-            Mode::Form(f) => usize::from(f.saving.is_some()),
-            Mode::ConfirmDelete { saving, .. } => usize::from(saving.is_some()),
+            ConnectionsMode::Form(f) => usize::from(f.saving.is_some()),
+            ConnectionsMode::ConfirmDelete { saving, .. } => usize::from(saving.is_some()),
             _ => 0,
         };
         checks + load + save
@@ -1053,8 +707,8 @@ impl Pane for ConnectionsPane {
             n => parts.push(format!("checking {n} connections")),
         }
         let saving = match &self.mode {
-            Mode::Form(f) => f.saving.is_some(),
-            Mode::ConfirmDelete { saving, .. } => saving.is_some(),
+            ConnectionsMode::Form(f) => f.saving.is_some(),
+            ConnectionsMode::ConfirmDelete { saving, .. } => saving.is_some(),
             _ => false,
         };
         if saving {
@@ -1064,32 +718,6 @@ impl Pane for ConnectionsPane {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        match &self.mode {
-            Mode::Details { name, scroll } => self.draw_details(frame, area, name, *scroll, cx),
-            other => {
-                let [list, filter_row] = if self.filter_input.is_some() {
-                    Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area)
-                } else {
-                    [area, Rect::default()]
-                };
-                self.draw_list(frame, list, cx);
-                if let Some(t) = &self.filter_input {
-                    let prefix = "/";
-                    let (shown, cur) = t.render(filter_row.width.saturating_sub(1) as usize, '*');
-                    frame.render_widget(Paragraph::new(format!("{prefix}{shown}")), filter_row);
-                    frame.set_cursor_position(Position {
-                        x: filter_row.x + 1 + cur as u16,
-                        y: filter_row.y,
-                    });
-                }
-                match other {
-                    Mode::Form(f) => f.draw(frame, area, cx),
-                    Mode::ConfirmDelete { name, saving } => {
-                        self.draw_confirm(frame, area, name, saving.is_some(), cx)
-                    }
-                    _ => {}
-                }
-            }
-        }
+        self.draw_pane(frame, area, cx)
     }
 }

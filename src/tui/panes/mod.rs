@@ -1,8 +1,9 @@
-//! The panes: each file holds one pane's state, key tables, update and view, behind the `Pane` trait,
-//! so a new pane is one new file plus one line in `App::panes`.
+//! The panes, each the same shape: a folder with its state and update (`<pane>.rs`), its key
+//! tables (`<pane>/keys.rs`, which also drive the footer and `?`), its view (`<pane>/view.rs`),
+//! and its own message enum, nested in [`crate::tui::action::Action`]. Behind the `Pane` trait,
+//! so a new pane is one new folder plus one field in `App::panes`.
 
 pub mod checker;
-pub mod connection_form;
 pub mod connections;
 pub mod wizard;
 
@@ -47,6 +48,8 @@ pub struct ViewCx<'a> {
 pub trait Pane {
     /// The tab title.
     fn title(&self) -> &'static str;
+    /// A short tab title for narrow screens.
+    fn short_title(&self) -> &'static str;
     /// The key table of the pane's current mode (dispatch, footer and help all read it).
     fn keys(&self) -> &'static [Binding];
     /// Heading of the pane's section in the help overlay.
@@ -63,12 +66,19 @@ pub trait Pane {
     fn on_text_key(&mut self, _key: KeyEvent) -> bool {
         false
     }
-    /// Pasted text; true when something changed.
-    fn on_paste(&mut self, _text: &str) -> bool {
+    /// Pasted text (a pane may start work for it, e.g. store a pasted key); true when
+    /// something changed.
+    fn on_paste(&mut self, _text: &str, _cx: &mut PaneCx<'_>) -> bool {
         false
     }
     /// Time passed; true when something changed.
     fn on_tick(&mut self, _cx: &mut PaneCx<'_>) -> bool {
+        false
+    }
+    /// True while work is running whose answer decides what the next key means (the wizard
+    /// generating a key, creating the link): keys typed meanwhile are queued by the app and
+    /// applied in order once it answers, never dropped nor typed into another field.
+    fn holds_input(&self) -> bool {
         false
     }
     /// How many background jobs this pane is waiting for (status line, spinner tick).

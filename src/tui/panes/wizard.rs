@@ -2,11 +2,16 @@
 //! It turns keys into wizard inputs, runs the wizard's effects as TUI effects (request ids drop
 //! stale answers), debounces the URL probe, and renders [`crate::wizard::StepView`].
 
+mod keys;
+mod view;
+
+pub use keys::*;
+
 use super::{Pane, PaneCx, ViewCx};
 use crate::config::Config;
 use crate::tui::action::{Effect, RequestId};
 use crate::tui::effects::WizardCtx;
-use crate::tui::keymap::{Binding, Cmd, Key, WizardCmd};
+use crate::tui::keymap::{Binding, Cmd, WizardCmd};
 use crate::tui::widgets::progress_rail::progress_rail;
 use crate::tui::widgets::text_field::TextField;
 use crate::wizard::{
@@ -32,7 +37,7 @@ pub use crate::wizard::LinkPreset;
 
 /// The editable text fields of the wizard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FieldId {
+pub enum WizardField {
     /// Jira base URL (step 1).
     Url,
     /// Name of the connection saved at the end (step 1).
@@ -63,30 +68,30 @@ pub enum FieldId {
     Pasted,
 }
 
-impl FieldId {
+impl WizardField {
     fn label(self) -> &'static str {
         match self {
-            FieldId::Url => "Jira base URL",
-            FieldId::ConnectionName => "Save as connection",
-            FieldId::ConsumerKey => "Consumer key",
-            FieldId::ConsumerName => "Consumer name",
-            FieldId::KeyPath => "New key file",
-            FieldId::ImportPath => "Or existing key",
-            FieldId::AppUrl => "Application URL",
-            FieldId::Verifier => "Verification code",
-            FieldId::ExportPath => "Export to",
-            FieldId::RedirectUri => "Redirect URL",
-            FieldId::Scopes => "Scopes",
-            FieldId::ClientId => "Client ID",
-            FieldId::ClientSecret => "Client secret",
-            FieldId::Pasted => "Redirected URL/code",
+            WizardField::Url => "Jira base URL",
+            WizardField::ConnectionName => "Save as connection",
+            WizardField::ConsumerKey => "Consumer key",
+            WizardField::ConsumerName => "Consumer name",
+            WizardField::KeyPath => "New key file",
+            WizardField::ImportPath => "Or existing key",
+            WizardField::AppUrl => "Application URL",
+            WizardField::Verifier => "Verification code",
+            WizardField::ExportPath => "Export to",
+            WizardField::RedirectUri => "Redirect URL",
+            WizardField::Scopes => "Scopes",
+            WizardField::ClientId => "Client ID",
+            WizardField::ClientSecret => "Client secret",
+            WizardField::Pasted => "Redirected URL/code",
         }
     }
 
     /// An empty field for `id` (the client secret is masked).
     fn empty(self) -> TextField {
         match self {
-            FieldId::ClientSecret => TextField::masked(""),
+            WizardField::ClientSecret => TextField::masked(""),
             _ => TextField::default(),
         }
     }
@@ -94,13 +99,13 @@ impl FieldId {
     /// The view field this input replaces on screen (shown once, as the editable field).
     fn view_id(self) -> Option<&'static str> {
         match self {
-            FieldId::Url => Some("base_url"),
-            FieldId::ConsumerKey => Some("consumer_key"),
-            FieldId::ConsumerName => Some("consumer_name"),
-            FieldId::AppUrl => Some("application_url"),
-            FieldId::Verifier => Some("verifier"),
-            FieldId::RedirectUri => Some("redirect_uri"),
-            FieldId::Scopes => Some("scopes"),
+            WizardField::Url => Some("base_url"),
+            WizardField::ConsumerKey => Some("consumer_key"),
+            WizardField::ConsumerName => Some("consumer_name"),
+            WizardField::AppUrl => Some("application_url"),
+            WizardField::Verifier => Some("verifier"),
+            WizardField::RedirectUri => Some("redirect_uri"),
+            WizardField::Scopes => Some("scopes"),
             _ => None,
         }
     }
@@ -110,7 +115,7 @@ impl FieldId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Item {
     /// A text field.
-    Text(FieldId),
+    Text(WizardField),
     /// Key size (cycle 2048 / 3072 / 4096).
     Bits,
     /// Admin connection (cycle through the config's connections).
@@ -159,144 +164,40 @@ fn kind_of(e: &wizard::Effect) -> Kind {
     }
 }
 
-/// Keys while a text field is being edited (letters are typed).
-pub const TEXT_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::plain(KeyCode::Enter)],
-        cmd: Cmd::Open,
-        hint: "submit",
-        help: "submit the field (Next, probe, load, verify, export)",
+/// The Link wizard pane's messages: the results of its work, nested in
+/// [`crate::tui::action::Action::Wizard`].
+#[derive(Debug)]
+pub enum WizardMsg {
+    /// A link-wizard effect finished; the input goes to the wizard if `req` is still current.
+    Done {
+        req: RequestId,
+        input: Box<crate::wizard::Input>,
     },
-    Binding {
-        keys: &[Key::plain(KeyCode::Down), Key::plain(KeyCode::Tab)],
-        cmd: Cmd::NextField,
-        hint: "field",
-        help: "next field",
+    /// A link-wizard effect could not finish (timed out, task died).
+    Failed { req: RequestId, message: String },
+    /// The linked connection was saved (or why not); carries the config as saved.
+    LinkedSaved {
+        req: RequestId,
+        result: Result<Config, String>,
     },
-    Binding {
-        keys: &[Key::plain(KeyCode::Up), Key::plain(KeyCode::BackTab)],
-        cmd: Cmd::PrevField,
-        hint: "",
-        help: "previous field",
+    /// A pasted private key was stored (its path), or why not.
+    KeyImported {
+        req: RequestId,
+        result: Result<PathBuf, String>,
     },
-    Binding {
-        keys: &[Key::plain(KeyCode::Esc)],
-        cmd: Cmd::Back,
-        hint: "done",
-        help: "stop editing (Backspace on an empty field: previous step); nothing typed is lost",
+    /// The app's browser approved the request token: the verification code Jira showed, or why not.
+    Approved {
+        req: RequestId,
+        result: Result<String, String>,
     },
-];
-
-/// Keys while a button, choice or value has the focus.
-pub const NAV_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::plain(KeyCode::Enter)],
-        cmd: Cmd::Open,
-        hint: "edit/do",
-        help: "edit the field / press the button / change the choice / copy the value",
-    },
-    Binding {
-        keys: &[Key::ch('j'), Key::plain(KeyCode::Down)],
-        cmd: Cmd::NextField,
-        hint: "",
-        help: "next row",
-    },
-    Binding {
-        keys: &[Key::ch('k'), Key::plain(KeyCode::Up)],
-        cmd: Cmd::PrevField,
-        hint: "",
-        help: "previous row",
-    },
-    Binding {
-        keys: &[Key::ch('c')],
-        cmd: Cmd::Copy,
-        hint: "copy",
-        help: "copy the selected value (OSC 52); it is also shown in full to select by hand",
-    },
-    Binding {
-        keys: &[Key::ch('n'), Key::plain(KeyCode::Right)],
-        cmd: Cmd::Wizard(WizardCmd::NextStep),
-        hint: "next step",
-        help: "next step",
-    },
-    Binding {
-        keys: &[Key::plain(KeyCode::Esc), Key::plain(KeyCode::Backspace)],
-        cmd: Cmd::Back,
-        hint: "back",
-        help: "previous step; nothing entered is lost",
-    },
-    Binding {
-        keys: &[Key::plain(KeyCode::PageDown)],
-        cmd: Cmd::PageDown,
-        hint: "",
-        help: "scroll the step down (long keys, requests, notes)",
-    },
-    Binding {
-        keys: &[Key::plain(KeyCode::PageUp)],
-        cmd: Cmd::PageUp,
-        hint: "",
-        help: "scroll the step up",
-    },
-    Binding {
-        keys: &[Key::ch(' ')],
-        cmd: Cmd::Cycle,
-        hint: "",
-        help: "change the selected choice",
-    },
-    Binding {
-        keys: &[Key::ch('g')],
-        cmd: Cmd::Wizard(WizardCmd::Generate),
-        hint: "",
-        help: "Keys: generate a new key pair",
-    },
-    Binding {
-        keys: &[Key::ch('s')],
-        cmd: Cmd::Wizard(WizardCmd::Skip),
-        hint: "",
-        help: "Register/Create: registered by hand, skip to Authorize",
-    },
-    Binding {
-        keys: &[Key::ch('A')],
-        cmd: Cmd::Wizard(WizardCmd::Approve),
-        hint: "",
-        help: "Authorize (demo only): click Allow in the simulated Jira",
-    },
-    Binding {
-        keys: &[Key::ch('r')],
-        cmd: Cmd::Wizard(WizardCmd::NewToken),
-        hint: "",
-        help: "Authorize: request a new request token (OAuth 2.0: a new attempt)",
-    },
-    Binding {
-        keys: &[Key::ch('x')],
-        cmd: Cmd::Wizard(WizardCmd::Export),
-        hint: "",
-        help: "Verify: write the export file (mode 0600)",
-    },
-];
-
-/// Keys of the "create the link now?" question.
-pub const CONFIRM_KEYS: &[Binding] = &[
-    Binding {
-        keys: &[Key::ch('y'), Key::plain(KeyCode::Enter)],
-        cmd: Cmd::Confirm,
-        hint: "create it",
-        help: "send the two requests with the admin connection",
-    },
-    Binding {
-        keys: &[Key::ch('n'), Key::plain(KeyCode::Esc)],
-        cmd: Cmd::Back,
-        hint: "cancel",
-        help: "do not create the link",
-    },
-];
+}
 
 /// The Link wizard pane.
 #[derive(Debug)]
 pub struct WizardPane {
     wizard: Wizard,
     ctx: WizardCtx,
-    texts: BTreeMap<FieldId, TextField>,
+    texts: BTreeMap<WizardField, TextField>,
     export_format: ExportFormat,
     focus: usize,
     /// True while the focused text field takes the keys.
@@ -310,6 +211,8 @@ pub struct WizardPane {
     connections: Vec<String>,
     inflight: BTreeMap<Kind, RequestId>,
     probe_due: Option<Instant>,
+    /// Next was asked for on the first step before the probe answered: advance once it succeeds.
+    advance_after_probe: bool,
     has_browser: bool,
     allow_req: Option<RequestId>,
     /// What the simulated Jira showed after Allow.
@@ -341,6 +244,7 @@ impl WizardPane {
             connections: Vec::new(),
             inflight: BTreeMap::new(),
             probe_due: None,
+            advance_after_probe: false,
             has_browser,
             allow_req: None,
             allow_page: None,
@@ -350,9 +254,9 @@ impl WizardPane {
         };
         if let Some(p) = preset {
             for (id, v) in [
-                (FieldId::Url, &p.url),
-                (FieldId::ConnectionName, &p.connection_name),
-                (FieldId::ConsumerKey, &p.consumer_key),
+                (WizardField::Url, &p.url),
+                (WizardField::ConnectionName, &p.connection_name),
+                (WizardField::ConsumerKey, &p.consumer_key),
             ] {
                 pane.texts.insert(id, TextField::new(v.clone()));
                 pane.sync_text(id);
@@ -384,7 +288,7 @@ impl WizardPane {
     }
 
     /// The text typed into `id`.
-    pub fn text(&self, id: FieldId) -> &str {
+    pub fn text(&self, id: WizardField) -> &str {
         self.texts.get(&id).map(TextField::value).unwrap_or("")
     }
 
@@ -406,9 +310,8 @@ impl WizardPane {
 
     /// The config's connections changed: they are the admin choices.
     pub fn set_connections(&mut self, config: Option<&Config>) {
-        self.connections = config
-            .map(|c| c.connections.iter().map(|c| c.name.clone()).collect())
-            .unwrap_or_default();
+        // Likely admin connections first: the picker's first choice is the usual one.
+        self.connections = config.map(Config::admin_choices).unwrap_or_default();
     }
 
     /// The rows of the current step, in focus order.
@@ -417,20 +320,20 @@ impl WizardPane {
         match self.wizard.step() {
             _ if self.wizard.oauth2().is_some() => items = self.oauth2_items(),
             Step::Target => {
-                items.push(Item::Text(FieldId::Url));
-                items.push(Item::Text(FieldId::ConnectionName));
+                items.push(Item::Text(WizardField::Url));
+                items.push(Item::Text(WizardField::ConnectionName));
                 if self.wizard.chooses_kind() && self.wizard.offered_kinds().len() > 1 {
                     items.push(Item::Kind);
                 }
             }
             Step::Keys => {
                 items.extend([
-                    Item::Text(FieldId::ConsumerKey),
-                    Item::Text(FieldId::ConsumerName),
-                    Item::Text(FieldId::KeyPath),
+                    Item::Text(WizardField::ConsumerKey),
+                    Item::Text(WizardField::ConsumerName),
+                    Item::Text(WizardField::KeyPath),
                     Item::Bits,
                     Item::Action(WizardCmd::Generate),
-                    Item::Text(FieldId::ImportPath),
+                    Item::Text(WizardField::ImportPath),
                     Item::Action(WizardCmd::LoadKey),
                 ]);
                 if self.wizard.key_info().is_some() {
@@ -440,7 +343,7 @@ impl WizardPane {
             Step::Register => {
                 items.push(Item::Action(WizardCmd::NextStep));
                 items.push(Item::Action(WizardCmd::Skip));
-                items.push(Item::Text(FieldId::AppUrl));
+                items.push(Item::Text(WizardField::AppUrl));
             }
             Step::Create => {
                 items.push(Item::Admin);
@@ -455,12 +358,12 @@ impl WizardPane {
                 if self.has_browser && self.wizard.request_token().is_some() {
                     items.push(Item::Action(WizardCmd::Approve));
                 }
-                items.push(Item::Text(FieldId::Verifier));
+                items.push(Item::Text(WizardField::Verifier));
                 items.push(Item::Action(WizardCmd::NewToken));
             }
             Step::Verify => {
                 items.push(Item::Format);
-                items.push(Item::Text(FieldId::ExportPath));
+                items.push(Item::Text(WizardField::ExportPath));
                 items.push(Item::Action(WizardCmd::Export));
             }
         }
@@ -479,19 +382,19 @@ impl WizardPane {
         self.input_ids().any(|id| id.view_id() == Some(f.id))
     }
 
-    fn input_ids(&self) -> impl Iterator<Item = FieldId> + '_ {
+    fn input_ids(&self) -> impl Iterator<Item = WizardField> + '_ {
         let step = self.wizard.step();
         let oauth2 = self.wizard.oauth2().is_some();
-        let o2: &[(Step, FieldId)] = &[
-            (Step::Keys, FieldId::RedirectUri),
-            (Step::Keys, FieldId::Scopes),
+        let o2: &[(Step, WizardField)] = &[
+            (Step::Keys, WizardField::RedirectUri),
+            (Step::Keys, WizardField::Scopes),
         ];
-        let o1: &[(Step, FieldId)] = &[
-            (Step::Target, FieldId::Url),
-            (Step::Keys, FieldId::ConsumerKey),
-            (Step::Keys, FieldId::ConsumerName),
-            (Step::Register, FieldId::AppUrl),
-            (Step::Authorize, FieldId::Verifier),
+        let o1: &[(Step, WizardField)] = &[
+            (Step::Target, WizardField::Url),
+            (Step::Keys, WizardField::ConsumerKey),
+            (Step::Keys, WizardField::ConsumerName),
+            (Step::Register, WizardField::AppUrl),
+            (Step::Authorize, WizardField::Verifier),
         ];
         (if oauth2 { o2 } else { o1 })
             .iter()
@@ -506,15 +409,15 @@ impl WizardPane {
         };
         match f.step() {
             O2Step::Settings => vec![
-                Item::Text(FieldId::RedirectUri),
-                Item::Text(FieldId::Scopes),
+                Item::Text(WizardField::RedirectUri),
+                Item::Text(WizardField::Scopes),
                 Item::Action(WizardCmd::NextStep),
             ],
             O2Step::Register => {
                 let mut v = vec![Item::Admin, Item::Action(WizardCmd::Create)];
                 v.extend([
-                    Item::Text(FieldId::ClientId),
-                    Item::Text(FieldId::ClientSecret),
+                    Item::Text(WizardField::ClientId),
+                    Item::Text(WizardField::ClientSecret),
                     Item::Action(WizardCmd::UseCredentials),
                 ]);
                 if f.client().is_some() {
@@ -523,12 +426,12 @@ impl WizardPane {
                 v
             }
             O2Step::Authorize => vec![
-                Item::Text(FieldId::Pasted),
+                Item::Text(WizardField::Pasted),
                 Item::Action(WizardCmd::NewToken),
             ],
             O2Step::Verify => vec![
                 Item::Format,
-                Item::Text(FieldId::ExportPath),
+                Item::Text(WizardField::ExportPath),
                 Item::Action(WizardCmd::Export),
             ],
         }
@@ -545,23 +448,23 @@ impl WizardPane {
     }
 
     /// The default shown (dimmed) in an empty field, and used when it stays empty.
-    fn placeholder(&self, id: FieldId) -> String {
+    fn placeholder(&self, id: WizardField) -> String {
         let w = &self.wizard;
         match id {
-            FieldId::Url => "https://jira.example.com/jira".into(),
-            FieldId::ConnectionName => w.connection_name(),
-            FieldId::ConsumerKey => w.consumer_key(),
-            FieldId::ConsumerName => w.consumer_name(),
-            FieldId::KeyPath => w.key_path().display().to_string(),
-            FieldId::ImportPath => "path of a PEM private key file".into(),
-            FieldId::AppUrl => w.app_url(),
-            FieldId::Verifier => "the code Jira shows after Allow".into(),
-            FieldId::ExportPath => self.default_export_path().display().to_string(),
-            FieldId::RedirectUri => crate::jira::oauth2::DEFAULT_REDIRECT_URI.into(),
-            FieldId::Scopes => "READ (or READ,WRITE …)".into(),
-            FieldId::ClientId => "from the link's Credentials in Jira".into(),
-            FieldId::ClientSecret => "from the link's Credentials in Jira".into(),
-            FieldId::Pasted => "the browser's address-bar URL after Allow, or the code".into(),
+            WizardField::Url => "https://jira.example.com/jira".into(),
+            WizardField::ConnectionName => w.connection_name(),
+            WizardField::ConsumerKey => w.consumer_key(),
+            WizardField::ConsumerName => w.consumer_name(),
+            WizardField::KeyPath => w.key_path().display().to_string(),
+            WizardField::ImportPath => "path of a PEM private key file".into(),
+            WizardField::AppUrl => w.app_url(),
+            WizardField::Verifier => "the code Jira shows after Allow".into(),
+            WizardField::ExportPath => self.default_export_path().display().to_string(),
+            WizardField::RedirectUri => crate::jira::oauth2::DEFAULT_REDIRECT_URI.into(),
+            WizardField::Scopes => "READ (or READ,WRITE …)".into(),
+            WizardField::ClientId => "from the link's Credentials in Jira".into(),
+            WizardField::ClientSecret => "from the link's Credentials in Jira".into(),
+            WizardField::Pasted => "the browser's address-bar URL after Allow, or the code".into(),
         }
     }
 
@@ -574,24 +477,24 @@ impl WizardPane {
     }
 
     /// Tell the wizard what `id` now holds.
-    fn sync_text(&mut self, id: FieldId) {
+    fn sync_text(&mut self, id: WizardField) {
         let v = self.text(id).to_string();
         let input = match id {
-            FieldId::Url => Input::SetUrl(v),
-            FieldId::ConnectionName => Input::SetConnectionName(v),
-            FieldId::ConsumerKey => Input::SetConsumerKey(v),
-            FieldId::ConsumerName => Input::SetConsumerName(v),
-            FieldId::KeyPath => Input::SetKeyPath(PathBuf::from(v)),
-            FieldId::AppUrl => Input::SetAppUrl(v),
-            FieldId::Verifier => Input::SetVerifier(v),
-            FieldId::RedirectUri => Input::OAuth2(O2Input::SetRedirect(v)),
-            FieldId::Scopes => Input::OAuth2(O2Input::SetScopes(v)),
-            FieldId::ClientId => Input::OAuth2(O2Input::SetClientId(v)),
-            FieldId::ClientSecret => {
+            WizardField::Url => Input::SetUrl(v),
+            WizardField::ConnectionName => Input::SetConnectionName(v),
+            WizardField::ConsumerKey => Input::SetConsumerKey(v),
+            WizardField::ConsumerName => Input::SetConsumerName(v),
+            WizardField::KeyPath => Input::SetKeyPath(PathBuf::from(v)),
+            WizardField::AppUrl => Input::SetAppUrl(v),
+            WizardField::Verifier => Input::SetVerifier(v),
+            WizardField::RedirectUri => Input::OAuth2(O2Input::SetRedirect(v)),
+            WizardField::Scopes => Input::OAuth2(O2Input::SetScopes(v)),
+            WizardField::ClientId => Input::OAuth2(O2Input::SetClientId(v)),
+            WizardField::ClientSecret => {
                 Input::OAuth2(O2Input::SetClientSecret(secrecy::SecretString::from(v)))
             }
-            FieldId::Pasted => Input::OAuth2(O2Input::SetPasted(v)),
-            FieldId::ImportPath | FieldId::ExportPath => return,
+            WizardField::Pasted => Input::OAuth2(O2Input::SetPasted(v)),
+            WizardField::ImportPath | WizardField::ExportPath => return,
         };
         // Validation messages while typing come from the view; a refusal here only means
         // "not valid yet", which the view already explains.
@@ -640,6 +543,17 @@ impl WizardPane {
     }
 
     /// A wizard effect finished: stale answers (an older request of the same kind) are dropped.
+    /// Apply one of the pane's messages; true when it was for this pane's current work.
+    pub fn update(&mut self, msg: WizardMsg, cx: &mut PaneCx<'_>) -> bool {
+        match msg {
+            WizardMsg::Done { req, input } => self.on_result(req, *input, cx),
+            WizardMsg::Failed { req, message } => self.on_failed(req, message, cx),
+            WizardMsg::LinkedSaved { req, result } => self.on_saved(req, &result, cx),
+            WizardMsg::KeyImported { req, result } => self.on_key_imported(req, result, cx),
+            WizardMsg::Approved { req, result } => self.on_allow(req, result, cx),
+        }
+    }
+
     pub fn on_result(&mut self, req: RequestId, input: Input, cx: &mut PaneCx<'_>) -> bool {
         let Some((&kind, _)) = self.inflight.iter().find(|(_, r)| **r == req) else {
             return false;
@@ -658,7 +572,28 @@ impl WizardPane {
             // OAuth 2.0: saved with its tokens at the exchange; this reports and reloads it.
             self.save(cx);
         }
+        if kind == Kind::Probe
+            && std::mem::take(&mut self.advance_after_probe)
+            && self.wizard.step() == Step::Target
+            && self.wizard.can_advance().is_ok()
+        {
+            self.apply(Input::Next, cx);
+        }
         true
+    }
+
+    /// Next: on the first step it waits for the probe (starting it if needed) and then advances,
+    /// so "Next" typed before the probe answered still means Next.
+    fn next_step(&mut self, cx: &mut PaneCx<'_>) {
+        let target = self.wizard.step() == Step::Target;
+        if target && self.wizard.base_url().is_ok() && self.wizard.can_advance().is_err() {
+            self.probe_due = None;
+            self.advance_after_probe = true;
+            if self.inflight.contains_key(&Kind::Probe) {
+                return; // on its way
+            }
+        }
+        self.apply(Input::Next, cx)
     }
 
     /// A wizard effect never answered.
@@ -667,6 +602,7 @@ impl WizardPane {
             return false;
         };
         self.inflight.remove(&kind);
+        self.advance_after_probe &= kind != Kind::Probe;
         cx.status.error = Some(format!("link wizard: {message}"));
         // The wizard still waits for an answer: give it a failure so it can be retried.
         let d = crate::jira::Diagnosis::error(
@@ -746,7 +682,7 @@ impl WizardPane {
         match result {
             Ok(path) => {
                 self.texts.insert(
-                    FieldId::ImportPath,
+                    WizardField::ImportPath,
                     TextField::new(path.display().to_string()),
                 );
                 cx.status.notice = Some(format!("pasted key stored at {}", path.display()));
@@ -759,15 +695,22 @@ impl WizardPane {
 
     /// Pasted text: a PEM private key on the Keys step is imported, anything else goes into the
     /// focused field.
-    pub fn paste(&mut self, text: &str, cx: &mut PaneCx<'_>) -> bool {
-        if self.wizard.step() == Step::Keys
-            && self.wizard.oauth2().is_none()
-            && text.contains("PRIVATE KEY-----")
-        {
-            self.paste_private_key(text, cx);
-            return true;
+    fn paste_into_field(&mut self, text: &str) -> bool {
+        let Some(Item::Text(id)) = self.focused() else {
+            return false;
+        };
+        // Pasting into the focused field starts editing it (a code, a URL, a path).
+        self.editing = true;
+        self.texts
+            .entry(id)
+            .or_insert_with(|| id.empty())
+            .paste(text.trim());
+        self.sync_text(id);
+        if id == WizardField::Url {
+            self.schedule_probe(Instant::now());
         }
-        self.on_paste(text)
+        self.after_change();
+        true
     }
 
     /// Bracketed paste of a PEM private key on the Keys step: store it (0600) at the key path.
@@ -824,12 +767,12 @@ impl WizardPane {
         }
         let step = self.wizard.step();
         match cmd {
-            WizardCmd::NextStep => self.apply(Input::Next, cx),
+            WizardCmd::NextStep => self.next_step(cx),
             WizardCmd::Generate if step == Step::Keys => {
                 self.apply(Input::GenerateKey { overwrite: false }, cx)
             }
             WizardCmd::LoadKey if step == Step::Keys => {
-                let p = PathBuf::from(self.text(FieldId::ImportPath).trim());
+                let p = PathBuf::from(self.text(WizardField::ImportPath).trim());
                 self.apply(Input::UseExistingKey(p), cx)
             }
             WizardCmd::Skip if matches!(step, Step::Register | Step::Create) => {
@@ -854,7 +797,7 @@ impl WizardPane {
                 cx.effects.push(Effect::Approve { req, url });
             }
             WizardCmd::Export if step == Step::Verify => {
-                let typed = self.text(FieldId::ExportPath).trim().to_string();
+                let typed = self.text(WizardField::ExportPath).trim().to_string();
                 let path = if typed.is_empty() {
                     self.default_export_path()
                 } else {
@@ -889,11 +832,11 @@ impl WizardPane {
                 self.apply(o2(O2Input::UseCredentials), cx)
             }
             WizardCmd::NewToken if step == O2Step::Authorize => {
-                self.texts.remove(&FieldId::Pasted);
+                self.texts.remove(&WizardField::Pasted);
                 self.apply(o2(O2Input::NewAttempt), cx)
             }
             WizardCmd::Export if step == O2Step::Verify => {
-                let typed = self.text(FieldId::ExportPath).trim().to_string();
+                let typed = self.text(WizardField::ExportPath).trim().to_string();
                 let path = if typed.is_empty() {
                     self.default_export_path()
                 } else {
@@ -961,33 +904,29 @@ impl WizardPane {
         }
         self.editing = false;
         match self.focused() {
-            Some(Item::Text(FieldId::Verifier)) => self.apply(Input::SubmitVerifier, cx),
-            Some(Item::Text(FieldId::Pasted)) => {
+            Some(Item::Text(WizardField::Verifier)) => self.apply(Input::SubmitVerifier, cx),
+            Some(Item::Text(WizardField::Pasted)) => {
                 self.apply(Input::OAuth2(O2Input::SubmitPasted), cx)
             }
-            Some(Item::Text(FieldId::ClientId)) => {
+            Some(Item::Text(WizardField::ClientId)) => {
                 // On to the secret, still typing.
                 self.move_focus(true);
                 self.editing = true;
             }
-            Some(Item::Text(FieldId::ClientSecret)) => {
+            Some(Item::Text(WizardField::ClientSecret)) => {
                 return self.run_wizard_cmd(WizardCmd::UseCredentials, cx)
             }
-            Some(Item::Text(FieldId::ImportPath)) => {
+            Some(Item::Text(WizardField::ImportPath)) => {
                 return self.run_wizard_cmd(WizardCmd::LoadKey, cx)
             }
-            Some(Item::Text(FieldId::ExportPath)) => {
+            Some(Item::Text(WizardField::ExportPath)) => {
                 return self.run_wizard_cmd(WizardCmd::Export, cx)
             }
-            Some(Item::Text(FieldId::Url)) => {
-                self.probe_due = None;
-                self.apply(Input::Next, cx)
-            }
-            Some(Item::Text(_)) => self.apply(Input::Next, cx),
+            Some(Item::Text(_)) => self.next_step(cx),
             Some(Item::Bits | Item::Admin | Item::Format | Item::Kind) => return self.cycle(),
             Some(Item::Action(cmd)) => return self.run_wizard_cmd(cmd, cx),
             Some(Item::Copy(_)) => return self.copy(cx),
-            None => self.apply(Input::Next, cx),
+            None => self.next_step(cx),
         }
         true
     }
@@ -1027,6 +966,10 @@ impl WizardPane {
 impl Pane for WizardPane {
     fn title(&self) -> &'static str {
         "Link wizard"
+    }
+
+    fn short_title(&self) -> &'static str {
+        "Link"
     }
 
     fn keys(&self) -> &'static [Binding] {
@@ -1088,29 +1031,23 @@ impl Pane for WizardPane {
             return false;
         }
         self.sync_text(id);
-        if id == FieldId::Url {
+        if id == WizardField::Url {
             self.schedule_probe(Instant::now());
         }
         self.after_change();
         true
     }
 
-    fn on_paste(&mut self, text: &str) -> bool {
-        let Some(Item::Text(id)) = self.focused() else {
-            return false;
-        };
-        // Pasting into the focused field starts editing it (a code, a URL, a path).
-        self.editing = true;
-        self.texts
-            .entry(id)
-            .or_insert_with(|| id.empty())
-            .paste(text.trim());
-        self.sync_text(id);
-        if id == FieldId::Url {
-            self.schedule_probe(Instant::now());
+    fn on_paste(&mut self, text: &str, cx: &mut PaneCx<'_>) -> bool {
+        // A PEM private key pasted on the Keys step starts work: store it (0600).
+        if self.wizard.step() == Step::Keys
+            && self.wizard.oauth2().is_none()
+            && text.contains("PRIVATE KEY-----")
+        {
+            self.paste_private_key(text, cx);
+            return true;
         }
-        self.after_change();
-        true
+        self.paste_into_field(text)
     }
 
     fn on_tick(&mut self, cx: &mut PaneCx<'_>) -> bool {
@@ -1134,6 +1071,18 @@ impl Pane for WizardPane {
             + usize::from(self.save_req.is_some())
     }
 
+    fn holds_input(&self) -> bool {
+        // Keys typed into the field being edited never wait. A probe the pane started on its own
+        // (the URL settled) does not hold keys either; one the user is waiting on to go Next does,
+        // like every other piece of work a key started.
+        let started_by_a_key = self.inflight.keys().any(|k| *k != Kind::Probe)
+            || (self.advance_after_probe && self.inflight.contains_key(&Kind::Probe))
+            || self.allow_req.is_some()
+            || self.import_req.is_some()
+            || self.save_req.is_some();
+        started_by_a_key && !self.editing()
+    }
+
     fn busy_label(&self) -> Option<String> {
         if self.busy() == 0 {
             return None;
@@ -1151,344 +1100,12 @@ impl Pane for WizardPane {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        let block = cx.theme.block().title(" Link wizard ");
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        if inner.height < 3 || inner.width < 10 {
-            return;
-        }
-        let view = self.wizard.view();
-        let [rail, title, body] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-        ])
-        .areas(inner);
-        let step = self.wizard.step();
-        let skipped = step >= Step::Authorize && !self.wizard.link_created();
-        let rail_line = match self.wizard.oauth2() {
-            Some(f) => oauth2_rail(f.step(), cx.theme),
-            None => progress_rail(step, skipped, cx.theme, rail.width),
-        };
-        frame.render_widget(Paragraph::new(rail_line), rail);
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!("Step {} of {} · {}", view.number, view.total, view.title),
-                cx.theme.accent(),
-            )),
-            title,
-        );
-        let (lines, focus_line, cursor) = self.body_lines(&view, cx, body.width);
-        // Keep the focused row visible: scroll so it sits in the lower third at most.
-        let height = body.height as usize;
-        let focus_scroll = focus_line
-            .map(|l| l.saturating_sub(height.saturating_sub(height / 3 + 1)))
-            .unwrap_or(0);
-        // Wrapped lines make the exact total unknown here; never scroll past the last line.
-        let scroll = (focus_scroll + self.scroll as usize).min(lines.len().saturating_sub(1));
-        let wrapped_ok = !lines.is_empty();
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
-            body,
-        );
-        if let (Some((line, col)), true) = (cursor, wrapped_ok) {
-            if line >= scroll && line - scroll < height {
-                let y = body.y + u16::try_from(line - scroll).unwrap_or(0);
-                let x = body.x + u16::try_from(col).unwrap_or(0);
-                if x < body.right() {
-                    frame.set_cursor_position(Position::new(x, y));
-                }
-            }
-        }
+        self.draw_pane(frame, area, cx)
     }
 }
 
 impl WizardPane {
-    /// The body: input rows, state, values, notes. Returns the lines, the focused row's line and
-    /// the text cursor (line, column) when a field is being edited. Rows before the focused one are
-    /// single lines (long values are cut there, shown in full in the values section), so the line
-    /// index is exact for scrolling.
-    fn body_lines(
-        &self,
-        view: &StepView,
-        cx: &ViewCx<'_>,
-        width: u16,
-    ) -> (Vec<Line<'static>>, Option<usize>, Option<(usize, usize)>) {
-        let theme = cx.theme;
-        let width = width as usize;
-        let mut lines: Vec<Line<'static>> = Vec::new();
-        let mut focus_line = None;
-        let mut cursor = None;
-        const LABEL: usize = 20;
-        let items = self.items();
-        let marker = |focused: bool| if focused { "› " } else { "  " };
-        if let Some(b) = &view.busy {
-            lines.push(Line::styled(
-                format!("{} {b}", theme.spinner(cx.spinner)),
-                theme.busy(),
-            ));
-        }
-        for (i, item) in items.iter().enumerate() {
-            let focused = i == self.focus && !self.confirming;
-            let style = if focused {
-                theme.selected()
-            } else {
-                Style::default()
-            };
-            let row = match item {
-                Item::Text(id) => {
-                    let label = format!("{}{:<LABEL$} ", marker(focused), id.label());
-                    let room = width.saturating_sub(label.chars().count() + 1).max(1);
-                    let field = self.texts.get(id).cloned().unwrap_or_default();
-                    let (shown, col) = field.render(room, theme.mask_char());
-                    if focused && self.editing() {
-                        cursor = Some((lines.len(), label.chars().count() + col));
-                    }
-                    let value = if field.value().is_empty() {
-                        Span::styled(truncate(&self.placeholder(*id), room), theme.dim())
-                    } else {
-                        Span::raw(shown)
-                    };
-                    Line::from(vec![Span::styled(label, style), value])
-                }
-                Item::Bits => choice_line(
-                    marker(focused),
-                    "Key size",
-                    &format!("{} bits", self.wizard.key_bits()),
-                    style,
-                    theme,
-                ),
-                Item::Admin => choice_line(
-                    marker(focused),
-                    "Admin connection",
-                    self.wizard.admin().unwrap_or("(none: Space to choose)"),
-                    style,
-                    theme,
-                ),
-                Item::Format => choice_line(
-                    marker(focused),
-                    "Export format",
-                    self.export_format.as_str(),
-                    style,
-                    theme,
-                ),
-                Item::Kind => choice_line(
-                    marker(focused),
-                    "Link kind",
-                    self.wizard.link_kind().label(),
-                    style,
-                    theme,
-                ),
-                Item::Action(cmd) => Line::styled(
-                    format!(
-                        "{}[ {} ]",
-                        marker(focused),
-                        action_label(*cmd, self.wizard.oauth2().is_some())
-                    ),
-                    if focused { style } else { theme.accent() },
-                ),
-                Item::Copy(id) => {
-                    let f = view.fields.iter().find(|f| f.id == *id);
-                    let label = f.map(|f| f.label.clone()).unwrap_or_default();
-                    Line::styled(
-                        format!("{}copy: {label}", marker(focused)),
-                        if focused { style } else { theme.dim() },
-                    )
-                }
-            };
-            if focused {
-                focus_line = Some(lines.len());
-            }
-            lines.push(row);
-        }
-        if self.confirming {
-            lines.push(Line::raw(""));
-            let admin = self.wizard.admin().unwrap_or_default();
-            focus_line = Some(lines.len());
-            lines.push(Line::styled(
-                format!(
-                    "Create this link in Jira now, with the credentials of \"{admin}\"? y = create, n = cancel"
-                ),
-                theme.warn(),
-            ));
-        }
-        if let Some(page) = self.allow_page.as_ref().filter(|_| step_is_authorize(view)) {
-            lines.push(Line::raw(""));
-            match page {
-                Ok(code) => {
-                    lines.push(Line::styled(
-                        "Simulated Jira page (demo) after clicking Allow:",
-                        theme.accent(),
-                    ));
-                    lines.push(Line::raw(format!(
-                        "  Access Approved. Your verification code is '{code}'. Enter it in the application."
-                    )));
-                }
-                Err(e) => lines.push(Line::styled(
-                    format!("Simulated Allow failed: {e}"),
-                    theme.error(),
-                )),
-            }
-        }
-        if !view.errors.is_empty() || !view.warnings.is_empty() {
-            lines.push(Line::raw(""));
-        }
-        for e in &view.errors {
-            lines.push(Line::styled(
-                format!("{} {e}", theme.sym_fail()),
-                theme.error(),
-            ));
-        }
-        for w in &view.warnings {
-            lines.push(Line::styled(
-                format!("{} {w}", theme.sym_warn()),
-                theme.warn(),
-            ));
-        }
-        if let Some(saved) = &self.saved {
-            lines.push(match saved {
-                Ok(name) => Line::styled(
-                    format!(
-                        "{} Saved as connection \"{name}\" in {} (check it on the Connections pane).",
-                        theme.sym_ok(),
-                        self.ctx.config_path.display()
-                    ),
-                    theme.ok(),
-                ),
-                Err(e) => Line::styled(
-                    format!("{} Not saved: {e}", theme.sym_fail()),
-                    theme.error(),
-                ),
-            });
-        }
-        // What to do (menu path, instructions) before the values, so it is on screen first.
-        if !view.notes.is_empty() {
-            lines.push(Line::raw(""));
-            for n in &view.notes {
-                lines.push(Line::styled(theme.text(n), theme.dim()));
-            }
-        }
-        let values: Vec<&Field> = view
-            .fields
-            .iter()
-            .filter(|f| !self.shown_as_input(f))
-            .collect();
-        if !values.is_empty() {
-            lines.push(Line::raw(""));
-            for f in values {
-                let value = if f.value.is_empty() {
-                    "(leave empty)".to_string()
-                } else {
-                    f.value.clone()
-                };
-                let copy = if f.copyable { "  [c]" } else { "" };
-                let label = format!("{}:", f.label);
-                let one_line = !value.contains('\n')
-                    && label.chars().count() + 1 + value.chars().count() + copy.len() <= width;
-                if one_line {
-                    lines.push(Line::from(vec![
-                        Span::styled(label, theme.accent()),
-                        Span::raw(format!(" {value}")),
-                        Span::styled(copy.to_string(), theme.dim()),
-                    ]));
-                } else {
-                    // Shown in full (wrapped, never cut) so it can be selected by hand.
-                    lines.push(Line::from(vec![
-                        Span::styled(label, theme.accent()),
-                        Span::styled(copy.to_string(), theme.dim()),
-                    ]));
-                    for l in value.lines() {
-                        lines.push(Line::raw(format!("  {l}")));
-                    }
-                }
-                if let Some(n) = &f.note {
-                    lines.push(Line::styled(format!("  ({n})"), theme.dim()));
-                }
-            }
-            if view.fields.iter().any(|f| f.copyable) {
-                lines.push(Line::styled(
-                    "Select a copy row and press c (OSC 52, works over SSH), or select the text with the mouse.",
-                    theme.dim(),
-                ));
-            }
-        }
-        (lines, focus_line, cursor)
-    }
-
     fn schedule_probe(&mut self, now: Instant) {
         self.probe_due = self.wizard.base_url().ok().map(|_| now + PROBE_DEBOUNCE);
-    }
-}
-
-fn step_is_authorize(view: &StepView) -> bool {
-    view.step == Step::Authorize
-}
-
-fn choice_line(
-    marker: &str,
-    label: &str,
-    value: &str,
-    style: Style,
-    theme: &crate::tui::theme::Theme,
-) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{marker}{label:<20} "), style),
-        Span::raw(format!("‹ {value} ›")),
-        Span::styled("  (Space changes)", theme.dim()),
-    ])
-}
-
-/// The OAuth 2.0 path's rail: Target → Settings → Register → Authorize → Verify.
-fn oauth2_rail(current: O2Step, theme: &crate::tui::theme::Theme) -> Line<'static> {
-    let arrow = if theme.ascii { " > " } else { " → " };
-    let mut spans = vec![
-        Span::styled("Target", theme.ok()),
-        Span::styled(arrow, theme.dim()),
-    ];
-    let all = [
-        (O2Step::Settings, "Settings"),
-        (O2Step::Register, "Register"),
-        (O2Step::Authorize, "Authorize"),
-        (O2Step::Verify, "Verify"),
-    ];
-    for (i, (s, label)) in all.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(arrow, theme.dim()));
-        }
-        spans.push(match s.cmp(&current) {
-            std::cmp::Ordering::Equal => Span::styled(format!("[{label}]"), theme.selected()),
-            std::cmp::Ordering::Less => Span::styled(label.to_string(), theme.ok()),
-            std::cmp::Ordering::Greater => Span::styled(label.to_string(), theme.dim()),
-        });
-    }
-    spans.push(Span::styled("  (OAuth 2.0)", theme.dim()));
-    Line::from(spans)
-}
-
-fn action_label(cmd: WizardCmd, oauth2: bool) -> &'static str {
-    match cmd {
-        WizardCmd::NewToken if oauth2 => "New attempt: fresh URL, state and PKCE verifier (r)",
-        WizardCmd::Create if oauth2 => "Create the OAuth 2.0 link in Jira now…",
-        WizardCmd::UseCredentials => "Use this client id and secret",
-        WizardCmd::NextStep => "Next step",
-        WizardCmd::Generate => "Generate a new key pair (g)",
-        WizardCmd::LoadKey => "Use that existing key",
-        WizardCmd::Skip => "I registered it by hand: skip to Authorize (s)",
-        WizardCmd::Create => "Create the link in Jira now…",
-        WizardCmd::NewToken => "Request a new token (r)",
-        WizardCmd::Approve => "Demo: click Allow in the simulated Jira (A)",
-        WizardCmd::Export => "Write the export (x)",
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
     }
 }

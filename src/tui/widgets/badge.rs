@@ -19,7 +19,12 @@ pub enum CheckState {
     Done(Box<CheckResult>),
     /// The check could not run (secret unavailable, timed out).
     Failed(String),
+    /// An OAuth connection with no access token yet: nothing to check until it is linked.
+    NotLinked,
 }
+
+/// What an unlinked OAuth connection shows instead of a check result.
+pub const NOT_LINKED: &str = "not linked yet — open the Link wizard (2)";
 
 /// How a state is judged, for symbol and style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +93,10 @@ pub fn short_text(code: Code) -> &'static str {
         Code::ApplinkConflict => "link conflict",
         Code::Cancelled => "cancelled",
         Code::Other => "failed",
+        Code::CredentialExpiring => "credential expiring",
+        Code::ClientCertMissing => "client cert required",
+        Code::ClientCertRejected => "client cert refused",
+        Code::CloudScopedTokenWrongHost => "scoped token: wrong host",
     }
 }
 
@@ -109,7 +118,7 @@ fn diagnosis_text(d: &Diagnosis, skew_secs: Option<i64>) -> String {
 /// Judge a state.
 pub fn verdict(state: &CheckState) -> Verdict {
     match state {
-        CheckState::Unknown => Verdict::Unknown,
+        CheckState::Unknown | CheckState::NotLinked => Verdict::Unknown,
         CheckState::Checking => Verdict::Busy,
         CheckState::Failed(_) => Verdict::Fail,
         CheckState::Done(r) if !r.ok => Verdict::Fail,
@@ -129,6 +138,7 @@ pub fn verdict(state: &CheckState) -> Verdict {
 pub fn badge_text(state: &CheckState) -> String {
     match state {
         CheckState::Unknown => "not checked yet".into(),
+        CheckState::NotLinked => NOT_LINKED.into(),
         CheckState::Checking => "checking…".into(),
         CheckState::Failed(msg) => msg.clone(),
         CheckState::Done(r) => {
@@ -142,6 +152,12 @@ pub fn badge_text(state: &CheckState) -> String {
                 (None, false) => "failed".into(),
                 (_, true) => {
                     if let Some(w) = warning {
+                        // An expiring credential says when, at a glance ("expires … (in 3 days)").
+                        if w.code == Code::CredentialExpiring {
+                            if let Some(c) = &r.credential {
+                                return c.summary(time::OffsetDateTime::now_utc());
+                            }
+                        }
                         return diagnosis_text(w, r.clock_skew_secs);
                     }
                     let version = r
@@ -217,6 +233,8 @@ mod tests {
             }),
             user: Some("alice".into()),
             clock_skew_secs: skew,
+            expires_at: None,
+            credential: None,
             diagnosis,
             warnings: vec![],
             steps: vec![],

@@ -3,7 +3,7 @@
 //! applies it with progress and re-audits so the row turns ✓, `u` undoes the last applied fix and
 //! re-audits.
 
-use super::{CheckerPane, Mode};
+use super::{CheckerMode, CheckerPane};
 use crate::audit::fix::{render_plan, ApplyEvent, FixJob, FixOptions, Plan};
 use crate::audit::AuditJob;
 use crate::jira::Diagnosis;
@@ -168,7 +168,7 @@ impl CheckerPane {
 
     /// The fix keys in an explanation; `None` leaves the command to the detail keys.
     pub(super) fn on_fix_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> Option<bool> {
-        let Mode::Explain { row, .. } = self.mode else {
+        let CheckerMode::Explain { row, .. } = self.mode else {
             return None;
         };
         let busy = self.fix.as_ref().and_then(FixState::running).is_some();
@@ -320,7 +320,7 @@ impl CheckerPane {
                 }
             }
         });
-        if let Mode::Explain { scroll, .. } = &mut self.mode {
+        if let CheckerMode::Explain { scroll, .. } = &mut self.mode {
             *scroll = 0;
         }
         true

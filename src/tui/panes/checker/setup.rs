@@ -13,7 +13,7 @@ pub const MIN_INTERVAL_SECS: u64 = 5;
 
 /// A field of the setup form, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub enum SetupField {
     /// The integration user's connection (or none).
     Subject,
     /// An admin connection (or none).
@@ -26,45 +26,47 @@ pub enum Field {
     Interval,
 }
 
-impl Field {
+impl SetupField {
     /// Every field, in order.
-    pub const ALL: [Field; 5] = [
-        Field::Subject,
-        Field::Admin,
-        Field::Username,
-        Field::Required,
-        Field::Interval,
+    pub const ALL: [SetupField; 5] = [
+        SetupField::Subject,
+        SetupField::Admin,
+        SetupField::Username,
+        SetupField::Required,
+        SetupField::Interval,
     ];
 
     /// The label shown before the value.
     pub fn label(self) -> &'static str {
         match self {
-            Field::Subject => "Subject connection",
-            Field::Admin => "Admin connection",
-            Field::Username => "Username (via admin)",
-            Field::Required => "Required permissions",
-            Field::Interval => "Live interval (s)",
+            SetupField::Subject => "Subject connection",
+            SetupField::Admin => "Admin connection",
+            SetupField::Username => "Username (via admin)",
+            SetupField::Required => "Required permissions",
+            SetupField::Interval => "Live interval (s)",
         }
     }
 
     /// A one-line hint under the form for the focused field.
     pub fn hint(self) -> &'static str {
         match self {
-            Field::Subject => {
+            SetupField::Subject => {
                 "the integration user's own connection; none = audit by username through the admin"
             }
-            Field::Admin => "a Jira administrator: every project, read from the permission schemes",
-            Field::Username => "empty = the subject connection's user",
-            Field::Required => {
+            SetupField::Admin => {
+                "a Jira administrator: every project, read from the permission schemes"
+            }
+            SetupField::Username => "empty = the subject connection's user",
+            SetupField::Required => {
                 "comma-separated project permission keys, e.g. BROWSE_PROJECTS,CREATE_ISSUES"
             }
-            Field::Interval => "how often live mode (w) re-runs the audit",
+            SetupField::Interval => "how often live mode (w) re-runs the audit",
         }
     }
 
     /// Choice fields cycle; the others are typed.
     pub fn is_choice(self) -> bool {
-        matches!(self, Field::Subject | Field::Admin)
+        matches!(self, SetupField::Subject | SetupField::Admin)
     }
 }
 
@@ -75,6 +77,8 @@ pub struct Setup {
     pub subject: Option<String>,
     /// Admin connection name.
     pub admin: Option<String>,
+    /// A connection to make the subject once it is in the config (the one just linked).
+    pub prefer: Option<String>,
     /// Username field.
     pub username: TextField,
     /// Required permissions field.
@@ -82,7 +86,7 @@ pub struct Setup {
     /// Interval field.
     pub interval: TextField,
     /// The focused field.
-    pub focus: Field,
+    pub focus: SetupField,
     /// While a text field is being edited: its value before, restored by Esc.
     pub editing: Option<String>,
     /// Why the last "run" was refused.
@@ -94,10 +98,11 @@ impl Default for Setup {
         Self {
             subject: None,
             admin: None,
+            prefer: None,
             username: TextField::default(),
             required: TextField::default(),
             interval: TextField::new(DEFAULT_INTERVAL.as_secs().to_string()),
-            focus: Field::Subject,
+            focus: SetupField::Subject,
             editing: None,
             error: None,
         }
@@ -111,6 +116,9 @@ impl Setup {
             n.as_ref()
                 .is_some_and(|n| config.connections.iter().any(|c| &c.name == n))
         };
+        if exists(&self.prefer) {
+            self.subject = self.prefer.take();
+        }
         if !exists(&self.subject) {
             self.subject = config.connections.first().map(|c| c.name.clone());
         }
@@ -126,21 +134,21 @@ impl Setup {
     /// The text field with the focus, if the focus is on one.
     pub fn text_field_mut(&mut self) -> Option<&mut TextField> {
         match self.focus {
-            Field::Username => Some(&mut self.username),
-            Field::Required => Some(&mut self.required),
-            Field::Interval => Some(&mut self.interval),
-            Field::Subject | Field::Admin => None,
+            SetupField::Username => Some(&mut self.username),
+            SetupField::Required => Some(&mut self.required),
+            SetupField::Interval => Some(&mut self.interval),
+            SetupField::Subject | SetupField::Admin => None,
         }
     }
 
     /// Move the focus by one field.
     pub fn move_focus(&mut self, forward: bool) {
-        let i = Field::ALL
+        let i = SetupField::ALL
             .iter()
             .position(|f| *f == self.focus)
             .unwrap_or(0);
-        let n = Field::ALL.len();
-        self.focus = Field::ALL[if forward {
+        let n = SetupField::ALL.len();
+        self.focus = SetupField::ALL[if forward {
             (i + 1) % n
         } else {
             (i + n - 1) % n
@@ -150,8 +158,8 @@ impl Setup {
     /// Cycle the focused choice through "none" and every connection name.
     pub fn cycle(&mut self, names: &[String], forward: bool) -> bool {
         let slot = match self.focus {
-            Field::Subject => &mut self.subject,
-            Field::Admin => &mut self.admin,
+            SetupField::Subject => &mut self.subject,
+            SetupField::Admin => &mut self.admin,
             _ => return false,
         };
         // Position 0 is "none", 1.. the connections.
@@ -170,14 +178,14 @@ impl Setup {
     }
 
     /// The value shown for a field.
-    pub fn shown(&self, field: Field) -> String {
+    pub fn shown(&self, field: SetupField) -> String {
         let choice = |c: &Option<String>| c.clone().unwrap_or_else(|| "(none)".into());
         match field {
-            Field::Subject => choice(&self.subject),
-            Field::Admin => choice(&self.admin),
-            Field::Username => self.username.value().to_string(),
-            Field::Required => self.required.value().to_string(),
-            Field::Interval => self.interval.value().to_string(),
+            SetupField::Subject => choice(&self.subject),
+            SetupField::Admin => choice(&self.admin),
+            SetupField::Username => self.username.value().to_string(),
+            SetupField::Required => self.required.value().to_string(),
+            SetupField::Interval => self.interval.value().to_string(),
         }
     }
 

@@ -3,11 +3,12 @@
 
 use super::explain_text::explanation;
 use super::rows::{self, is_problem};
-use super::setup::Field;
-use super::{CheckerPane, Mode};
+use super::setup::SetupField;
+use super::{CheckerMode, CheckerPane};
 use crate::audit::{Mode as AuditMode, Report};
 use crate::tui::panes::ViewCx;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::help::wrap_words;
 use crate::tui::widgets::progress::progress_line;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -18,10 +19,10 @@ use ratatui::Frame;
 /// Draw the pane.
 pub(super) fn draw(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     match &p.mode {
-        Mode::Setup => draw_setup(p, frame, area, cx),
-        Mode::Table => draw_table(p, frame, area, cx),
-        Mode::Explain { row, scroll } => draw_explain(p, frame, area, *row, *scroll, cx),
-        Mode::Log { scroll } => draw_log(p, frame, area, *scroll, cx),
+        CheckerMode::Setup => draw_setup(p, frame, area, cx),
+        CheckerMode::Table => draw_table(p, frame, area, cx),
+        CheckerMode::Explain { row, scroll } => draw_explain(p, frame, area, *row, *scroll, cx),
+        CheckerMode::Log { scroll } => draw_log(p, frame, area, *scroll, cx),
     }
 }
 
@@ -69,7 +70,7 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     let block = theme.block().title(theme.text(&title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let label_w = Field::ALL
+    let label_w = SetupField::ALL
         .iter()
         .map(|f| f.label().chars().count())
         .max()
@@ -81,7 +82,7 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
     )];
     lines.push(Line::raw(""));
     let mut cursor = None;
-    for f in Field::ALL {
+    for f in SetupField::ALL {
         let focused = p.setup.focus == f;
         let value = p.setup.shown(f);
         let prefix = format!(
@@ -99,8 +100,8 @@ fn draw_setup(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
         } else if editing {
             let field_w = (inner.width as usize).saturating_sub(prefix.chars().count() + 1);
             let field = match f {
-                Field::Username => &p.setup.username,
-                Field::Required => &p.setup.required,
+                SetupField::Username => &p.setup.username,
+                SetupField::Required => &p.setup.required,
                 _ => &p.setup.interval,
             };
             let (text, col) = field.render(field_w.max(1), theme.mask_char());
@@ -361,7 +362,80 @@ fn draw_table(p: &CheckerPane, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
         frame.render_widget(Paragraph::new(theme.text(&text)), body);
         return;
     }
-    draw_rows(p, report, frame, body, theme);
+    // The selected project's reason and fix, in full and wrapped, under the table: the REASON
+    // column is cut at 80 columns.
+    // A fixed height while the report has problems, so the table does not jump as the selection
+    // moves; on a very short screen the table keeps the room.
+    let has_problems = report
+        .projects
+        .iter()
+        .any(|r| r.reason.is_some() || r.error.is_some());
+    let detail_h = if has_problems && body.height >= DETAIL_MIN_BODY {
+        DETAIL_ROWS
+    } else {
+        0
+    };
+    let detail = selected_detail(p, report, theme, body.width);
+    let [rows_area, detail_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_h)]).areas(body);
+    draw_rows(p, report, frame, rows_area, theme);
+    if detail_h > 0 {
+        frame.render_widget(Paragraph::new(plain(theme, detail)), detail_area);
+    }
+}
+
+/// Rows under the table for the selected project's reason and fix.
+const DETAIL_ROWS: u16 = 4;
+/// Below this many body rows the reason strip is left out.
+const DETAIL_MIN_BODY: u16 = 12;
+
+/// Wrapped "why" and "fix" lines for the selected project, when it has a problem.
+fn selected_detail(
+    p: &CheckerPane,
+    report: &Report,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let Some(&i) = p.index.get(p.selected.min(p.index.len().saturating_sub(1))) else {
+        return Vec::new();
+    };
+    let Some(r) = report.projects.get(i) else {
+        return Vec::new();
+    };
+    let why = r.error.as_ref().or(r.reason.as_ref());
+    let Some(why) = why else {
+        return Vec::new();
+    };
+    // Two columns spare for the "…" that ends a cut text.
+    let room = usize::from(width).saturating_sub(8).max(10);
+    let rows = usize::from(DETAIL_ROWS);
+    let why = wrap_words(&theme.text(&format!("{}: {why}", r.key)), room);
+    let fix = r
+        .fix
+        .as_ref()
+        .map(|f| wrap_words(&theme.text(f), room))
+        .unwrap_or_default();
+    // Both fit in the strip: the fix keeps up to two rows, the reason gets the rest; what is
+    // cut ends in "…" (Enter explains the project in full).
+    let fix_rows = fix.len().min(rows / 2).max(rows.saturating_sub(why.len()));
+    let why_rows = rows.saturating_sub(fix_rows.min(fix.len()));
+    let mut lines = Vec::new();
+    let mut push = |label: &'static str, parts: &[String], keep: usize, style| {
+        for (j, part) in parts.iter().take(keep).enumerate() {
+            let lead = if j == 0 { label } else { "      " };
+            let mut text = part.clone();
+            if j + 1 == keep && parts.len() > keep {
+                text.push_str(&theme.text(" …"));
+            }
+            lines.push(Line::from(vec![
+                Span::styled(lead, theme.accent()),
+                Span::styled(text, style),
+            ]));
+        }
+    };
+    push("why   ", &why, why_rows, theme.error());
+    push("fix   ", &fix, fix_rows, Style::default());
+    lines
 }
 
 /// The table itself: only the rows in `visible_range` are turned into widgets.

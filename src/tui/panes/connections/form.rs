@@ -6,6 +6,7 @@ use crate::secret::{ExposeSecret, SecretRef, SecretString};
 use crate::tui::action::RequestId;
 use crate::tui::keymap::{Binding, Cmd, Key};
 use crate::tui::panes::ViewCx;
+use crate::tui::widgets::help::wrap_words;
 use crate::tui::widgets::popup::centered;
 use crate::tui::widgets::text_field::TextField;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -55,7 +56,7 @@ pub const FORM_KEYS: &[Binding] = &[
 
 /// The form's fields (which are shown depends on the auth kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldId {
+pub enum FormField {
     /// Connection name.
     Name,
     /// Auth kind (choice).
@@ -149,7 +150,7 @@ pub struct ConnectionForm {
     ca_file: TextField,
     proxy: TextField,
     focus: usize,
-    errors: Vec<(FieldId, String)>,
+    errors: Vec<(FormField, String)>,
     /// The save in flight, if any.
     pub saving: Option<RequestId>,
     /// Why the last save failed (the form stays open with everything typed).
@@ -228,8 +229,8 @@ impl ConnectionForm {
     }
 
     /// The fields shown for the current auth kind, in order.
-    pub fn fields(&self) -> Vec<FieldId> {
-        use FieldId::*;
+    pub fn fields(&self) -> Vec<FormField> {
+        use FormField::*;
         let mut v = vec![Name, Auth, Url];
         match self.auth {
             AuthKind::Basic | AuthKind::CloudToken => v.extend([User, SecretSource, Secret]),
@@ -249,39 +250,39 @@ impl ConnectionForm {
     }
 
     /// The focused field.
-    pub fn focused(&self) -> FieldId {
+    pub fn focused(&self) -> FormField {
         let fields = self.fields();
         fields[self.focus.min(fields.len() - 1)]
     }
 
     /// Inline validation messages from the last save attempt.
-    pub fn errors(&self) -> &[(FieldId, String)] {
+    pub fn errors(&self) -> &[(FormField, String)] {
         &self.errors
     }
 
-    fn field_mut(&mut self, id: FieldId) -> Option<&mut TextField> {
+    fn field_mut(&mut self, id: FormField) -> Option<&mut TextField> {
         match id {
-            FieldId::Name => Some(&mut self.name),
-            FieldId::Url => Some(&mut self.url),
-            FieldId::User => Some(&mut self.user),
-            FieldId::Secret => Some(&mut self.secret),
-            FieldId::PrivateKey => Some(&mut self.private_key),
-            FieldId::CaFile => Some(&mut self.ca_file),
-            FieldId::Proxy => Some(&mut self.proxy),
-            FieldId::Auth | FieldId::SecretSource => None,
+            FormField::Name => Some(&mut self.name),
+            FormField::Url => Some(&mut self.url),
+            FormField::User => Some(&mut self.user),
+            FormField::Secret => Some(&mut self.secret),
+            FormField::PrivateKey => Some(&mut self.private_key),
+            FormField::CaFile => Some(&mut self.ca_file),
+            FormField::Proxy => Some(&mut self.proxy),
+            FormField::Auth | FormField::SecretSource => None,
         }
     }
 
-    fn field(&self, id: FieldId) -> Option<&TextField> {
+    fn field(&self, id: FormField) -> Option<&TextField> {
         match id {
-            FieldId::Name => Some(&self.name),
-            FieldId::Url => Some(&self.url),
-            FieldId::User => Some(&self.user),
-            FieldId::Secret => Some(&self.secret),
-            FieldId::PrivateKey => Some(&self.private_key),
-            FieldId::CaFile => Some(&self.ca_file),
-            FieldId::Proxy => Some(&self.proxy),
-            FieldId::Auth | FieldId::SecretSource => None,
+            FormField::Name => Some(&self.name),
+            FormField::Url => Some(&self.url),
+            FormField::User => Some(&self.user),
+            FormField::Secret => Some(&self.secret),
+            FormField::PrivateKey => Some(&self.private_key),
+            FormField::CaFile => Some(&self.ca_file),
+            FormField::Proxy => Some(&self.proxy),
+            FormField::Auth | FormField::SecretSource => None,
         }
     }
 
@@ -292,11 +293,11 @@ impl ConnectionForm {
             Cmd::NextField => self.focus = (self.focus + 1) % n,
             Cmd::PrevField => self.focus = (self.focus + n - 1) % n,
             Cmd::Cycle => match self.focused() {
-                FieldId::Auth => {
+                FormField::Auth => {
                     self.auth = next_auth(self.auth);
                     self.focus = self.focus.min(self.fields().len() - 1);
                 }
-                FieldId::SecretSource => {
+                FormField::SecretSource => {
                     self.source = self.source.next();
                     // A reference (variable name, command, path) is not secret; a typed value is.
                     // Clearing on every switch means a typed secret is never shown unmasked
@@ -334,15 +335,15 @@ impl ConnectionForm {
         let mut errors = Vec::new();
         let name = self.name.value().trim().to_string();
         if name.is_empty() {
-            errors.push((FieldId::Name, "a name is required".to_string()));
+            errors.push((FormField::Name, "a name is required".to_string()));
         } else if name.chars().any(char::is_whitespace) {
             errors.push((
-                FieldId::Name,
+                FormField::Name,
                 "no spaces: the name is used on the command line".into(),
             ));
         } else if self.replaces.as_deref() != Some(name.as_str()) && taken_names.contains(&name) {
             errors.push((
-                FieldId::Name,
+                FormField::Name,
                 format!("a connection named {name} already exists"),
             ));
         }
@@ -351,37 +352,37 @@ impl ConnectionForm {
         match url::Url::parse(&url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
             Ok(_) => errors.push((
-                FieldId::Url,
+                FormField::Url,
                 "must be an http:// or https:// URL with a host".into(),
             )),
             Err(e) => errors.push((
-                FieldId::Url,
+                FormField::Url,
                 format!("not a URL ({e}), e.g. https://jira.example.com/jira"),
             )),
         }
 
         let user = self.user.value().trim().to_string();
         let fields = self.fields();
-        if fields.contains(&FieldId::User) && user.is_empty() {
+        if fields.contains(&FormField::User) && user.is_empty() {
             let what = match self.auth {
                 AuthKind::CloudToken => "the Atlassian account email is required",
                 AuthKind::Oauth1 => "the consumer key is required",
                 _ => "a username is required",
             };
-            errors.push((FieldId::User, what.into()));
+            errors.push((FormField::User, what.into()));
         } else if self.auth == AuthKind::CloudToken && !user.contains('@') {
             errors.push((
-                FieldId::User,
+                FormField::User,
                 "an email address, e.g. me@example.com".into(),
             ));
         }
 
         let secret_value = self.secret.value().to_string();
-        let secret = if fields.contains(&FieldId::Secret) {
+        let secret = if fields.contains(&FormField::Secret) {
             let v = secret_value.trim();
             if v.is_empty() {
                 errors.push((
-                    FieldId::Secret,
+                    FormField::Secret,
                     "required (where the secret comes from)".into(),
                 ));
                 None
@@ -392,8 +393,8 @@ impl ConnectionForm {
                             SecretRef::Env(v.to_string())
                         } else {
                             errors.push((
-                                FieldId::Secret,
-                                "a variable name: letters, digits and _".into(),
+                                FormField::Secret,
+                                "a variable name: ASCII letters, digits and _".into(),
                             ));
                             SecretRef::Env(String::new())
                         }
@@ -411,15 +412,18 @@ impl ConnectionForm {
         };
 
         let private_key = self.private_key.value().trim().to_string();
-        if fields.contains(&FieldId::PrivateKey) && private_key.is_empty() {
+        if fields.contains(&FormField::PrivateKey) && private_key.is_empty() {
             errors.push((
-                FieldId::PrivateKey,
+                FormField::PrivateKey,
                 "the PEM private key file is required".into(),
             ));
         }
         let proxy = self.proxy.value().trim().to_string();
         if !proxy.is_empty() && url::Url::parse(&proxy).is_err() {
-            errors.push((FieldId::Proxy, "a proxy URL, e.g. http://proxy:3128".into()));
+            errors.push((
+                FormField::Proxy,
+                "a proxy URL, e.g. http://proxy:3128".into(),
+            ));
         }
         let ca_file = self.ca_file.value().trim().to_string();
 
@@ -462,27 +466,27 @@ impl ConnectionForm {
         Some(c)
     }
 
-    fn label(&self, id: FieldId) -> &'static str {
+    fn label(&self, id: FormField) -> &'static str {
         match (id, self.auth) {
-            (FieldId::Name, _) => "Name",
-            (FieldId::Auth, _) => "Auth",
-            (FieldId::Url, _) => "Base URL",
-            (FieldId::User, AuthKind::CloudToken) => "Email",
-            (FieldId::User, AuthKind::Oauth1) => "Consumer key",
-            (FieldId::User, AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials) => "Client id",
-            (FieldId::User, _) => "Username",
-            (FieldId::SecretSource, AuthKind::Basic) => "Password from",
-            (FieldId::SecretSource, _) => "Token from",
-            (FieldId::Secret, _) => match self.source {
+            (FormField::Name, _) => "Name",
+            (FormField::Auth, _) => "Auth",
+            (FormField::Url, _) => "Base URL",
+            (FormField::User, AuthKind::CloudToken) => "Email",
+            (FormField::User, AuthKind::Oauth1) => "Consumer key",
+            (FormField::User, AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials) => "Client id",
+            (FormField::User, _) => "Username",
+            (FormField::SecretSource, AuthKind::Basic) => "Password from",
+            (FormField::SecretSource, _) => "Token from",
+            (FormField::Secret, _) => match self.source {
                 SecretSource::Env => "Variable",
                 SecretSource::Cmd => "Command",
                 SecretSource::File => "File",
                 SecretSource::Typed if self.auth == AuthKind::Basic => "Password",
                 SecretSource::Typed => "Token",
             },
-            (FieldId::PrivateKey, _) => "Private key",
-            (FieldId::CaFile, _) => "CA file",
-            (FieldId::Proxy, _) => "Proxy",
+            (FormField::PrivateKey, _) => "Private key",
+            (FormField::CaFile, _) => "CA file",
+            (FormField::Proxy, _) => "Proxy",
         }
     }
 
@@ -492,8 +496,9 @@ impl ConnectionForm {
         let theme = cx.theme;
         let fields = self.fields();
         let focused = self.focused();
-        let popup = centered(area, 76, (fields.len() + self.errors.len() + 4) as u16);
-        let value_w = (popup.width as usize).saturating_sub(LABEL_W + 4);
+        // As wide as the terminal allows (76 at most); as tall as its lines, errors wrapped.
+        let popup_w = area.width.min(76);
+        let value_w = (popup_w as usize).saturating_sub(LABEL_W + 4);
         let mut lines = Vec::new();
         let mut cursor = None;
         for id in &fields {
@@ -505,8 +510,8 @@ impl ConnectionForm {
                 ratatui::style::Style::new()
             };
             let value = match id {
-                FieldId::Auth => format!("< {} >", auth_label(self.auth)),
-                FieldId::SecretSource => format!("< {} >", self.source.label()),
+                FormField::Auth => format!("< {} >", auth_label(self.auth)),
+                FormField::SecretSource => format!("< {} >", self.source.label()),
                 other => match self.field(*other) {
                     Some(f) => {
                         let (shown, cur) = f.render(value_w, theme.mask_char());
@@ -524,10 +529,13 @@ impl ConnectionForm {
                 Span::styled(format!("{value}{}", " ".repeat(pad)), style),
             ]));
             for (_, msg) in self.errors.iter().filter(|(f, _)| f == id) {
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(LABEL_W)),
-                    Span::styled(format!("{} {msg}", theme.sym_fail()), theme.error()),
-                ]));
+                let text = format!("{} {msg}", theme.sym_fail());
+                for part in wrap_words(&text, value_w.max(10)) {
+                    lines.push(Line::from(vec![
+                        Span::raw(" ".repeat(LABEL_W)),
+                        Span::styled(part, theme.error()),
+                    ]));
+                }
             }
         }
         lines.push(Line::raw(""));
@@ -537,11 +545,16 @@ impl ConnectionForm {
                 theme.busy(),
             ));
         } else if let Some(e) = &self.save_error {
-            lines.push(Line::styled(
-                format!("{} not saved: {e}", theme.sym_fail()),
-                theme.error(),
-            ));
+            let text = format!("{} not saved: {e}", theme.sym_fail());
+            for part in wrap_words(&text, (popup_w as usize).saturating_sub(2).max(10)) {
+                lines.push(Line::styled(part, theme.error()));
+            }
         }
+        let popup = centered(
+            area,
+            popup_w,
+            u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
+        );
         let title = match &self.replaces {
             Some(n) => format!(" Edit connection {n} "),
             None => " Add connection ".to_string(),
@@ -568,29 +581,5 @@ impl Default for ConnectionForm {
 }
 
 fn blank_connection(auth: AuthKind) -> Connection {
-    Connection {
-        name: String::new(),
-        url: String::new(),
-        auth,
-        username: None,
-        password: None,
-        token: None,
-        email: None,
-        consumer_key: None,
-        consumer_name: None,
-        private_key: None,
-        access_token: None,
-        token_secret: None,
-        token_expires_at: None,
-        ca_file: None,
-        insecure: false,
-        proxy: None,
-        timeout_secs: None,
-        client_id: None,
-        client_secret: None,
-        redirect_uri: None,
-        scopes: Vec::new(),
-        refresh_token: None,
-        config_file: None,
-    }
+    Connection::new("", "", auth)
 }

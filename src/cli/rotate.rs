@@ -1,0 +1,123 @@
+//! `jiralink connections rotate NAME`: replace a connection's Personal Access Token, or
+//! re-authorize an OAuth 1.0a connection, without an outage (the steps and their guarantees live
+//! in `lifecycle::rotate` and `lifecycle::reauth`).
+
+use super::{EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
+use crate::jira::Code;
+use crate::lifecycle::rotate::{rotate_pat, RotateOptions, RotateStep};
+use crate::paths::Paths;
+use std::io::IsTerminal;
+
+/// Arguments of `connections rotate`.
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    /// The connection whose token to replace.
+    pub name: String,
+    /// Lifetime of the new token in days.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// The id of the token in use, when the user has several and the config does not record it.
+    #[arg(long, value_name = "ID")]
+    pub old_token_id: Option<u64>,
+    /// Revoke the old token without asking (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Run `connections rotate`: a PAT is replaced, an OAuth 1.0a connection re-authorized.
+pub async fn run(paths: &Paths, a: RotateArgs) -> anyhow::Result<u8> {
+    let is_oauth1 = crate::config::Config::load(&paths.config_file)
+        .ok()
+        .and_then(|c| c.connection(&a.name).map(|c| c.auth))
+        == Some(crate::config::AuthKind::Oauth1);
+    if is_oauth1 {
+        return reauthorize(paths, &a.name).await;
+    }
+    let opts = RotateOptions {
+        days: a.days,
+        old_token_id: a.old_token_id,
+        ..RotateOptions::default()
+    };
+    let interactive = std::io::stdin().is_terminal();
+    let (yes, name) = (a.yes, a.name.clone());
+    let confirm = |old: &crate::jira::pat::PatInfo| {
+        if yes {
+            return true;
+        }
+        if !interactive {
+            eprintln!("The old token ({}, \"{}\") is kept: no terminal to confirm revoking it; pass --yes to revoke it.", old.id, old.name);
+            return false;
+        }
+        super::link::confirm(&format!(
+            "The connection now works with the new token. Revoke the old token {} (\"{}\")?",
+            old.id, old.name
+        ))
+    };
+    match rotate_pat(paths, &a.name, &opts, confirm).await {
+        Ok(o) => {
+            let exp = o
+                .new
+                .expires_at
+                .map(|e| e.date().to_string())
+                .unwrap_or_else(|| "never".into());
+            println!(
+                "Rotated \"{name}\": new token {} (\"{}\", expires {exp}) in {} (mode 0600); check passed as {}.",
+                o.new.id,
+                o.new.name,
+                o.token_file.display(),
+                o.recheck.user.as_deref().unwrap_or("?")
+            );
+            if o.revoked_old {
+                println!("Old token {} (\"{}\") revoked.", o.old.id, o.old.name);
+            } else {
+                println!(
+                    "Old token {} (\"{}\") is still valid; revoke it in Jira (profile > Personal Access Tokens) once nothing else uses it.",
+                    o.old.id, o.old.name
+                );
+            }
+            if let Some(n) = o.source_note {
+                eprintln!("note: {n}");
+            }
+            Ok(EXIT_OK)
+        }
+        Err(e) => Ok(exit_for(&e)),
+    }
+}
+
+fn exit_for(e: &crate::lifecycle::rotate::RotateError) -> u8 {
+    eprintln!("jiralink: {e}");
+    match (e.step, e.diagnosis.code) {
+        (_, Code::ConfigError | Code::SecretUnavailable) => EXIT_USAGE,
+        (RotateStep::FindOld | RotateStep::Create, _) => EXIT_CANNOT_RUN,
+        _ => EXIT_PROBLEM,
+    }
+}
+
+/// Re-authorize an OAuth 1.0a connection: print the URL, read the code, switch once verified.
+async fn reauthorize(paths: &Paths, name: &str) -> anyhow::Result<u8> {
+    let approve = |url: url::Url| async move {
+        println!("{url}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        eprintln!("Open the URL above, log in as the user this connection acts as, and click Allow; the old token keeps working until the new one is checked.");
+        eprint!("Verification code: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        Some(line)
+    };
+    match crate::lifecycle::reauth::rotate_oauth1(paths, name, None, approve).await {
+        Ok(o) => {
+            println!(
+                "Re-authorized \"{name}\": the new access token (in {}, mode 0600) acts as {}; {}.",
+                o.access_token_file.display(),
+                o.user.as_deref().unwrap_or("?"),
+                match &o.expires_at {
+                    Some(t) => format!("Jira says it expires at {t}"),
+                    None => "Jira did not say when it expires".into(),
+                }
+            );
+            println!("The old access token is still valid in Jira until it expires; revoke it there (profile > OAuth access tokens) once nothing else uses it.");
+            Ok(EXIT_OK)
+        }
+        Err(e) => Ok(exit_for(&e)),
+    }
+}

@@ -1,0 +1,3 @@
+//! Output for monitoring systems.
+
+pub mod prometheus;
