@@ -4,7 +4,7 @@
 //! rotated refresh token before it is used. Also the pending authorization (`state` and PKCE
 //! verifier) that lets `link authorize --code` finish what an earlier run started.
 
-use super::store::{file_stem, token_dir};
+use super::store::{clear_pending, file_stem, load_pending, save_pending, token_dir};
 use crate::config::{AuthKind, ConfigError, ConfigFile, Connection};
 use crate::jira::oauth2::{Grant, OAuth2Session, TokenSink, Tokens};
 use crate::jira::Auth;
@@ -258,29 +258,23 @@ impl std::fmt::Debug for PendingAuthorization {
     }
 }
 
-fn pending_path(paths: &Paths, name: &str) -> PathBuf {
-    token_dir(paths).join(format!("{}.oauth2_pending.json", file_stem(name)))
-}
-
 /// Remember the authorization a run is waiting on.
 pub fn save_pending_authorization(
     paths: &Paths,
     name: &str,
     p: &PendingAuthorization,
 ) -> std::io::Result<()> {
-    let text = serde_json::to_vec_pretty(p).map_err(std::io::Error::other)?;
-    crate::paths::write_secret_file(&pending_path(paths, name), &text)
+    save_pending(paths, name, "oauth2_pending", p)
 }
 
 /// The authorization an earlier run is waiting on, if any.
 pub fn load_pending_authorization(paths: &Paths, name: &str) -> Option<PendingAuthorization> {
-    let text = std::fs::read(pending_path(paths, name)).ok()?;
-    serde_json::from_slice(&text).ok()
+    load_pending(paths, name, "oauth2_pending")
 }
 
 /// Forget the pending authorization.
 pub fn clear_pending_authorization(paths: &Paths, name: &str) {
-    let _ = std::fs::remove_file(pending_path(paths, name));
+    clear_pending(paths, name, "oauth2_pending")
 }
 
 /// Store the client id and secret of connection `name` (from `link create` or pasted from

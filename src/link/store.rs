@@ -173,8 +173,36 @@ fn save_tokens_into(
     })
 }
 
-fn pending_path(paths: &Paths, name: &str) -> PathBuf {
-    token_dir(paths).join(format!("{}.request_token.json", file_stem(name)))
+/// Where a run's pending authorization state of `kind` for connection `name` is kept
+/// (`{stem}.request_token.json` for OAuth 1.0a, `{stem}.oauth2_pending.json` for OAuth 2.0).
+fn pending_path(paths: &Paths, name: &str, kind: &str) -> PathBuf {
+    token_dir(paths).join(format!("{}.{kind}.json", file_stem(name)))
+}
+
+/// Keep the state a later run of `link authorize` finishes from (0600, like any secret).
+pub(super) fn save_pending<T: serde::Serialize>(
+    paths: &Paths,
+    name: &str,
+    kind: &str,
+    value: &T,
+) -> std::io::Result<()> {
+    let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    crate::paths::write_secret_file(&pending_path(paths, name, kind), &text)
+}
+
+/// The pending state of `kind`, if any (an unreadable file counts as none).
+pub(super) fn load_pending<T: serde::de::DeserializeOwned>(
+    paths: &Paths,
+    name: &str,
+    kind: &str,
+) -> Option<T> {
+    let text = std::fs::read(pending_path(paths, name, kind)).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+/// Forget the pending state of `kind`.
+pub(super) fn clear_pending(paths: &Paths, name: &str, kind: &str) {
+    let _ = std::fs::remove_file(pending_path(paths, name, kind));
 }
 
 /// Remember the request token a run of `link authorize` is waiting on.
@@ -183,19 +211,17 @@ pub fn save_pending_request_token(
     name: &str,
     pending: &PendingRequestToken,
 ) -> std::io::Result<()> {
-    let text = serde_json::to_vec_pretty(pending).map_err(std::io::Error::other)?;
-    crate::paths::write_secret_file(&pending_path(paths, name), &text)
+    save_pending(paths, name, "request_token", pending)
 }
 
 /// The request token an earlier run is waiting on, if any (an unreadable file counts as none).
 pub fn load_pending_request_token(paths: &Paths, name: &str) -> Option<PendingRequestToken> {
-    let text = std::fs::read(pending_path(paths, name)).ok()?;
-    serde_json::from_slice(&text).ok()
+    load_pending(paths, name, "request_token")
 }
 
 /// Forget the pending request token (after it was exchanged or became useless).
 pub fn clear_pending_request_token(paths: &Paths, name: &str) {
-    let _ = std::fs::remove_file(pending_path(paths, name));
+    clear_pending(paths, name, "request_token")
 }
 
 #[cfg(test)]
