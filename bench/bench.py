@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUIRED = "BROWSE_PROJECTS,CREATE_ISSUES"
@@ -123,15 +124,19 @@ class Sim:
         while time.time() < deadline:
             self.err.seek(0)
             text = self.err.read().decode(errors="replace")
-            if "control API" in text:
+            # "OAuth approval" is the line after "control API": the whole table is written by then.
+            if "control API" in text and "OAuth approval" in text:
                 users = {}
                 for row in text.splitlines():
                     f = row.split()
                     if len(f) == 4 and "@" in f[2]:
                         users[f[0]] = {"password": f[1], "email": f[2], "token": f[3]}
-                return users
+                if all(u in users for u in ("admin", "alice")):
+                    return users
+            if self.proc.poll() is not None:
+                break
             time.sleep(0.05)
-        raise RuntimeError("simulator printed no user table")
+        raise RuntimeError("simulator printed no complete user table; its stderr:\n%s" % text[-2000:])
 
     def origin(self):
         m = re.match(r"(https?://[^/]+)", self.url)
@@ -170,6 +175,9 @@ def write_config(path, url, concurrency, names=("alice", "admin"), cloud_users=N
     text = "[defaults]\nconcurrency = %d\ntimeout_secs = 60\n" % concurrency
     for name in names:
         if cloud_users:
+            if name not in cloud_users:
+                raise RuntimeError("the Cloud simulator's user table has no %r (it has %s)"
+                                   % (name, ", ".join(sorted(cloud_users)) or "nobody"))
             u = cloud_users[name]
             text += ('\n[[connection]]\nname = "%s"\nurl = "%s"\nauth = "cloud-token"\nemail = "%s"\n'
                      'token = "%s"\n' % (name, url, u["email"], u["token"]))
@@ -992,7 +1000,8 @@ def main():
             try:
                 body += funcs[name](ctx)
             except Exception as e:  # one broken section must not hide the others' figures
-                log("section %s failed: %s" % (name, e))
+                log("section %s failed: %r" % (name, e))
+                traceback.print_exc(file=sys.stderr)
                 failed.append(name)
                 body += ["## %s" % name, "", "This section failed in this run: `%s`" % str(e)[:500], ""]
             log("section %s took %.1f s" % (name, time.perf_counter() - t))
