@@ -12,13 +12,28 @@ use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
+/// One page of a group's members as Jira answered it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberPage {
+    /// Login names on the page.
+    pub names: Vec<String>,
+    /// How many users the page held (names or not).
+    pub count: usize,
+    /// The group's size, when Jira says.
+    pub total: Option<u64>,
+    /// Whether this is the last page.
+    pub is_last: bool,
+}
+
 /// The admin reads the planner makes beyond the audit's.
 pub trait AdminSource: Source {
-    /// Login names of a group's members (every page).
-    fn group_members(
+    /// One page of a group's members from `start` (`GET /rest/api/2/group/member`, page size
+    /// [`GROUP_PAGE`](crate::jira::admin_writes::GROUP_PAGE)).
+    fn group_members_page(
         &self,
         group: &str,
-    ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send;
+        start: usize,
+    ) -> impl Future<Output = Result<MemberPage, JiraError>> + Send;
     /// Every project role: (id, name).
     fn roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, JiraError>> + Send;
     /// The groups conferring an application role.
@@ -29,11 +44,32 @@ pub trait AdminSource: Source {
 }
 
 impl AdminSource for JiraClient {
-    fn group_members(
-        &self,
-        group: &str,
-    ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send {
-        JiraClient::group_members(self, group)
+    async fn group_members_page(&self, group: &str, start: usize) -> Result<MemberPage, JiraError> {
+        use crate::jira::admin_writes::GROUP_PAGE;
+        use crate::jira::model::{Page, UserRef};
+        // The same call as `JiraClient::group_members`, one page at a time (contract
+        // `getUsersFromGroup`; page bean {startAt, maxResults, total, isLast, values}).
+        let page: Page<UserRef> = self
+            .get_json(
+                "/rest/api/2/group/member",
+                &[
+                    ("groupname", group),
+                    ("startAt", &start.to_string()),
+                    ("maxResults", &GROUP_PAGE.to_string()),
+                ],
+            )
+            .await?;
+        let count = page.values.len();
+        Ok(MemberPage {
+            names: page
+                .values
+                .into_iter()
+                .filter_map(|u| u.name.or(u.account_id))
+                .collect(),
+            count,
+            total: page.total,
+            is_last: page.is_last.unwrap_or(true),
+        })
     }
     async fn roles(&self) -> Result<Vec<(String, String)>, JiraError> {
         Ok(JiraClient::roles(self)
@@ -48,6 +84,118 @@ impl AdminSource for JiraClient {
     ) -> impl Future<Output = Result<Vec<String>, JiraError>> + Send {
         JiraClient::application_role_groups(self, key)
     }
+}
+
+/// Whether `page`, read at `start`, ends the group.
+fn ends(page: &MemberPage, start: usize) -> bool {
+    page.is_last || page.count == 0 || page.total.is_some_and(|t| (start + page.count) as u64 >= t)
+}
+
+/// A whole group page by page, one after the other from `start` (the fallback when the pages
+/// cannot be worked out from the first one); the names and the requests made.
+async fn members_in_order<S: AdminSource>(
+    admin: &S,
+    group: &str,
+    mut start: usize,
+    mut out: Vec<String>,
+) -> Result<(Vec<String>, u64), JiraError> {
+    let mut requests = 0;
+    loop {
+        requests += 1;
+        let page = admin.group_members_page(group, start).await?;
+        let last = ends(&page, start);
+        start += page.count;
+        out.extend(page.names);
+        if last {
+            return Ok((out, requests));
+        }
+    }
+}
+
+/// The members of every group in `groups`: the first page of each, then every remaining page at
+/// once (Jira answers the group's `total` on the first page, so the offsets are known), at most
+/// `concurrency` requests in flight (the client paces them under the rate limit). A page that
+/// does not hold a full page's users before the end makes that group read again in order.
+/// Members in Jira's order, and the requests made.
+pub async fn read_groups<S: AdminSource>(
+    admin: &S,
+    groups: Vec<String>,
+    concurrency: usize,
+) -> Result<(HashMap<String, Vec<String>>, u64), (String, JiraError)> {
+    let concurrency = concurrency.max(1);
+    let firsts: Vec<(String, Result<MemberPage, JiraError>)> = stream::iter(groups)
+        .map(|g| async move {
+            let r = admin.group_members_page(&g, 0).await;
+            (g, r)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut requests = 0u64;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let mut rest: Vec<(String, usize)> = Vec::new();
+    let mut in_order: Vec<(String, usize, Vec<String>)> = Vec::new();
+    let mut firsts_of: HashMap<String, (usize, u64, Vec<String>)> = HashMap::new();
+    for (g, r) in firsts {
+        requests += 1;
+        let page = r.map_err(|e| (g.clone(), e))?;
+        if ends(&page, 0) {
+            out.insert(g, page.names);
+            continue;
+        }
+        match page.total {
+            Some(total) => {
+                let step = page.count;
+                let mut s = step;
+                while (s as u64) < total {
+                    rest.push((g.clone(), s));
+                    s += step;
+                }
+                firsts_of.insert(g, (step, total, page.names));
+            }
+            None => in_order.push((g, page.count, page.names)),
+        }
+    }
+    let pages: Vec<(String, usize, Result<MemberPage, JiraError>)> = stream::iter(rest)
+        .map(|(g, s)| async move {
+            let r = admin.group_members_page(&g, s).await;
+            (g, s, r)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut by_group: HashMap<String, Vec<(usize, MemberPage)>> = HashMap::new();
+    for (g, s, r) in pages {
+        requests += 1;
+        let page = r.map_err(|e| (g.clone(), e))?;
+        by_group.entry(g).or_default().push((s, page));
+    }
+    for (g, (step, total, first)) in firsts_of {
+        let mut pages = by_group.remove(&g).unwrap_or_default();
+        pages.sort_by_key(|(s, _)| *s);
+        // Every page but the last must be full; otherwise the group changed under us or the
+        // server pages differently: read it again in order.
+        let whole = pages
+            .iter()
+            .all(|(s, p)| p.count == step || (*s as u64 + p.count as u64) >= total);
+        if whole {
+            let mut names = first;
+            for (_, p) in pages {
+                names.extend(p.names);
+            }
+            out.insert(g, names);
+        } else {
+            in_order.push((g, 0, Vec::new()));
+        }
+    }
+    for (g, start, first) in in_order {
+        let (names, n) = members_in_order(admin, &g, start, first)
+            .await
+            .map_err(|e| (g.clone(), e))?;
+        requests += n;
+        out.insert(g, names);
+    }
+    Ok((out, requests))
 }
 
 /// One (project, role) actor read.
@@ -185,6 +333,9 @@ pub async fn gather<S: AdminSource>(
     if snap.missing.is_empty() {
         return Ok(snap);
     }
+    // Requests as the client counts them (answers the audit already read cost none); an
+    // estimate when the source does not count.
+    let http_start = admin.http_requests();
     let mut requests = 0u64;
     // Schemes with grants, and every role.
     requests += 1;
@@ -401,19 +552,14 @@ pub async fn gather<S: AdminSource>(
             }
         }
     }
-    let member_lists: Vec<(String, Result<Vec<String>, JiraError>)> = stream::iter(groups)
-        .map(|g| async move {
-            let r = admin.group_members(&g).await;
-            (g, r)
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    for (g, r) in member_lists {
-        let m = r.map_err(jira(format!("reading the members of group {g}")))?;
-        requests += 1 + (m.len() / crate::jira::admin_writes::GROUP_PAGE) as u64;
-        snap.groups.insert(g, m);
-    }
-    snap.requests = requests;
+    let (lists, n) = read_groups(admin, groups.into_iter().collect(), concurrency)
+        .await
+        .map_err(|(g, e)| jira(format!("reading the members of group {g}"))(e))?;
+    requests += n;
+    snap.groups = lists;
+    snap.requests = match (http_start, admin.http_requests()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => requests,
+    };
     Ok(snap)
 }
