@@ -568,10 +568,21 @@ impl<'s> Evaluator<'s> {
         for (scheme, perms) in &ov.grants {
             for (perm, ws) in perms {
                 for q in self.projects_on(scheme) {
-                    let srcs = reach.entry(q).or_default().entry(perm.clone()).or_default();
+                    let mut srcs = Vec::new();
                     for w in ws {
-                        self.sources_of(w, q, &ov, srcs);
+                        self.sources_of(w, q, &ov, &mut srcs);
                     }
+                    // A project nobody is reached in gains nothing (a grant to a role with no
+                    // actors there, e.g. a dedicated role's other projects).
+                    if srcs.is_empty() {
+                        continue;
+                    }
+                    reach
+                        .entry(q)
+                        .or_default()
+                        .entry(perm.clone())
+                        .or_default()
+                        .extend(srcs);
                 }
             }
         }
