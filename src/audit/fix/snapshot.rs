@@ -123,8 +123,20 @@ pub async fn read_groups<S: AdminSource>(
     concurrency: usize,
 ) -> Result<(HashMap<String, Vec<String>>, u64), (String, JiraError)> {
     let concurrency = concurrency.max(1);
+    let limit = tokio::sync::Semaphore::new(concurrency);
+    read_groups_within(admin, groups, concurrency, &limit).await
+}
+
+/// [`read_groups`] with every request holding a permit of `limit` (shared with other reads).
+async fn read_groups_within<S: AdminSource>(
+    admin: &S,
+    groups: Vec<String>,
+    concurrency: usize,
+    limit: &tokio::sync::Semaphore,
+) -> Result<(HashMap<String, Vec<String>>, u64), (String, JiraError)> {
     let firsts: Vec<(String, Result<MemberPage, JiraError>)> = stream::iter(groups)
         .map(|g| async move {
+            let _permit = limit.acquire().await;
             let r = admin.group_members_page(&g, 0).await;
             (g, r)
         })
@@ -158,6 +170,7 @@ pub async fn read_groups<S: AdminSource>(
     }
     let pages: Vec<(String, usize, Result<MemberPage, JiraError>)> = stream::iter(rest)
         .map(|(g, s)| async move {
+            let _permit = limit.acquire().await;
             let r = admin.group_members_page(&g, s).await;
             (g, s, r)
         })
@@ -405,128 +418,19 @@ pub async fn gather<S: AdminSource>(
             );
         }
     }
-    // Which role actors to read: every role in the projects with a gap (which roles the subject
-    // holds there), and on every project of an affected scheme the roles its grants name plus
-    // the roles the subject holds somewhere on it (a grant to such a role reaches all of them).
-    let missing_projects: BTreeSet<&String> = snap.missing.iter().map(|(p, _)| p).collect();
-    let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
-    for p in &missing_projects {
-        for r in snap.roles.keys() {
-            wanted.insert(((*p).clone(), r.clone()));
-        }
-    }
-    let fetch_actors = |pairs: Vec<(String, String)>| async move {
-        let res: Vec<ActorsRead> = stream::iter(pairs)
-            .map(|(p, r)| async move {
-                let a = admin
-                    .project_role(&p, &r)
-                    .await
-                    .map(|role| role.actors.iter().filter_map(actor_of).collect());
-                ((p, r), a)
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
-        res
-    };
-    requests += wanted.len() as u64;
-    for ((p, r), a) in fetch_actors(wanted.iter().cloned().collect()).await {
-        let a = a.map_err(jira(format!("reading role {r} in {p}")))?;
-        snap.actors.insert((p, r), a);
-    }
-    let subject = ActorRef::User(snap.subject.clone());
-    let holds_role = |snap: &Snapshot, p: &str, r: &str| {
-        snap.actors
-            .get(&(p.to_string(), r.to_string()))
-            .is_some_and(|a| {
-                a.iter().any(|x| match x {
-                    ActorRef::User(u) => u.eq_ignore_ascii_case(&snap.subject),
-                    ActorRef::Group(g) => snap.subject_groups.contains(g),
-                })
-            })
-    };
-    let mut per_scheme: Vec<(String, String)> = Vec::new();
-    for s in &affected {
-        let Some(scheme) = snap.schemes.get(s) else {
-            continue;
-        };
-        let mut roles: BTreeSet<String> = scheme
-            .permissions
-            .iter()
-            .filter_map(|g| match g.holder.interpret() {
-                HolderKind::ProjectRole { id } => Some(id),
-                _ => None,
-            })
-            .collect();
-        for (p, _) in snap
-            .missing
-            .iter()
-            .filter(|(p, _)| scheme_of.get(p) == Some(s))
-        {
-            for r in snap.roles.keys() {
-                if holds_role(&snap, p, r) {
-                    roles.insert(r.clone());
-                }
-            }
-        }
-        for r in roles {
-            snap.complete.insert((s.clone(), r.clone()));
-            for q in snap.projects_on(s) {
-                if !snap.actors.contains_key(&(q.clone(), r.clone())) {
-                    per_scheme.push((q.clone(), r.clone()));
-                }
-            }
-        }
-    }
-    requests += per_scheme.len() as u64;
-    for ((p, r), a) in fetch_actors(per_scheme).await {
-        let a = a.map_err(jira(format!("reading role {r} in {p}")))?;
-        snap.actors.insert((p, r), a);
-    }
-    // Dedicated-role check: a role not yet read everywhere on a scheme is read project by project
-    // until an actor other than the subject shows up (most roles stop at the first project).
-    for s in &affected {
-        let projects: Vec<String> = snap.projects_on(s).cloned().collect();
-        for r in snap.roles.keys().cloned().collect::<Vec<_>>() {
-            if snap.complete.contains(&(s.clone(), r.clone())) {
-                continue;
-            }
-            let mut dedicated = true;
-            for q in &projects {
-                let key = (q.clone(), r.clone());
-                if !snap.actors.contains_key(&key) {
-                    requests += 1;
-                    let a: Vec<ActorRef> = admin
-                        .project_role(q, &r)
-                        .await
-                        .map_err(jira(format!("reading role {r} in {q}")))?
-                        .actors
-                        .iter()
-                        .filter_map(actor_of)
-                        .collect();
-                    snap.actors.insert(key.clone(), a);
-                }
-                if snap.actors[&key].iter().any(|a| *a != subject) {
-                    dedicated = false;
-                    break;
-                }
-            }
-            if dedicated {
-                snap.complete.insert((s.clone(), r));
-            }
-        }
-    }
-    let _ = opts;
-    // Groups: holders in the affected schemes, group actors read above, the subject's groups,
-    // and the groups of application roles that hold something there.
+    // The groups known now (the subject's, the holders in the affected schemes, the groups of
+    // application roles holding something there) are read while the role actors are; both share
+    // one limit of `concurrency` requests in flight.
+    let limit = tokio::sync::Semaphore::new(concurrency);
+    let limit = &limit;
     let mut app_keys: BTreeSet<String> = BTreeSet::new();
-    let mut groups: BTreeSet<String> = snap.subject_groups.clone();
+    let mut known_groups: BTreeSet<String> = snap.subject_groups.clone();
     for s in &affected {
         if let Some(scheme) = snap.schemes.get(s) {
             for g in &scheme.permissions {
                 match g.holder.interpret() {
                     HolderKind::Group { name } => {
-                        groups.insert(name);
+                        known_groups.insert(name);
                     }
                     HolderKind::ApplicationRole { key: Some(k) } => {
                         app_keys.insert(k);
@@ -536,26 +440,169 @@ pub async fn gather<S: AdminSource>(
             }
         }
     }
-    for k in app_keys {
-        requests += 1;
-        let gs = admin
-            .application_role_groups(&k)
-            .await
+    let groups_read = async move {
+        let mut app_roles = HashMap::new();
+        let mut groups = known_groups;
+        let mut requests = 0u64;
+        for k in app_keys {
+            requests += 1;
+            let gs = {
+                let _permit = limit.acquire().await;
+                admin.application_role_groups(&k).await
+            }
             .map_err(jira(format!("reading application role {k}")))?;
-        groups.extend(gs.iter().cloned());
-        snap.app_roles.insert(k, gs);
-    }
-    for a in snap.actors.values() {
-        for x in a {
-            if let ActorRef::Group(g) = x {
-                groups.insert(g.clone());
+            groups.extend(gs.iter().cloned());
+            app_roles.insert(k, gs);
+        }
+        let (lists, n) =
+            read_groups_within(admin, groups.into_iter().collect(), concurrency, limit)
+                .await
+                .map_err(|(g, e)| jira(format!("reading the members of group {g}"))(e))?;
+        Ok::<_, GatherError>((app_roles, lists, requests + n))
+    };
+    let snap_ref = &mut snap;
+    let scheme_of = &scheme_of;
+    let affected = &affected;
+    let actors_read = async move {
+        let snap = snap_ref;
+        let mut requests = 0u64;
+        // Which role actors to read: every role in the projects with a gap (which roles the subject
+        // holds there), and on every project of an affected scheme the roles its grants name plus
+        // the roles the subject holds somewhere on it (a grant to such a role reaches all of them).
+        let missing_projects: BTreeSet<&String> = snap.missing.iter().map(|(p, _)| p).collect();
+        let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
+        for p in &missing_projects {
+            for r in snap.roles.keys() {
+                wanted.insert(((*p).clone(), r.clone()));
             }
         }
+        let fetch_actors = |pairs: Vec<(String, String)>| async move {
+            let res: Vec<ActorsRead> = stream::iter(pairs)
+                .map(|(p, r)| async move {
+                    let _permit = limit.acquire().await;
+                    let a = admin
+                        .project_role(&p, &r)
+                        .await
+                        .map(|role| role.actors.iter().filter_map(actor_of).collect());
+                    ((p, r), a)
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            res
+        };
+        requests += wanted.len() as u64;
+        for ((p, r), a) in fetch_actors(wanted.iter().cloned().collect()).await {
+            let a = a.map_err(jira(format!("reading role {r} in {p}")))?;
+            snap.actors.insert((p, r), a);
+        }
+        let subject = ActorRef::User(snap.subject.clone());
+        let holds_role = |snap: &Snapshot, p: &str, r: &str| {
+            snap.actors
+                .get(&(p.to_string(), r.to_string()))
+                .is_some_and(|a| {
+                    a.iter().any(|x| match x {
+                        ActorRef::User(u) => u.eq_ignore_ascii_case(&snap.subject),
+                        ActorRef::Group(g) => snap.subject_groups.contains(g),
+                    })
+                })
+        };
+        let mut per_scheme: Vec<(String, String)> = Vec::new();
+        for s in affected {
+            let Some(scheme) = snap.schemes.get(s) else {
+                continue;
+            };
+            let mut roles: BTreeSet<String> = scheme
+                .permissions
+                .iter()
+                .filter_map(|g| match g.holder.interpret() {
+                    HolderKind::ProjectRole { id } => Some(id),
+                    _ => None,
+                })
+                .collect();
+            for (p, _) in snap
+                .missing
+                .iter()
+                .filter(|(p, _)| scheme_of.get(p) == Some(s))
+            {
+                for r in snap.roles.keys() {
+                    if holds_role(snap, p, r) {
+                        roles.insert(r.clone());
+                    }
+                }
+            }
+            for r in roles {
+                snap.complete.insert((s.clone(), r.clone()));
+                for q in snap.projects_on(s) {
+                    if !snap.actors.contains_key(&(q.clone(), r.clone())) {
+                        per_scheme.push((q.clone(), r.clone()));
+                    }
+                }
+            }
+        }
+        requests += per_scheme.len() as u64;
+        for ((p, r), a) in fetch_actors(per_scheme).await {
+            let a = a.map_err(jira(format!("reading role {r} in {p}")))?;
+            snap.actors.insert((p, r), a);
+        }
+        // Dedicated-role check: a role not yet read everywhere on a scheme is read project by project
+        // until an actor other than the subject shows up (most roles stop at the first project).
+        for s in affected {
+            let projects: Vec<String> = snap.projects_on(s).cloned().collect();
+            for r in snap.roles.keys().cloned().collect::<Vec<_>>() {
+                if snap.complete.contains(&(s.clone(), r.clone())) {
+                    continue;
+                }
+                let mut dedicated = true;
+                for q in &projects {
+                    let key = (q.clone(), r.clone());
+                    if !snap.actors.contains_key(&key) {
+                        requests += 1;
+                        let _permit = limit.acquire().await;
+                        let a: Vec<ActorRef> = admin
+                            .project_role(q, &r)
+                            .await
+                            .map_err(jira(format!("reading role {r} in {q}")))?
+                            .actors
+                            .iter()
+                            .filter_map(actor_of)
+                            .collect();
+                        snap.actors.insert(key.clone(), a);
+                    }
+                    if snap.actors[&key].iter().any(|a| *a != subject) {
+                        dedicated = false;
+                        break;
+                    }
+                }
+                if dedicated {
+                    snap.complete.insert((s.clone(), r));
+                }
+            }
+        }
+        Ok::<_, GatherError>(requests)
+    };
+    let (read, actors_requests) = tokio::join!(groups_read, actors_read);
+    let (app_roles, mut lists, n) = read?;
+    requests += actors_requests? + n;
+    snap.app_roles = app_roles;
+    let _ = opts;
+    // Groups that are role actors and were not known before: read now.
+    let more: BTreeSet<String> = snap
+        .actors
+        .values()
+        .flatten()
+        .filter_map(|x| match x {
+            ActorRef::Group(g) if !lists.contains_key(g) => Some(g.clone()),
+            _ => None,
+        })
+        .collect();
+    if !more.is_empty() {
+        let (more, n) = read_groups(admin, more.into_iter().collect(), concurrency)
+            .await
+            .map_err(|(g, e)| jira(format!("reading the members of group {g}"))(e))?;
+        requests += n;
+        lists.extend(more);
     }
-    let (lists, n) = read_groups(admin, groups.into_iter().collect(), concurrency)
-        .await
-        .map_err(|(g, e)| jira(format!("reading the members of group {g}"))(e))?;
-    requests += n;
     snap.groups = lists;
     snap.requests = match (http_start, admin.http_requests()) {
         (Some(a), Some(b)) => b.saturating_sub(a),
