@@ -7,9 +7,11 @@ use super::snapshot::Snapshot;
 use super::{ActorRef, Change, Gains, Triple, TRIPLES_LISTED};
 use crate::audit::permissions::display_name;
 use crate::jira::model::HolderKind;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// A small multiply-rotate hasher (the FxHash scheme) for the planner's hot sets of user names:
 /// they are hashed millions of times per plan and need no protection against crafted keys.
@@ -52,9 +54,27 @@ enum Src<'a> {
     Name(&'a str),
 }
 
-/// What the users gained in a project depend on: (permission, the reach's sources, holders
-/// before, holders added).
-type Memo<'a> = (&'a str, Vec<Src<'a>>, Sig<'a>, Sig<'a>);
+/// What the users gained in a project depend on, owned so the result is kept across
+/// evaluations: the reach's sources (0 = group, 1 = name), holders before, holders added. The
+/// permission itself plays no part beyond who holds it.
+type WalkKey = (Vec<(u8, String)>, OwnedSig, OwnedSig);
+
+/// A [`Sig`], owned.
+type OwnedSig = (bool, Vec<String>, Vec<String>);
+
+fn owned(s: Sig<'_>) -> OwnedSig {
+    (
+        s.0,
+        s.1.into_iter().map(str::to_string).collect(),
+        s.2.into_iter().map(str::to_string).collect(),
+    )
+}
+
+/// The users a reach gains in a project (each once), and how many of them are the subject.
+struct Walk<'s> {
+    gained: Vec<Cow<'s, str>>,
+    mine: usize,
+}
 
 /// A [`Check`]'s contents.
 type Sig<'a> = (bool, Vec<&'a str>, Vec<&'a str>);
@@ -101,6 +121,9 @@ pub struct Evaluator<'s> {
     actors: HashMap<&'s str, HashMap<&'s str, &'s [ActorRef]>>,
     /// Scheme id → its dedicated roles, computed once per scheme.
     dedicated: RefCell<HashMap<String, Vec<(String, String)>>>,
+    /// Walks done so far, kept for every later evaluation (most projects of a scheme, and the
+    /// same holders under another permission or in another candidate, gain the same users).
+    walks: RefCell<HashMap<WalkKey, Rc<Walk<'s>>>>,
 }
 
 /// Changes overlaid on the snapshot.
@@ -258,6 +281,7 @@ impl<'s> Evaluator<'s> {
             on_scheme,
             actors,
             dedicated: RefCell::new(HashMap::new()),
+            walks: RefCell::new(HashMap::new()),
         }
     }
 
@@ -560,6 +584,42 @@ impl<'s> Evaluator<'s> {
             .collect()
     }
 
+    /// The users `srcs` reach who hold nothing through `before` and something through `extra`
+    /// (each once, in the sources' order).
+    fn walk(&self, srcs: &[Src<'_>], before: &Check<'_>, extra: &Check<'_>) -> Walk<'s> {
+        let gains = |u: &str| !before.holds(self, u) && extra.holds(self, u);
+        let mut gained: Vec<Cow<'s, str>> = Vec::new();
+        for (i, s) in srcs.iter().enumerate() {
+            // Reached through an earlier source: counted there.
+            let earlier = |u: &str| srcs[..i].iter().any(|t| self.reached_by(t, u));
+            match s {
+                Src::Group(gr) => {
+                    // Repeats within a list are skipped with a set, only where there are any.
+                    let mut local: Option<FastSet<&str>> =
+                        (!self.group_unique(gr)).then(FastSet::default);
+                    for u in self.list_of(gr) {
+                        if local.as_mut().is_some_and(|l| !l.insert(u)) {
+                            continue;
+                        }
+                        if !earlier(u) && gains(u) {
+                            gained.push(Cow::Borrowed(*u));
+                        }
+                    }
+                }
+                Src::Name(n) => {
+                    if !earlier(n) && gains(n) {
+                        gained.push(Cow::Owned((*n).to_string()));
+                    }
+                }
+            }
+        }
+        let mine = gained
+            .iter()
+            .filter(|u| u.eq_ignore_ascii_case(&self.snap.subject))
+            .count();
+        Walk { gained, mine }
+    }
+
     fn gains_inner(&self, changes: &[Change], keep: usize) -> Gains {
         let ov = Overlay::of(changes);
         // Reach, per project and permission: where the users the changes could grant it to there
@@ -608,14 +668,13 @@ impl<'s> Evaluator<'s> {
             srcs.dedup();
         }
         let mut g = Gains::default();
-        let mut users: FastSet<&str> = FastSet::default();
+        let mut users: FastSet<Cow<'s, str>> = FastSet::default();
         let mut subject_gains: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut other_projects: HashSet<&str> = HashSet::new();
-        let mut other_users: FastSet<&str> = FastSet::default();
+        let mut other_users: FastSet<Cow<'s, str>> = FastSet::default();
         let mut other_count = 0usize;
-        // Projects where the same sources meet the same holders (most projects of a scheme) gain
-        // the same users: worked out once, then counted.
-        let mut memo: HashMap<Memo<'_>, (Vec<&str>, usize)> = HashMap::new();
+        // Walks whose users are already in `users`.
+        let mut counted: HashSet<*const Walk<'s>> = HashSet::new();
         for (q, per) in &reach {
             let Some(scheme) = self.snap.projects.get(*q).map(|p| p.scheme.as_str()) else {
                 continue;
@@ -626,83 +685,55 @@ impl<'s> Evaluator<'s> {
                 // Who holds the permission here before, and who the changes add.
                 let before = self.check_before(scheme, q, perm);
                 let extra = self.check_extra(scheme, q, perm, &ov);
-                let key: Memo<'_> = (perm.as_str(), srcs.clone(), before.sig(), extra.sig());
-                if let Some((gained, mine)) = memo.get(&key) {
-                    if !gained.is_empty() {
-                        any = true;
+                let key: WalkKey = (
+                    srcs.iter()
+                        .map(|s| match s {
+                            Src::Group(x) => (0, (*x).to_string()),
+                            Src::Name(x) => (1, (*x).to_string()),
+                        })
+                        .collect(),
+                    owned(before.sig()),
+                    owned(extra.sig()),
+                );
+                let kept = self.walks.borrow().get(&key).cloned();
+                let walk = match kept {
+                    Some(w) => w,
+                    None => {
+                        let w = Rc::new(self.walk(srcs, &before, &extra));
+                        self.walks.borrow_mut().insert(key, w.clone());
+                        w
                     }
-                    g.count += gained.len();
-                    for _ in 0..*mine {
-                        subject_gains.entry(perm.clone()).or_default().push(q);
-                    }
-                    other_count += gained.len() - mine;
-                    if gained.len() > *mine {
-                        other_here = true;
-                    }
-                    for u in gained {
-                        if g.triples.len() >= keep {
-                            break;
-                        }
-                        g.triples.push(Triple {
-                            user: (*u).to_string(),
-                            project: (*q).to_string(),
-                            permission: perm.clone(),
-                        });
-                    }
-                    continue;
-                }
-                let mut gained: Vec<&str> = Vec::new();
-                for (i, s) in srcs.iter().enumerate() {
-                    let one: [&str; 1];
-                    let list: &[&str] = match s {
-                        Src::Group(gr) => self.list_of(gr),
-                        Src::Name(n) => {
-                            one = [*n];
-                            &one
-                        }
-                    };
-                    // Repeats within a list are skipped with a set, only where there are any.
-                    let mut local: Option<FastSet<&str>> = match s {
-                        Src::Group(gr) if !self.group_unique(gr) => Some(FastSet::default()),
-                        _ => None,
-                    };
-                    for u in list {
-                        if local.as_mut().is_some_and(|l| !l.insert(u)) {
-                            continue;
-                        }
-                        // Reached through an earlier source: counted there.
-                        if srcs[..i].iter().any(|t| self.reached_by(t, u)) {
-                            continue;
-                        }
-                        // Granted after (before or through the changes) and not before.
-                        if before.holds(self, u) || !extra.holds(self, u) {
-                            continue;
-                        }
-                        gained.push(u);
-                    }
-                }
-                let mut mine = 0usize;
-                for u in &gained {
+                };
+                let (n, mine) = (walk.gained.len(), walk.mine);
+                if n > 0 {
                     any = true;
-                    g.count += 1;
-                    users.insert(u);
-                    if u.eq_ignore_ascii_case(&self.snap.subject) {
-                        mine += 1;
-                        subject_gains.entry(perm.clone()).or_default().push(q);
-                    } else {
-                        other_count += 1;
-                        other_users.insert(u);
-                        other_here = true;
-                    }
-                    if g.triples.len() < keep {
-                        g.triples.push(Triple {
-                            user: (*u).to_string(),
-                            project: (*q).to_string(),
-                            permission: perm.clone(),
-                        });
+                }
+                g.count += n;
+                for _ in 0..mine {
+                    subject_gains.entry(perm.clone()).or_default().push(q);
+                }
+                other_count += n - mine;
+                if n > mine {
+                    other_here = true;
+                }
+                if counted.insert(Rc::as_ptr(&walk)) {
+                    for u in &walk.gained {
+                        users.insert(u.clone());
+                        if !u.eq_ignore_ascii_case(&self.snap.subject) {
+                            other_users.insert(u.clone());
+                        }
                     }
                 }
-                memo.insert(key, (gained, mine));
+                for u in &walk.gained {
+                    if g.triples.len() >= keep {
+                        break;
+                    }
+                    g.triples.push(Triple {
+                        user: u.to_string(),
+                        project: (*q).to_string(),
+                        permission: perm.clone(),
+                    });
+                }
             }
             if any {
                 g.projects += 1;
