@@ -309,6 +309,24 @@ fn snapshots_of_the_list_and_the_details_strip_without_colour() {
     snapshot("links_list", &app, &[(80, 24), (100, 30)]);
     app.update(code(KeyCode::Enter));
     snapshot("links_details", &app, &[(80, 24), (100, 30)]);
+    // c copies what the strip shows, migration steps included.
+    let effects = app.update(key('c'));
+    let copied = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Copy(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("c copies");
+    assert!(
+        copied.starts_with("Confluence\nStatus    ✓ working\n"),
+        "{copied}"
+    );
+    assert!(
+        copied.contains("  4. Then remove the incoming OAuth 1.0a"),
+        "{copied}"
+    );
+    assert!(app.status.notice.as_deref().unwrap().contains("Confluence"));
     // Scrolling reaches the migration steps.
     app.update(code(KeyCode::PageDown));
     let screen = render(&app, 80, 24);

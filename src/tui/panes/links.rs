@@ -232,6 +232,17 @@ impl LinksView {
                 self.start(config, cx);
                 return LinksOutcome::Changed;
             }
+            Cmd::Copy => {
+                let Some(text) = self.copy_text() else {
+                    return LinksOutcome::Ignored;
+                };
+                cx.status.notice = Some(format!(
+                    "copied the details of {} (also shown here)",
+                    text.lines().next().unwrap_or_default()
+                ));
+                cx.effects.push(Effect::Copy(text));
+                return LinksOutcome::Changed;
+            }
             Cmd::Back => {
                 if let Some(l) = self.loading.take() {
                     cx.effects.push(Effect::Cancel(l.req));
@@ -255,6 +266,23 @@ impl LinksView {
         } else {
             LinksOutcome::Changed
         }
+    }
+
+    /// The selected row's details as plain text (what the details strip shows), for `c`: the
+    /// migration steps go into a ticket as they are.
+    pub fn copy_text(&self) -> Option<String> {
+        let r = self.selected()?;
+        let theme = crate::tui::theme::Theme {
+            color: false,
+            ascii: false,
+        };
+        let mut out = format!("{}\n", crate::shown::field(&r.link.name, 512));
+        for line in view::detail_lines(&theme, r) {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            out += text.trim_end();
+            out.push('\n');
+        }
+        Some(out)
     }
 
     /// Leaving the view: a listing still in flight is abandoned.

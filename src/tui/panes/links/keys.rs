@@ -42,6 +42,12 @@ pub const LINKS_KEYS: &[Binding] = &[
         help: "list the links again (asks Jira for every status)",
     },
     Binding {
+        keys: &[Key::ch('c')],
+        cmd: Cmd::Copy,
+        hint: "",
+        help: "copy the selected link's details (OSC 52)",
+    },
+    Binding {
         keys: &[Key::plain(KeyCode::Esc)],
         cmd: Cmd::Back,
         hint: "back",
@@ -86,5 +92,11 @@ pub const LINKS_DETAIL_KEYS: &[Binding] = &[
         cmd: Cmd::Refresh,
         hint: "reload",
         help: "list the links again",
+    },
+    Binding {
+        keys: &[Key::ch('c')],
+        cmd: Cmd::Copy,
+        hint: "copy",
+        help: "copy these details, migration steps included (OSC 52, also shown)",
     },
 ];
