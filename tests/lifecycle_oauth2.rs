@@ -208,3 +208,366 @@ async fn links_cli_prints_oauth2_clients_without_their_secret_and_the_no_consume
         "applink_oauth_no_consumer"
     );
 }
+
+// ------------------------------------------------------------------ OAuth 2.0 rotation
+
+use jiralink::check::check_connection;
+use jiralink::config::Config;
+use jiralink::lifecycle::reauth_oauth2::rotate_oauth2;
+use jiralink::lifecycle::rotate::RotateStep;
+
+const REDIRECT: &str = "https://app.example.com/cb";
+
+/// What a browser does with the authorize URL as `user`: log in, Allow on the consent page.
+/// Answers the URL the browser is sent to (`REDIRECT?code=…&state=…`).
+async fn browser_allows(sim: &Sim, user: &str, authorize_url: &str) -> String {
+    let base = sim.base_url().as_str().trim_end_matches('/').to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{base}/login.jsp"))
+        .form(&[("os_username", user), ("os_password", user)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 302, "login as {user}");
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = http.get(authorize_url).send().await.unwrap();
+    assert_eq!(r.status(), 302, "authorize redirects to the consent page");
+    let consent = r.headers()["location"].to_str().unwrap().to_string();
+    let page = http
+        .get(&consent)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id = page
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = http
+        .post(format!("{base}/plugins/servlet/oauth2/consent"))
+        .header("cookie", &cookie)
+        .form(&[("request_id", id.as_str()), ("decision", "Allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// A simulator with an OAuth 2.0 incoming link and a config whose `app` connection was
+/// authorized as alice through `rotate_oauth2` itself (a connection without tokens yet).
+async fn oauth2_fixture() -> (Sim, tempfile::TempDir, Paths) {
+    let sim = common::sim(Scenario::Normal).await;
+    let c = sim
+        .oauth2()
+        .create_client("app", &[REDIRECT.into()], "WRITE")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let mut app = Connection::new("app", sim.base_url().as_str(), AuthKind::Oauth2);
+    app.client_id = Some(c.id.clone());
+    app.client_secret = plain(&c.secret);
+    app.redirect_uri = Some(REDIRECT.into());
+    app.scopes = vec!["WRITE".into()];
+    write_config(&p, &[app]);
+    let first = rotate_oauth2(&p, "app", None, as_user(&sim, "alice")).await;
+    assert_eq!(first.unwrap().user.as_deref(), Some("alice"));
+    (sim, dir, p)
+}
+
+/// An `approve` that lets `user` Allow in a browser and pastes the redirect URL back.
+fn as_user<'a>(
+    sim: &'a Sim,
+    user: &'a str,
+) -> impl FnOnce(url::Url) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + 'a>>
+{
+    move |u: url::Url| Box::pin(async move { Some(browser_allows(sim, user, u.as_str()).await) })
+}
+
+fn access_token_of(p: &Paths) -> String {
+    use jiralink::secret::ExposeSecret;
+    let cfg = Config::load(&p.config_file).unwrap();
+    let r = cfg.connection("app").unwrap().access_token.clone().unwrap();
+    r.resolve().unwrap().expose_secret().to_string()
+}
+
+async fn check_app(p: &Paths) -> jiralink::check::CheckResult {
+    let cfg = Config::load(&p.config_file).unwrap();
+    check_connection(cfg.connection("app").unwrap(), &cfg.defaults).await
+}
+
+/// The `state` of an authorize URL.
+fn state_of(u: &url::Url) -> String {
+    u.query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_interrupted_oauth2_reauthorization_leaves_the_old_tokens_working_at_every_step() {
+    let (sim, _dir, p) = oauth2_fixture().await;
+    let before = access_token_of(&p);
+    for step in [
+        RotateStep::FindOld,
+        RotateStep::Create,
+        RotateStep::Verify,
+        RotateStep::Switch,
+    ] {
+        let e = rotate_oauth2(&p, "app", Some(step), as_user(&sim, "alice"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.step, step);
+        assert_eq!(e.diagnosis.code, Code::Cancelled);
+        assert!(e.state.contains("Nothing changed"), "{e}");
+        assert_eq!(
+            access_token_of(&p),
+            before,
+            "before {step:?}: config untouched"
+        );
+        let r = check_app(&p).await;
+        assert!(r.ok, "after an interruption before {step:?}: {r:?}");
+        assert_eq!(r.user.as_deref(), Some("alice"));
+    }
+    // Interrupted after the switch: the new tokens are in place and work.
+    let e = rotate_oauth2(&p, "app", Some(RotateStep::Recheck), as_user(&sim, "alice"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.step, RotateStep::Recheck);
+    assert!(e.state.contains("now uses the new"), "{e}");
+    assert_ne!(access_token_of(&p), before);
+    assert!(check_app(&p).await.ok);
+}
+
+#[tokio::test]
+async fn oauth2_reauthorization_refuses_another_user_a_bad_code_and_a_broken_jira_keeping_the_old()
+{
+    let (sim, _dir, p) = oauth2_fixture().await;
+    let before = access_token_of(&p);
+    let still_works = |what: &'static str| {
+        let p = p.clone();
+        let before = before.clone();
+        async move {
+            assert_eq!(access_token_of(&p), before, "{what}: config untouched");
+            let r = check_app(&p).await;
+            assert!(r.ok, "{what}: the old connection must still work: {r:?}");
+            assert_eq!(r.user.as_deref(), Some("alice"), "{what}");
+        }
+    };
+
+    // Approved as bob: checked, refused, nothing switched.
+    let e = rotate_oauth2(&p, "app", None, as_user(&sim, "bob"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.step, RotateStep::Verify, "{e}");
+    assert!(e.diagnosis.summary.contains("another user"), "{e}");
+    still_works("another user").await;
+
+    // A made-up code with the right state: Jira refuses the grant.
+    let e = rotate_oauth2(&p, "app", None, |u: url::Url| async move {
+        Some(format!("{REDIRECT}?code=not-a-code&state={}", state_of(&u)))
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(e.step, RotateStep::Create, "{e}");
+    assert_eq!(e.diagnosis.code, Code::Oauth2InvalidGrant, "{e}");
+    still_works("bad code").await;
+
+    // A redirect URL from another attempt (state differs).
+    let e = rotate_oauth2(&p, "app", None, |_u: url::Url| async move {
+        Some(format!("{REDIRECT}?code=whatever&state=someone-elses"))
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(e.diagnosis.code, Code::Oauth2StateMismatch, "{e}");
+    still_works("state mismatch").await;
+
+    // Nothing pasted.
+    let e = rotate_oauth2(&p, "app", None, |_u: url::Url| async move { None })
+        .await
+        .unwrap_err();
+    assert_eq!(e.diagnosis.code, Code::Cancelled, "{e}");
+    still_works("nothing pasted").await;
+
+    // Jira breaks between the approval and the exchange (every REST call answers 500).
+    let s = &sim;
+    let e = rotate_oauth2(&p, "app", None, move |u: url::Url| async move {
+        let back = browser_allows(s, "alice", u.as_str()).await;
+        s.set_scenario(Scenario::ServerError);
+        Some(back)
+    })
+    .await
+    .unwrap_err();
+    sim.set_scenario(Scenario::Normal);
+    assert_eq!(e.step, RotateStep::Create, "{e}");
+    still_works("server error").await;
+
+    // And a clean run switches: new tokens, 0600, old file gone, the same user.
+    let old_file = match &Config::load(&p.config_file)
+        .unwrap()
+        .connection("app")
+        .unwrap()
+        .access_token
+    {
+        Some(SecretRef::File(f)) => f.clone(),
+        other => panic!("{other:?}"),
+    };
+    let o = rotate_oauth2(&p, "app", None, as_user(&sim, "alice"))
+        .await
+        .unwrap();
+    assert_eq!(o.user.as_deref(), Some("alice"));
+    assert!(o.recheck.ok);
+    assert_ne!(access_token_of(&p), before);
+    assert!(
+        !old_file.exists(),
+        "the old token file is removed after the switch"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&o.access_token_file)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn connections_rotate_on_the_command_line_reauthorizes_oauth2_from_a_pasted_url() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let (sim, _dir, p) = oauth2_fixture().await;
+    let before = access_token_of(&p);
+    let secret = {
+        use jiralink::secret::ExposeSecret;
+        let cfg = Config::load(&p.config_file).unwrap();
+        let c = cfg
+            .connection("app")
+            .unwrap()
+            .client_secret
+            .clone()
+            .unwrap();
+        c.resolve().unwrap().expose_secret().to_string()
+    };
+    let mut child = tokio::process::Command::new(assert_cmd::cargo::cargo_bin("jiralink"))
+        .env("JIRALINK_CONFIG", &p.config_file)
+        .env("JIRALINK_DATA", &p.data_dir)
+        .env("JIRALINK_STATE", &p.state_dir)
+        .env("NO_COLOR", "1")
+        .args(["--ascii", "connections", "rotate", "app"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    out.read_line(&mut url).await.unwrap();
+    assert!(url.contains("/rest/oauth2/latest/authorize?"), "{url}");
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let back = browser_allows(&sim, "alice", url.trim()).await;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{back}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut out, &mut rest)
+        .await
+        .unwrap();
+    let mut err = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut err)
+        .await
+        .unwrap();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}\n{err}");
+    assert!(rest.contains("Re-authorized \"app\""), "{rest}");
+    assert!(rest.contains("act as alice"), "{rest}");
+    let now = access_token_of(&p);
+    assert_ne!(now, before);
+    for s in [&rest, &err] {
+        assert!(
+            !s.contains(&now) && !s.contains(&before) && !s.contains(&secret),
+            "a secret was printed: {s}"
+        );
+    }
+    assert!(check_app(&p).await.ok);
+}
+
+#[tokio::test]
+async fn rotating_a_client_credentials_connection_verifies_the_secret_and_says_where_a_new_one_is_made(
+) {
+    let sim = common::sim(Scenario::Normal).await;
+    let origin = sim.origin();
+    let sa: serde_json::Value = reqwest::Client::new()
+        .post(format!("{origin}/__sim/oauth2/service-account"))
+        .json(&serde_json::json!({"name": "svc-reports", "scope": "READ"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let secret_file = dir.path().join("svc.secret");
+    std::fs::write(&secret_file, sa["client_secret"].as_str().unwrap()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut svc = Connection::new(
+        "svc",
+        sim.base_url().as_str(),
+        AuthKind::Oauth2ClientCredentials,
+    );
+    svc.client_id = Some(sa["client_id"].as_str().unwrap().into());
+    svc.client_secret = Some(SecretRef::File(secret_file.clone()));
+    svc.scopes = vec!["READ".into()];
+    write_config(&p, &[svc]);
+    let (p2, f2) = (p.clone(), secret_file.clone());
+    let (ok, bad) = tokio::task::spawn_blocking(move || {
+        let ok = jiralink(&p2)
+            .args(["connections", "rotate", "svc"])
+            .output()
+            .unwrap();
+        // The secret source now holds a secret Jira never made.
+        std::fs::write(&f2, "not-the-secret").unwrap();
+        let bad = jiralink(&p2)
+            .args(["connections", "rotate", "svc"])
+            .output()
+            .unwrap();
+        (ok, bad)
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(text.contains("there is no token to rotate"), "{text}");
+    assert!(text.contains("works as"), "{text}");
+    assert!(
+        text.contains("makes a new one in Jira on the service account"),
+        "{text}"
+    );
+    assert!(!text.contains(sa["client_secret"].as_str().unwrap()));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{err}");
+    assert!(err.contains("oauth2_invalid_client"), "{err}");
+    assert!(err.contains("jiralink cannot make one"), "{err}");
+}
