@@ -571,3 +571,82 @@ async fn rotating_a_client_credentials_connection_verifies_the_secret_and_says_w
     assert!(err.contains("oauth2_invalid_client"), "{err}");
     assert!(err.contains("jiralink cannot make one"), "{err}");
 }
+
+// ------------------------------------------------------------ links through the Cloud gateway
+
+async fn cloud_sim() -> Sim {
+    Sim::start(jiralink::sim::SimConfig {
+        projects: 3,
+        cloud: true,
+        context_path: String::new(),
+        ..jiralink::sim::SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The site admin's scoped API token, as a connection to `url`.
+fn scoped_admin(sim: &Sim, url: &str) -> Connection {
+    let mut c = Connection::new("cloud-admin", url, AuthKind::CloudToken);
+    c.email = sim.email("admin");
+    c.token = plain(&sim.scoped_api_token("admin").unwrap());
+    c
+}
+
+#[tokio::test]
+async fn links_through_the_cloud_gateway_url_reaches_cloud_and_explains_it_has_no_applinks_api() {
+    let sim = cloud_sim().await;
+    let gw = scoped_admin(&sim, sim.gateway_url().as_str());
+    let client = JiraClient::new(
+        gw.client_options_async(&jiralink::config::Defaults::default())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(jiralink::lifecycle::links::is_cloud(&client));
+    // The token authenticates through the gateway form (myself works there) ...
+    let me = client.myself().await.unwrap();
+    assert!(!me.login().is_empty(), "{me:?}");
+    // ... and the links listing answers as Cloud does: no application-link API.
+    let d = inventory(&client, &[]).await.unwrap_err();
+    assert_eq!(d.code, Code::NotFound, "{d}");
+    assert!(d.summary.contains("Jira Cloud"), "{d}");
+    assert!(d.detail.contains("/ex/jira/"), "{d}");
+    assert!(d.fix.contains("Application links"), "{d}");
+
+    // The CLI says the same and exits 3 (could not list); on the site URL the same scoped token
+    // is refused (401) instead: what made the difference is the gateway form.
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    let mut site = scoped_admin(&sim, sim.base_url().as_str());
+    site.name = "cloud-site".into();
+    write_config(&p, &[gw, site]);
+    let (via_gw, via_site) = tokio::task::spawn_blocking(move || {
+        (
+            jiralink(&p)
+                .args(["links", "cloud-admin"])
+                .output()
+                .unwrap(),
+            jiralink(&p).args(["links", "cloud-site"]).output().unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&via_gw.stderr);
+    assert_eq!(via_gw.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("Jira Cloud publishes no REST API for application links"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Settings > Products > Application links"),
+        "{err}"
+    );
+    let site_err = String::from_utf8_lossy(&via_site.stderr);
+    assert_eq!(via_site.status.code(), Some(3), "{site_err}");
+    assert!(!site_err.contains("publishes no REST API"), "{site_err}");
+    assert!(
+        site_err.contains("401") || site_err.contains("auth"),
+        "{site_err}"
+    );
+}

@@ -115,6 +115,32 @@ pub fn missing_consumer(link: &AppLinkInfo) -> Diagnosis {
     )
 }
 
+/// Jira Cloud: the connection is of the Cloud flavor, or its URL is the API gateway form
+/// (`…/ex/jira/{cloudId}`) or an `atlassian.net` site.
+pub fn is_cloud(admin: &JiraClient) -> bool {
+    let u = admin.base_url();
+    admin.flavor() == crate::jira::Flavor::Cloud
+        || u.path().contains("/ex/jira/")
+        || u.host_str()
+            .is_some_and(|h| h.to_ascii_lowercase().ends_with(".atlassian.net"))
+}
+
+/// `links` on Jira Cloud, where the listing answered 404: application links and OAuth 2.0
+/// incoming links are Data Center resources; Cloud's published REST API (all the gateway
+/// serves) has none.
+pub fn cloud_has_no_applinks_api(admin: &JiraClient) -> Diagnosis {
+    Diagnosis::error(
+        Code::NotFound,
+        "Jira Cloud publishes no REST API for application links",
+        format!(
+            "{} answered 404 to {}: application links and OAuth 2.0 incoming links are Data Center resources; Jira Cloud's published REST API (all that https://api.atlassian.com/ex/jira/{{cloudId}} serves) has no application-link operations, and Cloud OAuth 2.0 apps are registered in the Atlassian developer console, not in Jira.",
+            admin.base_url().as_str().trim_end_matches('/'),
+            applinks_status::LIST_PATH
+        ),
+        "See them in Jira Cloud as a site admin: Settings > Products > Application links (links to Data Center products) and Settings > Apps > OAuth credentials (self-hosted tools); Cloud OAuth 2.0 apps at developer.atlassian.com/console/myapps. `jiralink check` and `jiralink audit` work through this URL.",
+    )
+}
+
 /// Why the OAuth 2.0 clients could not be listed, in words.
 fn oauth2_note(r: &Result<Option<Vec<OAuth2Client>>, crate::jira::JiraError>) -> Option<String> {
     match r {
@@ -165,7 +191,11 @@ pub async fn inventory(
         applinks_status::list_links(admin),
         applinks_status::list_oauth2_clients(admin)
     );
+    let cloud = is_cloud(admin);
     let list = list.map_err(|e| {
+        if cloud && e.status() == Some(404) {
+            return cloud_has_no_applinks_api(admin);
+        }
         let mut d = e.diagnose();
         if matches!(e.status(), Some(401 | 403)) {
             d.fix = format!(
