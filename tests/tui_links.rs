@@ -7,9 +7,13 @@ mod tui_support;
 
 use crossterm::event::KeyCode;
 use jiralink::config::{AuthKind, Config, Defaults};
-use jiralink::jira::applinks_status::{AppLinkInfo, Health, LinkStatus, OAuthDirection};
+use jiralink::jira::applinks_status::{
+    AppLinkInfo, Health, LinkStatus, OAuth2Client, OAuthDirection,
+};
 use jiralink::jira::{Code, Diagnosis};
-use jiralink::lifecycle::links::{migration, Inventory, LinkRow};
+use jiralink::lifecycle::links::{
+    migration, missing_consumer, Inventory, LinkRow, OAuth2ClientRow,
+};
 use jiralink::secret::{SecretRef, SecretString};
 use jiralink::sim::{Sim, SimConfig};
 use jiralink::tui::action::{Action, ConnectionsMsg, Effect, RequestId};
@@ -58,11 +62,13 @@ fn status(health: Health, category: Option<&str>, incoming: bool) -> LinkStatus 
 }
 
 /// An inventory as the core builds it: a working OAuth 1.0a link used by `legacy`, a broken
-/// one, one whose status could not be read, and an unmatched connection.
+/// one, one whose status could not be read, one with incoming OAuth on and no consumer, an
+/// unmatched connection, and an OAuth 2.0 incoming link used by `ci`.
 fn inventory() -> Inventory {
     let conf = link("1", "Confluence", "confluence", "https://wiki.example.com");
     let bb = link("2", "Bitbucket", "stash", "https://git.example.com");
     let old = link("3", "Old Jira", "jira", "https://old.example.com");
+    let half = link("4", "Half-made", "generic", "https://half.example.com");
     Inventory {
         jira: "https://jira.example.com/jira".into(),
         links: vec![
@@ -73,6 +79,7 @@ fn inventory() -> Inventory {
                 status_error: None,
                 consumer_key: Some("jiralink".into()),
                 connections: vec!["legacy".into()],
+                missing_consumer: None,
             },
             LinkRow {
                 link: bb,
@@ -81,6 +88,7 @@ fn inventory() -> Inventory {
                 consumer_key: None,
                 connections: vec![],
                 migrate_to_oauth2: None,
+                missing_consumer: None,
             },
             LinkRow {
                 link: old,
@@ -94,9 +102,30 @@ fn inventory() -> Inventory {
                 consumer_key: None,
                 connections: vec![],
                 migrate_to_oauth2: None,
+                missing_consumer: None,
+            },
+            LinkRow {
+                missing_consumer: Some(missing_consumer(&half)),
+                migrate_to_oauth2: Some(migration(&half)),
+                status: Some(status(Health::NotCheckable, Some("INCOMPATIBLE"), true)),
+                link: half,
+                status_error: None,
+                consumer_key: None,
+                connections: vec![],
             },
         ],
         unmatched_connections: vec!["orphan".into()],
+        oauth2_clients: vec![OAuth2ClientRow {
+            client: OAuth2Client {
+                client_id: "4f1c0c8e7d2b".into(),
+                name: "CI bot".into(),
+                redirects: vec!["https://ci.example.com/cb".into()],
+                scope: "WRITE".into(),
+            },
+            connections: vec!["ci".into()],
+        }],
+        oauth2_note: None,
+        unmatched_oauth2_connections: vec![],
     }
 }
 
@@ -186,7 +215,7 @@ fn l_asks_the_core_stale_answers_are_dropped_and_esc_cancels() {
 
     // The right answer is shown.
     assert!(answer(&mut app, req, Ok(inventory())));
-    assert_eq!(links_view(&app).inventory().unwrap().links.len(), 3);
+    assert_eq!(links_view(&app).inventory().unwrap().links.len(), 4);
     assert_eq!(app.busy(), 0);
 
     // r reloads (a new request); the last list stays on screen meanwhile.
@@ -209,7 +238,7 @@ fn l_asks_the_core_stale_answers_are_dropped_and_esc_cancels() {
     let mut other = inventory();
     other.links.truncate(1);
     assert!(!answer(&mut app, req2, Ok(other)));
-    assert_eq!(links_view(&app).inventory().unwrap().links.len(), 3);
+    assert_eq!(links_view(&app).inventory().unwrap().links.len(), 4);
 
     // Enter opens the details strip, Esc closes it, Esc again goes back to the connections.
     app.update(code(KeyCode::Enter));
@@ -299,6 +328,71 @@ fn not_an_admin_is_an_in_pane_error_with_the_cores_diagnosis() {
     // r tries again.
     let effects = app.update(key('r'));
     assert!(links_req(&effects).is_some());
+}
+
+#[test]
+fn oauth2_incoming_links_follow_the_links_and_the_no_consumer_flag_shows() {
+    let mut app = loaded(NO_COLOR);
+    let screen = render(&app, 80, 24);
+    for words in [
+        "2 to migrate to OAuth 2.0 · 1 OAuth on, no consumer",
+        "✗ OAuth on, no consumer",
+        "OAuth 2.0 incoming links (1)",
+        "✓ CI bot",
+        "client id 4f1c0c8e7d2b",
+    ] {
+        assert!(screen.contains(words), "{words}: {screen}");
+    }
+    // The client is the last row; its details say what Jira lists (never a secret).
+    app.update(key('G'));
+    assert_eq!(links_view(&app).selected_index(), 4);
+    assert!(
+        links_view(&app).selected().is_none(),
+        "not an application link"
+    );
+    app.update(code(KeyCode::Enter));
+    let screen = render(&app, 80, 24);
+    for words in [
+        "▶ ✓ CI bot",
+        "Client id 4f1c0c8e7d2b",
+        "Scope     WRITE",
+        "Redirect  https://ci.example.com/cb",
+        "Used by   ci",
+    ] {
+        assert!(screen.contains(words), "{words}: {screen}");
+    }
+    snapshot("links_oauth2_client", &app, &[(80, 24)]);
+    let copied = app.update(key('c')).into_iter().find_map(|e| match e {
+        Effect::Copy(t) => Some(t),
+        _ => None,
+    });
+    assert_eq!(
+        copied.as_deref(),
+        Some(
+            "CI bot\nType      OAuth 2.0 incoming link\nClient id 4f1c0c8e7d2b\nScope     WRITE\n\
+             Redirect  https://ci.example.com/cb\nUsed by   ci\n"
+        )
+    );
+    // The half-made link's details carry the core's diagnosis.
+    app.update(key('k'));
+    let screen = render(&app, 100, 40);
+    assert!(
+        screen.contains("Incoming OAuth on, no consumer [applink_oauth_no_consumer]"),
+        "{screen}"
+    );
+    // Reloaded with the client first gone: the selection stays on the same link by id.
+    let effects = app.update(key('r'));
+    let (req, _, _) = links_req(&effects).unwrap();
+    let mut inv = inventory();
+    inv.oauth2_clients.clear();
+    inv.oauth2_note = Some("This Jira lists no OAuth 2.0 clients over REST".into());
+    answer(&mut app, req, Ok(inv));
+    assert_eq!(links_view(&app).selected().unwrap().link.name, "Half-made");
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("OAuth 2.0 incoming links: This Jira lists no OAuth 2.0 clients"),
+        "{screen}"
+    );
 }
 
 // ----------------------------------------------------------------------------- rendering
@@ -426,8 +520,9 @@ fn help_and_footer_come_from_the_key_table() {
 
 // ------------------------------------------------------------- real core, simulator, loopback
 
-/// alice (not an admin), admin, and an OAuth 1.0a connection holding Confluence's consumer key.
-fn sim_config(sim: &Sim) -> Config {
+/// alice (not an admin), admin, an OAuth 1.0a connection holding Confluence's consumer key, and
+/// an OAuth 2.0 connection with `client_id`.
+fn sim_config(sim: &Sim, client_id: &str) -> Config {
     let url = sim.base_url().to_string();
     let user = |name: &str| {
         let mut c = connection(name, &url, AuthKind::Basic);
@@ -440,12 +535,18 @@ fn sim_config(sim: &Sim) -> Config {
     let mut conf = connection("wiki", &url, AuthKind::Oauth1);
     conf.consumer_key = Some("confluence:7a1c5e2b90".into());
     conf.private_key = Some("/nonexistent/wiki.pem".into());
+    let mut ci = connection("ci", &url, AuthKind::Oauth2);
+    ci.client_id = Some(client_id.into());
+    ci.client_secret = Some(SecretRef::Plain(SecretString::from(
+        "not-read-here".to_string(),
+    )));
+    ci.redirect_uri = Some("https://ci.example.com/cb".into());
     Config {
         defaults: Defaults {
             timeout_secs: 20,
             ..Defaults::default()
         },
-        connections: vec![user("alice"), user("admin"), conf],
+        connections: vec![user("alice"), user("admin"), conf, ci],
         ..Default::default()
     }
 }
@@ -515,7 +616,11 @@ impl Harness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_core_lists_the_simulators_links_with_status_and_the_oauth1_flag() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
-    let mut h = Harness::new(sim_config(&sim)).await;
+    let ci = sim
+        .oauth2()
+        .create_client("CI bot", &["https://ci.example.com/cb".into()], "WRITE")
+        .unwrap();
+    let mut h = Harness::new(sim_config(&sim, &ci.id)).await;
 
     // admin (second row): the simulator's four links with Jira's verdicts.
     h.send(key('j'));
@@ -531,6 +636,8 @@ async fn the_real_core_lists_the_simulators_links_with_status_and_the_oauth1_fla
     assert_eq!(by("Bitbucket").health_label(), "network error");
     assert_eq!(by("Bamboo").health_label(), "access denied");
     assert_eq!(by("Jira (old instance)").health_label(), "config error");
+    assert_eq!(inv.oauth2_clients.len(), 1, "{inv:#?}");
+    assert_eq!(inv.oauth2_clients[0].connections, vec!["ci".to_string()]);
     let screen = render(&h.app, 80, 24);
     for words in [
         "Application links of admin",
@@ -541,6 +648,8 @@ async fn the_real_core_lists_the_simulators_links_with_status_and_the_oauth1_fla
         "network error",
         "access denied",
         "used by wiki",
+        "OAuth 2.0 incoming links (1)",
+        "✓ CI bot",
     ] {
         assert!(screen.contains(words), "{words}: {screen}");
     }

@@ -12,7 +12,7 @@ pub use keys::{LINKS_DETAIL_KEYS, LINKS_KEYS};
 
 use crate::config::Config;
 use crate::jira::Diagnosis;
-use crate::lifecycle::links::{Inventory, LinkRow};
+use crate::lifecycle::links::{Inventory, LinkRow, OAuth2ClientRow};
 use crate::tui::action::{Effect, RequestId};
 use crate::tui::keymap::{Binding, Cmd};
 use crate::tui::panes::{PaneCx, ViewCx};
@@ -30,6 +30,41 @@ pub enum LinksOutcome {
     Ignored,
     /// Leave the view (back to the connection list).
     Close,
+}
+
+/// One row of the list: an application link, or an OAuth 2.0 incoming link (listed after them).
+#[derive(Debug, Clone, Copy)]
+pub enum Item<'a> {
+    /// An application link (OAuth 1.0a or none), with its status from Jira.
+    Link(&'a LinkRow),
+    /// An OAuth 2.0 incoming link (a client of Jira's OAuth 2.0 provider).
+    Client(&'a OAuth2ClientRow),
+}
+
+impl Item<'_> {
+    /// What identifies the row across a reload.
+    fn key(&self) -> String {
+        match self {
+            Item::Link(r) => format!("link {}", r.link.id),
+            Item::Client(c) => format!("client {}", c.client.client_id),
+        }
+    }
+}
+
+/// Row `i` of `inv`: the links first, then the OAuth 2.0 clients.
+pub fn item(inv: &Inventory, i: usize) -> Option<Item<'_>> {
+    match inv.links.get(i) {
+        Some(r) => Some(Item::Link(r)),
+        None => inv
+            .oauth2_clients
+            .get(i - inv.links.len())
+            .map(Item::Client),
+    }
+}
+
+/// How many rows `inv` lists.
+pub fn item_count(inv: &Inventory) -> usize {
+    inv.links.len() + inv.oauth2_clients.len()
 }
 
 /// A listing in flight.
@@ -103,9 +138,22 @@ impl LinksView {
         self.details
     }
 
-    /// The selected link, if any.
+    /// The selected row, if any.
+    pub fn selected_item(&self) -> Option<Item<'_>> {
+        item(self.inventory.as_ref()?, self.selected)
+    }
+
+    /// The selected application link, if a link (not an OAuth 2.0 client) is selected.
     pub fn selected(&self) -> Option<&LinkRow> {
-        self.inventory.as_ref()?.links.get(self.selected)
+        match self.selected_item()? {
+            Item::Link(r) => Some(r),
+            Item::Client(_) => None,
+        }
+    }
+
+    /// Index of the selected row (links first, then OAuth 2.0 clients).
+    pub fn selected_index(&self) -> usize {
+        self.selected
     }
 
     /// The key table in force (dispatch, footer and `?` read it).
@@ -193,10 +241,13 @@ impl LinksView {
         self.clock = cx.now;
         match result {
             Ok(inv) => {
-                // Keep the same link selected across a reload when it is still there.
-                let keep = self.selected().map(|r| r.link.id.clone());
+                // Keep the same row selected across a reload when it is still there.
+                let keep = self.selected_item().map(|i| i.key());
                 self.selected = keep
-                    .and_then(|id| inv.links.iter().position(|r| r.link.id == id))
+                    .and_then(|k| {
+                        (0..item_count(&inv))
+                            .position(|i| item(&inv, i).is_some_and(|x| x.key() == k))
+                    })
                     .unwrap_or(0);
                 self.inventory = Some(inv);
                 self.failure = None;
@@ -214,7 +265,7 @@ impl LinksView {
         config: Option<&Config>,
         cx: &mut PaneCx<'_>,
     ) -> LinksOutcome {
-        let n = self.inventory.as_ref().map_or(0, |i| i.links.len());
+        let n = self.inventory.as_deref().map_or(0, item_count);
         let before = (self.selected, self.scroll);
         match cmd {
             Cmd::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
@@ -271,13 +322,16 @@ impl LinksView {
     /// The selected row's details as plain text (what the details strip shows), for `c`: the
     /// migration steps go into a ticket as they are.
     pub fn copy_text(&self) -> Option<String> {
-        let r = self.selected()?;
         let theme = crate::tui::theme::Theme {
             color: false,
             ascii: false,
         };
-        let mut out = format!("{}\n", crate::shown::field(&r.link.name, 512));
-        for line in view::detail_lines(&theme, r) {
+        let (name, lines) = match self.selected_item()? {
+            Item::Link(r) => (&r.link.name, view::detail_lines(&theme, r)),
+            Item::Client(c) => (&c.client.name, view::client_detail_lines(&theme, c)),
+        };
+        let mut out = format!("{}\n", crate::shown::field(name, 512));
+        for line in lines {
             let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
             out += text.trim_end();
             out.push('\n');

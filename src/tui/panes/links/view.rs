@@ -3,9 +3,9 @@
 //! details strip, and the loading / error / empty states. Pure over `&LinksView`; every string
 //! from Jira goes through `crate::shown::field` (no control characters reach the terminal).
 
-use super::LinksView;
+use super::{Item, LinksView};
 use crate::jira::Diagnosis;
-use crate::lifecycle::links::{Inventory, LinkRow};
+use crate::lifecycle::links::{Inventory, LinkRow, OAuth2ClientRow};
 use crate::tui::panes::ViewCx;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -63,6 +63,18 @@ fn summary(theme: &Theme, inv: &Inventory) -> Line<'static> {
             Style::new()
         },
     ));
+    let no_consumer = inv
+        .links
+        .iter()
+        .filter(|r| r.missing_consumer.is_some())
+        .count();
+    if no_consumer > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{no_consumer} OAuth on, no consumer"),
+            theme.error(),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -87,6 +99,13 @@ fn link_item(theme: &Theme, r: &LinkRow, name_w: usize) -> ListItem<'static> {
         Span::raw("    "),
         Span::styled(safe(&r.link.r#type), theme.dim()),
     ];
+    if r.missing_consumer.is_some() {
+        second.push(Span::styled(theme.sep(), theme.dim()));
+        second.push(Span::styled(
+            format!("{} OAuth on, no consumer", theme.sym_fail()),
+            theme.error(),
+        ));
+    }
     // The connections first: the authentication words (with the consumer key) can be long and
     // are cut at the edge; the details strip shows everything.
     if !r.connections.is_empty() {
@@ -103,6 +122,67 @@ fn link_item(theme: &Theme, r: &LinkRow, name_w: usize) -> ListItem<'static> {
         Span::raw(safe(&outgoing)),
     ]);
     ListItem::new(Text::from(vec![first, Line::from(second)]))
+}
+
+/// The two lines of one OAuth 2.0 incoming link in the list.
+fn client_item(theme: &Theme, r: &OAuth2ClientRow, name_w: usize) -> ListItem<'static> {
+    let c = &r.client;
+    let name = safe(&c.name);
+    let first = Line::from(vec![
+        Span::styled(format!("{} ", theme.sym_ok()), theme.ok()),
+        Span::raw(format!("{name:<name_w$} ")),
+        Span::styled("client id ", theme.dim()),
+        Span::raw(safe(&c.client_id)),
+    ]);
+    let mut second = vec![
+        Span::raw("    "),
+        Span::styled("OAuth 2.0", theme.dim()),
+        Span::styled(theme.sep(), theme.dim()),
+        Span::styled("scope ", theme.dim()),
+        Span::raw(safe(&c.scope)),
+    ];
+    if !r.connections.is_empty() {
+        second.push(Span::styled(theme.sep(), theme.dim()));
+        second.push(Span::styled("used by ", theme.dim()));
+        second.push(Span::raw(r.connections.join(", ")));
+    }
+    if let Some(u) = c.redirects.first() {
+        second.push(Span::styled(theme.sep(), theme.dim()));
+        second.push(Span::styled("redirect ", theme.dim()));
+        second.push(Span::raw(safe(u)));
+    }
+    ListItem::new(Text::from(vec![first, Line::from(second)]))
+}
+
+/// Everything known about one OAuth 2.0 incoming link, for the details strip (never a secret:
+/// the core does not read it).
+pub fn client_detail_lines(theme: &Theme, r: &OAuth2ClientRow) -> Vec<Line<'static>> {
+    let c = &r.client;
+    let mut lines = vec![
+        field_line(theme, "Type", "OAuth 2.0 incoming link".into()),
+        field_line(theme, "Client id", safe(&c.client_id)),
+        field_line(theme, "Scope", safe(&c.scope)),
+    ];
+    if c.redirects.is_empty() {
+        lines.push(field_line(theme, "Redirect", "-".into()));
+    }
+    for (i, u) in c.redirects.iter().enumerate() {
+        lines.push(field_line(
+            theme,
+            if i == 0 { "Redirect" } else { "" },
+            safe(u),
+        ));
+    }
+    lines.push(field_line(
+        theme,
+        "Used by",
+        if r.connections.is_empty() {
+            "no jiralink connection (matched by client id)".into()
+        } else {
+            r.connections.join(", ")
+        },
+    ));
+    lines
 }
 
 /// A labelled line of the details strip.
@@ -182,6 +262,14 @@ pub fn detail_lines(theme: &Theme, r: &LinkRow) -> Vec<Line<'static>> {
             d,
         ));
     }
+    if let Some(d) = &r.missing_consumer {
+        lines.push(Line::raw(""));
+        lines.extend(diagnosis_lines(
+            theme,
+            format!("{} Incoming OAuth on, no consumer", theme.sym_fail()),
+            d,
+        ));
+    }
     if let Some(m) = &r.migrate_to_oauth2 {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -232,11 +320,37 @@ pub(super) fn draw(v: &LinksView, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>
                 theme.warn(),
             ));
         }
+        if !inv.unmatched_oauth2_connections.is_empty() {
+            head.push(Line::styled(
+                format!(
+                    "{} OAuth 2.0 connections whose client id no incoming link holds (deleted link?): {}",
+                    theme.sym_warn(),
+                    inv.unmatched_oauth2_connections.join(", ")
+                ),
+                theme.warn(),
+            ));
+        }
+        if let Some(note) = &inv.oauth2_note {
+            head.push(Line::styled(
+                theme.text(&format!("OAuth 2.0 incoming links: {}", safe(note))),
+                theme.dim(),
+            ));
+        }
     }
-    let head_h = (head.len() as u16).min(inner.height);
+    // The head wraps; it never takes more than half the view from the links.
+    let wrapped: usize = head
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            crate::tui::widgets::help::wrap_words(&text, usize::from(inner.width)).len()
+        })
+        .sum();
+    let head_h = u16::try_from(wrapped)
+        .unwrap_or(u16::MAX)
+        .min((inner.height / 2).max(1));
     let [head_area, body] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Fill(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(head), head_area);
+    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), head_area);
     if body.height == 0 {
         return;
     }
@@ -273,7 +387,7 @@ pub(super) fn draw(v: &LinksView, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), body);
         return;
     };
-    if inv.links.is_empty() {
+    if inv.links.is_empty() && inv.oauth2_clients.is_empty() {
         frame.render_widget(
             Paragraph::new(theme.text(
                 "This Jira has no application links. (An admin creates them under \
@@ -286,7 +400,9 @@ pub(super) fn draw(v: &LinksView, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>
     }
     let (list_area, detail_area) = if v.details && body.height >= 6 {
         // The list keeps at least two links in sight; the details take the rest.
-        let rows = u16::try_from(inv.links.len() * 2).unwrap_or(u16::MAX);
+        let n = inv.links.len() + inv.oauth2_clients.len();
+        let heading = usize::from(!inv.oauth2_clients.is_empty());
+        let rows = u16::try_from(n * 2 + heading).unwrap_or(u16::MAX);
         let list_h = ((body.height * 2 / 5).max(4) & !1).min(rows.max(2));
         let [a, b] =
             Layout::vertical([Constraint::Length(list_h), Constraint::Fill(1)]).areas(body);
@@ -298,22 +414,48 @@ pub(super) fn draw(v: &LinksView, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>
         .links
         .iter()
         .map(|r| safe(&r.link.name).chars().count())
+        .chain(
+            inv.oauth2_clients
+                .iter()
+                .map(|c| safe(&c.client.name).chars().count()),
+        )
         .max()
         .unwrap_or(0)
         .clamp(4, 24);
-    let items: Vec<ListItem> = inv
+    let mut items: Vec<ListItem> = inv
         .links
         .iter()
         .map(|r| link_item(theme, r, name_w))
         .collect();
+    // The OAuth 2.0 incoming links follow under a heading (not selectable: the list's index
+    // skips it).
+    let heading_at = (!inv.oauth2_clients.is_empty()).then_some(items.len());
+    if heading_at.is_some() {
+        items.push(ListItem::new(Line::styled(
+            format!("OAuth 2.0 incoming links ({})", inv.oauth2_clients.len()),
+            theme.accent(),
+        )));
+        items.extend(
+            inv.oauth2_clients
+                .iter()
+                .map(|c| client_item(theme, c, name_w)),
+        );
+    }
+    let shown = match heading_at {
+        Some(h) if v.selected >= h => v.selected + 1,
+        _ => v.selected,
+    };
     let list = List::new(items)
         .highlight_style(theme.selected())
         .highlight_symbol(if theme.ascii { "> " } else { "▶ " });
     // A fresh state per frame keeps drawing a pure function of the view.
-    let mut state = ListState::default().with_selected(Some(v.selected));
+    let mut state = ListState::default().with_selected(Some(shown));
     frame.render_stateful_widget(list, list_area, &mut state);
-    if let (Some(area), Some(r)) = (detail_area, v.selected()) {
-        let lines = detail_lines(theme, r);
+    if let (Some(area), Some(item)) = (detail_area, v.selected_item()) {
+        let (lines, title) = match item {
+            Item::Link(r) => (detail_lines(theme, r), safe(&r.link.name)),
+            Item::Client(c) => (client_detail_lines(theme, c), safe(&c.client.name)),
+        };
         let max_scroll = lines.len().saturating_sub(1) as u16;
         frame.render_widget(
             Paragraph::new(lines)
@@ -325,7 +467,7 @@ pub(super) fn draw(v: &LinksView, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>
                         } else {
                             ratatui::symbols::border::PLAIN
                         })
-                        .title(format!(" {} ", safe(&r.link.name))),
+                        .title(format!(" {title} ")),
                 )
                 .wrap(Wrap { trim: false })
                 .scroll((v.scroll.min(max_scroll), 0)),
