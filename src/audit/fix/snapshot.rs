@@ -48,7 +48,11 @@ impl AdminSource for JiraClient {
         use crate::jira::admin_writes::GROUP_PAGE;
         use crate::jira::model::{Page, UserRef};
         // The same call as `JiraClient::group_members`, one page at a time (contract
-        // `getUsersFromGroup`; page bean {startAt, maxResults, total, isLast, values}).
+        // `getUsersFromGroup`; page bean {startAt, maxResults, total, isLast, values}). 50 a page:
+        // the DC contract states no maximum, and public clients find no more than 50 come back
+        // (JiraPS Get-JiraGroupMember: "JIRA doesn't reliably return more than 50 results at a
+        // time", powershellgallery.com/packages/JiraPS/2.7.0; PowerJira Invoke-JiraGetGroupUsers:
+        // "hard-limited to 50", powershellgallery.com/packages/PowerJira/1.0.5).
         let page: Page<UserRef> = self
             .get_json(
                 "/rest/api/2/group/member",
