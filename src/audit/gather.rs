@@ -878,10 +878,11 @@ fn admin_row(
         .get(&scheme.id)
         .map(|s| s.projects.as_slice())
         .unwrap_or_default();
+    // DC names the lead by `name` (or `key`), Cloud by `accountId` only, as it names the subject.
     let lead = p
         .lead
         .as_ref()
-        .and_then(|l| l.name.clone().or(l.key.clone()));
+        .and_then(|l| l.name.clone().or(l.key.clone()).or(l.account_id.clone()));
     let ctx = ProjectContext {
         key: &p.key,
         lead: lead.as_deref(),

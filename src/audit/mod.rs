@@ -160,3 +160,23 @@ pub async fn run(
 ) -> Result<Report, AuditError> {
     run_with(req, progress).await
 }
+
+/// Run an audit and, in admin-assisted mode, put the least-privilege fix on each missing verdict
+/// ([`fix::annotate_if_admin`]): the report both front ends show. Its `requests` counts the whole
+/// run as the clients sent it, the fix planner's reads included (they come after the audit's own
+/// count is taken). Cancel by dropping the future.
+pub async fn run_annotated(
+    req: AuditRequest,
+    progress: impl Fn(Progress) + Send + Sync,
+    fix: &fix::FixOptions,
+) -> Result<Report, AuditError> {
+    let clients: Vec<JiraClient> = req.subject.iter().chain(&req.admin).cloned().collect();
+    let sent = || clients.iter().map(JiraClient::request_counter).sum::<u64>();
+    let start = sent();
+    let admin = req.admin.clone();
+    let concurrency = req.concurrency;
+    let mut report = run(req, progress).await?;
+    fix::annotate_if_admin(&mut report, admin.as_ref(), fix, concurrency).await;
+    report.requests = sent().saturating_sub(start);
+    Ok(report)
+}

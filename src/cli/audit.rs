@@ -169,12 +169,9 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
             });
         }
     };
-    let mut result = audit::run(req.clone(), progress).await;
-    bar.finish_and_clear();
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
-    if let Ok(report) = result.as_mut() {
-        audit::fix::annotate_if_admin(report, req.admin.as_ref(), &out.fix, req.concurrency).await;
-    }
+    let result = audit::run_annotated(req.clone(), progress, &out.fix).await;
+    bar.finish_and_clear();
     if out.human() {
         if let Some(pacing) = pacing_of(&clients) {
             eprintln!("jiralink: {pacing}");
