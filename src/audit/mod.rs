@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod stream;
 
 pub use diff::{diff, PermissionChange, ReportDiff};
 pub use explain::{Fix, PermissionVerdict, Subject};
@@ -162,21 +163,15 @@ pub async fn run(
 }
 
 /// Run an audit and, in admin-assisted mode, put the least-privilege fix on each missing verdict
-/// ([`fix::annotate_if_admin`]): the report both front ends show. Its `requests` counts the whole
-/// run as the clients sent it, the fix planner's reads included (they come after the audit's own
-/// count is taken). Cancel by dropping the future.
+/// (as [`fix::annotate_if_admin`]): the report both front ends show. Its `requests` counts the
+/// whole run as the clients sent it, the fix planner's reads included. Cancel by dropping the
+/// future. [`stream::run_finished`] leaves the fixes to be put on the rows while they are written.
 pub async fn run_annotated(
     req: AuditRequest,
     progress: impl Fn(Progress) + Send + Sync,
     fix: &fix::FixOptions,
 ) -> Result<Report, AuditError> {
-    let clients: Vec<JiraClient> = req.subject.iter().chain(&req.admin).cloned().collect();
-    let sent = || clients.iter().map(JiraClient::request_counter).sum::<u64>();
-    let start = sent();
-    let admin = req.admin.clone();
-    let concurrency = req.concurrency;
-    let mut report = run(req, progress).await?;
-    fix::annotate_if_admin(&mut report, admin.as_ref(), fix, concurrency).await;
-    report.requests = sent().saturating_sub(start);
-    Ok(report)
+    stream::run_finished(req, progress, fix)
+        .await
+        .map(stream::Finished::into_report)
 }
