@@ -643,59 +643,76 @@ async fn a_cloud_admin_reports_the_requests_the_simulator_counted() {
     .await;
 }
 
-/// Fixes put on the rows a chunk at a time while written give the same JSON, table and CSV as
-/// the whole annotated report (what `jiralink audit` printed before it streamed).
+/// Fixes put on the rows a chunk at a time while written, the rows read back from a temporary
+/// file, give the same JSON, table and CSV as the whole annotated report (what `jiralink audit`
+/// printed before it streamed).
 #[tokio::test]
 async fn rows_annotated_in_chunks_print_as_the_whole_report() {
     use jiralink::audit::fix::FixOptions;
     use jiralink::audit::render::{csv_header, csv_rows, render_csv, render_table, Table};
+    use jiralink::audit::stream::{run_finished, run_finished_spilled};
     let sim = Sim::start(SimConfig {
         projects: 150,
         ..SimConfig::default()
     })
     .await
     .unwrap();
-    let admin = JiraClient::new(opts(sim.base_url(), basic("admin", "admin"))).unwrap();
-    let finished = jiralink::audit::stream::run_finished(
-        admin_request(admin, None, Some("alice".into())),
+    let admin = || JiraClient::new(opts(sim.base_url(), basic("admin", "admin"))).unwrap();
+    let fix = FixOptions::default();
+    let kept = run_finished(
+        admin_request(admin(), None, Some("alice".into())),
         |_| {},
-        &FixOptions::default(),
+        &fix,
     )
     .await
     .unwrap();
-    let whole = finished.clone().into_report();
+    let whole = kept.to_report().unwrap();
     // The fixes are not on the rows yet, and annotating changes them.
-    assert_ne!(finished.report.projects, whole.projects);
+    assert_ne!(kept.report.projects, whole.projects);
     assert!(whole
         .projects
         .iter()
         .flat_map(|r| &r.details)
         .any(|v| v.fix.as_ref().is_some_and(|f| f.plan.is_some())));
-    assert_eq!(
-        serde_json::to_string_pretty(&finished).unwrap(),
-        serde_json::to_string_pretty(&whole).unwrap()
-    );
-    for size in [1, 7, 10_000] {
-        let mut rows = Vec::new();
-        finished
-            .for_each_chunk_of(size, |chunk| {
-                rows.extend_from_slice(chunk);
-                Ok::<_, ()>(())
-            })
-            .unwrap();
-        assert_eq!(rows, whole.projects, "chunks of {size}");
-        let t = Table::new(&finished.report, 100, false, false);
-        let mut text = t.header();
-        let mut csv = csv_header(&whole.required);
-        finished
-            .for_each_chunk_of(size, |chunk| {
-                text.push_str(&t.rows(chunk));
-                csv.push_str(&csv_rows(&whole.required, chunk));
-                Ok::<_, ()>(())
-            })
-            .unwrap();
-        text.push_str(&t.footer(&finished.report));
-        assert_eq!(text, render_table(&whole, 100, false, false));
-        assert_eq!(csv, render_csv(&whole));
+    let spilled = run_finished_spilled(
+        admin_request(admin(), None, Some("alice".into())),
+        |_| {},
+        &fix,
+    )
+    .await
+    .unwrap();
+    // The spilled report keeps outlines only: no reasons or fixes in memory.
+    assert!(spilled.report.projects.iter().all(|r| r.reason.is_none()));
+    assert!(whole.projects.iter().any(|r| r.reason.is_some()));
+    assert_eq!(spilled.report.summary, whole.summary);
+    for finished in [&kept, &spilled] {
+        assert_eq!(
+            serde_json::to_string_pretty(finished).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
+        for size in [1, 7, 10_000] {
+            let mut rows = Vec::new();
+            finished
+                .for_each_chunk_of(size, |chunk| {
+                    rows.extend_from_slice(chunk);
+                    Ok::<_, std::io::Error>(())
+                })
+                .unwrap();
+            assert_eq!(rows, whole.projects, "chunks of {size}");
+            let t = Table::new(&finished.report, 100, false, false);
+            let mut text = t.header();
+            let mut csv = csv_header(&whole.required);
+            finished
+                .for_each_chunk_of(size, |chunk| {
+                    text.push_str(&t.rows(chunk));
+                    csv.push_str(&csv_rows(&whole.required, chunk));
+                    Ok::<_, std::io::Error>(())
+                })
+                .unwrap();
+            text.push_str(&t.footer(&finished.report));
+            assert_eq!(text, render_table(&whole, 100, false, false));
+            assert_eq!(csv, render_csv(&whole));
+        }
     }
+    assert_eq!(spilled.into_report(), whole);
 }

@@ -103,7 +103,7 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
     }
     out.fix = audit::fix::FixOptions::from_settings(&cfg.fix);
     let Some(secs) = a.watch else {
-        return Ok(match run_finished(&req, &out).await {
+        return Ok(match run_finished(&req, &out, true).await {
             Ok(finished) => {
                 out.print_finished(&finished)?;
                 finished.report.exit_code()
@@ -154,15 +154,17 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
 }
 
 async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError> {
-    run_finished(req, out)
+    run_finished(req, out, false)
         .await
         .map(audit::stream::Finished::into_report)
 }
 
-/// One run whose fixes go on the rows as they are printed ([`Output::print_finished`]).
+/// One run whose fixes go on the rows as they are printed ([`Output::print_finished`]); with
+/// `spill`, the rows wait in a temporary file instead of memory.
 async fn run_finished(
     req: &AuditRequest,
     out: &Output,
+    spill: bool,
 ) -> Result<audit::stream::Finished, AuditError> {
     let bar = style::progress_bar(out.progress, "projects");
     let clients: Vec<JiraClient> = req.subject.iter().chain(&req.admin).cloned().collect();
@@ -180,7 +182,11 @@ async fn run_finished(
         }
     };
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
-    let result = audit::stream::run_finished(req.clone(), progress, &out.fix).await;
+    let result = if spill {
+        audit::stream::run_finished_spilled(req.clone(), progress, &out.fix).await
+    } else {
+        audit::stream::run_finished(req.clone(), progress, &out.fix).await
+    };
     bar.finish_and_clear();
     if out.human() {
         if let Some(pacing) = pacing_of(&clients) {
