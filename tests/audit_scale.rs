@@ -677,7 +677,7 @@ async fn rows_annotated_in_chunks_print_as_the_whole_report() {
     let spilled = run_finished_spilled(
         admin_request(admin(), None, Some("alice".into())),
         |_| {},
-        &fix,
+        Some(&fix),
     )
     .await
     .unwrap();

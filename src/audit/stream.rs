@@ -63,14 +63,15 @@ impl Spilled {
 }
 
 /// What the report keeps of a spilled row: everything the summary, the exit code, the table's
-/// column widths, the metrics and the fix planner read (key, name, visibility, verdicts, scheme,
-/// error, and which required permissions are missing), without the texts.
+/// column widths and the fix planner read (key, name, visibility, ok, scheme, error, and which
+/// required permissions are missing), without the texts and without the per-permission map (a
+/// map a row was ~350 bytes; metrics read it from the rows written out).
 pub fn outline(row: &ProjectRow) -> ProjectRow {
     ProjectRow {
         key: row.key.clone(),
         name: row.name.clone(),
         visible: row.visible,
-        permissions: row.permissions.clone(),
+        permissions: Default::default(),
         ok: row.ok,
         scheme: row.scheme.clone(),
         reason: None,
@@ -312,15 +313,17 @@ pub async fn run_finished(
     progress: impl Fn(Progress) + Send + Sync,
     opts: &FixOptions,
 ) -> Result<Finished, AuditError> {
-    finish(req, progress, opts, false).await
+    finish(req, progress, Some(opts), false).await
 }
 
 /// [`run_finished`] with each admin-assisted row written to an unnamed temporary file as it is
 /// made, the report keeping only its [`outline`]; the rows are read back while written out.
+/// Without `opts` no fixes are planned (an output that shows none, e.g. metrics): the planner's
+/// reads are not made.
 pub async fn run_finished_spilled(
     req: AuditRequest,
     progress: impl Fn(Progress) + Send + Sync,
-    opts: &FixOptions,
+    opts: Option<&FixOptions>,
 ) -> Result<Finished, AuditError> {
     finish(req, progress, opts, true).await
 }
@@ -328,7 +331,7 @@ pub async fn run_finished_spilled(
 async fn finish(
     req: AuditRequest,
     progress: impl Fn(Progress) + Send + Sync,
-    opts: &FixOptions,
+    opts: Option<&FixOptions>,
     spill: bool,
 ) -> Result<Finished, AuditError> {
     let clients: Vec<JiraClient> = req.subject.iter().chain(&req.admin).cloned().collect();
@@ -346,7 +349,7 @@ async fn finish(
         report = super::run(req, progress).await?;
     }
     let mut fixes = None;
-    if let Some(admin) = &admin {
+    if let (Some(admin), Some(opts)) = (&admin, opts) {
         match fix::gather(&report, admin, opts, concurrency).await {
             Ok(snap) => fixes = Some((snap, opts.clone())),
             Err(e) => report

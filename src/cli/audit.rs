@@ -183,7 +183,9 @@ async fn run_finished(
     };
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
     let result = if spill {
-        audit::stream::run_finished_spilled(req.clone(), progress, &out.fix).await
+        // Metrics carry no fixes: plan none.
+        let fix = (out.format != Format::Prometheus).then_some(&out.fix);
+        audit::stream::run_finished_spilled(req.clone(), progress, fix).await
     } else {
         audit::stream::run_finished(req.clone(), progress, &out.fix).await
     };
@@ -348,10 +350,20 @@ impl Output {
                         )
                     })
                 }
-                Format::Prometheus => w.write_all(
-                    crate::metrics::prometheus::audit(report, std::time::SystemTime::now())
-                        .as_bytes(),
-                ),
+                // Every family reads the rows again (from the temporary file when spilled).
+                Format::Prometheus => {
+                    let text = crate::metrics::prometheus::audit_rows(
+                        report,
+                        std::time::SystemTime::now(),
+                        &mut |f| {
+                            finished.for_each_chunk(|rows| {
+                                rows.iter().for_each(&mut *f);
+                                Ok::<_, std::io::Error>(())
+                            })
+                        },
+                    )?;
+                    w.write_all(text.as_bytes())
+                }
             }
         };
         match self.file.as_deref() {
