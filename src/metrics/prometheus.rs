@@ -183,6 +183,9 @@ pub fn audit(report: &Report, finished: std::time::SystemTime) -> String {
     .unwrap_or_default()
 }
 
+/// Calls its argument on every row of a report, in order.
+pub type RowVisitor<'a> = dyn FnMut(&mut dyn FnMut(&ProjectRow)) -> std::io::Result<()> + 'a;
+
 /// [`audit`] with the rows given by `rows`, which calls its argument on every row in order (it is
 /// called once per metric family): the rows need not be in memory at once. `report` gives the
 /// connection, the summary and the request count; its own rows are not read. Fails as `rows`
@@ -190,7 +193,7 @@ pub fn audit(report: &Report, finished: std::time::SystemTime) -> String {
 pub fn audit_rows(
     report: &Report,
     finished: std::time::SystemTime,
-    rows: &mut dyn FnMut(&mut dyn FnMut(&ProjectRow)) -> std::io::Result<()>,
+    rows: &mut RowVisitor<'_>,
 ) -> std::io::Result<String> {
     let c = report.connection.as_str();
     let mut w = Writer::new();
