@@ -79,6 +79,17 @@ macro_rules! real_wizard_and_audit {
         ) -> BoxFuture<'static, Result<String, jiralink::jira::Diagnosis>> {
             LiveCore.undo_fix(job, dir, id)
         }
+        fn links(
+            &self,
+            admin: Connection,
+            connections: Vec<Connection>,
+            defaults: Defaults,
+        ) -> BoxFuture<
+            'static,
+            Result<jiralink::lifecycle::links::Inventory, jiralink::jira::Diagnosis>,
+        > {
+            LiveCore.links(admin, connections, defaults)
+        }
     };
 }
 

@@ -110,6 +110,15 @@ impl Core for SlowCore {
     ) -> BoxFuture<'static, Result<String, jiralink::jira::Diagnosis>> {
         late(LiveCore.undo_fix(job, dir, id))
     }
+    fn links(
+        &self,
+        admin: Connection,
+        connections: Vec<Connection>,
+        defaults: Defaults,
+    ) -> BoxFuture<'static, Result<jiralink::lifecycle::links::Inventory, jiralink::jira::Diagnosis>>
+    {
+        late(LiveCore.links(admin, connections, defaults))
+    }
 }
 
 /// The demo's browser, answering late too.

@@ -25,8 +25,9 @@ pub enum ConnectionsCommand {
         /// The connection's name.
         name: String,
     },
-    /// Replace a PAT (new token, check, switch, revoke the old) or re-authorize an OAuth 1.0a
-    /// connection, without an outage: the old credential works until the new one is checked.
+    /// Replace a PAT (new token, check, switch, revoke the old) or re-authorize an OAuth 1.0a or
+    /// OAuth 2.0 connection, without an outage: the old credential works until the new one is
+    /// checked. OAuth 2.0 client credentials: verify the secret as its source now reads.
     Rotate(super::rotate::RotateArgs),
 }
 

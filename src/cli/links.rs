@@ -1,5 +1,6 @@
 //! `jiralink links NAME`: every application link of the Jira behind admin connection NAME, with
-//! its health, authentication, the connections that use it, and the OAuth 1.0a links to migrate.
+//! its health, authentication, the connections that use it, and the OAuth 1.0a links to migrate;
+//! then the OAuth 2.0 incoming links (client id, redirect URLs, scope — never the secret).
 
 use super::style::{paint, use_color, Symbols, Tone};
 use super::{load_config, print_out, Global, EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
@@ -24,7 +25,8 @@ pub struct LinksArgs {
     pub format: LinksFormat,
 }
 
-/// Run `links`: 0 every link works, 1 a link is broken, 2 usage/config, 3 could not list.
+/// Run `links`: 0 every link works, 1 a link is broken or flagged, 2 usage/config, 3 could not
+/// list.
 pub async fn run(g: &Global, a: LinksArgs) -> anyhow::Result<u8> {
     let (_paths, cfg) = load_config(g)?;
     let conn = match cfg.require_connection(&a.name) {
@@ -63,7 +65,7 @@ pub async fn run(g: &Global, a: LinksArgs) -> anyhow::Result<u8> {
         LinksFormat::Table => render(&inv, &Symbols::for_output(g.ascii), use_color(g.color)),
     };
     print_out(&text)?;
-    Ok(if inv.links.iter().all(LinkRow::is_healthy) {
+    Ok(if inv.links.iter().all(LinkRow::is_sound) {
         EXIT_OK
     } else {
         EXIT_PROBLEM
@@ -115,6 +117,16 @@ pub fn render(inv: &Inventory, sym: &Symbols, color: bool) -> String {
         if !r.connections.is_empty() {
             out += &format!("    used by:   {}\n", r.connections.join(", "));
         }
+        if let Some(d) = &r.missing_consumer {
+            out += &format!(
+                "    {} [{}] {}\n        why: {}\n        fix: {}\n",
+                paint(sym.fail, Tone::Fail, color),
+                d.code,
+                clean(&d.summary),
+                d.detail,
+                clean(&d.fix)
+            );
+        }
         if let Some(m) = &r.migrate_to_oauth2 {
             out += &format!(
                 "    {} migrate to OAuth 2.0: {}\n",
@@ -125,6 +137,41 @@ pub fn render(inv: &Inventory, sym: &Symbols, color: bool) -> String {
                 out += &format!("        {}. {s}\n", i + 1);
             }
         }
+    }
+    out += "\nOAuth 2.0 incoming links\n";
+    match &inv.oauth2_note {
+        Some(n) => out += &format!("  {}\n", clean(n)),
+        None if inv.oauth2_clients.is_empty() => out += "  (none)\n",
+        None => {}
+    }
+    for r in &inv.oauth2_clients {
+        let c = &r.client;
+        out += &format!(
+            "\n{} {}  client id {}\n",
+            paint(sym.ok, Tone::Ok, color),
+            clean(&c.name),
+            clean(&c.client_id)
+        );
+        let redirects: Vec<String> = c.redirects.iter().map(|u| clean(u)).collect();
+        out += &format!(
+            "    redirect:  {}\n",
+            if redirects.is_empty() {
+                "-".to_string()
+            } else {
+                redirects.join(", ")
+            }
+        );
+        out += &format!("    scope:     {}\n", clean(&c.scope));
+        if !r.connections.is_empty() {
+            out += &format!("    used by:   {}\n", r.connections.join(", "));
+        }
+    }
+    if !inv.unmatched_oauth2_connections.is_empty() {
+        out += &format!(
+            "\n{} OAuth 2.0 connections whose client id no incoming link holds (deleted link?): {}\n",
+            paint(sym.warn, Tone::Warn, color),
+            inv.unmatched_oauth2_connections.join(", ")
+        );
     }
     if !inv.unmatched_connections.is_empty() {
         out += &format!(
@@ -139,11 +186,18 @@ pub fn render(inv: &Inventory, sym: &Symbols, color: bool) -> String {
         .iter()
         .filter(|r| r.migrate_to_oauth2.is_some())
         .count();
+    let no_consumer = inv
+        .links
+        .iter()
+        .filter(|r| r.missing_consumer.is_some())
+        .count();
     out += &format!(
-        "\n{} link(s): {} not working, {} with incoming OAuth 1.0a to migrate\n",
+        "\n{} link(s): {} not working, {} with incoming OAuth 1.0a to migrate, {} with OAuth on and no consumer; {} OAuth 2.0 incoming link(s)\n",
         inv.links.len(),
         broken,
-        legacy
+        legacy,
+        no_consumer,
+        inv.oauth2_clients.len()
     );
     out
 }

@@ -1,6 +1,7 @@
 //! `jiralink connections rotate NAME`: replace a connection's Personal Access Token, or
-//! re-authorize an OAuth 1.0a connection, without an outage (the steps and their guarantees live
-//! in `lifecycle::rotate` and `lifecycle::reauth`).
+//! re-authorize an OAuth 1.0a or OAuth 2.0 connection, without an outage (the steps and their
+//! guarantees live in `lifecycle::rotate`, `lifecycle::reauth` and `lifecycle::reauth_oauth2`);
+//! for an OAuth 2.0 client-credentials connection, re-read the client secret and verify it.
 
 use super::{EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE};
 use crate::jira::Code;
@@ -24,14 +25,20 @@ pub struct RotateArgs {
     pub yes: bool,
 }
 
-/// Run `connections rotate`: a PAT is replaced, an OAuth 1.0a connection re-authorized.
+/// Run `connections rotate`: a PAT is replaced, an OAuth 1.0a or 2.0 connection re-authorized,
+/// a client-credentials connection's secret verified.
 pub async fn run(paths: &Paths, a: RotateArgs) -> anyhow::Result<u8> {
-    let is_oauth1 = crate::config::Config::load(&paths.config_file)
+    use crate::config::AuthKind;
+    let auth = crate::config::Config::load(&paths.config_file)
         .ok()
-        .and_then(|c| c.connection(&a.name).map(|c| c.auth))
-        == Some(crate::config::AuthKind::Oauth1);
-    if is_oauth1 {
-        return reauthorize(paths, &a.name).await;
+        .and_then(|c| c.connection(&a.name).map(|c| c.auth));
+    match auth {
+        Some(AuthKind::Oauth1) => return reauthorize(paths, &a.name).await,
+        Some(AuthKind::Oauth2) => return reauthorize_oauth2(paths, &a.name).await,
+        Some(AuthKind::Oauth2ClientCredentials) => {
+            return verify_client_credentials(paths, &a.name).await
+        }
+        _ => {}
     }
     let opts = RotateOptions {
         days: a.days,
@@ -119,5 +126,57 @@ async fn reauthorize(paths: &Paths, name: &str) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
         Err(e) => Ok(exit_for(&e)),
+    }
+}
+
+/// Re-authorize an OAuth 2.0 connection: print the URL, read the pasted redirect URL or code,
+/// switch once the new token is checked as the same user.
+async fn reauthorize_oauth2(paths: &Paths, name: &str) -> anyhow::Result<u8> {
+    let approve = |url: url::Url| async move {
+        println!("{url}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        eprintln!("Open the URL above in any browser, log in as the user this connection acts as, and click Allow; the old tokens keep working until the new ones are checked.");
+        eprintln!("The browser is then sent to the redirect URL; that page need not load. Paste the whole address-bar URL (or just the code).");
+        eprint!("Redirect URL or code: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        Some(line)
+    };
+    match crate::lifecycle::reauth_oauth2::rotate_oauth2(paths, name, None, approve).await {
+        Ok(o) => {
+            println!(
+                "Re-authorized \"{name}\": the new OAuth 2.0 tokens (in {}, mode 0600) act as {}; {}.",
+                o.access_token_file.display(),
+                o.user.as_deref().unwrap_or("?"),
+                match &o.expires_at {
+                    Some(t) => format!("the access token expires at {t} and is refreshed automatically"),
+                    None => "Jira did not say when the access token expires".into(),
+                }
+            );
+            println!("The previous authorization stays valid in Jira until its refresh token expires or is revoked; jiralink no longer holds it.");
+            Ok(EXIT_OK)
+        }
+        Err(e) => Ok(exit_for(&e)),
+    }
+}
+
+/// Client credentials: nothing to re-authorize; re-read the secret source and verify it.
+async fn verify_client_credentials(paths: &Paths, name: &str) -> anyhow::Result<u8> {
+    match crate::lifecycle::reauth_oauth2::verify_client_credentials(paths, name).await {
+        Ok(r) => {
+            println!(
+                "\"{name}\" uses OAuth 2.0 client credentials: there is no token to rotate (an access token is asked for on every run). Its client secret, re-read from its source just now, works as {}.",
+                r.user.as_deref().unwrap_or("?")
+            );
+            println!("To replace the secret: an administrator makes a new one in Jira on the service account; put it where `client_secret` points, then run `jiralink connections rotate {name}` again to verify it.");
+            Ok(EXIT_OK)
+        }
+        Err(d) => {
+            eprintln!("jiralink: {d}");
+            Ok(match d.code {
+                Code::ConfigError | Code::SecretUnavailable => EXIT_USAGE,
+                _ => EXIT_PROBLEM,
+            })
+        }
     }
 }

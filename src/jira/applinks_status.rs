@@ -171,6 +171,52 @@ pub async fn incoming_consumer(admin: &JiraClient, id: &str) -> Result<Option<St
     Ok(consumers.into_iter().map(|c| c.key).find(|k| !k.is_empty()))
 }
 
+/// Where Jira's OAuth 2.0 provider keeps its clients (the resource whose POST creates one).
+pub const OAUTH2_CLIENTS_PATH: &str = "/rest/oauth2/latest/client";
+
+/// One OAuth 2.0 client of Jira's provider: an incoming "External application" link (DC 8.22+)
+/// or a Jira 11 service account. The client secret is never read into this struct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth2Client {
+    /// The client id.
+    pub client_id: String,
+    /// The link's name.
+    #[serde(default)]
+    pub name: String,
+    /// Registered redirect URLs.
+    #[serde(default)]
+    pub redirects: Vec<String>,
+    /// The scope the link was created with (READ, WRITE, ADMIN, SYSTEM_ADMIN).
+    #[serde(default)]
+    pub scope: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WireClients {
+    Bare(Vec<OAuth2Client>),
+    Paged { values: Vec<OAuth2Client> },
+}
+
+/// Every OAuth 2.0 client of the Jira (`GET /rest/oauth2/latest/client`). Only creating one is
+/// documented (reference/jira-answers.md); the listing and its shape (the create answer per
+/// client, a bare array or a `values` page) are *unconfirmed*, so `Ok(None)` when Jira answers
+/// 404 or 405: there is no REST listing here (or no OAuth 2.0 provider, before 8.22), and the
+/// links are only visible in Administration > Applications > Application links.
+pub async fn list_oauth2_clients(
+    admin: &JiraClient,
+) -> Result<Option<Vec<OAuth2Client>>, JiraError> {
+    match admin
+        .get_json::<WireClients>(OAUTH2_CLIENTS_PATH, &[])
+        .await
+    {
+        Ok(WireClients::Bare(v) | WireClients::Paged { values: v }) => Ok(Some(v)),
+        Err(e) if matches!(e.status(), Some(404 | 405)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +228,19 @@ mod tests {
         assert_eq!(classify(Some("ACCESS_ERROR")), Health::AccessDenied);
         assert_eq!(classify(Some("SOMETHING_NEW")), Health::Other);
         assert_eq!(classify(None), Health::Other);
+    }
+
+    #[test]
+    fn oauth2_clients_are_read_without_their_secret() {
+        let body = r#"[{"id":"a1","clientId":"a1","clientSecret":"s3cr3t","name":"CI","redirects":["https://ci/cb"],"scope":"WRITE"}]"#;
+        let WireClients::Bare(v) = serde_json::from_str(body).unwrap() else {
+            panic!("bare array")
+        };
+        assert_eq!(v[0].client_id, "a1");
+        assert_eq!(v[0].redirects, vec!["https://ci/cb".to_string()]);
+        assert!(!format!("{v:?}").contains("s3cr3t"));
+        let paged: WireClients = serde_json::from_str(r#"{"values":[{"clientId":"b"}]}"#).unwrap();
+        assert!(matches!(paged, WireClients::Paged { values } if values[0].client_id == "b"));
     }
 
     #[test]

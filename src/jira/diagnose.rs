@@ -72,6 +72,8 @@ pub enum Code {
     ClientCertRejected,
     /// A Cloud scoped API token was sent to the site URL instead of the API gateway.
     CloudScopedTokenWrongHost,
+    /// An application link has incoming OAuth 1.0a switched on but no consumer registered.
+    ApplinkOauthNoConsumer,
 }
 
 impl Code {
@@ -130,6 +132,7 @@ impl Code {
         Code::ClientCertMissing,
         Code::ClientCertRejected,
         Code::CloudScopedTokenWrongHost,
+        Code::ApplinkOauthNoConsumer,
     ];
 
     /// The snake_case name, as in JSON output.
@@ -189,6 +192,7 @@ impl Code {
             Code::ClientCertMissing => "client_cert_missing",
             Code::ClientCertRejected => "client_cert_rejected",
             Code::CloudScopedTokenWrongHost => "cloud_scoped_token_wrong_host",
+            Code::ApplinkOauthNoConsumer => "applink_oauth_no_consumer",
         }
     }
 }
@@ -251,6 +255,7 @@ impl Code {
             Code::ClientCertMissing => "The server (usually a reverse proxy) demands a client certificate (TLS alert named); set `client_cert` and `client_key`.",
             Code::ClientCertRejected => "The server refused the connection's client certificate (TLS alert named: unknown CA, bad or expired certificate).",
             Code::CloudScopedTokenWrongHost => "A Cloud scoped API token was sent to the site URL, which answers 401; names the `https://api.atlassian.com/ex/jira/{cloudId}` URL to use.",
+            Code::ApplinkOauthNoConsumer => "`links`: an application link has incoming OAuth 1.0a switched on but no consumer key registered, so every OAuth call through it fails with `consumer_key_unknown`; register the consumer or switch incoming OAuth off.",
         }
     }
 }

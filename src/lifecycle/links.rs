@@ -1,10 +1,12 @@
 //! The inventory of a Jira's application links, as an admin sees it: every link with its type
 //! and URL, its health from Jira's status resource, its OAuth 1.0a configuration and incoming
-//! consumer, the jiralink connections that use it, and the links to migrate to OAuth 2.0.
+//! consumer (flagged when OAuth is on and no consumer is registered), the jiralink connections
+//! that use it, the links to migrate to OAuth 2.0, and the OAuth 2.0 incoming links (clients of
+//! Jira's OAuth 2.0 provider) matched to `auth = "oauth2"` connections by client id.
 
 use crate::config::{AuthKind, Connection};
-use crate::jira::applinks_status::{self, AppLinkInfo, Health, LinkStatus};
-use crate::jira::{Diagnosis, JiraClient};
+use crate::jira::applinks_status::{self, AppLinkInfo, Health, LinkStatus, OAuth2Client};
+use crate::jira::{Code, Diagnosis, JiraClient};
 use serde::Serialize;
 
 /// Why and how to move an OAuth 1.0a incoming link to OAuth 2.0.
@@ -31,6 +33,9 @@ pub struct LinkRow {
     pub connections: Vec<String>,
     /// Set for links with incoming OAuth 1.0a.
     pub migrate_to_oauth2: Option<Migration>,
+    /// Set when incoming OAuth 1.0a is on but no consumer is registered
+    /// (`applink_oauth_no_consumer`).
+    pub missing_consumer: Option<Diagnosis>,
 }
 
 impl LinkRow {
@@ -40,6 +45,11 @@ impl LinkRow {
             .as_ref()
             .map(|s| s.health.label())
             .unwrap_or("unknown")
+    }
+
+    /// True when the link is healthy and nothing about it is flagged (no missing consumer).
+    pub fn is_sound(&self) -> bool {
+        self.is_healthy() && self.missing_consumer.is_none()
     }
 
     /// True when Jira says the link works (or cannot check it, for a Generic Application).
@@ -76,6 +86,72 @@ pub struct Inventory {
     pub links: Vec<LinkRow>,
     /// OAuth 1.0a connections to this Jira whose consumer key no link holds.
     pub unmatched_connections: Vec<String>,
+    /// OAuth 2.0 incoming links (clients of Jira's OAuth 2.0 provider), when Jira lists them.
+    pub oauth2_clients: Vec<OAuth2ClientRow>,
+    /// Why no OAuth 2.0 clients are listed (no REST listing, no provider, no permission).
+    pub oauth2_note: Option<String>,
+    /// OAuth 2.0 connections to this Jira whose client id no listed client holds (only when
+    /// Jira listed its clients).
+    pub unmatched_oauth2_connections: Vec<String>,
+}
+
+/// One OAuth 2.0 incoming link and the connections that use it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OAuth2ClientRow {
+    /// The client as Jira lists it (never its secret).
+    pub client: OAuth2Client,
+    /// jiralink connections with this `client_id` (`auth = "oauth2"` or
+    /// `"oauth2-client-credentials"`).
+    pub connections: Vec<String>,
+}
+
+/// The flag for a link with incoming OAuth 1.0a on and no consumer.
+pub fn missing_consumer(link: &AppLinkInfo) -> Diagnosis {
+    Diagnosis::error(
+        Code::ApplinkOauthNoConsumer,
+        format!("\"{}\" has incoming OAuth 1.0a switched on but no consumer", link.name),
+        "Jira accepts OAuth 1.0a calls through a link only from the consumer key registered on it; with none, every call the application makes fails with oauth_problem=consumer_key_unknown.",
+        format!("In Jira: Administration > Applications > Application links > \"{}\" > Edit > Incoming authentication: register the application's consumer (key, name, public key) or switch incoming OAuth off if nothing uses the link. For a new integration, prefer an OAuth 2.0 incoming link (`jiralink link create NAME --admin ADMIN`).", link.name),
+    )
+}
+
+/// Jira Cloud: the connection is of the Cloud flavor, or its URL is the API gateway form
+/// (`…/ex/jira/{cloudId}`) or an `atlassian.net` site.
+pub fn is_cloud(admin: &JiraClient) -> bool {
+    let u = admin.base_url();
+    admin.flavor() == crate::jira::Flavor::Cloud
+        || u.path().contains("/ex/jira/")
+        || u.host_str()
+            .is_some_and(|h| h.to_ascii_lowercase().ends_with(".atlassian.net"))
+}
+
+/// `links` on Jira Cloud, where the listing answered 404: application links and OAuth 2.0
+/// incoming links are Data Center resources; Cloud's published REST API (all the gateway
+/// serves) has none.
+pub fn cloud_has_no_applinks_api(admin: &JiraClient) -> Diagnosis {
+    Diagnosis::error(
+        Code::NotFound,
+        "Jira Cloud publishes no REST API for application links",
+        format!(
+            "{} answered 404 to {}: application links and OAuth 2.0 incoming links are Data Center resources; Jira Cloud's published REST API (all that https://api.atlassian.com/ex/jira/{{cloudId}} serves) has no application-link operations, and Cloud OAuth 2.0 apps are registered in the Atlassian developer console, not in Jira.",
+            admin.base_url().as_str().trim_end_matches('/'),
+            applinks_status::LIST_PATH
+        ),
+        "See them in Jira Cloud as a site admin: Settings > Products > Application links (links to Data Center products) and Settings > Apps > OAuth credentials (self-hosted tools); Cloud OAuth 2.0 apps at developer.atlassian.com/console/myapps. `jiralink check` and `jiralink audit` work through this URL.",
+    )
+}
+
+/// Why the OAuth 2.0 clients could not be listed, in words.
+fn oauth2_note(r: &Result<Option<Vec<OAuth2Client>>, crate::jira::JiraError>) -> Option<String> {
+    match r {
+        Ok(Some(_)) => None,
+        Ok(None) => Some("This Jira lists no OAuth 2.0 clients over REST (GET /rest/oauth2/latest/client answered 404/405: older than 8.22, or no listing); see them in Administration > Applications > Application links.".into()),
+        Err(e) if matches!(e.status(), Some(401 | 403)) => Some("Listing OAuth 2.0 clients needs a Jira administrator; use an admin connection.".into()),
+        Err(e) => {
+            let d = e.diagnose();
+            Some(format!("OAuth 2.0 clients could not be listed: [{}] {}", d.code, d.summary))
+        }
+    }
 }
 
 /// The migration advice for an incoming OAuth 1.0a link.
@@ -111,7 +187,15 @@ pub async fn inventory(
     admin: &JiraClient,
     connections: &[Connection],
 ) -> Result<Inventory, Diagnosis> {
-    let list = applinks_status::list_links(admin).await.map_err(|e| {
+    let (list, clients) = tokio::join!(
+        applinks_status::list_links(admin),
+        applinks_status::list_oauth2_clients(admin)
+    );
+    let cloud = is_cloud(admin);
+    let list = list.map_err(|e| {
+        if cloud && e.status() == Some(404) {
+            return cloud_has_no_applinks_api(admin);
+        }
         let mut d = e.diagnose();
         if matches!(e.status(), Some(401 | 403)) {
             d.fix = format!(
@@ -130,14 +214,17 @@ pub async fn inventory(
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e.diagnose())),
         };
-        // The consumer is advisory: an error reading it leaves it unknown.
+        // The consumer is advisory: an error reading it leaves it unknown (and unflagged).
+        let consumer_read = consumer.is_ok();
         let consumer_key = consumer.ok().flatten();
-        let incoming_oauth1 = status
+        let incoming_on = status
             .as_ref()
             .and_then(|s| s.incoming)
-            .is_some_and(|d| d.enabled || d.two_lo_enabled)
-            || consumer_key.is_some();
+            .is_some_and(|d| d.enabled || d.two_lo_enabled);
+        let incoming_oauth1 = incoming_on || consumer_key.is_some();
         LinkRow {
+            missing_consumer: (incoming_on && consumer_read && consumer_key.is_none())
+                .then(|| missing_consumer(&link)),
             migrate_to_oauth2: incoming_oauth1.then(|| migration(&link)),
             link,
             status,
@@ -163,10 +250,35 @@ pub async fn inventory(
             None => unmatched.push(c.name.clone()),
         }
     }
+    let note = oauth2_note(&clients);
+    let listed = clients.ok().flatten();
+    let mut oauth2_rows: Vec<OAuth2ClientRow> = listed
+        .iter()
+        .flatten()
+        .map(|c| OAuth2ClientRow {
+            client: c.clone(),
+            connections: Vec::new(),
+        })
+        .collect();
+    let mut unmatched_oauth2 = Vec::new();
+    for c in connections.iter().filter(|c| {
+        matches!(c.auth, AuthKind::Oauth2 | AuthKind::Oauth2ClientCredentials)
+            && same_jira(&c.url, &jira)
+    }) {
+        let id = c.client_id.as_deref().unwrap_or_default();
+        match oauth2_rows.iter_mut().find(|r| r.client.client_id == id) {
+            Some(r) => r.connections.push(c.name.clone()),
+            None if listed.is_some() => unmatched_oauth2.push(c.name.clone()),
+            None => {}
+        }
+    }
     Ok(Inventory {
         jira,
         links: rows,
         unmatched_connections: unmatched,
+        oauth2_clients: oauth2_rows,
+        oauth2_note: note,
+        unmatched_oauth2_connections: unmatched_oauth2,
     })
 }
 

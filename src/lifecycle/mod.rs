@@ -5,5 +5,6 @@
 pub mod expiry;
 pub mod links;
 pub mod reauth;
+pub mod reauth_oauth2;
 pub mod rotate;
 pub mod scoped;

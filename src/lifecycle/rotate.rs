@@ -206,7 +206,7 @@ pub async fn rotate_pat(
                 format!("Its auth is \"{}\".", conn.auth.as_str()),
                 match conn.auth {
                     AuthKind::Oauth1 => format!("For OAuth 1.0a, `jiralink connections rotate {name}` re-authorizes; see its --help."),
-                    AuthKind::Oauth2 => format!("For OAuth 2.0, authorize again with `jiralink link authorize {name}`."),
+                    AuthKind::Oauth2 => format!("For OAuth 2.0, `jiralink connections rotate {name}` re-authorizes (a new authorization code with PKCE)."),
                     AuthKind::CloudToken => "Cloud API tokens are created at id.atlassian.com > Security > API tokens; update the connection's token and record `--expires`.".into(),
                     _ => "Switch the connection to a PAT (`auth = \"pat\"`) to rotate it.".into(),
                 },

@@ -353,6 +353,7 @@ fn create_link(st: &Shared, ctx: &Ctx) -> Reply {
         type_id,
         consumer_key: None,
         consumer: None,
+        incoming_oauth: None,
     });
     let href = format!("{}/rest/applinks/3.0/applicationlink/{id}", st.jira_base());
     created(ctx, &href, true)

@@ -140,9 +140,12 @@ fn views(st: &Shared) -> Vec<View> {
         })
         .collect();
     for l in &st.world().applinks {
-        let incoming = OAuthDir {
-            enabled: l.consumer_key.is_some(),
-            two_lo: false,
+        let incoming = match l.incoming_oauth {
+            Some((enabled, two_lo)) => OAuthDir { enabled, two_lo },
+            None => OAuthDir {
+                enabled: l.consumer_key.is_some(),
+                two_lo: false,
+            },
         };
         out.push(View {
             entity: link_entity(&l.id, &l.name, &l.type_id, &l.display_url, &l.rpc_url),
@@ -160,6 +163,14 @@ fn views(st: &Shared) -> Vec<View> {
 /// Answer the inventory routes; `None` when the request is not one of them.
 pub fn handle(st: &Shared, ctx: &Ctx) -> Option<Reply> {
     let rel = ctx.rel.as_str();
+    if let Some(id) = rel
+        .strip_prefix("/rest/applinks/3.0/status/")
+        .and_then(|r| r.strip_suffix("/oauth"))
+    {
+        if ctx.method == Method::PUT && !id.contains('/') {
+            return Some(set_oauth(st, ctx, id));
+        }
+    }
     let status_id = rel.strip_prefix("/rest/applinks/3.0/status/");
     let consumer_id = rel
         .strip_prefix("/rest/applinks-oauth/1.0/applicationlink/")
@@ -218,6 +229,64 @@ pub fn handle(st: &Shared, ctx: &Ctx) -> Option<Reply> {
         body["error"] = json!({"category": category, "type": kind, "details": details});
     }
     Some(Reply::json(200, &body))
+}
+
+/// `PUT /rest/applinks/3.0/status/{id}/oauth` {incoming, outgoing: {enabled, twoLoEnabled,
+/// twoLoImpersonationEnabled}}: switch a link's OAuth 1.0a on or off without touching its
+/// consumer, which is how a link ends up with incoming OAuth on and no consumer. Body shape and
+/// the 204 answer: a public Bitbucket/Bamboo provisioning script in the stored code index (it
+/// fails unless the answer is 204). Only links created through REST are writable here: the
+/// seeded ones answer 409 (*simulator only*, so that the seeded inventory stays fixed).
+fn set_oauth(st: &Shared, ctx: &Ctx, id: &str) -> Reply {
+    if let Some(r) = require_admin(st, ctx) {
+        return r;
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        incoming: Option<Dir>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Dir {
+        #[serde(default)]
+        enabled: bool,
+        #[serde(default)]
+        two_lo_enabled: bool,
+    }
+    let body: Body = match serde_json::from_slice(&ctx.body) {
+        Ok(b) => b,
+        // Jersey's 400 for a body its JSON provider cannot read (as for link creation).
+        Err(e) => {
+            return Reply::json(
+                400,
+                &json!({"status": 400, "message": format!("Invalid JSON: {e}")}),
+            )
+        }
+    };
+    let mut w = st.world_mut();
+    match w.applinks.iter_mut().find(|l| l.id == id) {
+        Some(l) => {
+            if let Some(d) = body.incoming {
+                l.incoming_oauth = Some((d.enabled, d.two_lo_enabled));
+            }
+            Reply::raw(204, super::reply::JSON, "")
+        }
+        None if views_have(st, id) => Reply::json(
+            409,
+            &json!({"status": 409, "message": "The simulator's seeded links are read-only."}),
+        ),
+        // The applinks "not found" entity, as for the status GET above.
+        None => Reply::json(
+            404,
+            &json!({"status": 404, "message": format!("No application link with id {id} found.")}),
+        ),
+    }
+}
+
+fn views_have(st: &Shared, id: &str) -> bool {
+    seeded()
+        .iter()
+        .any(|s| super::applinks::uuid_from(u128::from(st.seed) * 7 + s.n) == id)
 }
 
 /// The applinks admin resources' 401 for non-admins (same answer as link creation).

@@ -83,6 +83,26 @@ impl Gateway {
     }
 }
 
+/// Through the gateway, the Data Center resources behind `links` are not there: application
+/// links (`/rest/applinks…`, `/rest/applinks-oauth…`) and the DC OAuth 2.0 provider's clients
+/// (`/rest/oauth2/…`) are not part of Jira Cloud's published REST API, which is what the gateway
+/// serves (Atlassian, "OAuth 2.0 (3LO) apps": requests go to `api.atlassian.com/ex/jira/{cloudid}/{api}`
+/// where `{api}` is a published API such as `/rest/api/2/project`; the Jira Cloud platform REST
+/// reference, developer.atlassian.com/cloud/jira/platform/rest/v3/, has no application-link
+/// group). Cloud admins manage links in the UI ("Use AppLinks to link to Atlassian products",
+/// confluence.atlassian.com/adminjiracloud/integrating-with-self-hosted-tools-using-oauth-972355470.html),
+/// and Cloud OAuth 2.0 apps live in the developer console, not in Jira. The 404 status and its
+/// body are *unconfirmed* (no capture of the gateway's answer to an unpublished path).
+pub fn unpublished(gateway: bool, rel: &str) -> Option<Reply> {
+    let dc_only = rel.starts_with("/rest/applinks") || rel.starts_with("/rest/oauth2/");
+    (gateway && dc_only).then(|| {
+        Reply::json(
+            404,
+            &serde_json::json!({"errorMessages": ["Not Found"], "errors": {}}),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +118,13 @@ mod tests {
         assert_eq!(g.cloud_id.len(), 36);
         let t = g.scoped_token("alice").unwrap().to_string();
         assert!(g.is_scoped("alice", &t) && !g.is_scoped("bob", &t));
+    }
+
+    #[test]
+    fn only_dc_resources_through_the_gateway_are_missing() {
+        assert!(unpublished(true, "/rest/applinks/3.0/applinks").is_some());
+        assert!(unpublished(true, "/rest/oauth2/latest/client").is_some());
+        assert!(unpublished(false, "/rest/applinks/3.0/applinks").is_none());
+        assert!(unpublished(true, "/rest/api/3/myself").is_none());
     }
 }

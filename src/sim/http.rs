@@ -451,6 +451,9 @@ async fn route_authenticated(st: &Shared, ctx: &mut Ctx) -> Reply {
 
 /// Route a request whose user is known.
 fn route_user(st: &Shared, ctx: &mut Ctx) -> Reply {
+    if let Some(reply) = super::cloud_gateway::unpublished(ctx.gateway, &ctx.rel) {
+        return reply;
+    }
     if let Some(reply) = super::oauth2_routes::enforce_scope(st, ctx) {
         return reply;
     }

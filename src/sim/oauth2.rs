@@ -299,6 +299,14 @@ impl OAuth2Provider {
         f(&mut self.settings.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
+    /// Every registered client (incoming links and service accounts), by name then id: the
+    /// order does not matter to Jira's UI, a stable one keeps answers reproducible.
+    pub fn clients(&self) -> Vec<Client> {
+        let mut all: Vec<Client> = self.inner().clients.values().cloned().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        all
+    }
+
     /// Register an incoming link (the UI's "Create link → External application → Incoming", or
     /// `POST /rest/oauth2/latest/client`). Err is why the redirect or scope is refused.
     pub fn create_client(

@@ -68,8 +68,8 @@ pub fn handle_authenticated(st: &Shared, ctx: &Ctx) -> Option<Reply> {
     if !available(st) {
         return Some(absent(st, ctx));
     }
-    if ctx.method != Method::POST {
-        return Some(Reply::error(405, "Method Not Allowed").header("Allow", "POST"));
+    if ctx.method != Method::POST && ctx.method != Method::GET {
+        return Some(Reply::error(405, "Method Not Allowed").header("Allow", "GET, POST"));
     }
     let Some(user) = ctx.user.as_deref() else {
         return Some(Reply::not_authenticated());
@@ -81,6 +81,9 @@ pub fn handle_authenticated(st: &Shared, ctx: &Ctx) -> Option<Reply> {
             403,
             "You must be a Jira administrator to manage OAuth 2.0 clients.",
         ));
+    }
+    if ctx.method == Method::GET {
+        return Some(list_clients(st));
     }
     #[derive(serde::Deserialize)]
     struct Body {
@@ -115,6 +118,36 @@ pub fn handle_authenticated(st: &Shared, ctx: &Ctx) -> Option<Reply> {
             Err(e) => Reply::error(400, &e),
         },
     )
+}
+
+/// `GET /rest/oauth2/latest/client`: every OAuth 2.0 client (incoming "External application"
+/// links and service accounts).
+///
+/// Sources: "Configure an incoming link" (confluence.atlassian.com/adminjiraserver0905/
+/// configure-an-incoming-link-1207177171.html): an incoming link's details, "including the OAuth
+/// credentials", stay viewable by admins in Application links after creation, so Jira keeps
+/// name, redirect URL, scope, client id and secret per link. No public document or client code
+/// found lists them over REST (searched: Atlassian docs, KBs, public code): the GET on the
+/// resource whose POST is documented (reference/jira-answers.md) is *unconfirmed*, and so is its
+/// shape, which repeats the documented create answer per client in a bare array. The client
+/// treats 404/405 here as "no REST listing on this Jira" and points to the UI.
+fn list_clients(st: &Shared) -> Reply {
+    let all: Vec<Value> = st
+        .oauth2
+        .clients()
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "clientId": c.id,
+                "clientSecret": c.secret,
+                "name": c.name,
+                "redirects": c.redirects,
+                "scope": c.scope,
+            })
+        })
+        .collect();
+    Reply::json(200, &Value::Array(all))
 }
 
 /// An RFC 6749 §5.2 error answer: JSON `{error, error_description}`, `Cache-Control: no-store`

@@ -214,6 +214,9 @@ pub struct AppLink {
     pub consumer_key: Option<String>,
     /// The rest of that consumer, as the consumer GET gives it back.
     pub consumer: Option<AppLinkConsumer>,
+    /// Incoming OAuth 1.0a (enabled, 2LO) as set by `PUT /rest/applinks/3.0/status/{id}/oauth`;
+    /// `None`: on exactly when a consumer is registered.
+    pub incoming_oauth: Option<(bool, bool)>,
 }
 
 /// The incoming OAuth consumer of an application link, beyond its key.

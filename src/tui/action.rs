@@ -110,6 +110,14 @@ pub enum Effect {
     Approve { req: RequestId, url: String },
     /// Abandon a running request (its answer would be stale anyway).
     Cancel(RequestId),
+    /// List the application links of the Jira behind `admin`, matched to `connections` →
+    /// [`ConnectionsMsg::LinksLoaded`].
+    Links {
+        req: RequestId,
+        admin: Box<Connection>,
+        connections: Vec<Connection>,
+        defaults: Defaults,
+    },
     // --- Checker pane ---
     /// Run an audit; progress and the result come back as actions.
     Audit { req: RequestId, job: Box<AuditJob> },

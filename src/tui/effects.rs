@@ -9,6 +9,7 @@ use crate::audit::{Progress, Report};
 use crate::check::CheckResult;
 use crate::config::{Config, Connection, Defaults};
 use crate::jira::Diagnosis;
+use crate::lifecycle::links::Inventory;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -97,6 +98,14 @@ pub trait Core: Send + Sync + 'static {
         dir: PathBuf,
         id: String,
     ) -> BoxFuture<'static, Result<String, Diagnosis>>;
+    /// The application-link inventory of the Jira behind `admin` (what `jiralink links ADMIN`
+    /// prints), with `connections` matched to the links.
+    fn links(
+        &self,
+        admin: Connection,
+        connections: Vec<Connection>,
+        defaults: Defaults,
+    ) -> BoxFuture<'static, Result<Inventory, Diagnosis>>;
 }
 
 /// The progress callback a fix being applied reports through.
@@ -232,6 +241,21 @@ impl Core for LiveCore {
             crate::audit::fix::undo_job(&job, &dir, &id)
                 .await
                 .map(|j| j.id)
+        })
+    }
+
+    fn links(
+        &self,
+        admin: Connection,
+        connections: Vec<Connection>,
+        defaults: Defaults,
+    ) -> BoxFuture<'static, Result<Inventory, Diagnosis>> {
+        // The core's one client builder, then the inventory `jiralink links` prints.
+        Box::pin(async move {
+            let client = crate::connect::client_for(&admin, &defaults)
+                .await
+                .map_err(crate::connect::ConnectError::into_diagnosis)?;
+            crate::lifecycle::links::inventory(&client, &connections).await
         })
     }
 }
@@ -480,6 +504,30 @@ impl EffectRunner {
                         ))),
                     };
                     let _ = tx.send(Action::Checker(CheckerMsg::FixUndone { req, result }));
+                }),
+            ),
+            Effect::Links {
+                req,
+                admin,
+                connections,
+                defaults,
+            } => (
+                req,
+                tokio::spawn(async move {
+                    let fut = core.links(*admin, connections, defaults);
+                    let result = match tokio::time::timeout(limit, fut).await {
+                        Ok(r) => r.map(Arc::new).map_err(Box::new),
+                        Err(_) => Err(Box::new(Diagnosis::error(
+                            crate::jira::Code::Timeout,
+                            format!("no answer after {} s; gave up", limit.as_secs()),
+                            "listing the links asks Jira once per link for its status",
+                            "Press r to try again; check the connection with `jiralink check`.",
+                        ))),
+                    };
+                    let _ = tx.send(Action::Connections(ConnectionsMsg::LinksLoaded {
+                        req,
+                        result,
+                    }));
                 }),
             ),
             Effect::Cancel(req) => {

@@ -155,6 +155,8 @@ pub enum Cmd {
     FixPlan,
     /// Undo the last fix applied from the checker (`u`).
     FixUndo,
+    /// List the application links of the selected connection's Jira (`L`).
+    Links,
     /// A link-wizard command (wizard pane).
     Wizard(WizardCmd),
 }

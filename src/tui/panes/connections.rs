@@ -11,8 +11,11 @@ pub use keys::*;
 use super::{Pane, PaneCx, ViewCx};
 use crate::check::CheckResult;
 use crate::config::Config;
+use crate::jira::Diagnosis;
+use crate::lifecycle::links::Inventory;
 use crate::tui::action::{Effect, RequestId};
 use crate::tui::keymap::{Binding, Cmd};
+use crate::tui::panes::links::{LinksOutcome, LinksView};
 use crate::tui::widgets::badge::{self, CheckState};
 use crate::tui::widgets::popup::centered;
 use crate::tui::widgets::text_field::TextField;
@@ -23,6 +26,7 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Shown when the config has no connections.
@@ -53,6 +57,11 @@ pub enum ConnectionsMsg {
         req: RequestId,
         name: String,
         message: String,
+    },
+    /// The application-link inventory the links view (`L`) asked for, or why not.
+    LinksLoaded {
+        req: RequestId,
+        result: Result<Arc<Inventory>, Box<Diagnosis>>,
     },
 }
 
@@ -91,6 +100,8 @@ pub enum ConnectionsMode {
         name: String,
         saving: Option<RequestId>,
     },
+    /// The application links of the Jira behind one (admin) connection (`L`).
+    Links(Box<LinksView>),
 }
 
 /// One connection's live status.
@@ -285,6 +296,52 @@ impl ConnectionsPane {
             ConnectionsMsg::CheckFailed { req, name, message } => {
                 self.on_check_failed(req, &name, message)
             }
+            ConnectionsMsg::LinksLoaded { req, result } => match &mut self.mode {
+                ConnectionsMode::Links(v) => v.on_loaded(req, result, cx),
+                // The view was closed: its late answer is dropped.
+                _ => false,
+            },
+        }
+    }
+
+    /// The links view, when it is open.
+    pub fn links_view(&self) -> Option<&LinksView> {
+        match &self.mode {
+            ConnectionsMode::Links(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Open the links view of connection `name` and start listing.
+    fn open_links(&mut self, name: &str, cx: &mut PaneCx<'_>) -> bool {
+        let Some(conn) = self
+            .config()
+            .and_then(|c| c.connections.iter().find(|x| x.name == name))
+        else {
+            return false;
+        };
+        let mut view = LinksView::new(name, &conn.url, cx.now);
+        view.start(self.config(), cx);
+        self.mode = ConnectionsMode::Links(Box::new(view));
+        true
+    }
+
+    fn on_links_cmd(&mut self, cmd: Cmd, cx: &mut PaneCx<'_>) -> bool {
+        let config = match &self.load {
+            LoadState::Loaded(c) => Some(c),
+            _ => None,
+        };
+        let ConnectionsMode::Links(view) = &mut self.mode else {
+            return false;
+        };
+        match view.on_cmd(cmd, config, cx) {
+            LinksOutcome::Changed => true,
+            LinksOutcome::Ignored => false,
+            LinksOutcome::Close => {
+                view.close(cx);
+                self.mode = ConnectionsMode::List;
+                true
+            }
         }
     }
 
@@ -469,6 +526,10 @@ impl ConnectionsPane {
                 Some(name) => self.mode = ConnectionsMode::ConfirmDelete { name, saving: None },
                 None => return false,
             },
+            Cmd::Links => match self.selected_name() {
+                Some(name) => return self.open_links(&name, cx),
+                None => return false,
+            },
             Cmd::Filter => self.filter_input = Some(TextField::new(self.filter.clone())),
             Cmd::Copy => match self.selected_name().and_then(|name| {
                 self.config()
@@ -498,6 +559,7 @@ impl ConnectionsPane {
             Cmd::Down => *scroll = scroll.saturating_add(1),
             Cmd::Up => *scroll = scroll.saturating_sub(1),
             Cmd::Refresh => self.start_check(&name, cx),
+            Cmd::Links => return self.open_links(&name, cx),
             Cmd::Edit => {
                 let conn = self
                     .config()
@@ -615,6 +677,7 @@ impl Pane for ConnectionsPane {
             ConnectionsMode::Details { .. } => DETAILS_KEYS,
             ConnectionsMode::Form(_) => FORM_KEYS,
             ConnectionsMode::ConfirmDelete { .. } => CONFIRM_KEYS,
+            ConnectionsMode::Links(ref v) => v.keys(),
         }
     }
 
@@ -627,6 +690,7 @@ impl Pane for ConnectionsPane {
             ConnectionsMode::Details { .. } => "Connection details",
             ConnectionsMode::Form(_) => "Connection form",
             ConnectionsMode::ConfirmDelete { .. } => "Confirm delete",
+            ConnectionsMode::Links(ref v) => v.help_title(),
         }
     }
 
@@ -643,6 +707,7 @@ impl Pane for ConnectionsPane {
             ConnectionsMode::Details { .. } => self.on_details_cmd(cmd, cx),
             ConnectionsMode::Form(_) => self.on_form_cmd(cmd, cx),
             ConnectionsMode::ConfirmDelete { .. } => self.on_confirm_cmd(cmd, cx),
+            ConnectionsMode::Links(_) => self.on_links_cmd(cmd, cx),
         }
     }
 
@@ -672,13 +737,18 @@ impl Pane for ConnectionsPane {
     }
 
     fn on_tick(&mut self, cx: &mut PaneCx<'_>) -> bool {
-        match self.next_refresh {
-            Some(due) if cx.now >= due && matches!(self.load, LoadState::Loaded(_)) => {
-                self.check_all(true, cx);
-                true
-            }
+        let links = match &mut self.mode {
+            ConnectionsMode::Links(v) => v.on_tick(cx.now),
             _ => false,
-        }
+        };
+        links
+            | match self.next_refresh {
+                Some(due) if cx.now >= due && matches!(self.load, LoadState::Loaded(_)) => {
+                    self.check_all(true, cx);
+                    true
+                }
+                _ => false,
+            }
     }
 
     fn busy(&self) -> usize {
@@ -687,6 +757,7 @@ impl Pane for ConnectionsPane {
         let save = match &self.mode {
             ConnectionsMode::Form(f) => usize::from(f.saving.is_some()),
             ConnectionsMode::ConfirmDelete { saving, .. } => usize::from(saving.is_some()),
+            ConnectionsMode::Links(v) => usize::from(v.loading().is_some()),
             _ => 0,
         };
         checks + load + save
@@ -713,6 +784,9 @@ impl Pane for ConnectionsPane {
         };
         if saving {
             parts.push("saving config".into());
+        }
+        if let Some(l) = self.links_view().and_then(LinksView::busy_label) {
+            parts.push(l);
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }

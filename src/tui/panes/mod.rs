@@ -5,6 +5,7 @@
 
 pub mod checker;
 pub mod connections;
+pub mod links;
 pub mod wizard;
 
 use super::action::{Effect, RequestIds};

@@ -97,6 +97,7 @@ pub fn short_text(code: Code) -> &'static str {
         Code::ClientCertMissing => "client cert required",
         Code::ClientCertRejected => "client cert refused",
         Code::CloudScopedTokenWrongHost => "scoped token: wrong host",
+        Code::ApplinkOauthNoConsumer => "link without consumer",
     }
 }
 

@@ -60,6 +60,12 @@ pub const LIST_KEYS: &[Binding] = &[
         help: "edit the selected connection",
     },
     Binding {
+        keys: &[Key::ch('L')],
+        cmd: Cmd::Links,
+        hint: "links",
+        help: "this Jira's application links (admin connections only)",
+    },
+    Binding {
         keys: &[Key::ch('d')],
         cmd: Cmd::Delete,
         hint: "delete",
@@ -116,6 +122,12 @@ pub const DETAILS_KEYS: &[Binding] = &[
         cmd: Cmd::Edit,
         hint: "edit",
         help: "edit this connection",
+    },
+    Binding {
+        keys: &[Key::ch('L')],
+        cmd: Cmd::Links,
+        hint: "links",
+        help: "this Jira's application links (admin connections only)",
     },
     Binding {
         keys: &[Key::ch('c')],

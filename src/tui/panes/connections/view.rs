@@ -10,6 +10,7 @@ impl ConnectionsPane {
             ConnectionsMode::Details { name, scroll } => {
                 self.draw_details(frame, area, name, *scroll, cx)
             }
+            ConnectionsMode::Links(v) => v.draw(frame, area, cx),
             other => {
                 let [list, filter_row] = if self.filter_input.is_some() {
                     Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area)
