@@ -821,10 +821,14 @@ def section_requests(ctx):
                         "per project", "wall (one run)"], rows))
     lines.append("")
     if any(isinstance(r[3], int) and r[3] != r[4] for r in rows):
-        lines.append("Where *client* < *simulator* (admin-assisted rows): the report's `requests` field counts the "
-                     "audit itself; the least-privilege fixes computed after it (`audit::fix::annotate`, one more "
-                     "request or so per missing project) are not in it. The simulator's count is the whole run.")
-        lines.append("")
+        lines.append("**Where *client* ≠ *simulator* the report miscounts its run**: its `requests` field is meant to "
+                     "count the whole run, the least-privilege fixes' reads after an admin-assisted audit included "
+                     "(`tests/audit_scale.rs` holds it to the simulator's count).")
+    else:
+        lines.append("*client* = *simulator* on every row: the report's `requests` counts the whole run, admin-assisted "
+                     "ones with the least-privilege fixes' reads after the audit (`tests/audit_scale.rs` holds it to "
+                     "the simulator's count).")
+    lines.append("")
     cloud_self = [r for r in rows if r[0] == "Cloud" and r[1].startswith("self")]
     if cloud_self:
         r = cloud_self[0]
