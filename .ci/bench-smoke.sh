@@ -21,6 +21,6 @@ echo "== bench smoke with $BIN"
 python3 bench/bench.py --strict --label "CI smoke, not figures" \
   --binary "$BIN" --keys-binary "$KEYS" --out "$OUT" \
   --runs 1 --peer-projects 100 --admin-sizes 100 --growth-sizes 50,100 \
-  --limit-runs 1 --wrk-seconds 1 --tui-projects 100 --key-presses 3 --idle-seconds 1 \
+  --limit-runs 1 --rss-projects 100 --wrk-seconds 1 --tui-projects 100 --key-presses 3 --idle-seconds 1 \
   --slow-ms 300 --keygen-runs 1 --sign-runs 10 >/dev/null
 echo "bench smoke: every section ran"

@@ -220,11 +220,30 @@ pub fn write_secret_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic(path, bytes, |tmp, target| std::fs::rename(tmp, target))
 }
 
+/// [`write_secret_file`] with the content written by `write` (buffered) instead of held in
+/// memory: a large report goes to the temporary file as it is made. An error from `write` leaves
+/// the previous file untouched, as any other.
+pub fn write_secret_file_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_atomic_with(path, write, |tmp, target| std::fs::rename(tmp, target))
+}
+
 /// The body of [`write_secret_file`] with the rename step injectable, so tests can make the last
 /// step fail (even as root, where a read-only dir does not stop a rename).
 fn write_atomic(
     path: &Path,
     bytes: &[u8],
+    rename: impl FnOnce(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes), rename)
+}
+
+/// [`write_atomic`] with the content written by `write`.
+fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     rename: impl FnOnce(&Path, &Path) -> io::Result<()>,
 ) -> io::Result<()> {
     // A symlinked file (a dotfiles checkout) is written through to its target, in the target's
@@ -244,7 +263,11 @@ fn write_atomic(
         .tempfile_in(&parent)?;
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    tmp.write_all(bytes)?;
+    {
+        let mut buf = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut buf)?;
+        buf.flush()?;
+    }
     tmp.as_file().sync_all()?;
     // Keep the temp file's path; on failure `tmp` is dropped (and deleted) and the target is
     // untouched.

@@ -200,9 +200,15 @@ async fn a_cloud_admin_audit_cross_checks_in_bulk_with_the_same_rows() {
     .unwrap();
     let single_alice = requests_of(&sim, "alice");
 
-    // Every row the same, the cross-check's disagreements and the details included.
+    // Every row the same, the cross-check's disagreements and the details included; the world is
+    // consistent, so the computed verdicts and Jira's own answers agree everywhere.
     assert_eq!(bulk.projects, single.projects);
     assert_eq!(bulk.summary, single.summary);
+    assert!(
+        bulk.projects.iter().all(|r| r.disagreements.is_empty()),
+        "{:?}",
+        bulk.projects.iter().find(|r| !r.disagreements.is_empty())
+    );
     let visible = single.projects.iter().filter(|r| r.visible).count() as u64;
     assert!(visible > 100, "{visible}");
     // alice: her project pages and one bulk check per 1,000 projects she sees, against one
@@ -244,23 +250,146 @@ async fn a_cloud_admin_only_audit_asks_jira_for_the_users_account_in_bulk() {
     .await
     .unwrap();
     let no_check = requests_of(&sim, "admin");
-    // The cross-check adds Jira's own answer beside the computed verdicts and changes nothing
-    // else. (On this simulator's Cloud world it disagrees where a scheme grants `user alice` or a
-    // role holds her by name while the audit names her by accountId: the cross-check is what
-    // shows it.)
-    let mut cleared = bulk.projects.clone();
-    for r in &mut cleared {
-        r.disagreements.clear();
-    }
-    assert_eq!(cleared, without.projects);
-    assert!(without.projects.iter().all(|r| r.disagreements.is_empty()));
+    // The cross-check adds Jira's own answer beside the computed verdicts and, on a consistent
+    // world, finds nothing to disagree with: Cloud names Alice by accountId in the schemes' user
+    // grants and in role actors, as the audit names her.
+    assert_eq!(bulk.projects, without.projects);
+    let disagreements: Vec<_> = bulk
+        .projects
+        .iter()
+        .filter(|r| !r.disagreements.is_empty())
+        .map(|r| (&r.key, &r.disagreements))
+        .collect();
+    assert!(disagreements.is_empty(), "{disagreements:?}");
+    // Alice holds something through a user grant or a role in this world, so the naming matters.
     assert!(bulk
         .projects
         .iter()
-        .flat_map(|r| &r.disagreements)
-        .all(|d| d.contains(", Jira says ")));
+        .flat_map(|r| &r.details)
+        .flat_map(|v| &v.via)
+        .any(|v| v.starts_with("role ") || v.starts_with("user ")));
     // Two bulk checks (1,200 projects) on top of the admin's other requests.
     assert_eq!(with_check, no_check + 2);
+}
+
+/// The admin's client with every role answered without actors: the computed verdicts lose what
+/// roles give, while Jira's own answer (the bulk check) still counts them.
+struct NoRoleActors(JiraClient);
+
+impl Source for NoRoleActors {
+    fn server_info(&self) -> impl Future<Output = Result<ServerInfo, JiraError>> + Send {
+        self.0.server_info()
+    }
+    fn myself(&self) -> impl Future<Output = Result<User, JiraError>> + Send {
+        self.0.myself()
+    }
+    fn projects(&self) -> impl Future<Output = Result<Vec<Project>, JiraError>> + Send {
+        self.0.projects()
+    }
+    fn my_permissions(
+        &self,
+        project_key: Option<&str>,
+        permissions: &[String],
+    ) -> impl Future<Output = Result<Permissions, JiraError>> + Send {
+        self.0.my_permissions(project_key, permissions)
+    }
+    fn all_permissions(&self) -> impl Future<Output = Result<Permissions, JiraError>> + Send {
+        self.0.all_permissions()
+    }
+    fn project_permission_scheme(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<PermissionScheme, JiraError>> + Send {
+        self.0.project_permission_scheme(key)
+    }
+    fn permission_schemes(
+        &self,
+    ) -> impl Future<Output = Result<Vec<PermissionScheme>, JiraError>> + Send {
+        self.0.permission_schemes()
+    }
+    fn permission_scheme(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<PermissionScheme, JiraError>> + Send {
+        self.0.permission_scheme(id)
+    }
+    async fn project_role(&self, key: &str, role_id: &str) -> Result<ProjectRole, JiraError> {
+        let mut role = self.0.project_role(key, role_id).await?;
+        role.actors.clear();
+        Ok(role)
+    }
+    fn user(&self, username: &str) -> impl Future<Output = Result<User, JiraError>> + Send {
+        self.0.user(username)
+    }
+    fn http_requests(&self) -> Option<u64> {
+        self.0.http_requests()
+    }
+    fn has_bulk_permissions(&self) -> bool {
+        self.0.has_bulk_permissions()
+    }
+    fn bulk_permissions(
+        &self,
+        account_id: Option<&str>,
+        permissions: &[String],
+        global: &[String],
+        project_ids: &[u64],
+    ) -> impl Future<Output = Result<BulkGrants, JiraError>> + Send {
+        self.0
+            .bulk_permissions(account_id, permissions, global, project_ids)
+    }
+}
+
+#[tokio::test]
+async fn the_cloud_cross_check_reports_an_inconsistency() {
+    let sim = cloud_sim(300).await;
+    let account = cloud_client(&sim, "alice")
+        .myself()
+        .await
+        .unwrap()
+        .account_id
+        .expect("Cloud users have an accountId");
+    let mut req = AuditRequest::new("admin");
+    req.admin = Some(cloud_client(&sim, "admin"));
+    req.username = Some(account.clone());
+    let clean = run_with(req, |_| {}).await.unwrap();
+    assert!(clean.projects.iter().all(|r| r.disagreements.is_empty()));
+    // Where Alice holds a required permission only through a role, hiding the role actors makes
+    // the computed verdict "missing" while Jira still says "granted": the cross-check says so.
+    let by_role: Vec<&String> = clean
+        .projects
+        .iter()
+        .filter(|r| {
+            r.details.iter().any(|v| {
+                v.granted && !v.via.is_empty() && v.via.iter().all(|g| g.starts_with("role "))
+            })
+        })
+        .map(|r| &r.key)
+        .collect();
+    assert!(!by_role.is_empty());
+    let mut req = AuditRequest::new("admin");
+    req.admin = Some(NoRoleActors(cloud_client(&sim, "admin")));
+    req.username = Some(account);
+    let tampered = run_with(req, |_| {}).await.unwrap();
+    let disagreeing: Vec<&String> = tampered
+        .projects
+        .iter()
+        .filter(|r| !r.disagreements.is_empty())
+        .map(|r| &r.key)
+        .collect();
+    assert_eq!(disagreeing, by_role);
+    for r in tampered
+        .projects
+        .iter()
+        .filter(|r| !r.disagreements.is_empty())
+    {
+        assert!(
+            r.disagreements
+                .iter()
+                .all(|d| d.ends_with(": computed missing, Jira says granted")),
+            "{:?}",
+            r.disagreements
+        );
+    }
 }
 
 #[tokio::test]
@@ -422,4 +551,168 @@ async fn a_cloud_burst_limit_is_learned_from_the_first_429() {
     assert!(p.per_second < 10.0, "{p}");
     // The first 429 teaches the rate; requests already in flight may meet the same burst.
     assert!(c.limited <= 1 + 8, "{c:?}");
+}
+
+/// Requests the simulator counted over every principal since the last reset, read over HTTP
+/// from its control API (`GET /__sim/requests`).
+async fn sim_requests(sim: &Sim) -> u64 {
+    let url = sim.base_url().join("__sim/requests").unwrap();
+    let v: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    v["byPrincipal"]
+        .as_object()
+        .expect("requests by principal")
+        .values()
+        .map(|c| c["requests"].as_u64().unwrap())
+        .sum()
+}
+
+/// An admin-assisted request as both front ends build it.
+fn admin_request(
+    admin: JiraClient,
+    subject: Option<JiraClient>,
+    username: Option<String>,
+) -> AuditRequest {
+    let mut req = AuditRequest::new("admin");
+    req.admin = Some(admin);
+    req.subject = subject;
+    req.username = username;
+    req
+}
+
+/// The report's `requests` is the whole run as the simulator counts it: the audit and the fix
+/// planner's reads after it (`audit::run_annotated`, what `jiralink audit` and the TUI run).
+async fn assert_the_report_counts_the_whole_run(sim: &Sim, req: impl Fn() -> AuditRequest) {
+    use jiralink::audit::fix::FixOptions;
+    sim.reset_request_counts();
+    let audit_only = jiralink::audit::run(req(), |_| {}).await.unwrap();
+    assert_eq!(audit_only.requests, sim_requests(sim).await);
+    sim.reset_request_counts();
+    let report = jiralink::audit::run_annotated(req(), |_| {}, &FixOptions::default())
+        .await
+        .unwrap();
+    let counted = sim_requests(sim).await;
+    assert_eq!(report.requests, counted);
+    // The fix planner did read more (there are missing verdicts to plan for).
+    assert!(report.summary.missing > 0);
+    assert!(
+        report.requests > audit_only.requests,
+        "{} vs {}",
+        report.requests,
+        audit_only.requests
+    );
+}
+
+#[tokio::test]
+async fn a_dc_admin_reports_the_requests_the_simulator_counted() {
+    let sim = Sim::start(SimConfig {
+        projects: 120,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = || JiraClient::new(opts(sim.base_url(), basic("admin", "admin"))).unwrap();
+    assert_the_report_counts_the_whole_run(&sim, || {
+        admin_request(admin(), None, Some("alice".into()))
+    })
+    .await;
+    assert_the_report_counts_the_whole_run(&sim, || {
+        admin_request(admin(), Some(dc_alice(&sim)), None)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cloud_admin_reports_the_requests_the_simulator_counted() {
+    let sim = cloud_sim(120).await;
+    let account = cloud_client(&sim, "alice")
+        .myself()
+        .await
+        .unwrap()
+        .account_id;
+    assert_the_report_counts_the_whole_run(&sim, || {
+        admin_request(cloud_client(&sim, "admin"), None, account.clone())
+    })
+    .await;
+    assert_the_report_counts_the_whole_run(&sim, || {
+        admin_request(
+            cloud_client(&sim, "admin"),
+            Some(cloud_client(&sim, "alice")),
+            None,
+        )
+    })
+    .await;
+}
+
+/// Fixes put on the rows a chunk at a time while written, the rows read back from a temporary
+/// file, give the same JSON, table and CSV as the whole annotated report (what `jiralink audit`
+/// printed before it streamed).
+#[tokio::test]
+async fn rows_annotated_in_chunks_print_as_the_whole_report() {
+    use jiralink::audit::fix::FixOptions;
+    use jiralink::audit::render::{csv_header, csv_rows, render_csv, render_table, Table};
+    use jiralink::audit::stream::{run_finished, run_finished_spilled};
+    let sim = Sim::start(SimConfig {
+        projects: 150,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = || JiraClient::new(opts(sim.base_url(), basic("admin", "admin"))).unwrap();
+    let fix = FixOptions::default();
+    let kept = run_finished(
+        admin_request(admin(), None, Some("alice".into())),
+        |_| {},
+        &fix,
+    )
+    .await
+    .unwrap();
+    let whole = kept.to_report().unwrap();
+    // The fixes are not on the rows yet, and annotating changes them.
+    assert_ne!(kept.report.projects, whole.projects);
+    assert!(whole
+        .projects
+        .iter()
+        .flat_map(|r| &r.details)
+        .any(|v| v.fix.as_ref().is_some_and(|f| f.plan.is_some())));
+    let spilled = run_finished_spilled(
+        admin_request(admin(), None, Some("alice".into())),
+        |_| {},
+        Some(&fix),
+    )
+    .await
+    .unwrap();
+    // The spilled report keeps outlines only: no reasons or fixes in memory.
+    assert!(spilled.report.projects.iter().all(|r| r.reason.is_none()));
+    assert!(whole.projects.iter().any(|r| r.reason.is_some()));
+    assert_eq!(spilled.report.summary, whole.summary);
+    for finished in [&kept, &spilled] {
+        assert_eq!(
+            serde_json::to_string_pretty(finished).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
+        for size in [1, 7, 10_000] {
+            let mut rows = Vec::new();
+            finished
+                .for_each_chunk_of(size, |chunk| {
+                    rows.extend_from_slice(chunk);
+                    Ok::<_, std::io::Error>(())
+                })
+                .unwrap();
+            assert_eq!(rows, whole.projects, "chunks of {size}");
+            let t = Table::new(&finished.report, 100, false, false);
+            let mut text = t.header();
+            let mut csv = csv_header(&whole.required);
+            finished
+                .for_each_chunk_of(size, |chunk| {
+                    text.push_str(&t.rows(chunk));
+                    csv.push_str(&csv_rows(&whole.required, chunk));
+                    Ok::<_, std::io::Error>(())
+                })
+                .unwrap();
+            text.push_str(&t.footer(&finished.report));
+            assert_eq!(text, render_table(&whole, 100, false, false));
+            assert_eq!(csv, render_csv(&whole));
+        }
+    }
+    assert_eq!(spilled.into_report(), whole);
 }

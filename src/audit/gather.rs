@@ -135,6 +135,15 @@ impl Engine<'_> {
         });
     }
 
+    /// Report the request count without a finished project (a first pass over the projects).
+    fn report_requests(&self) {
+        (self.progress)(Progress {
+            done: self.done.load(Ordering::Relaxed),
+            total: self.total,
+            requests: self.requests.load(Ordering::Relaxed),
+        });
+    }
+
     fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         (self.progress)(Progress {
@@ -169,6 +178,31 @@ impl Engine<'_> {
 pub async fn run_with<S: Source>(
     req: AuditRequest<S>,
     progress: impl Fn(Progress) + Send + Sync,
+) -> Result<Report, AuditError> {
+    run_with_sink(req, progress, &mut KeepRows).await
+}
+
+/// Where an admin-assisted audit puts each row as it is made: the row returned is the one the
+/// report keeps (all of it, or what a sink that stores the rest elsewhere leaves).
+pub trait RowSink: Send {
+    /// Take a finished row; return what the report keeps of it.
+    fn keep(&mut self, row: ProjectRow) -> ProjectRow;
+}
+
+/// The report keeps every row whole.
+struct KeepRows;
+
+impl RowSink for KeepRows {
+    fn keep(&mut self, row: ProjectRow) -> ProjectRow {
+        row
+    }
+}
+
+/// [`run_with`] with the admin-assisted rows handed to `sink` as they are made, in key order.
+pub async fn run_with_sink<S: Source>(
+    req: AuditRequest<S>,
+    progress: impl Fn(Progress) + Send + Sync,
+    sink: &mut dyn RowSink,
 ) -> Result<Report, AuditError> {
     let required: Vec<String> = if req.required.is_empty() {
         permissions::default_required()
@@ -210,7 +244,7 @@ pub async fn run_with<S: Source>(
     match (choice, &req.admin, &req.subject) {
         (Some(problem), _, _) => Err(problem),
         (None, Some(admin), subject) => {
-            admin_assisted(&req, engine, admin, subject.as_ref(), required).await
+            admin_assisted(&req, engine, admin, subject.as_ref(), required, sink).await
         }
         (None, None, Some(subject)) => self_check(&req, engine, subject, required).await,
         // choice_problem refuses "neither"; say the same should that rule ever change.
@@ -580,6 +614,7 @@ async fn admin_assisted<S: Source>(
     admin: &S,
     subject_client: Option<&S>,
     required: Vec<String>,
+    sink: &mut dyn RowSink,
 ) -> Result<Report, AuditError> {
     let info = engine
         .fatal(admin, "reading serverInfo", admin.server_info())
@@ -689,7 +724,11 @@ async fn admin_assisted<S: Source>(
     let engine_ref = &engine;
     let evaluated_ref = &evaluated;
     let subject_visible_ref = &subject_visible;
-    let facts: Vec<Facts> = stream::iter(projects)
+    // Two passes over the projects, the same requests as one: first each project's scheme (so
+    // the blast radius of every scheme is known), then its role actors and Jira's own answer,
+    // turned into the row at once. Holding every project's role actors until the last project
+    // was read cost ~2 KB a project (120 MB at 50,000).
+    let schemed: Vec<(Project, Result<Arc<PermissionScheme>, String>)> = stream::iter(projects)
         .map(|project| async move {
             let scheme = match engine_ref
                 .call(admin, Family::ProjectScheme, || {
@@ -700,6 +739,48 @@ async fn admin_assisted<S: Source>(
                 Ok(s) => engine_ref.scheme_grants(admin, &s.id).await,
                 Err(e) => Err(e),
             };
+            engine_ref.report_requests();
+            (project, scheme)
+        })
+        .buffer_unordered(engine.concurrency)
+        .collect()
+        .await;
+    // Completion order varies run to run; sort so `shared_with` and blast radii are stable.
+    let mut schemed = schemed;
+    schemed.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+
+    // Blast radius: which projects share each scheme (among those checked). Built once and
+    // shared by reference: a per-row list of the others made the run and report O(projects²).
+    // `schemed` is sorted by key, so every list comes out sorted.
+    let mut schemes: BTreeMap<String, SchemeProjects> = BTreeMap::new();
+    // Who else sees these projects: an issue-level Browse grant opens them to everyone logged in.
+    let mut open_to_all: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for (project, scheme) in &schemed {
+        if let Ok(s) = scheme {
+            let entry = schemes
+                .entry(s.id.clone())
+                .or_insert_with(|| SchemeProjects {
+                    name: s.name.clone(),
+                    projects: Vec::new(),
+                });
+            entry.projects.push(project.key.clone());
+            let holders = browse_open_to_all(s);
+            if !holders.is_empty() {
+                let entry = open_to_all
+                    .entry(s.name.clone())
+                    .or_insert_with(|| (holders, Vec::new()));
+                entry.1.push(project.key.clone());
+            }
+        }
+    }
+    let version = info.version_tuple();
+    let cloud = info.is_cloud();
+    let schemes_ref = &schemes;
+    let subject_ref = &subject;
+    let required_ref = &required;
+    // `buffered`, not `buffer_unordered`: the rows come out in key order.
+    let mut rows: Vec<ProjectRow> = stream::iter(schemed)
+        .map(|(project, scheme)| async move {
             let mut roles = BTreeMap::new();
             if let Ok(s) = &scheme {
                 // Sequential within a project: the projects already run `concurrency` at a time.
@@ -725,53 +806,29 @@ async fn admin_assisted<S: Source>(
                 ),
                 _ => None,
             };
-            engine_ref.tick();
-            Facts {
+            let facts = Facts {
                 project,
                 scheme,
                 roles,
                 mine,
-            }
-        })
-        .buffer_unordered(engine.concurrency)
-        .collect()
-        .await;
-    // Completion order varies run to run; sort so `shared_with` and blast radii are stable.
-    let mut facts = facts;
-    facts.sort_by(|a, b| a.project.key.cmp(&b.project.key));
-
-    // Blast radius: which projects share each scheme (among those checked). Built once and
-    // shared by reference: a per-row list of the others made the run and report O(projects²).
-    // `facts` is sorted by key, so every list comes out sorted.
-    let mut schemes: BTreeMap<String, SchemeProjects> = BTreeMap::new();
-    for f in &facts {
-        if let Ok(s) = &f.scheme {
-            let entry = schemes
-                .entry(s.id.clone())
-                .or_insert_with(|| SchemeProjects {
-                    name: s.name.clone(),
-                    projects: Vec::new(),
-                });
-            entry.projects.push(f.project.key.clone());
-        }
-    }
-    let version = info.version_tuple();
-    let cloud = info.is_cloud();
-    let mut rows: Vec<ProjectRow> = facts
-        .iter()
-        .map(|f| {
-            admin_row(
-                f,
-                &subject,
-                &evaluated,
-                &required,
-                &schemes,
+            };
+            let row = admin_row(
+                &facts,
+                subject_ref,
+                evaluated_ref,
+                required_ref,
+                schemes_ref,
                 version,
                 cloud,
-                subject_visible.as_ref(),
-            )
+                subject_visible_ref.as_ref(),
+            );
+            engine_ref.tick();
+            row
         })
-        .collect();
+        .buffered(engine.concurrency)
+        .map(|row| sink.keep(row))
+        .collect()
+        .await;
     for key in &absent {
         rows.push(ProjectRow::failed(
             key,
@@ -779,19 +836,6 @@ async fn admin_assisted<S: Source>(
             format!("no project with key {key} (the admin connection sees every project)"),
         ));
         engine.tick();
-    }
-    // Who else sees these projects: an issue-level Browse grant opens them to everyone logged in.
-    let mut open_to_all: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
-    for f in &facts {
-        if let Ok(s) = &f.scheme {
-            let holders = browse_open_to_all(s);
-            if !holders.is_empty() {
-                let entry = open_to_all
-                    .entry(s.name.clone())
-                    .or_insert_with(|| (holders, Vec::new()));
-                entry.1.push(f.project.key.clone());
-            }
-        }
     }
     for (scheme, (holders, mut keys)) in open_to_all {
         keys.sort();
@@ -878,10 +922,11 @@ fn admin_row(
         .get(&scheme.id)
         .map(|s| s.projects.as_slice())
         .unwrap_or_default();
+    // DC names the lead by `name` (or `key`), Cloud by `accountId` only, as it names the subject.
     let lead = p
         .lead
         .as_ref()
-        .and_then(|l| l.name.clone().or(l.key.clone()));
+        .and_then(|l| l.name.clone().or(l.key.clone()).or(l.account_id.clone()));
     let ctx = ProjectContext {
         key: &p.key,
         lead: lead.as_deref(),

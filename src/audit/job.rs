@@ -85,20 +85,11 @@ pub async fn run_job(job: AuditJob, progress: ProgressFn) -> Result<Report, Diag
         None,
         &defaults,
     );
-    let concurrency = req.concurrency;
-    let mut report = super::run(req, move |p| progress(p))
-        .await
-        .map_err(|e| e.diagnosis())?;
     // The same least-privilege fixes `jiralink audit` puts on each missing verdict.
     let opts = super::fix::FixOptions::from_settings(&fix);
-    super::fix::annotate_if_admin(
-        &mut report,
-        admin.as_ref().map(|(_, c)| c),
-        &opts,
-        concurrency,
-    )
-    .await;
-    Ok(report)
+    super::run_annotated(req, move |p| progress(p), &opts)
+        .await
+        .map_err(|e| e.diagnosis())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod stream;
 
 pub use diff::{diff, PermissionChange, ReportDiff};
 pub use explain::{Fix, PermissionVerdict, Subject};
@@ -159,4 +160,18 @@ pub async fn run(
     progress: impl Fn(Progress) + Send + Sync,
 ) -> Result<Report, AuditError> {
     run_with(req, progress).await
+}
+
+/// Run an audit and, in admin-assisted mode, put the least-privilege fix on each missing verdict
+/// (as [`fix::annotate_if_admin`]): the report both front ends show. Its `requests` counts the
+/// whole run as the clients sent it, the fix planner's reads included. Cancel by dropping the
+/// future. [`stream::run_finished`] leaves the fixes to be put on the rows while they are written.
+pub async fn run_annotated(
+    req: AuditRequest,
+    progress: impl Fn(Progress) + Send + Sync,
+    fix: &fix::FixOptions,
+) -> Result<Report, AuditError> {
+    stream::run_finished(req, progress, fix)
+        .await
+        .map(stream::Finished::into_report)
 }

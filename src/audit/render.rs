@@ -93,141 +93,203 @@ fn paint(s: String, color: Option<&str>, on: bool) -> String {
 /// required permission (OK/MISSING with `ascii`); under every row that is not fine, its reason
 /// (`why:`) and its fix (`fix:`) in full, wrapped to the width; then a summary line and the notes.
 pub fn render_table(report: &Report, width: usize, color: bool, ascii: bool) -> String {
-    let width = width.max(40);
-    let labels = perm_labels(&report.required);
-    let (yes, no, unknown) = if ascii {
-        ("OK", "MISSING", "?")
-    } else {
-        ("✓", "✗", "?")
-    };
-    let cell_w: Vec<usize> = labels
-        .iter()
-        .map(|l| {
-            l.chars()
-                .count()
-                .max(yes.chars().count())
-                .max(no.chars().count())
-        })
-        .collect();
-    let with_scheme = report.projects.iter().any(|r| r.scheme.is_some());
-    let key_w = report
-        .projects
-        .iter()
-        .map(|r| r.key.chars().count())
-        .chain([3])
-        .max()
-        .unwrap_or(3)
-        .min(12);
-    let gaps = 2 * (1 + labels.len() + usize::from(with_scheme));
-    let fixed = key_w + cell_w.iter().sum::<usize>() + gaps;
-    let rest = width.saturating_sub(fixed).max(16);
-    let max_name = report
-        .projects
-        .iter()
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(4);
-    let max_scheme = report
-        .projects
-        .iter()
-        .filter_map(|r| r.scheme.as_ref().map(|s| s.name.chars().count()))
-        .max()
-        .unwrap_or(6);
-    let (name_w, scheme_w) = if with_scheme {
-        // Names and schemes share what is left; whichever is shorter gives the other its room.
-        let scheme_w = max_scheme.clamp(6, (rest / 2).max(6));
-        let name_w = max_name.clamp(4, rest.saturating_sub(scheme_w).max(4));
-        let scheme_w = max_scheme.clamp(6, rest.saturating_sub(name_w).max(6));
-        (name_w, scheme_w)
-    } else {
-        (max_name.clamp(4, rest), 0)
-    };
-
-    let mut out = String::new();
-    let mut header = vec![pad("KEY", key_w), pad("NAME", name_w)];
-    if with_scheme {
-        header.push(pad("SCHEME", scheme_w));
-    }
-    for (l, w) in labels.iter().zip(&cell_w) {
-        header.push(pad(l, *w));
-    }
-    out.push_str(header.join("  ").trim_end());
-    out.push('\n');
-
-    // Reason and fix lines start under NAME, after a 5-character label.
-    let indent = " ".repeat(key_w + 2);
-    let text_w = width.saturating_sub(key_w + 2 + 5).max(20);
-    let block = |out: &mut String, label: &str, text: &str, c: Option<&str>| {
-        let text = if ascii {
-            crate::text::ascii_symbols(text)
-        } else {
-            text.to_string()
-        };
-        for (i, line) in wrap(&text, text_w, usize::MAX, ascii)
-            .into_iter()
-            .enumerate()
-        {
-            out.push_str(&indent);
-            out.push_str(if i == 0 { label } else { "     " });
-            out.push_str(&paint(line, c, color));
-            out.push('\n');
-        }
-    };
-    for r in &report.projects {
-        let mut cells = vec![
-            pad(&fit(&r.key, key_w, ascii), key_w),
-            pad(&fit(&r.name, name_w, ascii), name_w),
-        ];
-        if with_scheme {
-            let s = r.scheme.as_ref().map(|s| s.name.as_str()).unwrap_or("-");
-            cells.push(pad(&fit(s, scheme_w, ascii), scheme_w));
-        }
-        for (p, w) in report.required.iter().zip(&cell_w) {
-            let (text, c) = match r.permissions.get(p) {
-                Some(true) => (yes, GREEN),
-                Some(false) => (no, RED),
-                None => (unknown, YELLOW),
-            };
-            cells.push(paint(pad(text, *w), Some(c), color));
-        }
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        let note = r.note();
-        if !note.is_empty() {
-            let c = r.error.is_some().then_some(YELLOW);
-            block(&mut out, "why: ", &note, c);
-        }
-        if let Some(fix) = r.fix.as_deref().filter(|f| !f.trim().is_empty()) {
-            block(&mut out, "fix: ", fix, None);
-        }
-    }
-    let s = &report.summary;
-    out.push_str(&format!(
-        "{}: {} ok, {} missing, {} invisible, {}\n",
-        count(s.projects as u64, "project"),
-        s.ok,
-        s.missing,
-        s.invisible,
-        count(s.errors as u64, "error")
-    ));
-    let mode = match report.mode {
-        Mode::SelfCheck => "self",
-        Mode::AdminAssisted => "admin-assisted",
-    };
-    let version = report.jira.version.as_deref().unwrap_or("version unknown");
-    let context = format!("user {}, {mode} mode, Jira {version}", report.user.name);
-    out.push_str(&fit(&context, width, ascii));
-    out.push('\n');
-    // Notes are long sentences: wrap them in full (no line limit) so the table stays in `width`.
-    let note_w = width.saturating_sub(6);
-    for n in &report.notes {
-        for (i, line) in wrap(n, note_w, usize::MAX, ascii).into_iter().enumerate() {
-            out.push_str(if i == 0 { "note: " } else { "      " });
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
+    let t = Table::new(report, width, color, ascii);
+    let mut out = t.header();
+    out.push_str(&t.rows(&report.projects));
+    out.push_str(&t.footer(report));
     out
+}
+
+/// [`render_table`] in pieces, so rows can be written a chunk at a time: the column widths come
+/// from the whole report (keys, names and scheme names), then the header, the rows, the footer.
+#[derive(Debug, Clone)]
+pub struct Table {
+    width: usize,
+    color: bool,
+    ascii: bool,
+    required: Vec<String>,
+    labels: Vec<String>,
+    cell_w: Vec<usize>,
+    with_scheme: bool,
+    key_w: usize,
+    name_w: usize,
+    scheme_w: usize,
+}
+
+impl Table {
+    /// Lay the table out for `report` at `width` columns (at least 40).
+    pub fn new(report: &Report, width: usize, color: bool, ascii: bool) -> Self {
+        let width = width.max(40);
+        let labels = perm_labels(&report.required);
+        let (yes, no) = Self::marks(ascii);
+        let cell_w: Vec<usize> = labels
+            .iter()
+            .map(|l| {
+                l.chars()
+                    .count()
+                    .max(yes.chars().count())
+                    .max(no.chars().count())
+            })
+            .collect();
+        let with_scheme = report.projects.iter().any(|r| r.scheme.is_some());
+        let key_w = report
+            .projects
+            .iter()
+            .map(|r| r.key.chars().count())
+            .chain([3])
+            .max()
+            .unwrap_or(3)
+            .min(12);
+        let gaps = 2 * (1 + labels.len() + usize::from(with_scheme));
+        let fixed = key_w + cell_w.iter().sum::<usize>() + gaps;
+        let rest = width.saturating_sub(fixed).max(16);
+        let max_name = report
+            .projects
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(4);
+        let max_scheme = report
+            .projects
+            .iter()
+            .filter_map(|r| r.scheme.as_ref().map(|s| s.name.chars().count()))
+            .max()
+            .unwrap_or(6);
+        let (name_w, scheme_w) = if with_scheme {
+            // Names and schemes share what is left; whichever is shorter gives the other its room.
+            let scheme_w = max_scheme.clamp(6, (rest / 2).max(6));
+            let name_w = max_name.clamp(4, rest.saturating_sub(scheme_w).max(4));
+            let scheme_w = max_scheme.clamp(6, rest.saturating_sub(name_w).max(6));
+            (name_w, scheme_w)
+        } else {
+            (max_name.clamp(4, rest), 0)
+        };
+        Table {
+            width,
+            color,
+            ascii,
+            required: report.required.clone(),
+            labels,
+            cell_w,
+            with_scheme,
+            key_w,
+            name_w,
+            scheme_w,
+        }
+    }
+
+    /// The held / missing marks.
+    fn marks(ascii: bool) -> (&'static str, &'static str) {
+        if ascii {
+            ("OK", "MISSING")
+        } else {
+            ("✓", "✗")
+        }
+    }
+
+    /// The header line.
+    pub fn header(&self) -> String {
+        let mut header = vec![pad("KEY", self.key_w), pad("NAME", self.name_w)];
+        if self.with_scheme {
+            header.push(pad("SCHEME", self.scheme_w));
+        }
+        for (l, w) in self.labels.iter().zip(&self.cell_w) {
+            header.push(pad(l, *w));
+        }
+        let mut out = header.join("  ").trim_end().to_string();
+        out.push('\n');
+        out
+    }
+
+    /// The lines of `rows`: each row, and under it its reason and fix when it is not fine.
+    pub fn rows(&self, rows: &[super::report::ProjectRow]) -> String {
+        let (width, color, ascii) = (self.width, self.color, self.ascii);
+        let (key_w, name_w, scheme_w) = (self.key_w, self.name_w, self.scheme_w);
+        let (yes, no) = Self::marks(ascii);
+        let unknown = "?";
+        let mut out = String::new();
+        // Reason and fix lines start under NAME, after a 5-character label.
+        let indent = " ".repeat(key_w + 2);
+        let text_w = width.saturating_sub(key_w + 2 + 5).max(20);
+        let block = |out: &mut String, label: &str, text: &str, c: Option<&str>| {
+            let text = if ascii {
+                crate::text::ascii_symbols(text)
+            } else {
+                text.to_string()
+            };
+            for (i, line) in wrap(&text, text_w, usize::MAX, ascii)
+                .into_iter()
+                .enumerate()
+            {
+                out.push_str(&indent);
+                out.push_str(if i == 0 { label } else { "     " });
+                out.push_str(&paint(line, c, color));
+                out.push('\n');
+            }
+        };
+        for r in rows {
+            let mut cells = vec![
+                pad(&fit(&r.key, key_w, ascii), key_w),
+                pad(&fit(&r.name, name_w, ascii), name_w),
+            ];
+            if self.with_scheme {
+                let s = r.scheme.as_ref().map(|s| s.name.as_str()).unwrap_or("-");
+                cells.push(pad(&fit(s, scheme_w, ascii), scheme_w));
+            }
+            for (p, w) in self.required.iter().zip(&self.cell_w) {
+                let (text, c) = match r.permissions.get(p) {
+                    Some(true) => (yes, GREEN),
+                    Some(false) => (no, RED),
+                    None => (unknown, YELLOW),
+                };
+                cells.push(paint(pad(text, *w), Some(c), color));
+            }
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+            let note = r.note();
+            if !note.is_empty() {
+                let c = r.error.is_some().then_some(YELLOW);
+                block(&mut out, "why: ", &note, c);
+            }
+            if let Some(fix) = r.fix.as_deref().filter(|f| !f.trim().is_empty()) {
+                block(&mut out, "fix: ", fix, None);
+            }
+        }
+        out
+    }
+
+    /// The summary line, the run's context and the notes.
+    pub fn footer(&self, report: &Report) -> String {
+        let (width, ascii) = (self.width, self.ascii);
+        let mut out = String::new();
+        let s = &report.summary;
+        out.push_str(&format!(
+            "{}: {} ok, {} missing, {} invisible, {}\n",
+            count(s.projects as u64, "project"),
+            s.ok,
+            s.missing,
+            s.invisible,
+            count(s.errors as u64, "error")
+        ));
+        let mode = match report.mode {
+            Mode::SelfCheck => "self",
+            Mode::AdminAssisted => "admin-assisted",
+        };
+        let version = report.jira.version.as_deref().unwrap_or("version unknown");
+        let context = format!("user {}, {mode} mode, Jira {version}", report.user.name);
+        out.push_str(&fit(&context, width, ascii));
+        out.push('\n');
+        // Notes are long sentences: wrap them in full (no line limit) so the table stays in `width`.
+        let note_w = width.saturating_sub(6);
+        for n in &report.notes {
+            for (i, line) in wrap(n, note_w, usize::MAX, ascii).into_iter().enumerate() {
+                out.push_str(if i == 0 { "note: " } else { "      " });
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
 }
 
 /// RFC 4180 field quoting.
@@ -241,10 +303,17 @@ fn csv_field(s: &str) -> String {
 
 /// The report as CSV: `key,name,visible,ok,scheme,<one column per permission>,reason,fix,error`.
 pub fn render_csv(report: &Report) -> String {
+    let mut out = csv_header(&report.required);
+    out.push_str(&csv_rows(&report.required, &report.projects));
+    out
+}
+
+/// The header record of [`render_csv`].
+pub fn csv_header(required: &[String]) -> String {
     let mut header: Vec<String> = ["key", "name", "visible", "ok", "scheme"]
         .map(String::from)
         .to_vec();
-    header.extend(report.required.iter().cloned());
+    header.extend(required.iter().cloned());
     header.extend(["reason", "fix", "error"].map(String::from));
     let mut out = header
         .iter()
@@ -252,7 +321,13 @@ pub fn render_csv(report: &Report) -> String {
         .collect::<Vec<_>>()
         .join(",");
     out.push_str("\r\n");
-    for r in &report.projects {
+    out
+}
+
+/// The records of `rows` in [`render_csv`], one per row.
+pub fn csv_rows(required: &[String], rows: &[super::report::ProjectRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
         let mut f = vec![
             r.key.clone(),
             r.name.clone(),
@@ -263,7 +338,7 @@ pub fn render_csv(report: &Report) -> String {
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
         ];
-        f.extend(report.required.iter().map(|p| {
+        f.extend(required.iter().map(|p| {
             r.permissions
                 .get(p)
                 .map(|b| b.to_string())

@@ -183,7 +183,8 @@ pub struct Report {
     pub summary: Summary,
     /// Caveats and hand-offs (e.g. what an admin connection would add).
     pub notes: Vec<String>,
-    /// HTTP requests the run made.
+    /// HTTP requests the run made, as the clients sent them (pages and retries included); in
+    /// admin-assisted mode the fix planner's reads after the audit are included.
     #[serde(default)]
     pub requests: u64,
 }

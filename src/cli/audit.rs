@@ -103,10 +103,10 @@ pub async fn run(g: &Global, a: AuditArgs) -> anyhow::Result<u8> {
     }
     out.fix = audit::fix::FixOptions::from_settings(&cfg.fix);
     let Some(secs) = a.watch else {
-        return Ok(match run_once(&req, &out).await {
-            Ok(report) => {
-                out.print_report(&report, false)?;
-                report.exit_code()
+        return Ok(match run_finished(&req, &out, true).await {
+            Ok(finished) => {
+                out.print_finished(&finished)?;
+                finished.report.exit_code()
             }
             Err(e) => {
                 let code = out.print_failure(&e);
@@ -154,6 +154,18 @@ async fn watch(req: AuditRequest, out: Output, every: Duration) -> anyhow::Resul
 }
 
 async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError> {
+    run_finished(req, out, false)
+        .await
+        .map(audit::stream::Finished::into_report)
+}
+
+/// One run whose fixes go on the rows as they are printed ([`Output::print_finished`]); with
+/// `spill`, the rows wait in a temporary file instead of memory.
+async fn run_finished(
+    req: &AuditRequest,
+    out: &Output,
+    spill: bool,
+) -> Result<audit::stream::Finished, AuditError> {
     let bar = style::progress_bar(out.progress, "projects");
     let clients: Vec<JiraClient> = req.subject.iter().chain(&req.admin).cloned().collect();
     let progress = {
@@ -169,12 +181,15 @@ async fn run_once(req: &AuditRequest, out: &Output) -> Result<Report, AuditError
             });
         }
     };
-    let mut result = audit::run(req.clone(), progress).await;
-    bar.finish_and_clear();
     // Admin-assisted: each missing verdict gets its least-privilege fix with exact gains.
-    if let Ok(report) = result.as_mut() {
-        audit::fix::annotate_if_admin(report, req.admin.as_ref(), &out.fix, req.concurrency).await;
-    }
+    let result = if spill {
+        // Metrics carry no fixes: plan none.
+        let fix = (out.format != Format::Prometheus).then_some(&out.fix);
+        audit::stream::run_finished_spilled(req.clone(), progress, fix).await
+    } else {
+        audit::stream::run_finished(req.clone(), progress, &out.fix).await
+    };
+    bar.finish_and_clear();
     if out.human() {
         if let Some(pacing) = pacing_of(&clients) {
             eprintln!("jiralink: {pacing}");
@@ -299,6 +314,71 @@ impl Output {
             }
         };
         write_output(self.file.as_deref(), &text)
+    }
+
+    /// Print a finished run with its rows written a chunk at a time, each chunk with its fixes:
+    /// the whole annotated report never sits in memory (nor its text, except for metrics, which
+    /// carry no fixes).
+    fn print_finished(&self, finished: &audit::stream::Finished) -> anyhow::Result<()> {
+        let report = &finished.report;
+        let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+            match self.format {
+                Format::Table => {
+                    let table =
+                        audit::render::Table::new(report, self.width, self.color, self.ascii);
+                    let shown = |text: &str| -> String {
+                        crate::shown::terminal(text, self.color, Some(crate::shown::MAX_LINE_CHARS))
+                            .into_owned()
+                    };
+                    w.write_all(shown(&table.header()).as_bytes())?;
+                    finished
+                        .for_each_chunk(|rows| w.write_all(shown(&table.rows(rows)).as_bytes()))?;
+                    w.write_all(shown(&table.footer(report)).as_bytes())
+                }
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut *w, finished)
+                        .map_err(std::io::Error::from)?;
+                    w.write_all(b"\n")
+                }
+                // Control characters escaped, as `print_csv` does.
+                Format::Csv => {
+                    let shown = |text: &str| crate::shown::terminal(text, false, None).into_owned();
+                    w.write_all(shown(&audit::render::csv_header(&report.required)).as_bytes())?;
+                    finished.for_each_chunk(|rows| {
+                        w.write_all(
+                            shown(&audit::render::csv_rows(&report.required, rows)).as_bytes(),
+                        )
+                    })
+                }
+                // Every family reads the rows again (from the temporary file when spilled).
+                Format::Prometheus => {
+                    let text = crate::metrics::prometheus::audit_rows(
+                        report,
+                        std::time::SystemTime::now(),
+                        &mut |f| {
+                            finished.for_each_chunk(|rows| {
+                                rows.iter().for_each(&mut *f);
+                                Ok::<_, std::io::Error>(())
+                            })
+                        },
+                    )?;
+                    w.write_all(text.as_bytes())
+                }
+            }
+        };
+        match self.file.as_deref() {
+            Some(path) => crate::paths::write_secret_file_with(path, write)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+            // Errors stay `io::Error`s, so a reader that leaves early (`| head`) is still
+            // recognised as a broken pipe at the edge.
+            None => {
+                use std::io::Write;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                write(&mut out)?;
+                out.flush()?;
+                Ok(())
+            }
+        }
     }
 
     fn print_changes(&self, old: &Report, new: &Report) -> anyhow::Result<()> {

@@ -18,7 +18,7 @@
 //! The metric names and labels are a stable interface, documented in `docs/metrics.md`; a test
 //! holds that page to [`METRICS`].
 
-use crate::audit::Report;
+use crate::audit::{ProjectRow, Report};
 use crate::check::CheckResult;
 use crate::jira::Diagnosis;
 use std::fmt::Write as _;
@@ -176,6 +176,25 @@ fn unix(t: std::time::SystemTime) -> f64 {
 
 /// An audit report as metrics. `finished` is when the run ended.
 pub fn audit(report: &Report, finished: std::time::SystemTime) -> String {
+    audit_rows(report, finished, &mut |f: &mut dyn FnMut(&ProjectRow)| {
+        report.projects.iter().for_each(f);
+        Ok(())
+    })
+    .unwrap_or_default()
+}
+
+/// Calls its argument on every row of a report, in order.
+pub type RowVisitor<'a> = dyn FnMut(&mut dyn FnMut(&ProjectRow)) -> std::io::Result<()> + 'a;
+
+/// [`audit`] with the rows given by `rows`, which calls its argument on every row in order (it is
+/// called once per metric family): the rows need not be in memory at once. `report` gives the
+/// connection, the summary and the request count; its own rows are not read. Fails as `rows`
+/// does.
+pub fn audit_rows(
+    report: &Report,
+    finished: std::time::SystemTime,
+    rows: &mut RowVisitor<'_>,
+) -> std::io::Result<String> {
     let c = report.connection.as_str();
     let mut w = Writer::new();
     w.family("jiralink_audit_up");
@@ -211,23 +230,25 @@ pub fn audit(report: &Report, finished: std::time::SystemTime) -> String {
         );
     }
     w.family("jiralink_project_ok");
-    for r in &report.projects {
+    rows(&mut |r| {
         w.sample(
             "jiralink_project_ok",
             &[("connection", c), ("project", &r.key)],
             bool_value(r.ok),
         );
-    }
+    })?;
     w.family("jiralink_project_visible");
-    for r in report.projects.iter().filter(|r| r.error.is_none()) {
-        w.sample(
-            "jiralink_project_visible",
-            &[("connection", c), ("project", &r.key)],
-            bool_value(r.visible),
-        );
-    }
+    rows(&mut |r| {
+        if r.error.is_none() {
+            w.sample(
+                "jiralink_project_visible",
+                &[("connection", c), ("project", &r.key)],
+                bool_value(r.visible),
+            );
+        }
+    })?;
     w.family("jiralink_permission_ok");
-    for r in &report.projects {
+    rows(&mut |r| {
         for (perm, held) in &r.permissions {
             w.sample(
                 "jiralink_permission_ok",
@@ -235,8 +256,8 @@ pub fn audit(report: &Report, finished: std::time::SystemTime) -> String {
                 bool_value(*held),
             );
         }
-    }
-    w.finish()
+    })?;
+    Ok(w.finish())
 }
 
 /// An audit that could not run, as metrics: `jiralink_audit_up` 0 with the diagnosis code, so an

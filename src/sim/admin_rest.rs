@@ -162,10 +162,15 @@ fn scheme_not_found(id: &str) -> Reply {
     Reply::error(404, &format!("Permission scheme {id} does not exist"))
 }
 
-fn grant_json(base: &str, scheme_id: i64, g: &Grant) -> Value {
+fn grant_json(st: &Shared, base: &str, scheme_id: i64, g: &Grant) -> Value {
     let mut holder = json!({"type": g.holder.kind});
     if let Some(p) = &g.holder.parameter {
-        holder["parameter"] = json!(p);
+        // A user holder by account id on Cloud, as `rest::grant_json` (source cited there).
+        if g.holder.kind == "user" {
+            holder["parameter"] = json!(st.world().user_ref(p, st.cloud));
+        } else {
+            holder["parameter"] = json!(p);
+        }
     }
     json!({
         "id": g.id,
@@ -189,12 +194,20 @@ fn grant_create(st: &Shared, ctx: &Ctx, id: &str) -> Reply {
     let holder = body.get("holder").cloned().unwrap_or(Value::Null);
     let kind = holder.get("type").and_then(Value::as_str).unwrap_or("");
     let parameter = holder.get("parameter").and_then(Value::as_str);
+    // Cloud names a user holder by account id; the world keeps login names.
+    let parameter: Option<String> = parameter.map(|p| match kind {
+        "user" => st
+            .world()
+            .user_by_ref(p, st.cloud)
+            .map_or_else(|| p.to_owned(), |u| u.name.clone()),
+        _ => p.to_owned(),
+    });
     let base = st.jira_base();
-    match st
+    let added = st
         .world_mut()
-        .add_grant(scheme_id, permission, kind, parameter)
-    {
-        Ok((_, g)) => Reply::json(201, &grant_json(&base, scheme_id, &g)),
+        .add_grant(scheme_id, permission, kind, parameter.as_deref());
+    match added {
+        Ok((_, g)) => Reply::json(201, &grant_json(st, &base, scheme_id, &g)),
         // Jira's 400 for invalid grants uses the field-errors shape (fixture
         // `error.400-field-errors`); the contract lists no 400 here: *unconfirmed*.
         Err(e) => Reply::json(
@@ -280,14 +293,19 @@ fn actors(st: &Shared, ctx: &Ctx, key: &str, id: &str, add: bool) -> Reply {
             .chain(ctx.q("group").map(|g| (ActorType::Group, g.to_owned())))
             .collect()
     };
-    let exists = |w: &World, (kind, name): &(ActorType, String)| match kind {
-        ActorType::User => w.user(name).is_some(),
-        ActorType::Group => w.group(name).is_some(),
+    // Cloud names users by account id (ActorsMap "Add users using `atlassian-user-role-actor`
+    // and a list of account IDs", Cloud v3 ProjectRoleActorsUpdateBean); the world keeps login
+    // names.
+    let resolve = |w: &World, (kind, name): (ActorType, String)| match kind {
+        ActorType::User => w
+            .user_by_ref(&name, st.cloud)
+            .map(|u| (ActorType::User, u.name.clone())),
+        ActorType::Group => w.group(&name).is_some().then_some((ActorType::Group, name)),
     };
     {
         let mut w = st.world_mut();
         let valid: Vec<(ActorType, String)> =
-            wanted.into_iter().filter(|a| exists(&w, a)).collect();
+            wanted.into_iter().filter_map(|a| resolve(&w, a)).collect();
         if valid.is_empty() {
             return Reply::error(410, "None of the specified users or groups exist.");
         }

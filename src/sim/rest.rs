@@ -385,6 +385,22 @@ pub(super) fn role_one(st: &Shared, ctx: &Ctx, key: &str, id: &str) -> Reply {
         .map(|(i, a)| {
             let id = 10100 + (p.id - 10000) * 10 + i as u64;
             match a.kind {
+                ActorType::User if st.cloud => {
+                    // Cloud: `actorUser.accountId` and no `name` (RoleActor of the Cloud v3
+                    // OpenAPI: `actorUser` ProjectRoleUser {accountId}; `name` "is no longer
+                    // available", user privacy migration; docs.rs/crate/jira_v3_openapi/1.6.1/
+                    // source/docs/RoleActor.md). Display name as for DC.
+                    let display = w
+                        .user(&a.name)
+                        .map_or(a.name.as_str(), |u| u.display_name.as_str());
+                    json!({
+                        "id": id,
+                        "displayName": display,
+                        "type": "atlassian-user-role-actor",
+                        "actorUser": {"accountId": w.user_ref(&a.name, true)},
+                        "avatarUrl": format!("{base}/secure/useravatar?size=xsmall&avatarId=10122"),
+                    })
+                }
                 ActorType::User => {
                     let display = w
                         .user(&a.name)
@@ -567,7 +583,15 @@ fn all_permissions() -> Reply {
 fn grant_json(st: &Shared, ctx: &Ctx, w: &World, base: &str, scheme: &Scheme, g: &Grant) -> Value {
     let mut holder = json!({"type": g.holder.kind});
     if let Some(p) = &g.holder.parameter {
-        holder["parameter"] = json!(p);
+        // Cloud names a user holder by account id ("user: Grant for the specified user
+        // (parameter: user account ID, value: user account ID)", Holder object of "Get all
+        // permission schemes", developer.atlassian.com/cloud/jira/platform/rest/v3/
+        // api-group-permission-schemes/; mirror apidog.com/apidoc/docs-site/345971/api-3933568).
+        if g.holder.kind == "user" {
+            holder["parameter"] = json!(w.user_ref(p, st.cloud));
+        } else {
+            holder["parameter"] = json!(p);
+        }
     }
     match g.holder.kind.as_str() {
         "group" => {

@@ -732,6 +732,28 @@ impl World {
             .collect();
     }
 
+    /// How Jira names the user `name` in grants and role actors: Cloud by `accountId` (the
+    /// permission-scheme holder `user` takes "user account ID" as parameter and value; role actors
+    /// carry `actorUser.accountId`, their `name` "is no longer available"), Server/DC by login
+    /// name. An unknown name is returned as given.
+    pub fn user_ref(&self, name: &str, cloud: bool) -> String {
+        match self.user(name) {
+            Some(u) if cloud => u.account_id.clone(),
+            _ => name.to_owned(),
+        }
+    }
+
+    /// The user a request names: on Cloud by `accountId` (a login name is still accepted), on
+    /// Server/DC by login name.
+    pub fn user_by_ref(&self, reference: &str, cloud: bool) -> Option<&User> {
+        if cloud {
+            if let Some(u) = self.users.iter().find(|u| u.account_id == reference) {
+                return Some(u);
+            }
+        }
+        self.user(reference)
+    }
+
     /// A group by name.
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
