@@ -40,7 +40,8 @@ pub struct LinkPreset {
     pub consumer_key: String,
     /// Admin connection for automatic creation.
     pub admin: Option<String>,
-    /// Kind of link; `None` = what the probed Jira offers first (OAuth 2.0 from Jira 9).
+    /// Kind of link chosen first (the user may still pick another the Jira offers); `None` =
+    /// what the probed Jira offers first (OAuth 2.0 from Jira 9).
     pub kind: Option<LinkKind>,
 }
 
