@@ -59,7 +59,7 @@ pub trait Core: Send + Sync + 'static {
         &self,
         ctx: WizardCtx,
         wizard: crate::wizard::Wizard,
-        effect: crate::wizard::Effect,
+        effect: crate::wizard::WizardEffect,
     ) -> BoxFuture<'static, crate::wizard::Input>;
     /// Save the connection the wizard linked (tokens and config in one atomic switch-over).
     fn save_linked(
@@ -180,7 +180,7 @@ impl Core for LiveCore {
         &self,
         ctx: WizardCtx,
         wizard: crate::wizard::Wizard,
-        effect: crate::wizard::Effect,
+        effect: crate::wizard::WizardEffect,
     ) -> BoxFuture<'static, crate::wizard::Input> {
         Box::pin(async move {
             crate::link::run_effect_in(ctx.config_path, ctx.data_dir, &wizard, effect).await

@@ -146,16 +146,18 @@ enum Kind {
     O2Export,
 }
 
-fn kind_of(e: &wizard::Effect) -> Kind {
+fn kind_of(e: &wizard::WizardEffect) -> Kind {
     match e {
-        wizard::Effect::Probe { .. } => Kind::Probe,
-        wizard::Effect::GenerateKey { .. } | wizard::Effect::LoadKey { .. } => Kind::Key,
-        wizard::Effect::CreateLink { .. } => Kind::Create,
-        wizard::Effect::RequestToken { .. } => Kind::RequestToken,
-        wizard::Effect::ExchangeVerifier { .. } => Kind::Exchange,
-        wizard::Effect::Verify { .. } => Kind::Verify,
-        wizard::Effect::Export { .. } => Kind::Export,
-        wizard::Effect::OAuth2(e) => match e {
+        wizard::WizardEffect::Probe { .. } => Kind::Probe,
+        wizard::WizardEffect::GenerateKey { .. } | wizard::WizardEffect::LoadKey { .. } => {
+            Kind::Key
+        }
+        wizard::WizardEffect::CreateLink { .. } => Kind::Create,
+        wizard::WizardEffect::RequestToken { .. } => Kind::RequestToken,
+        wizard::WizardEffect::ExchangeVerifier { .. } => Kind::Exchange,
+        wizard::WizardEffect::Verify { .. } => Kind::Verify,
+        wizard::WizardEffect::Export { .. } => Kind::Export,
+        wizard::WizardEffect::OAuth2(e) => match e {
             O2Effect::CreateClient { .. } => Kind::O2Create,
             O2Effect::Exchange { .. } => Kind::O2Exchange,
             O2Effect::Verify => Kind::O2Verify,
@@ -536,7 +538,7 @@ impl WizardPane {
         self.after_change();
     }
 
-    fn spawn(&mut self, effects: Vec<wizard::Effect>, cx: &mut PaneCx<'_>) {
+    fn spawn(&mut self, effects: Vec<wizard::WizardEffect>, cx: &mut PaneCx<'_>) {
         for effect in effects {
             let kind = kind_of(&effect);
             let req = cx.ids.next_id();
