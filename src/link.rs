@@ -1,4 +1,4 @@
-//! The link wizard's effect driver: runs each [`wizard::Effect`] with the real client, keys and
+//! The link wizard's effect driver: runs each [`wizard::WizardEffect`] with the real client, keys and
 //! config, and hands the result back as a [`wizard::Input`]. Front-end neutral: the headless
 //! `jiralink link …` commands use it now, the TUI wizard pane can spawn [`run_effect`] as a task.
 
@@ -28,7 +28,7 @@ use crate::jira::oauth_dance;
 use crate::jira::{applinks, Auth, JiraClient, OAuth1Auth};
 use crate::paths::Paths;
 use crate::wizard::{
-    self, AccessInfo, Effect, Input, KeyInfo, ProbeInfo, RequestTokenInfo, VerifyInfo, Wizard,
+    self, AccessInfo, Input, KeyInfo, ProbeInfo, RequestTokenInfo, VerifyInfo, Wizard, WizardEffect,
 };
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
@@ -40,14 +40,14 @@ use std::sync::Arc;
 pub struct LinkContext {
     /// Config, data and state locations.
     pub paths: Paths,
-    /// The loaded config; admin connections for [`Effect::CreateLink`] come from here.
+    /// The loaded config; admin connections for [`WizardEffect::CreateLink`] come from here.
     pub config: Config,
     /// TLS/proxy/timeout for the Jira being linked.
     pub transport: Transport,
-    /// When set, [`Effect::RequestToken`] answers with this token instead of asking Jira for a
+    /// When set, [`WizardEffect::RequestToken`] answers with this token instead of asking Jira for a
     /// new one, so a dance started earlier (and approved in the browser since) can finish.
     pub resume_request_token: Option<RequestTokenInfo>,
-    /// For [`Effect::CreateLink`]: when a link already holds the consumer key with another
+    /// For [`WizardEffect::CreateLink`]: when a link already holds the consumer key with another
     /// public key, update that consumer (`link create --replace`) instead of refusing.
     pub replace_link: bool,
 }
@@ -113,14 +113,14 @@ fn key_diagnosis(message: &str) -> Diagnosis {
 }
 
 /// Run one effect for a front end that has only a config file and a data dir (the TUI): the
-/// config is read first (admin connections for [`Effect::CreateLink`] come from it) and the
+/// config is read first (admin connections for [`WizardEffect::CreateLink`] come from it) and the
 /// target is reached with the transport of the connection being linked, if it exists. Every
 /// failure, an unreadable config included, is inside the returned input.
 pub async fn run_effect_in(
     config_path: PathBuf,
     data_dir: PathBuf,
     w: &Wizard,
-    effect: Effect,
+    effect: WizardEffect,
 ) -> Input {
     let path = config_path.clone();
     let config = tokio::task::spawn_blocking(move || Config::load_or_default(&path))
@@ -148,7 +148,7 @@ pub async fn run_effect_in(
 }
 
 /// The input reporting that `effect` could not even start (the config is unreadable).
-fn unstarted(effect: Effect, message: String) -> Input {
+fn unstarted(effect: WizardEffect, message: String) -> Input {
     let d = Diagnosis::error(
         Code::ConfigError,
         "The config could not be read",
@@ -156,14 +156,16 @@ fn unstarted(effect: Effect, message: String) -> Input {
         "Fix the config file (see the Connections pane), then try again.",
     );
     match effect {
-        Effect::Probe { .. } => Input::ProbeResult(Err(d)),
-        Effect::GenerateKey { .. } | Effect::LoadKey { .. } => Input::KeyReady(Err(message)),
-        Effect::CreateLink { .. } => Input::CreateResult(Err(d)),
-        Effect::RequestToken { .. } => Input::RequestTokenResult(Err(d)),
-        Effect::ExchangeVerifier { .. } => Input::AccessTokenResult(Err(d)),
-        Effect::Verify { .. } => Input::VerifyResult(Err(d)),
-        Effect::Export { .. } => Input::ExportResult(Err(message)),
-        Effect::OAuth2(e) => Input::OAuth2(e.failed(d)),
+        WizardEffect::Probe { .. } => Input::ProbeResult(Err(d)),
+        WizardEffect::GenerateKey { .. } | WizardEffect::LoadKey { .. } => {
+            Input::KeyReady(Err(message))
+        }
+        WizardEffect::CreateLink { .. } => Input::CreateResult(Err(d)),
+        WizardEffect::RequestToken { .. } => Input::RequestTokenResult(Err(d)),
+        WizardEffect::ExchangeVerifier { .. } => Input::AccessTokenResult(Err(d)),
+        WizardEffect::Verify { .. } => Input::VerifyResult(Err(d)),
+        WizardEffect::Export { .. } => Input::ExportResult(Err(message)),
+        WizardEffect::OAuth2(e) => Input::OAuth2(e.failed(d)),
     }
 }
 
@@ -178,25 +180,25 @@ pub fn import_key_pem(path: &Path, pem: &secrecy::SecretString) -> Result<PathBu
 
 /// Run one effect and return the input that reports its result. Never panics and never fails:
 /// every failure is inside the returned input.
-pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input {
+pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: WizardEffect) -> Input {
     match effect {
-        Effect::Probe { url } => Input::ProbeResult(probe(ctx, &url).await),
-        Effect::GenerateKey {
+        WizardEffect::Probe { url } => Input::ProbeResult(probe(ctx, &url).await),
+        WizardEffect::GenerateKey {
             bits,
             path,
             overwrite,
         } => Input::KeyReady(generate_key(bits, &path, overwrite).await),
-        Effect::LoadKey { path } => Input::KeyReady(
+        WizardEffect::LoadKey { path } => Input::KeyReady(
             load_key(&path)
                 .await
                 .map(|k| KeyInfo::from_public_key(&path, &k.to_public_key())),
         ),
-        Effect::CreateLink { admin, plan } => Input::CreateResult(
+        WizardEffect::CreateLink { admin, plan } => Input::CreateResult(
             create(ctx, &admin, &plan)
                 .await
                 .map(|c| c.summary(&w.consumer_key())),
         ),
-        Effect::RequestToken {
+        WizardEffect::RequestToken {
             base_url,
             consumer_key,
             private_key,
@@ -204,7 +206,7 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
             Some(t) => Ok(t.clone()),
             None => request_token(ctx, &base_url, &consumer_key, &private_key).await,
         }),
-        Effect::ExchangeVerifier {
+        WizardEffect::ExchangeVerifier {
             base_url,
             consumer_key,
             private_key,
@@ -221,12 +223,12 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
             )
             .await,
         ),
-        Effect::Verify {
+        WizardEffect::Verify {
             base_url,
             consumer_key,
             private_key,
         } => Input::VerifyResult(verify(ctx, w, &base_url, &consumer_key, &private_key).await),
-        Effect::Export { format, path } => Input::ExportResult(
+        WizardEffect::Export { format, path } => Input::ExportResult(
             w.export(format)
                 .and_then(|text| {
                     crate::paths::write_secret_file(&path, text.expose_secret().as_bytes())
@@ -234,7 +236,7 @@ pub async fn run_effect(ctx: &LinkContext, w: &Wizard, effect: Effect) -> Input 
                 })
                 .map(|()| path),
         ),
-        Effect::OAuth2(e) => match w.oauth2() {
+        WizardEffect::OAuth2(e) => match w.oauth2() {
             Some(flow) => Input::OAuth2(run_oauth2_effect(ctx, flow, e).await),
             None => Input::OAuth2(e.failed(Diagnosis::error(
                 Code::Other,
@@ -394,7 +396,7 @@ pub async fn drive(
     input: Input,
     before_apply: &mut (dyn FnMut(&Wizard, &Input) -> Result<(), Diagnosis> + Send),
 ) -> Result<(), Stop> {
-    let mut queue: std::collections::VecDeque<Effect> = w.apply(input).into();
+    let mut queue: std::collections::VecDeque<WizardEffect> = w.apply(input).into();
     if let Some(e) = w.error() {
         return Err(Stop::Refused(e.to_string()));
     }

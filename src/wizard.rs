@@ -2,7 +2,7 @@
 //! wizard pane and the headless `jiralink link …` commands alike.
 //!
 //! Nothing in here does I/O. A driver feeds [`Input`]s to [`Wizard::apply`], runs the returned
-//! [`Effect`]s (probe, key generation, REST calls, file writes) and feeds their results back as
+//! [`WizardEffect`]s (probe, key generation, REST calls, file writes) and feeds their results back as
 //! inputs. Everything entered stays in the [`Wizard`] when the user goes back or a call fails.
 
 pub(crate) mod export;
@@ -40,7 +40,8 @@ pub struct LinkPreset {
     pub consumer_key: String,
     /// Admin connection for automatic creation.
     pub admin: Option<String>,
-    /// Kind of link; `None` = what the probed Jira offers first (OAuth 2.0 from Jira 9).
+    /// Kind of link chosen first (the user may still pick another the Jira offers); `None` =
+    /// what the probed Jira offers first (OAuth 2.0 from Jira 9).
     pub kind: Option<LinkKind>,
 }
 
@@ -197,7 +198,7 @@ pub enum Input {
     SetUrl(String),
     /// Probe the URL (also done by `Next` on the first step when not probed yet).
     Probe,
-    /// Result of [`Effect::Probe`].
+    /// Result of [`WizardEffect::Probe`].
     ProbeResult(Result<ProbeInfo, Diagnosis>),
     /// Empty means "use the default derived from the host".
     SetConsumerKey(String),
@@ -215,34 +216,34 @@ pub enum Input {
     GenerateKey { overwrite: bool },
     /// Use an existing private key file instead of generating one.
     UseExistingKey(PathBuf),
-    /// Result of [`Effect::GenerateKey`] or [`Effect::LoadKey`]; the error is the `KeyError` text.
+    /// Result of [`WizardEffect::GenerateKey`] or [`WizardEffect::LoadKey`]; the error is the `KeyError` text.
     KeyReady(Result<KeyInfo, String>),
     /// The admin connection (from the config) used to create the link automatically.
     SetAdmin(Option<String>),
     /// Go ahead with the [`CreatePlan`] shown on the Create step.
     ConfirmCreate,
-    /// Result of [`Effect::CreateLink`]: what Jira now has, in one sentence (created, already
+    /// Result of [`WizardEffect::CreateLink`]: what Jira now has, in one sentence (created, already
     /// there, consumer added or replaced).
     CreateResult(Result<String, Diagnosis>),
     /// Register by hand: go from Register (or Create) straight to Authorize.
     SkipCreate,
     /// Ask for a new request token (also done on entering Authorize).
     RequestToken,
-    /// Result of [`Effect::RequestToken`].
+    /// Result of [`WizardEffect::RequestToken`].
     RequestTokenResult(Result<RequestTokenInfo, Diagnosis>),
     /// The verification code Jira showed after "Allow", as typed.
     SetVerifier(String),
     /// Exchange the request token and verifier for an access token.
     SubmitVerifier,
-    /// Result of [`Effect::ExchangeVerifier`]; expired/rejected/denied tokens restart authorization.
+    /// Result of [`WizardEffect::ExchangeVerifier`]; expired/rejected/denied tokens restart authorization.
     AccessTokenResult(Result<AccessInfo, Diagnosis>),
     /// Run the verification call again.
     Verify,
-    /// Result of [`Effect::Verify`].
+    /// Result of [`WizardEffect::Verify`].
     VerifyResult(Result<VerifyInfo, Diagnosis>),
     /// Write [`Wizard::export`] in `format` to `path` (mode 0600).
     Export { format: ExportFormat, path: PathBuf },
-    /// Result of [`Effect::Export`]: the path written, or why not.
+    /// Result of [`WizardEffect::Export`]: the path written, or why not.
     ExportResult(Result<PathBuf, String>),
     /// Choose the kind of link (Target step; refused when this Jira does not offer it).
     SetKind(LinkKind),
@@ -256,7 +257,7 @@ pub enum Input {
 
 /// Work for the driver. Effects carry no secrets; the driver reads tokens from the wizard.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub enum WizardEffect {
     /// `GET {url}/rest/api/2/serverInfo` anonymously → [`Input::ProbeResult`].
     Probe { url: String },
     /// `keys::generate_async` + `keys::write_private_key(path, force = overwrite)` → [`Input::KeyReady`].
@@ -787,7 +788,7 @@ impl Wizard {
     }
 
     /// Apply one input; returns the effects the driver must run.
-    pub fn apply(&mut self, input: Input) -> Vec<Effect> {
+    pub fn apply(&mut self, input: Input) -> Vec<WizardEffect> {
         self.error = None;
         let result = self.apply_inner(input);
         match result {
@@ -799,7 +800,7 @@ impl Wizard {
         }
     }
 
-    fn apply_inner(&mut self, input: Input) -> Result<Vec<Effect>, String> {
+    fn apply_inner(&mut self, input: Input) -> Result<Vec<WizardEffect>, String> {
         match input {
             Input::SetUrl(text) => {
                 let before = self.base_url().ok();
@@ -868,7 +869,7 @@ impl Wizard {
                 self.key_busy()?;
                 let path = self.key_path();
                 self.key_op = KeyOp::Generating(path.clone());
-                Ok(vec![Effect::GenerateKey {
+                Ok(vec![WizardEffect::GenerateKey {
                     bits: self.bits,
                     path,
                     overwrite,
@@ -880,7 +881,7 @@ impl Wizard {
                     return Err("Enter the path of the private key file.".into());
                 }
                 self.key_op = KeyOp::Loading(path.clone());
-                Ok(vec![Effect::LoadKey { path }])
+                Ok(vec![WizardEffect::LoadKey { path }])
             }
             Input::KeyReady(r) => {
                 if !matches!(self.key_op, KeyOp::Generating(_) | KeyOp::Loading(_)) {
@@ -937,7 +938,7 @@ impl Wizard {
                 )?;
                 let plan = self.create_plan()?;
                 self.create = Pending::Running;
-                Ok(vec![Effect::CreateLink { admin, plan }])
+                Ok(vec![WizardEffect::CreateLink { admin, plan }])
             }
             Input::CreateResult(r) => {
                 if self.create.is_running() {
@@ -1001,7 +1002,7 @@ impl Wizard {
                     return Err("Enter the file to write the export to.".into());
                 }
                 self.export = Pending::Running;
-                Ok(vec![Effect::Export { format, path }])
+                Ok(vec![WizardEffect::Export { format, path }])
             }
             Input::ExportResult(r) => {
                 if self.export.is_running() {
@@ -1035,7 +1036,7 @@ impl Wizard {
                         _ => Err("Choose OAuth 2.0 on the first step to use this.".into()),
                     };
                 };
-                Ok(f.apply(i).into_iter().map(Effect::OAuth2).collect())
+                Ok(f.apply(i).into_iter().map(WizardEffect::OAuth2).collect())
             }
             Input::Next if self.on_oauth2 => self.apply_inner(Input::OAuth2(O2Input::Next)),
             Input::Back if self.on_oauth2 => {
@@ -1060,7 +1061,7 @@ impl Wizard {
     }
 
     /// Leave Target for the OAuth 2.0 path; a flow for the same Jira and connection is resumed.
-    fn enter_oauth2(&mut self) -> Result<Vec<Effect>, String> {
+    fn enter_oauth2(&mut self) -> Result<Vec<WizardEffect>, String> {
         let base = self.base_url()?;
         let name = self.connection_name();
         let version = self.probe.done().and_then(|p| p.version_tuple);
@@ -1077,7 +1078,7 @@ impl Wizard {
         Ok(Vec::new())
     }
 
-    fn next(&mut self) -> Result<Vec<Effect>, String> {
+    fn next(&mut self) -> Result<Vec<WizardEffect>, String> {
         // On the first step Next doubles as "probe" (and "probe again" after a failure).
         if self.step == Step::Target && matches!(self.probe, Pending::Idle | Pending::Failed(_)) {
             return self.start_probe();
@@ -1100,7 +1101,7 @@ impl Wizard {
         }
     }
 
-    fn back(&mut self) -> Result<Vec<Effect>, String> {
+    fn back(&mut self) -> Result<Vec<WizardEffect>, String> {
         self.step = match self.step {
             Step::Target => return Err("This is the first step.".into()),
             Step::Keys => Step::Target,
@@ -1114,7 +1115,7 @@ impl Wizard {
     }
 
     /// Move to `step`, starting what it needs: Authorize asks for a request token once.
-    fn enter(&mut self, step: Step) -> Result<Vec<Effect>, String> {
+    fn enter(&mut self, step: Step) -> Result<Vec<WizardEffect>, String> {
         self.step = step;
         if step == Step::Authorize
             && matches!(self.request_token, Pending::Idle | Pending::Failed(_))
@@ -1131,10 +1132,10 @@ impl Wizard {
         probe.can_advance()
     }
 
-    fn start_probe(&mut self) -> Result<Vec<Effect>, String> {
+    fn start_probe(&mut self) -> Result<Vec<WizardEffect>, String> {
         let url = self.base_url()?;
         self.probe = Pending::Running;
-        Ok(vec![Effect::Probe { url }])
+        Ok(vec![WizardEffect::Probe { url }])
     }
 
     fn oauth_target(&self) -> Result<(String, String, PathBuf), String> {
@@ -1147,7 +1148,7 @@ impl Wizard {
         Ok((base, consumer_key, key.path.clone()))
     }
 
-    fn start_request_token(&mut self) -> Result<Vec<Effect>, String> {
+    fn start_request_token(&mut self) -> Result<Vec<WizardEffect>, String> {
         if !matches!(self.step, Step::Authorize) {
             return Err("Request tokens are requested on the Authorize step.".into());
         }
@@ -1158,14 +1159,14 @@ impl Wizard {
         self.request_token = Pending::Running;
         self.access = Pending::Idle;
         self.verify = Pending::Idle;
-        Ok(vec![Effect::RequestToken {
+        Ok(vec![WizardEffect::RequestToken {
             base_url,
             consumer_key,
             private_key,
         }])
     }
 
-    fn start_exchange(&mut self) -> Result<Vec<Effect>, String> {
+    fn start_exchange(&mut self) -> Result<Vec<WizardEffect>, String> {
         if self.step != Step::Authorize {
             return Err("Enter the verifier on the Authorize step.".into());
         }
@@ -1181,7 +1182,7 @@ impl Wizard {
         let (verifier, _) = check_verifier(&self.verifier)?;
         let (base_url, consumer_key, private_key) = self.oauth_target()?;
         self.access = Pending::Running;
-        Ok(vec![Effect::ExchangeVerifier {
+        Ok(vec![WizardEffect::ExchangeVerifier {
             base_url,
             consumer_key,
             private_key,
@@ -1190,7 +1191,7 @@ impl Wizard {
         }])
     }
 
-    fn start_verify(&mut self) -> Result<Vec<Effect>, String> {
+    fn start_verify(&mut self) -> Result<Vec<WizardEffect>, String> {
         if self.access.done().is_none() {
             return Err("No access token yet: finish the Authorize step first.".into());
         }
@@ -1199,7 +1200,7 @@ impl Wizard {
         }
         let (base_url, consumer_key, private_key) = self.oauth_target()?;
         self.verify = Pending::Running;
-        Ok(vec![Effect::Verify {
+        Ok(vec![WizardEffect::Verify {
             base_url,
             consumer_key,
             private_key,

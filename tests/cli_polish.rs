@@ -345,7 +345,7 @@ struct SimEnv {
     env: Env,
     alice_pw: String,
     admin_pw: String,
-    _sim: Sim,
+    sim: Sim,
 }
 
 impl SimEnv {
@@ -362,7 +362,7 @@ impl SimEnv {
             env,
             alice_pw: sim.password("alice").unwrap(),
             admin_pw: sim.password("admin").unwrap(),
-            _sim: sim,
+            sim,
         }
     }
 
@@ -446,6 +446,87 @@ async fn audit_json_matches_the_docs() {
     assert_documented("audit", &v);
     let v = s.json(&["audit", "sim", "--format", "json"]).await;
     assert_documented("audit", &v);
+}
+
+/// A Generic Application link made through REST as the admin with incoming OAuth 1.0a switched
+/// on and no consumer registered (what an interrupted admin script leaves): the flagged case.
+async fn half_made_link(base: &str, admin_pw: &str) {
+    let http = reqwest::Client::new();
+    let base = base.trim_end_matches('/');
+    let created = http
+        .put(format!("{base}/rest/applinks/3.0/applicationlink"))
+        .basic_auth("admin", Some(admin_pw))
+        .header("Accept", "application/json")
+        .json(&serde_json::json!({"name": "Half-made", "rpcUrl": "https://half.example.com", "displayUrl": "https://half.example.com", "typeId": "generic"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let v: Value = created.json().await.unwrap();
+    let href = v["resources-created"][0]["href"].as_str().unwrap();
+    let id = href.rsplit('/').next().unwrap();
+    let put = http
+        .put(format!("{base}/rest/applinks/3.0/status/{id}/oauth"))
+        .basic_auth("admin", Some(admin_pw))
+        .json(&serde_json::json!({"incoming": {"enabled": true, "twoLoEnabled": false, "twoLoImpersonationEnabled": false}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_json_matches_the_docs() {
+    let s = SimEnv::start().await;
+    // One OAuth 2.0 incoming link used by a connection, one connection whose client is gone, and
+    // a link flagged for OAuth on with no consumer: every part of the report has a value.
+    let ci = s
+        .sim
+        .oauth2()
+        .create_client("CI bot", &["https://ci.example.com/cb".into()], "WRITE")
+        .unwrap();
+    half_made_link(s.sim.base_url().as_str(), &s.admin_pw).await;
+    let base = s.sim.base_url().to_string();
+    let mut text = std::fs::read_to_string(s.env.config()).unwrap();
+    for (name, id) in [("ci", ci.id.as_str()), ("gone", "a-deleted-client-id")] {
+        text += &format!(
+            "\n[[connection]]\nname = \"{name}\"\nurl = \"{base}\"\nauth = \"oauth2\"\nclient_id = \"{id}\"\nclient_secret = {{ env = \"SIM_PW\" }}\nredirect_uri = \"https://ci.example.com/cb\"\nscopes = [\"WRITE\"]\n"
+        );
+    }
+    s.env.write_config(&text);
+    let out = s.run(&["links", "admin", "--format", "json"], &[]).await;
+    // A flagged link: exit 1.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_documented("links", &v);
+    let flagged = v["links"].as_array().unwrap().iter();
+    assert_eq!(
+        flagged
+            .filter(|l| l["missing_consumer"].is_object())
+            .count(),
+        1,
+        "{v:#}"
+    );
+    assert!(
+        v["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["migrate_to_oauth2"].is_object()),
+        "{v:#}"
+    );
+    assert_eq!(v["oauth2_clients"][0]["connections"][0], "ci", "{v:#}");
+    assert_eq!(v["unmatched_oauth2_connections"][0], "gone", "{v:#}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&ci.secret));
+    // Not an administrator: the links cannot be listed (3), nothing on stdout.
+    let out = s.run(&["links", "sim", "--format", "json"], &[]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
 }
 
 fn has_esc(bytes: &[u8]) -> bool {

@@ -390,7 +390,7 @@ async fn tui_wizard_shows_the_deny_diagnosis() {
 
 /// Drive the core wizard as a front end does: apply, run the effects, feed results back.
 async fn drive(ctx: &LinkContext, w: &mut Wizard, input: Input) {
-    let mut queue: std::collections::VecDeque<wizard::Effect> = w.apply(input).into();
+    let mut queue: std::collections::VecDeque<wizard::WizardEffect> = w.apply(input).into();
     while let Some(e) = queue.pop_front() {
         let r = run_effect(ctx, w, e).await;
         queue.extend(w.apply(r));
@@ -501,7 +501,7 @@ fn jira_before_8_22_offers_only_oauth1() {
     let mut w = Wizard::offering_kinds("/keys");
     w.apply(Input::SetUrl("https://jira.example.com".into()));
     let effects = w.apply(Input::Next);
-    assert!(matches!(&effects[..], [wizard::Effect::Probe { .. }]));
+    assert!(matches!(&effects[..], [wizard::WizardEffect::Probe { .. }]));
     let probe = |v: &str, t| ProbeInfo {
         version: Some(v.into()),
         version_tuple: Some(t),

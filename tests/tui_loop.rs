@@ -31,7 +31,7 @@ macro_rules! real_wizard_and_audit {
             &self,
             ctx: WizardCtx,
             wizard: jiralink::wizard::Wizard,
-            effect: jiralink::wizard::Effect,
+            effect: jiralink::wizard::WizardEffect,
         ) -> BoxFuture<'static, jiralink::wizard::Input> {
             LiveCore.wizard_effect(ctx, wizard, effect)
         }

@@ -62,7 +62,7 @@ impl Core for SlowCore {
         &self,
         ctx: WizardCtx,
         wizard: jiralink::wizard::Wizard,
-        effect: jiralink::wizard::Effect,
+        effect: jiralink::wizard::WizardEffect,
     ) -> BoxFuture<'static, jiralink::wizard::Input> {
         late(LiveCore.wizard_effect(ctx, wizard, effect))
     }

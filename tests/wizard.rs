@@ -4,8 +4,8 @@
 use jiralink::jira::diagnose::{Code, Diagnosis};
 use jiralink::keys;
 use jiralink::wizard::{
-    self, menu_path, AccessInfo, CreatePlan, Effect, ExportFormat, Input, KeyInfo, ProbeInfo,
-    RequestTokenInfo, Step, VerifyInfo, Wizard,
+    self, menu_path, AccessInfo, CreatePlan, ExportFormat, Input, KeyInfo, ProbeInfo,
+    RequestTokenInfo, Step, VerifyInfo, Wizard, WizardEffect,
 };
 use rsa::RsaPublicKey;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,7 +43,7 @@ fn access() -> AccessInfo {
 }
 
 /// Apply and assert the input was accepted.
-fn ok(w: &mut Wizard, input: Input) -> Vec<Effect> {
+fn ok(w: &mut Wizard, input: Input) -> Vec<WizardEffect> {
     let effects = w.apply(input.clone());
     assert!(w.error().is_none(), "{input:?} refused: {:?}", w.error());
     effects
@@ -53,7 +53,7 @@ fn at_keys() -> Wizard {
     let mut w = Wizard::new("/keys");
     ok(&mut w, Input::SetUrl(format!("{BASE}/")));
     let fx = ok(&mut w, Input::Next);
-    assert_eq!(fx, vec![Effect::Probe { url: BASE.into() }]);
+    assert_eq!(fx, vec![WizardEffect::Probe { url: BASE.into() }]);
     ok(&mut w, Input::ProbeResult(Ok(probe_ok((9, 12, 3)))));
     assert!(ok(&mut w, Input::Next).is_empty());
     assert_eq!(w.step(), Step::Keys);
@@ -65,7 +65,7 @@ fn at_register() -> Wizard {
     let fx = ok(&mut w, Input::GenerateKey { overwrite: false });
     assert_eq!(
         fx,
-        vec![Effect::GenerateKey {
+        vec![WizardEffect::GenerateKey {
             bits: 2048,
             path: PathBuf::from("/keys/jiralink-jira.example.com.pem"),
             overwrite: false
@@ -86,7 +86,7 @@ fn at_authorize() -> Wizard {
     assert_eq!(w.step(), Step::Authorize);
     assert_eq!(
         fx,
-        vec![Effect::RequestToken {
+        vec![WizardEffect::RequestToken {
             base_url: BASE.into(),
             consumer_key: "jiralink-jira.example.com".into(),
             private_key: PathBuf::from("/keys/jiralink-jira.example.com.pem"),
@@ -109,7 +109,7 @@ fn at_verify() -> Wizard {
     assert_eq!(w.step(), Step::Verify);
     assert_eq!(
         fx,
-        vec![Effect::Verify {
+        vec![WizardEffect::Verify {
             base_url: BASE.into(),
             consumer_key: "jiralink-jira.example.com".into(),
             private_key: PathBuf::from("/keys/jiralink-jira.example.com.pem"),
@@ -229,7 +229,7 @@ fn target_requires_a_valid_url_and_a_successful_probe() {
     assert!(w.can_advance().unwrap_err().contains("Probe"));
     assert_eq!(
         ok(&mut w, Input::Probe),
-        vec![Effect::Probe { url: BASE.into() }]
+        vec![WizardEffect::Probe { url: BASE.into() }]
     );
     assert!(w.view().busy.unwrap().contains(BASE));
     assert!(w.can_advance().is_err());
@@ -242,7 +242,7 @@ fn target_requires_a_valid_url_and_a_successful_probe() {
     // Next after a failure probes again instead of advancing.
     assert_eq!(
         ok(&mut w, Input::Next),
-        vec![Effect::Probe { url: BASE.into() }]
+        vec![WizardEffect::Probe { url: BASE.into() }]
     );
     assert_eq!(w.step(), Step::Target);
     ok(&mut w, Input::ProbeResult(Ok(probe_ok((10, 3, 19)))));
@@ -333,7 +333,7 @@ fn keys_step_defaults_and_validation() {
     ok(&mut w, Input::SetKeyPath("/secure/k.pem".into()));
     assert_eq!(
         ok(&mut w, Input::GenerateKey { overwrite: true }),
-        vec![Effect::GenerateKey {
+        vec![WizardEffect::GenerateKey {
             bits: 4096,
             path: "/secure/k.pem".into(),
             overwrite: true
@@ -359,7 +359,7 @@ fn failed_import_keeps_the_previous_key() {
     assert!(w.can_advance().is_ok());
     assert_eq!(
         ok(&mut w, Input::UseExistingKey("/home/a/bad.pem".into())),
-        vec![Effect::LoadKey {
+        vec![WizardEffect::LoadKey {
             path: "/home/a/bad.pem".into()
         }]
     );
@@ -595,7 +595,7 @@ fn create_needs_admin_and_confirmation() {
     ok(&mut w, Input::SetAdmin(Some("  jira-admin ".into())));
     let fx = ok(&mut w, Input::ConfirmCreate);
     match &fx[..] {
-        [Effect::CreateLink { admin, plan }] => {
+        [WizardEffect::CreateLink { admin, plan }] => {
             assert_eq!(admin, "jira-admin");
             assert_eq!(plan, &w.create_plan().unwrap());
         }
@@ -618,7 +618,7 @@ fn create_needs_admin_and_confirmation() {
     assert!(w.link_created());
     let fx = ok(&mut w, Input::Next);
     assert_eq!(w.step(), Step::Authorize);
-    assert!(matches!(&fx[..], [Effect::RequestToken { .. }]));
+    assert!(matches!(&fx[..], [WizardEffect::RequestToken { .. }]));
     // Back from Authorize returns to Create when it was not skipped.
     ok(&mut w, Input::Back);
     assert_eq!(w.step(), Step::Create);
@@ -676,7 +676,7 @@ fn verifier_exchange_then_verify() {
     let fx = ok(&mut w, Input::SubmitVerifier);
     assert_eq!(
         fx,
-        vec![Effect::ExchangeVerifier {
+        vec![WizardEffect::ExchangeVerifier {
             base_url: BASE.into(),
             consumer_key: "jiralink-jira.example.com".into(),
             private_key: "/keys/jiralink-jira.example.com.pem".into(),
@@ -708,7 +708,7 @@ fn expired_request_token_restarts_authorization() {
         Input::AccessTokenResult(Err(diag(Code::OauthTokenExpired))),
     );
     assert_eq!(w.step(), Step::Authorize);
-    assert!(matches!(&fx[..], [Effect::RequestToken { .. }]));
+    assert!(matches!(&fx[..], [WizardEffect::RequestToken { .. }]));
     assert!(w.request_token().is_none());
     assert!(w.authorize_url().is_none());
     assert_eq!(
@@ -739,7 +739,10 @@ fn denied_or_rejected_tokens_also_restart() {
         ok(&mut w, Input::SetVerifier("Ab12Cd".into()));
         ok(&mut w, Input::SubmitVerifier);
         let fx = ok(&mut w, Input::AccessTokenResult(Err(diag(code))));
-        assert!(matches!(&fx[..], [Effect::RequestToken { .. }]), "{code}");
+        assert!(
+            matches!(&fx[..], [WizardEffect::RequestToken { .. }]),
+            "{code}"
+        );
         assert!(!w.view().notes.is_empty());
     }
 }
@@ -1021,7 +1024,7 @@ fn export_needs_a_token_and_goes_through_an_effect() {
     );
     assert_eq!(
         fx,
-        vec![Effect::Export {
+        vec![WizardEffect::Export {
             format: ExportFormat::Env,
             path: "/out/jira.env".into()
         }]
@@ -1076,7 +1079,7 @@ fn entering_authorize_retries_a_failed_request_token() {
     );
     ok(&mut w, Input::Back);
     let fx = ok(&mut w, Input::SkipCreate);
-    assert!(matches!(&fx[..], [Effect::RequestToken { .. }]));
+    assert!(matches!(&fx[..], [WizardEffect::RequestToken { .. }]));
     // A second RequestToken while one is on its way is refused.
     assert!(w.apply(Input::RequestToken).is_empty());
     assert!(w.error().is_some());

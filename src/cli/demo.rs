@@ -105,7 +105,8 @@ impl Demo {
             connection_name: DEMO_OAUTH.into(),
             consumer_key: DEMO_CONSUMER_KEY.into(),
             admin: Some(DEMO_ADMIN.into()),
-            // The demo shows the OAuth 1.0a link its seeded integrations use.
+            // The demo starts on the OAuth 1.0a link its seeded integrations use; OAuth 2.0 is
+            // one key away on the first step, and `A` approves either in the simulated browser.
             kind: Some(crate::wizard::LinkKind::OAuth1),
         });
         opts.browser = Some(Arc::new(ConsentBrowser::new(

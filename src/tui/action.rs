@@ -91,7 +91,7 @@ pub enum Effect {
         req: RequestId,
         ctx: crate::tui::effects::WizardCtx,
         wizard: Box<crate::wizard::Wizard>,
-        effect: crate::wizard::Effect,
+        effect: crate::wizard::WizardEffect,
     },
     /// Save the linked connection → [`Action::LinkedSaved`].
     SaveLinked {

@@ -59,7 +59,7 @@ pub trait Core: Send + Sync + 'static {
         &self,
         ctx: WizardCtx,
         wizard: crate::wizard::Wizard,
-        effect: crate::wizard::Effect,
+        effect: crate::wizard::WizardEffect,
     ) -> BoxFuture<'static, crate::wizard::Input>;
     /// Save the connection the wizard linked (tokens and config in one atomic switch-over).
     fn save_linked(
@@ -111,12 +111,14 @@ pub trait Core: Send + Sync + 'static {
 /// The progress callback a fix being applied reports through.
 pub type FixProgressFn = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
 
-/// A browser the TUI may send to Jira's authorize page on the user's behalf, returning the
-/// verification code Jira shows after "Allow". Only a front end that owns such a browser passes
-/// one (the demo drives the simulator's own login and consent pages over HTTP); without one the
-/// user opens the authorize URL in their own browser and types the code.
+/// A browser the TUI may send to Jira's authorize page on the user's behalf, returning what the
+/// user would copy after "Allow": the verification code Jira shows (OAuth 1.0a) or the address the
+/// browser is sent to (OAuth 2.0: the Redirect URL with `code` and `state`). Only a front end that
+/// owns such a browser passes one (the demo drives the simulator's own login and consent pages over
+/// HTTP); without one the user opens the authorize URL in their own browser and types the answer.
 pub trait Browser: Send + Sync + 'static {
-    /// Open `authorize_url`, log in, click Allow; the verification code shown, or why not.
+    /// Open `authorize_url`, log in, click Allow; the verification code shown or the address
+    /// reached, or why not.
     fn approve(&self, authorize_url: String) -> BoxFuture<'static, Result<String, String>>;
 }
 
@@ -178,7 +180,7 @@ impl Core for LiveCore {
         &self,
         ctx: WizardCtx,
         wizard: crate::wizard::Wizard,
-        effect: crate::wizard::Effect,
+        effect: crate::wizard::WizardEffect,
     ) -> BoxFuture<'static, crate::wizard::Input> {
         Box::pin(async move {
             crate::link::run_effect_in(ctx.config_path, ctx.data_dir, &wizard, effect).await

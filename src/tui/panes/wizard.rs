@@ -146,16 +146,18 @@ enum Kind {
     O2Export,
 }
 
-fn kind_of(e: &wizard::Effect) -> Kind {
+fn kind_of(e: &wizard::WizardEffect) -> Kind {
     match e {
-        wizard::Effect::Probe { .. } => Kind::Probe,
-        wizard::Effect::GenerateKey { .. } | wizard::Effect::LoadKey { .. } => Kind::Key,
-        wizard::Effect::CreateLink { .. } => Kind::Create,
-        wizard::Effect::RequestToken { .. } => Kind::RequestToken,
-        wizard::Effect::ExchangeVerifier { .. } => Kind::Exchange,
-        wizard::Effect::Verify { .. } => Kind::Verify,
-        wizard::Effect::Export { .. } => Kind::Export,
-        wizard::Effect::OAuth2(e) => match e {
+        wizard::WizardEffect::Probe { .. } => Kind::Probe,
+        wizard::WizardEffect::GenerateKey { .. } | wizard::WizardEffect::LoadKey { .. } => {
+            Kind::Key
+        }
+        wizard::WizardEffect::CreateLink { .. } => Kind::Create,
+        wizard::WizardEffect::RequestToken { .. } => Kind::RequestToken,
+        wizard::WizardEffect::ExchangeVerifier { .. } => Kind::Exchange,
+        wizard::WizardEffect::Verify { .. } => Kind::Verify,
+        wizard::WizardEffect::Export { .. } => Kind::Export,
+        wizard::WizardEffect::OAuth2(e) => match e {
             O2Effect::CreateClient { .. } => Kind::O2Create,
             O2Effect::Exchange { .. } => Kind::O2Exchange,
             O2Effect::Verify => Kind::O2Verify,
@@ -215,7 +217,10 @@ pub struct WizardPane {
     advance_after_probe: bool,
     has_browser: bool,
     allow_req: Option<RequestId>,
-    /// What the simulated Jira showed after Allow.
+    /// The authorize URL the app's browser was last sent to.
+    allow_for: Option<String>,
+    /// What the simulated Jira showed after Allow (OAuth 1.0a: the verification code; OAuth
+    /// 2.0: the address the browser was sent to).
     allow_page: Option<Result<String, String>>,
     save_req: Option<RequestId>,
     /// A pasted PEM key being stored.
@@ -228,11 +233,9 @@ impl WizardPane {
     /// A fresh wizard; keys and tokens go under `ctx.data_dir`.
     pub fn new(ctx: WizardCtx, preset: Option<&LinkPreset>, has_browser: bool) -> Self {
         let mut pane = Self {
-            // A preset kind (the demo's OAuth 1.0a) is fixed; otherwise the user picks on Target.
-            wizard: match preset.and_then(|p| p.kind) {
-                Some(_) => Wizard::new(ctx.data_dir.clone()),
-                None => Wizard::offering_kinds(ctx.data_dir.clone()),
-            },
+            // The user picks the kind on Target; a preset kind (the demo's OAuth 1.0a) is only
+            // the first choice.
+            wizard: Wizard::offering_kinds(ctx.data_dir.clone()),
             ctx,
             texts: BTreeMap::new(),
             export_format: ExportFormat::Toml,
@@ -247,6 +250,7 @@ impl WizardPane {
             advance_after_probe: false,
             has_browser,
             allow_req: None,
+            allow_for: None,
             allow_page: None,
             save_req: None,
             import_req: None,
@@ -292,11 +296,29 @@ impl WizardPane {
         self.texts.get(&id).map(TextField::value).unwrap_or("")
     }
 
-    /// The verification code the simulated Jira showed (demo).
+    /// The verification code the simulated Jira showed (demo; OAuth 2.0: the address the
+    /// simulated browser was sent to after Allow), for the current authorize URL.
     pub fn simulated_code(&self) -> Option<&str> {
-        match &self.allow_page {
+        match self.allow_page_now() {
             Some(Ok(code)) => Some(code),
             _ => None,
+        }
+    }
+
+    /// What the app's browser brought back for the authorize URL shown now (none once a new
+    /// request token or attempt replaced it).
+    pub(crate) fn allow_page_now(&self) -> Option<&Result<String, String>> {
+        let now = self.authorize_url();
+        self.allow_page
+            .as_ref()
+            .filter(|_| now.is_some() && self.allow_for == now)
+    }
+
+    /// The authorize URL of the current attempt, on either path.
+    fn authorize_url(&self) -> Option<String> {
+        match self.wizard.oauth2() {
+            Some(f) => f.authorize_url(),
+            None => self.wizard.authorize_url(),
         }
     }
 
@@ -425,10 +447,17 @@ impl WizardPane {
                 }
                 v
             }
-            O2Step::Authorize => vec![
-                Item::Text(WizardField::Pasted),
-                Item::Action(WizardCmd::NewToken),
-            ],
+            O2Step::Authorize => {
+                let mut v = Vec::new();
+                if self.has_browser && f.authorize_url().is_some() {
+                    v.push(Item::Action(WizardCmd::Approve));
+                }
+                v.extend([
+                    Item::Text(WizardField::Pasted),
+                    Item::Action(WizardCmd::NewToken),
+                ]);
+                v
+            }
             O2Step::Verify => vec![
                 Item::Format,
                 Item::Text(WizardField::ExportPath),
@@ -509,7 +538,7 @@ impl WizardPane {
         self.after_change();
     }
 
-    fn spawn(&mut self, effects: Vec<wizard::Effect>, cx: &mut PaneCx<'_>) {
+    fn spawn(&mut self, effects: Vec<wizard::WizardEffect>, cx: &mut PaneCx<'_>) {
         for effect in effects {
             let kind = kind_of(&effect);
             let req = cx.ids.next_id();
@@ -726,7 +755,25 @@ impl WizardPane {
         });
     }
 
-    /// The simulated "Allow" finished (demo).
+    /// Send the app's browser (the demo's) to the current authorize URL to log in and click
+    /// Allow, on either path. False when there is no browser or no URL yet.
+    fn send_browser(&mut self, cx: &mut PaneCx<'_>) -> bool {
+        let Some(url) = self.authorize_url().filter(|_| self.has_browser) else {
+            return false;
+        };
+        let req = cx.ids.next_id();
+        if let Some(old) = self.allow_req.replace(req) {
+            cx.effects.push(Effect::Cancel(old));
+        }
+        self.allow_for = Some(url.clone());
+        self.allow_page = None;
+        cx.effects.push(Effect::Approve { req, url });
+        true
+    }
+
+    /// The simulated "Allow" finished (demo). On the OAuth 2.0 path the address the browser
+    /// was sent to goes into the paste field, focused, as if the user had pasted it: Enter
+    /// submits it.
     pub fn on_allow(
         &mut self,
         req: RequestId,
@@ -741,6 +788,23 @@ impl WizardPane {
             cx.status.error = Some(format!("simulated Allow failed: {e}"));
         }
         self.allow_page = Some(result);
+        let at_authorize = self
+            .wizard
+            .oauth2()
+            .is_some_and(|f| f.step() == O2Step::Authorize);
+        if let (true, Some(Ok(address))) = (at_authorize, self.allow_page_now().cloned()) {
+            self.texts
+                .insert(WizardField::Pasted, TextField::new(address));
+            self.sync_text(WizardField::Pasted);
+            let pasted = Item::Text(WizardField::Pasted);
+            if let Some(i) = self.items().iter().position(|it| *it == pasted) {
+                self.focus = i;
+                self.editing = true;
+            }
+            cx.status.notice = Some(
+                "the simulated browser's address after Allow is filled in: Enter submits it".into(),
+            );
+        }
         true
     }
 
@@ -786,16 +850,7 @@ impl WizardPane {
                 }
             }
             WizardCmd::NewToken if step == Step::Authorize => self.apply(Input::RequestToken, cx),
-            WizardCmd::Approve if step == Step::Authorize && self.has_browser => {
-                let Some(url) = self.wizard.authorize_url() else {
-                    return false;
-                };
-                let req = cx.ids.next_id();
-                if let Some(old) = self.allow_req.replace(req) {
-                    cx.effects.push(Effect::Cancel(old));
-                }
-                cx.effects.push(Effect::Approve { req, url });
-            }
+            WizardCmd::Approve if step == Step::Authorize => return self.send_browser(cx),
             WizardCmd::Export if step == Step::Verify => {
                 let typed = self.text(WizardField::ExportPath).trim().to_string();
                 let path = if typed.is_empty() {
@@ -835,6 +890,7 @@ impl WizardPane {
                 self.texts.remove(&WizardField::Pasted);
                 self.apply(o2(O2Input::NewAttempt), cx)
             }
+            WizardCmd::Approve if step == O2Step::Authorize => return self.send_browser(cx),
             WizardCmd::Export if step == O2Step::Verify => {
                 let typed = self.text(WizardField::ExportPath).trim().to_string();
                 let path = if typed.is_empty() {

@@ -195,9 +195,19 @@ impl WizardPane {
                 theme.warn(),
             ));
         }
-        if let Some(page) = self.allow_page.as_ref().filter(|_| step_is_authorize(view)) {
+        if let Some(page) = self.allow_page_now().filter(|_| step_is_authorize(view)) {
             lines.push(Line::raw(""));
             match page {
+                Ok(address) if self.wizard.oauth2().is_some() => {
+                    lines.push(Line::styled(
+                        "Simulated browser (demo) after clicking Allow went to:",
+                        theme.accent(),
+                    ));
+                    lines.push(Line::raw(format!("  {address}")));
+                    lines.push(Line::raw(
+                        "  It is filled in above as if pasted: Enter submits it.",
+                    ));
+                }
                 Ok(code) => {
                     lines.push(Line::styled(
                         "Simulated Jira page (demo) after clicking Allow:",
