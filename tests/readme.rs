@@ -559,6 +559,16 @@ fn readme_command_blocks_run_against_the_simulator() {
         "{env}"
     );
 
+    // The OAuth 2.0 expiry block: the control API takes the POST (it refuses one that is not
+    // JSON, so the README's curl must say so) and expires the token `check app2` then refreshes.
+    let expire = find(&ran, "curl -s -X POST");
+    assert!(
+        expire.command.contains("/__sim/oauth2/expire") && expire.stdout.contains("\"expired\":1"),
+        "`{}` printed {:?}",
+        expire.command,
+        expire.stdout
+    );
+
     // The JSON example prints what the README shows under it.
     if jq {
         let json_block = blocks
