@@ -530,7 +530,18 @@ fn readme_command_blocks_run_against_the_simulator() {
     let applied = find(&ran, "jiralink fix alice --admin admin --project OPS --yes");
     has(applied, "alice now holds every required permission");
     has(applied, "undo: jiralink fix --undo ");
-    has(find(&ran, "jiralink fix --undo last"), "undone: journal ");
+    // `last` is resolved: the undo names the journal the apply printed, not "last".
+    let id = applied
+        .stdout
+        .lines()
+        .chain(applied.stderr.lines())
+        .find_map(|l| l.trim().strip_prefix("undo: jiralink fix --undo "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the apply printed its undo line")
+        .to_string();
+    let undone = find(&ran, "jiralink fix --undo last");
+    has(undone, &format!("undo {id} (applied "));
+    has(undone, &format!("undone: journal {id}"));
 
     // The linking block, start to end.
     has(
