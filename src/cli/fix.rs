@@ -99,8 +99,10 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
         &cfg.defaults,
     );
     let human = a.format == Format::Table;
-    let report = match audit::run(req.clone(), |_| {}).await {
-        Ok(r) => r,
+    let concurrency = req.concurrency;
+    // The audit's reads are kept for the planner (nothing is read twice).
+    let (report, recorder) = match fix::audit_recorded(req.clone(), |_| {}).await {
+        Ok((r, rec)) => (r, rec.unwrap_or_else(|| fix::Recorder::new(admin.clone()))),
         Err(e) => {
             let d = e.diagnosis();
             return Ok(match e {
@@ -115,7 +117,7 @@ pub async fn run(g: &Global, a: FixArgs) -> anyhow::Result<u8> {
             });
         }
     };
-    let snap = match fix::gather(&report, &admin, &opts, req.concurrency).await {
+    let snap = match fix::gather(&report, &recorder, &opts, concurrency).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("jiralink: fix could not plan; nothing changed: {e}");

@@ -173,6 +173,60 @@ pub fn diagnose_write(e: &JiraError, call: &str) -> Diagnosis {
     }
 }
 
+/// The REST call `c` makes once the roles created earlier in the run have ids: the id filled in
+/// and the role named (a plan shows `<id of NAME>` before the role exists).
+fn call_made(c: &Change, ids: &HashMap<String, String>) -> String {
+    let created = |id: &Option<String>, name: &str| {
+        id.is_none()
+            .then(|| ids.get(&name.to_ascii_lowercase()).cloned())
+            .flatten()
+    };
+    match c {
+        Change::Grant {
+            scheme_id,
+            scheme_name,
+            permission,
+            holder,
+        } if holder.kind == "projectRole" => {
+            let name = holder.role_name.clone().unwrap_or_default();
+            match created(&holder.parameter, &name) {
+                Some(id) => {
+                    let mut h = holder.clone();
+                    h.parameter = Some(id);
+                    let call = Change::Grant {
+                        scheme_id: scheme_id.clone(),
+                        scheme_name: scheme_name.clone(),
+                        permission: permission.clone(),
+                        holder: h,
+                    }
+                    .rest_call();
+                    format!("{call} (role {name})")
+                }
+                None => c.rest_call(),
+            }
+        }
+        Change::AddRoleActor {
+            project,
+            role_id,
+            role_name,
+            actor,
+        } => match created(role_id, role_name) {
+            Some(id) => {
+                let call = Change::AddRoleActor {
+                    project: project.clone(),
+                    role_id: Some(id),
+                    role_name: role_name.clone(),
+                    actor: actor.clone(),
+                }
+                .rest_call();
+                format!("{call} (role {role_name})")
+            }
+            None => c.rest_call(),
+        },
+        _ => c.rest_call(),
+    }
+}
+
 fn resolve(ids: &HashMap<String, String>, id: &Option<String>, name: &str) -> Option<String> {
     id.clone()
         .or_else(|| ids.get(&name.to_ascii_lowercase()).cloned())
@@ -225,7 +279,7 @@ pub async fn apply_plan<W: AdminWriter>(
     let total = journal.changes.len();
     let changes = journal.changes.clone();
     for (index, c) in changes.iter().enumerate() {
-        let call = c.rest_call();
+        let call = call_made(c, &ids);
         events(ApplyEvent::Step {
             index,
             total,

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// A small multiply-rotate hasher (the FxHash scheme) for the planner's hot sets of user names:
 /// they are hashed millions of times per plan and need no protection against crafted keys.
@@ -45,12 +46,35 @@ fn role_key(id: Option<&str>, name: &str) -> String {
     }
 }
 
-/// Users a change reaches in a project: (users, permission, whether the users have no repeats).
-type Reached<'a> = (Cow<'a, [&'a str]>, String, bool);
+/// Where the users a change reaches in a project come from: a group's members as read, or one
+/// login name. Sorted and de-duplicated per (project, permission), so equal reaches compare equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Src<'a> {
+    Group(&'a str),
+    Name(&'a str),
+}
 
-/// What a list of users gains in a project depends on: (permission, list's first name's address,
-/// list's length, holders before, holders added).
-type Memo<'a> = (&'a str, usize, usize, Sig<'a>, Sig<'a>);
+/// What the users gained in a project depend on, owned so the result is kept across
+/// evaluations: the reach's sources (0 = group, 1 = name), holders before, holders added. The
+/// permission itself plays no part beyond who holds it.
+type WalkKey = (Vec<(u8, String)>, OwnedSig, OwnedSig);
+
+/// A [`Sig`], owned.
+type OwnedSig = (bool, Vec<String>, Vec<String>);
+
+fn owned(s: Sig<'_>) -> OwnedSig {
+    (
+        s.0,
+        s.1.into_iter().map(str::to_string).collect(),
+        s.2.into_iter().map(str::to_string).collect(),
+    )
+}
+
+/// The users a reach gains in a project (each once), and how many of them are the subject.
+struct Walk<'s> {
+    gained: Vec<Cow<'s, str>>,
+    mine: usize,
+}
 
 /// A [`Check`]'s contents.
 type Sig<'a> = (bool, Vec<&'a str>, Vec<&'a str>);
@@ -97,6 +121,9 @@ pub struct Evaluator<'s> {
     actors: HashMap<&'s str, HashMap<&'s str, &'s [ActorRef]>>,
     /// Scheme id → its dedicated roles, computed once per scheme.
     dedicated: RefCell<HashMap<String, Vec<(String, String)>>>,
+    /// Walks done so far, kept for every later evaluation (most projects of a scheme, and the
+    /// same holders under another permission or in another candidate, gain the same users).
+    walks: RefCell<HashMap<WalkKey, Rc<Walk<'s>>>>,
 }
 
 /// Changes overlaid on the snapshot.
@@ -254,6 +281,7 @@ impl<'s> Evaluator<'s> {
             on_scheme,
             actors,
             dedicated: RefCell::new(HashMap::new()),
+            walks: RefCell::new(HashMap::new()),
         }
     }
 
@@ -441,11 +469,11 @@ impl<'s> Evaluator<'s> {
             .all(|(p, perm)| self.holds_with(user, p, perm, Some(&ov)))
     }
 
-    /// Users an actor stands for.
-    fn expand<'a>(&'a self, a: &'a ActorRef) -> Cow<'a, [&'a str]> {
+    /// Where an actor's users come from.
+    fn src(a: &ActorRef) -> Src<'_> {
         match a {
-            ActorRef::User(u) => Cow::Owned(vec![u.as_str()]),
-            ActorRef::Group(g) => Cow::Borrowed(self.list_of(g)),
+            ActorRef::User(u) => Src::Name(u),
+            ActorRef::Group(g) => Src::Group(g),
         }
     }
 
@@ -454,32 +482,28 @@ impl<'s> Evaluator<'s> {
         self.lists.get(g).map_or(&[], Vec::as_slice)
     }
 
-    /// Users a holder stands for in `project`, after the overlay (issue-level and public holders
-    /// stand for everyone, who already hold what they grant: never proposed).
-    fn members_of<'a>(
+    /// Where the users a holder stands for in `project` come from, after the overlay
+    /// (issue-level and public holders stand for everyone, who already hold what they grant:
+    /// never proposed).
+    fn sources_of<'a>(
         &'a self,
         w: &'a Who,
         project: &str,
         ov: &'a Overlay,
-        perm: &str,
-    ) -> Reached<'a> {
-        let (us, unique) = match w {
-            Who::Group(g) => (Cow::Borrowed(self.list_of(g)), self.group_unique(g)),
-            Who::User(u) => (Cow::Owned(vec![u.as_str()]), true),
-            Who::Role(r) => {
-                let us: Vec<&str> = self
-                    .actors_of(project, r)
+        out: &mut Vec<Src<'a>>,
+    ) {
+        match w {
+            Who::Group(g) => out.push(Src::Group(g)),
+            Who::User(u) => out.push(Src::Name(u)),
+            Who::Role(r) => out.extend(
+                self.actors_of(project, r)
                     .into_iter()
                     .flatten()
                     .chain(ov.actors_of(project, r).into_iter().flatten())
-                    .flat_map(|a| self.expand(a).into_owned())
-                    .collect();
-                let unique = us.len() <= 1;
-                (Cow::Owned(us), unique)
-            }
-            _ => (Cow::Owned(Vec::new()), true),
-        };
-        (us, perm.to_string(), unique)
+                    .map(Self::src),
+            ),
+            _ => {}
+        }
     }
 
     /// Whether a group's member list as read has no repeats.
@@ -490,11 +514,11 @@ impl<'s> Evaluator<'s> {
         }
     }
 
-    /// Whether the users an actor stands for have no repeats.
-    fn actor_unique(&self, a: &ActorRef) -> bool {
-        match a {
-            ActorRef::User(_) => true,
-            ActorRef::Group(g) => self.group_unique(g),
+    /// Whether `user` comes from source `s` (a group's member, or that exact name).
+    fn reached_by(&self, s: &Src<'_>, user: &str) -> bool {
+        match s {
+            Src::Group(g) => self.members.get(g).is_some_and(|m| m.contains(user)),
+            Src::Name(n) => *n == user,
         }
     }
 
@@ -560,20 +584,65 @@ impl<'s> Evaluator<'s> {
             .collect()
     }
 
+    /// The users `srcs` reach who hold nothing through `before` and something through `extra`
+    /// (each once, in the sources' order).
+    fn walk(&self, srcs: &[Src<'_>], before: &Check<'_>, extra: &Check<'_>) -> Walk<'s> {
+        let gains = |u: &str| !before.holds(self, u) && extra.holds(self, u);
+        let mut gained: Vec<Cow<'s, str>> = Vec::new();
+        for (i, s) in srcs.iter().enumerate() {
+            // Reached through an earlier source: counted there.
+            let earlier = |u: &str| srcs[..i].iter().any(|t| self.reached_by(t, u));
+            match s {
+                Src::Group(gr) => {
+                    // Repeats within a list are skipped with a set, only where there are any.
+                    let mut local: Option<FastSet<&str>> =
+                        (!self.group_unique(gr)).then(FastSet::default);
+                    for u in self.list_of(gr) {
+                        if local.as_mut().is_some_and(|l| !l.insert(u)) {
+                            continue;
+                        }
+                        if !earlier(u) && gains(u) {
+                            gained.push(Cow::Borrowed(*u));
+                        }
+                    }
+                }
+                Src::Name(n) => {
+                    if !earlier(n) && gains(n) {
+                        gained.push(Cow::Owned((*n).to_string()));
+                    }
+                }
+            }
+        }
+        let mine = gained
+            .iter()
+            .filter(|u| u.eq_ignore_ascii_case(&self.snap.subject))
+            .count();
+        Walk { gained, mine }
+    }
+
     fn gains_inner(&self, changes: &[Change], keep: usize) -> Gains {
         let ov = Overlay::of(changes);
-        // Reach, per project: (user, permission) pairs a change could grant there.
-        // Per project: (users, permission, whether the users have no repeats).
-        let mut reach: BTreeMap<&str, Vec<Reached<'_>>> = BTreeMap::new();
+        // Reach, per project and permission: where the users the changes could grant it to there
+        // come from (a union: a user reached twice gains once).
+        let mut reach: BTreeMap<&str, BTreeMap<String, Vec<Src<'_>>>> = BTreeMap::new();
         for (scheme, perms) in &ov.grants {
             for (perm, ws) in perms {
                 for q in self.projects_on(scheme) {
+                    let mut srcs = Vec::new();
                     for w in ws {
-                        reach
-                            .entry(q)
-                            .or_default()
-                            .push(self.members_of(w, q, &ov, perm));
+                        self.sources_of(w, q, &ov, &mut srcs);
                     }
+                    // A project nobody is reached in gains nothing (a grant to a role with no
+                    // actors there, e.g. a dedicated role's other projects).
+                    if srcs.is_empty() {
+                        continue;
+                    }
+                    reach
+                        .entry(q)
+                        .or_default()
+                        .entry(perm.clone())
+                        .or_default()
+                        .extend(srcs);
                 }
             }
         }
@@ -586,117 +655,84 @@ impl<'s> Evaluator<'s> {
                 continue;
             };
             for perm in self.role_perms(&p.1.scheme, role, &ov) {
-                for a in actors {
-                    reach.entry(p.0.as_str()).or_default().push((
-                        self.expand(a),
-                        perm.clone(),
-                        self.actor_unique(a),
-                    ));
-                }
+                reach
+                    .entry(p.0.as_str())
+                    .or_default()
+                    .entry(perm)
+                    .or_default()
+                    .extend(actors.iter().map(Self::src));
             }
         }
+        for srcs in reach.values_mut().flat_map(|m| m.values_mut()) {
+            srcs.sort_unstable();
+            srcs.dedup();
+        }
         let mut g = Gains::default();
-        let mut users: FastSet<&str> = FastSet::default();
+        let mut users: FastSet<Cow<'s, str>> = FastSet::default();
         let mut subject_gains: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut other_projects: HashSet<&str> = HashSet::new();
-        let mut other_users: FastSet<&str> = FastSet::default();
+        let mut other_users: FastSet<Cow<'s, str>> = FastSet::default();
         let mut other_count = 0usize;
-        let mut memo: HashMap<Memo<'_>, (Vec<&str>, usize)> = HashMap::new();
-        for (q, items) in &reach {
-            let mut seen: FastSet<(&str, &str)> = FastSet::default();
+        // Walks whose users are already in `users`.
+        let mut counted: HashSet<*const Walk<'s>> = HashSet::new();
+        for (q, per) in &reach {
+            let Some(scheme) = self.snap.projects.get(*q).map(|p| p.scheme.as_str()) else {
+                continue;
+            };
             let mut other_here = false;
             let mut any = false;
-            let scheme = self.snap.projects.get(*q).map(|p| p.scheme.as_str());
-            // Who holds each permission here, before and after, resolved once per project.
-            let mut checks: Vec<(&str, Check<'_>, Check<'_>)> = Vec::new();
-            for (us, perm, unique) in items {
-                let Some(scheme) = scheme else { continue };
-                let i = match checks.iter().position(|(p, _, _)| *p == perm.as_str()) {
-                    Some(i) => i,
+            for (perm, srcs) in per {
+                // Who holds the permission here before, and who the changes add.
+                let before = self.check_before(scheme, q, perm);
+                let extra = self.check_extra(scheme, q, perm, &ov);
+                let key: WalkKey = (
+                    srcs.iter()
+                        .map(|s| match s {
+                            Src::Group(x) => (0, (*x).to_string()),
+                            Src::Name(x) => (1, (*x).to_string()),
+                        })
+                        .collect(),
+                    owned(before.sig()),
+                    owned(extra.sig()),
+                );
+                let kept = self.walks.borrow().get(&key).cloned();
+                let walk = match kept {
+                    Some(w) => w,
                     None => {
-                        checks.push((
-                            perm.as_str(),
-                            self.check_before(scheme, q, perm),
-                            self.check_extra(scheme, q, perm, &ov),
-                        ));
-                        checks.len() - 1
+                        let w = Rc::new(self.walk(srcs, &before, &extra));
+                        self.walks.borrow_mut().insert(key, w.clone());
+                        w
                     }
                 };
-                let (_, before, extra) = &checks[i];
-                // A list without repeats, the only one for its permission here: nothing to skip.
-                let alone = *unique && items.iter().filter(|(_, p, _)| p == perm).count() == 1;
-                // Projects where the same list meets the same holders (most projects of a
-                // scheme) gain the same users: worked out once, then counted. A list without
-                // repeats is told apart by its first name's address and its length (a group's
-                // members as read, or one name).
-                let key = alone.then(|| us.first()).flatten().map(|f| {
-                    (
-                        perm.as_str(),
-                        f.as_ptr() as usize,
-                        us.len(),
-                        before.sig(),
-                        extra.sig(),
-                    )
-                });
-                if let Some(hit) = key.as_ref().and_then(|k| memo.get(k)) {
-                    let (gained, mine) = hit;
-                    if !gained.is_empty() {
-                        any = true;
-                    }
-                    g.count += gained.len();
-                    for _ in 0..*mine {
-                        subject_gains.entry(perm.clone()).or_default().push(q);
-                    }
-                    other_count += gained.len() - mine;
-                    if gained.len() > *mine {
-                        other_here = true;
-                    }
-                    for u in gained {
-                        if g.triples.len() >= keep {
-                            break;
-                        }
-                        g.triples.push(Triple {
-                            user: (*u).to_string(),
-                            project: (*q).to_string(),
-                            permission: perm.clone(),
-                        });
-                    }
-                    continue;
-                }
-                let mut gained: Vec<&str> = Vec::new();
-                let mut mine = 0usize;
-                for u in us.iter() {
-                    if !alone && !seen.insert((u, perm.as_str())) {
-                        continue;
-                    }
-                    // Granted after (before or through the changes) and not before.
-                    if before.holds(self, u) || !extra.holds(self, u) {
-                        continue;
-                    }
+                let (n, mine) = (walk.gained.len(), walk.mine);
+                if n > 0 {
                     any = true;
-                    g.count += 1;
-                    users.insert(u);
-                    if key.is_some() {
-                        gained.push(u);
-                    }
-                    if u.eq_ignore_ascii_case(&self.snap.subject) {
-                        mine += 1;
-                        subject_gains.entry(perm.clone()).or_default().push(q);
-                    } else {
-                        other_count += 1;
-                        other_users.insert(u);
-                        other_here = true;
-                    }
-                    if g.triples.len() < keep {
-                        g.triples.push(Triple {
-                            user: (*u).to_string(),
-                            project: (*q).to_string(),
-                            permission: perm.clone(),
-                        });
+                }
+                g.count += n;
+                for _ in 0..mine {
+                    subject_gains.entry(perm.clone()).or_default().push(q);
+                }
+                other_count += n - mine;
+                if n > mine {
+                    other_here = true;
+                }
+                if counted.insert(Rc::as_ptr(&walk)) {
+                    for u in &walk.gained {
+                        users.insert(u.clone());
+                        if !u.eq_ignore_ascii_case(&self.snap.subject) {
+                            other_users.insert(u.clone());
+                        }
                     }
                 }
-                if let Some(k) = key {
-                    memo.insert(k, (gained, mine));
+                for u in &walk.gained {
+                    if g.triples.len() >= keep {
+                        break;
+                    }
+                    g.triples.push(Triple {
+                        user: u.to_string(),
+                        project: (*q).to_string(),
+                        permission: perm.clone(),
+                    });
                 }
             }
             if any {

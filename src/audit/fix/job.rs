@@ -71,10 +71,13 @@ pub async fn plan_job(job: FixJob) -> Result<Plan, Diagnosis> {
         None,
         &a.defaults,
     );
-    let report = audit::run(req.clone(), |_| {})
+    let concurrency = req.concurrency;
+    // The audit's reads are kept: gathering reads only what the audit did not.
+    let (report, recorder) = super::audit_recorded(req, |_| {})
         .await
         .map_err(|e| e.diagnosis())?;
-    let snap = gather(&report, &admin, &opts, req.concurrency)
+    let recorder = recorder.unwrap_or_else(|| super::Recorder::new(admin));
+    let snap = gather(&report, &recorder, &opts, concurrency)
         .await
         .map_err(|e| match e {
             super::snapshot::GatherError::Jira { during, error } => {

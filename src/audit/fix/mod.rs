@@ -7,6 +7,7 @@
 //! `snapshot` gathers what the planner reads (schemes, roles, role actors, paged group members),
 //! `gains` evaluates a set of changes against it (pure), `candidates` lists and ranks the changes
 //! for one missing pair, `plan` builds the joint plan, `apply` and `journal` change Jira and undo.
+//! `recall` keeps what the audit read so that gathering does not read it again.
 
 pub mod apply;
 pub mod candidates;
@@ -14,6 +15,7 @@ pub mod gains;
 pub mod job;
 pub mod journal;
 pub mod plan;
+pub mod recall;
 pub mod render;
 pub mod snapshot;
 
@@ -23,6 +25,7 @@ pub use candidates::{annotate_report, candidates_for};
 pub use job::{apply_job, plan_job, undo_job, Applied, FixJob};
 pub use journal::{Journal, JournalEntry};
 pub use plan::{plan, Plan};
+pub use recall::{audit_recorded, Recorder};
 pub use render::render_plan;
 pub use snapshot::{gather, AdminSource, Snapshot};
 
