@@ -1,4 +1,4 @@
-//! jiralink: link Jira to other applications (OAuth 1.0a application links) and audit what the link can see.
+//! jiralink: link Jira to other applications (incoming OAuth 2.0 or OAuth 1.0a links) and audit what the link can see.
 
 pub mod audit;
 pub mod check;

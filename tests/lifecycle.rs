@@ -106,6 +106,8 @@ async fn links_lists_every_link_with_its_health_and_flags_oauth1() {
     let alice = client.with_auth(common::basic("alice", "alice"));
     let d = inventory(&alice, &[]).await.unwrap_err();
     assert!(d.fix.contains("administrator"), "{d}");
+    // Her password worked (Seraph: OK, X-AUSERNAME: alice): a missing permission, not auth_failed.
+    assert_eq!(d.code, Code::Forbidden, "{d}");
 }
 
 #[tokio::test]

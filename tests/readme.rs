@@ -530,7 +530,18 @@ fn readme_command_blocks_run_against_the_simulator() {
     let applied = find(&ran, "jiralink fix alice --admin admin --project OPS --yes");
     has(applied, "alice now holds every required permission");
     has(applied, "undo: jiralink fix --undo ");
-    has(find(&ran, "jiralink fix --undo last"), "undone: journal ");
+    // `last` is resolved: the undo names the journal the apply printed, not "last".
+    let id = applied
+        .stdout
+        .lines()
+        .chain(applied.stderr.lines())
+        .find_map(|l| l.trim().strip_prefix("undo: jiralink fix --undo "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the apply printed its undo line")
+        .to_string();
+    let undone = find(&ran, "jiralink fix --undo last");
+    has(undone, &format!("undo {id} (applied "));
+    has(undone, &format!("undone: journal {id}"));
 
     // The linking block, start to end.
     has(
@@ -557,6 +568,16 @@ fn readme_command_blocks_run_against_the_simulator() {
     assert!(
         env.contains(&format!("JIRA_BASE_URL='{}'", sim.base)),
         "{env}"
+    );
+
+    // The OAuth 2.0 expiry block: the control API takes the POST (it refuses one that is not
+    // JSON, so the README's curl must say so) and expires the token `check app2` then refreshes.
+    let expire = find(&ran, "curl -s -X POST");
+    assert!(
+        expire.command.contains("/__sim/oauth2/expire") && expire.stdout.contains("\"expired\":1"),
+        "`{}` printed {:?}",
+        expire.command,
+        expire.stdout
     );
 
     // The JSON example prints what the README shows under it.

@@ -288,6 +288,30 @@ async fn export_writes_a_private_parseable_json_file() {
     assert!(csv.starts_with("key,name,visible,ok,scheme,BROWSE_PROJECTS,"));
 }
 
+/// A filter typed while the first audit still runs is kept and applied to its report (before,
+/// `/` was refused until a report existed, and the rest of the keys were lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_typed_during_the_first_audit_applies_to_its_report() {
+    let sim = sim().await;
+    let prj = restricted_project(&sim);
+    let mut h = Harness::new(&sim).await;
+    h.keys("3j r");
+    assert!(h.app.panes.checker.running().is_some());
+    assert!(h.app.panes.checker.report().is_none());
+    h.keys("/");
+    h.keys(&prj.to_lowercase());
+    h.send(code(KeyCode::Enter));
+    assert!(h.app.panes.checker.running().is_some(), "typed while busy");
+    h.wait_for_audit().await;
+    assert!(h.app.panes.checker.report().is_some());
+    assert_eq!(h.app.panes.checker.shown_keys(), vec![prj.clone()]);
+    let screen = render(&h.app, 100, 30);
+    assert!(
+        screen.contains(&format!("filter: {}", prj.to_lowercase())),
+        "{screen}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_audit_shows_the_diagnosis_and_esc_cancels_a_run() {
     let sim = sim().await;

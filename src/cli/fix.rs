@@ -286,7 +286,7 @@ async fn undo(
     }
     let human = a.format == Format::Table;
     if human {
-        let mut s = format!("undo {id} (applied {} by {}):\n", j.created, j.admin);
+        let mut s = format!("undo {} (applied {} by {}):\n", j.id, j.created, j.admin);
         for e in j.applied.iter().rev() {
             s.push_str(&format!("  {}\n", e.rest_call()));
         }
@@ -319,9 +319,9 @@ async fn undo(
     match res {
         Ok(()) => {
             if human {
-                print_out(&format!("undone: journal {id}\n"))?;
+                print_out(&format!("undone: journal {}\n", j.id))?;
             } else {
-                print_json(&serde_json::json!({"undone": id, "ok": true}))?;
+                print_json(&serde_json::json!({"undone": j.id, "ok": true}))?;
             }
             Ok(EXIT_OK)
         }

@@ -27,7 +27,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Link Jira to other applications (OAuth 1.0a application links) and audit what the link can see.
+/// Link Jira to other applications (incoming OAuth 2.0 or OAuth 1.0a links) and audit what the link can see.
 #[derive(Debug, Parser)]
 #[command(name = "jiralink", version, about, long_about = None)]
 pub struct Cli {

@@ -594,7 +594,7 @@ pub fn diagnose_error(e: &JiraError) -> Diagnosis {
             "Use a Personal Access Token (auth = \"pat\"), an OAuth 2.0 link (`jiralink link new NAME --url URL --oauth2`) or, for a script, a Jira 11 service account (auth = \"oauth2-client-credentials\"); on Cloud an API token (auth = \"cloud-token\"). Only if an account must keep basic auth, a Jira admin can allowlist it at /rest/basicauth/1.0/config.".into(),
         ),
         ErrorKind::Forbidden { message } => (
-            "Jira refused the call (403 Forbidden)".into(),
+            "Jira refused the call for lack of a permission".into(),
             format!("{call}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()),
             "The user is authenticated but lacks a permission for this resource (e.g. 'Administer Jira' for permission schemes); grant it or use another user.".into(),
         ),

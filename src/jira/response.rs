@@ -407,8 +407,20 @@ pub fn classify(
     } else {
         None
     };
+    // Seraph reports the login as OK and names the user, yet the call is 401: Jira's
+    // `RestUtil.unauthorized` answers a permission check this way (the applinks admin resources
+    // for a non-admin, src/sim/applinks.rs `not_admin`). The credentials worked; a permission is
+    // missing, so this is no "wrong password".
+    let logged_in = seraph.trim().eq_ignore_ascii_case("OK")
+        && raw.header("x-ausername").is_some_and(|u| {
+            let u = u.trim();
+            !u.is_empty() && !u.eq_ignore_ascii_case("anonymous")
+        });
     match raw.status {
         200..=299 => Ok(raw),
+        401 if creds && logged_in => Err(raw.error(ErrorKind::Forbidden {
+            message: message.or(html_title),
+        })),
         401 => Err(raw.error(ErrorKind::AuthFailed {
             auth_kind,
             login_reason: (!seraph.is_empty()).then(|| seraph.to_string()),
@@ -645,6 +657,33 @@ mod tests {
         );
         // Without credentials a 401 is just "log in".
         assert_eq!(code(answer(401, me, &anon), "none"), Some(Code::AuthFailed));
+    }
+
+    #[test]
+    fn a_401_for_a_logged_in_user_is_a_missing_permission() {
+        // Jira's applinks admin resources answer a non-admin with 401 (`RestUtil.unauthorized`)
+        // while Seraph reports the login as OK and names the user: the credentials were fine.
+        use super::super::Code;
+        let links = "/rest/applinks/3.0/applinks";
+        let ok_alice = [("x-ausername", "alice"), ("x-seraph-loginreason", "OK")];
+        for kind in ["basic", "pat", "oauth1"] {
+            assert_eq!(
+                code(answer(401, links, &ok_alice), kind),
+                Some(Code::Forbidden),
+                "{kind}"
+            );
+        }
+        // Seraph's OK alone, or an anonymous user, is no proof of a login.
+        let ok_anon = [("x-ausername", "anonymous"), ("x-seraph-loginreason", "OK")];
+        assert_eq!(
+            code(answer(401, links, &ok_anon), "basic"),
+            Some(Code::AuthFailed)
+        );
+        let ok_only = [("x-seraph-loginreason", "OK")];
+        assert_eq!(
+            code(answer(401, links, &ok_only), "basic"),
+            Some(Code::AuthFailed)
+        );
     }
 
     #[test]

@@ -609,7 +609,8 @@ impl CheckerPane {
                 Some(&row) => self.mode = CheckerMode::Explain { row, scroll: 0 },
                 None => return false,
             },
-            Cmd::Filter if self.report.is_some() => {
+            // While the first audit runs too: the filter applies to its report when it lands.
+            Cmd::Filter if self.report.is_some() || self.running.is_some() => {
                 self.filter_input = Some(TextField::new(self.filter.clone()));
             }
             Cmd::Sort => {
