@@ -385,6 +385,24 @@ async fn rotating_a_basic_connection_is_refused_with_the_reason() {
     );
 }
 
+#[tokio::test]
+async fn rotating_an_unknown_connection_says_there_is_none() {
+    let sim = common::sim(Scenario::Normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = paths(dir.path());
+    write_config(&p, &[admin(&sim)]);
+    let before = std::fs::read(&p.config_file).unwrap();
+    let out = jiralink(&p)
+        .args(["connections", "rotate", "nosuch", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no connection named \"nosuch\""), "{err}");
+    assert!(!err.contains("finding the token in use"), "{err}");
+    assert_eq!(std::fs::read(&p.config_file).unwrap(), before);
+}
+
 // ------------------------------------------------------------------------------- mTLS
 
 struct Pki {

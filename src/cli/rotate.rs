@@ -29,13 +29,21 @@ pub struct RotateArgs {
 /// a client-credentials connection's secret verified.
 pub async fn run(paths: &Paths, a: RotateArgs) -> anyhow::Result<u8> {
     use crate::config::AuthKind;
-    let auth = crate::config::Config::load(&paths.config_file)
-        .ok()
-        .and_then(|c| c.connection(&a.name).map(|c| c.auth));
+    // An unknown or broken connection is said as such, before any step is named.
+    let auth = match crate::config::Config::load_or_default(&paths.config_file)
+        .and_then(|c| c.require_connection(&a.name).map(|c| c.auth))
+    {
+        Ok(auth) => auth,
+        Err(e) => {
+            eprintln!("jiralink: {e}");
+            eprintln!("  Nothing changed.");
+            return Ok(EXIT_USAGE);
+        }
+    };
     match auth {
-        Some(AuthKind::Oauth1) => return reauthorize(paths, &a.name).await,
-        Some(AuthKind::Oauth2) => return reauthorize_oauth2(paths, &a.name).await,
-        Some(AuthKind::Oauth2ClientCredentials) => {
+        AuthKind::Oauth1 => return reauthorize(paths, &a.name).await,
+        AuthKind::Oauth2 => return reauthorize_oauth2(paths, &a.name).await,
+        AuthKind::Oauth2ClientCredentials => {
             return verify_client_credentials(paths, &a.name).await
         }
         _ => {}
