@@ -272,7 +272,14 @@ async fn f_plans_y_applies_and_the_row_turns_green_u_undoes() {
     assert!(diff.iter().all(|(u, _, _)| u == "alice"));
     let journal = h.app.panes.checker.last_fix().unwrap().journal.clone();
 
-    // u: undone, re-audited, the row turns back; the truth is exactly as before.
+    // u asks first; Esc keeps the fix; u u undoes, re-audits, the row turns back; the truth is
+    // exactly as before.
+    h.send(key('u'));
+    assert!(h.screen().contains("u = undo"), "{}", h.screen());
+    h.send(code(KeyCode::Esc));
+    assert!(h.row_ok(&prj), "{}", h.screen());
+    assert!(h.app.panes.checker.last_fix().is_some());
+    h.send(key('u'));
     h.send(key('u'));
     h.settle("the undo and the re-audit").await;
     assert!(
@@ -344,6 +351,7 @@ async fn in_the_demo_an_invisible_project_turns_green_after_f_y_and_back_after_u
         .count();
     assert_eq!(journals, 1);
     h.send(code(KeyCode::Enter));
+    h.send(key('u'));
     h.send(key('u'));
     h.settle("the undo and the re-audit").await;
     assert!(!h.row_ok(&prj), "{}", h.screen());

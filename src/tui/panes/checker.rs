@@ -157,6 +157,8 @@ pub struct CheckerPane {
     pending_job: Option<crate::audit::AuditJob>,
     /// The last fix applied here: what `u` undoes.
     last_fix: Option<fix::AppliedFix>,
+    /// `u` was pressed once: the next `u` undoes, Esc keeps the fix.
+    undo_confirm: bool,
     /// Where fix journals go.
     fix_dir: PathBuf,
 }
@@ -190,6 +192,7 @@ impl CheckerPane {
             fix: None,
             pending_job: None,
             last_fix: None,
+            undo_confirm: false,
             fix_dir: crate::audit::fix::journal::dir_in(&default_state_dir()),
         }
     }

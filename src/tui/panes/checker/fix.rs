@@ -172,6 +172,9 @@ impl CheckerPane {
             return None;
         };
         let busy = self.fix.as_ref().and_then(FixState::running).is_some();
+        // Undoing changes Jira like applying does, so it asks first too: the second `u` undoes,
+        // any other key keeps the fix.
+        let undo_asked = std::mem::take(&mut self.undo_confirm);
         match cmd {
             Cmd::FixPlan => {
                 if busy {
@@ -237,6 +240,10 @@ impl CheckerPane {
                 });
                 Some(true)
             }
+            Cmd::Back if undo_asked => {
+                cx.status.notice = Some("not undone; the fix stays".into());
+                Some(true)
+            }
             Cmd::Back => match &mut self.fix {
                 Some(FixState::Planned { confirm, .. }) if *confirm => {
                     *confirm = false;
@@ -254,6 +261,15 @@ impl CheckerPane {
                     cx.status.notice = Some("no fix applied here to undo".into());
                     return Some(true);
                 };
+                if !undo_asked {
+                    self.undo_confirm = true;
+                    cx.status.notice = Some(format!(
+                        "u = undo fix {} on {} (reverts its changes in Jira), Esc = keep it",
+                        last.journal, last.project
+                    ));
+                    return Some(true);
+                }
+                cx.status.notice = None;
                 let req = cx.ids.next_id();
                 cx.effects.push(Effect::UndoFix {
                     req,

@@ -239,7 +239,7 @@ pub const EXPLAIN_KEYS: &[Binding] = &[
         keys: &[Key::ch('u')],
         cmd: Cmd::FixUndo,
         hint: "undo fix",
-        help: "undo the last fix applied here (its journal), then re-audit",
+        help: "undo the last fix applied here (its journal; asks first), then re-audit",
     },
 ];
 
