@@ -389,7 +389,16 @@ pub fn diagnose_create_error(step: CreateStep, err: &JiraError) -> Diagnosis {
             format!("Jira said: {said}. {}", d.detail)
         };
         d.fix = "The admin connection must log in as a Jira administrator (jira-administrators / 'Jira System Administrators' global permission). Check its credentials with `jiralink check ADMIN`, or register the link by hand (`jiralink link fields NAME`).".into();
-        d.code = if status == Some(401) {
+        // Jira's applinks admin resources answer a logged-in non-admin with 401 while Seraph
+        // reports the login as OK and names the user (see `response.rs`): a missing permission,
+        // not rejected credentials.
+        let logged_in = err
+            .header("x-seraph-loginreason")
+            .is_some_and(|r| r.eq_ignore_ascii_case("OK"))
+            && err
+                .header("x-ausername")
+                .is_some_and(|u| !u.is_empty() && !u.eq_ignore_ascii_case("anonymous"));
+        d.code = if status == Some(401) && !logged_in {
             Code::AuthFailed
         } else {
             Code::Forbidden
@@ -435,6 +444,19 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         e
+    }
+
+    #[test]
+    fn a_401_for_a_logged_in_non_admin_is_forbidden_and_a_refused_login_is_not() {
+        let ok_alice = [("X-Seraph-LoginReason", "OK"), ("X-AUSERNAME", "alice")];
+        let d = diagnose_create_error(CreateStep::Link, &answered(401, "unauthorized", &ok_alice));
+        assert_eq!(d.code, Code::Forbidden, "{d:?}");
+        let failed = [("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")];
+        let d = diagnose_create_error(CreateStep::Link, &answered(401, "unauthorized", &failed));
+        assert_eq!(d.code, Code::AuthFailed, "{d:?}");
+        let anon = [("X-Seraph-LoginReason", "OK"), ("X-AUSERNAME", "anonymous")];
+        let d = diagnose_create_error(CreateStep::Link, &answered(401, "unauthorized", &anon));
+        assert_eq!(d.code, Code::AuthFailed, "{d:?}");
     }
 
     #[test]
