@@ -203,6 +203,11 @@ struct End {
 /// Run the demo's app with every answer delayed; `slowly` = wait for the app to settle before
 /// each key (a person reading the screen), else every key at once (a fast typist).
 async fn run(slowly: bool) -> End {
+    run_keys(slowly, keys()).await
+}
+
+/// [`run`] with other keys.
+async fn run_keys(slowly: bool, keys: Vec<KeyEvent>) -> End {
     let demo = Demo::start(20).await.expect("demo starts");
     let mut opts = demo.app_options();
     opts.core = Arc::new(SlowCore);
@@ -222,7 +227,7 @@ async fn run(slowly: bool) -> End {
     let typist = {
         let seen_keys = Arc::clone(&seen);
         let seen_end = Arc::clone(&seen);
-        futures::stream::iter(keys())
+        futures::stream::iter(keys)
             .then(move |k| {
                 let seen = Arc::clone(&seen_keys);
                 async move {
@@ -296,5 +301,37 @@ async fn keys_typed_at_full_speed_end_where_slow_typing_ends() {
         .find(|(f, _)| *f == WizardField::ConsumerName);
     assert_eq!(consumer_name.map(|(_, t)| t.as_str()), Some(""));
     let fast = run(false).await;
+    assert_eq!(fast, slow);
+}
+
+/// The URL retyped (its probe dropped), Enter, a letter for the name, Enter, `g`: Enter in the URL
+/// goes on to the name (probing at once when typed fast, after the pause when slow), Enter there
+/// waits for the probe and goes Next, and `g` generates the key on Keys either way.
+fn url_enter_keys() -> Vec<KeyEvent> {
+    let plain = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut keys = vec![
+        plain(KeyCode::Char('2')),
+        plain(KeyCode::Enter),
+        plain(KeyCode::Backspace),
+        plain(KeyCode::Char('a')),
+        plain(KeyCode::Enter),
+        plain(KeyCode::Char('x')),
+        plain(KeyCode::Enter),
+    ];
+    keys.push(plain(KeyCode::Char('g')));
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_in_the_url_typed_ahead_ends_where_slow_typing_ends() {
+    let slow = run_keys(true, url_enter_keys()).await;
+    assert_eq!(slow.step, Step::Keys, "{slow:#?}");
+    assert_eq!(slow.error, None);
+    let name = slow
+        .texts
+        .iter()
+        .find(|(f, _)| *f == WizardField::ConnectionName);
+    assert_eq!(name.map(|(_, t)| t.as_str()), Some("demo-oauthx"));
+    let fast = run_keys(false, url_enter_keys()).await;
     assert_eq!(fast, slow);
 }

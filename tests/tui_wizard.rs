@@ -14,7 +14,7 @@ use jiralink::tui::app::App;
 use jiralink::tui::effects::EffectRunner;
 use jiralink::tui::panes::wizard::{Item, WizardField, WizardPane};
 use jiralink::tui::theme::Theme;
-use jiralink::wizard::Step;
+use jiralink::wizard::{LinkKind, Step};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -191,10 +191,16 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
     h.idle().await;
     h.snapshot("1_target");
 
-    // Step 2 (Enter edits the URL, Enter again submits it): the committed test key instead of
-    // generating one.
+    // Step 2 (Enter edits the URL, Enter again goes on to the connection name, Enter there
+    // submits the step): the committed test key instead of generating one.
     h.send(code(KeyCode::Enter));
     assert!(h.wiz().editing());
+    h.send(code(KeyCode::Enter));
+    assert_eq!(h.wiz().wizard().step(), Step::Target);
+    assert_eq!(
+        h.wiz().focused(),
+        Some(Item::Text(WizardField::ConnectionName))
+    );
     h.send(code(KeyCode::Enter));
     assert_eq!(h.wiz().wizard().step(), Step::Keys);
     h.snapshot("2_keys_empty");
@@ -301,6 +307,89 @@ async fn walks_from_a_fresh_simulator_to_a_green_oauth_connection() {
             .any(|l| l.contains(DEMO_OAUTH) && l.contains("[ok] Jira 9.12.3 as alice"))
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_shows_the_chosen_kinds_path_and_enter_walks_its_fields() {
+    let mut h = Harness::start(10).await;
+    h.send(key('2'));
+    h.until("the probe", Duration::from_secs(20), |a| {
+        a.panes.wizard.wizard().probe_info().is_some()
+    })
+    .await;
+    h.idle().await;
+    // The demo presets OAuth 1.0a; its Jira 9 offers OAuth 2.0 too. Choosing it on Target shows
+    // the OAuth 2.0 path (5 steps) and warns about bearer tokens, not RSA-SHA1.
+    h.focus(Item::Kind);
+    h.send(key(' '));
+    assert_eq!(h.wiz().wizard().link_kind(), LinkKind::OAuth2);
+    let screen = render(&h.app, 100, 30);
+    assert!(screen.contains("Step 1 of 5 · Jira server"), "{screen}");
+    assert!(
+        screen.contains("[Target] > Settings > Register > Authorize > Verify  (OAuth 2.0)"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Create?") && !screen.contains("RSA-SHA1"),
+        "{screen}"
+    );
+    assert!(screen.contains("bearer tokens"), "{screen}");
+
+    // Enter in the URL goes on to "Save as connection" (still typing) instead of leaving the
+    // step; Enter there goes Next, with the name as typed.
+    h.edit(WizardField::Url);
+    h.send(code(KeyCode::Enter));
+    assert_eq!(h.wiz().wizard().step(), Step::Target);
+    assert_eq!(
+        h.wiz().focused(),
+        Some(Item::Text(WizardField::ConnectionName))
+    );
+    assert!(h.wiz().editing());
+    let name = format!("{}-2", h.wiz().wizard().connection_name());
+    h.keys("-2");
+    h.send(code(KeyCode::Enter));
+    assert!(
+        h.wiz().wizard().oauth2().is_some(),
+        "{:?}",
+        h.wiz().wizard().error()
+    );
+    assert_eq!(h.wiz().wizard().connection_name(), name);
+    let screen = render(&h.app, 100, 30);
+    assert!(screen.contains("Step 2 of 5"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_in_a_new_url_probes_it_and_next_waits_for_the_probe() {
+    let mut h = Harness::start(10).await;
+    h.send(key('2'));
+    h.until("the preset probe", Duration::from_secs(20), |a| {
+        a.panes.wizard.wizard().probe_info().is_some()
+    })
+    .await;
+    h.idle().await;
+    // Changing the URL (a key typed and taken back) drops the probe; Enter probes at once and
+    // goes on to the name.
+    h.edit(WizardField::Url);
+    h.send(key('x'));
+    assert!(h.wiz().wizard().probe_info().is_none(), "URL changed");
+    h.send(code(KeyCode::Backspace));
+    let effects = h.app.update(code(KeyCode::Enter));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Wizard { .. })),
+        "Enter probes without waiting for the pause: {effects:?}"
+    );
+    h.run(effects);
+    assert_eq!(
+        h.wiz().focused(),
+        Some(Item::Text(WizardField::ConnectionName))
+    );
+    // Enter on the name, before the probe answered, still means Next once it does.
+    h.send(code(KeyCode::Enter));
+    h.until("the next step", Duration::from_secs(20), |a| {
+        a.panes.wizard.wizard().step() != Step::Target
+    })
+    .await;
+    assert_eq!(h.wiz().wizard().step(), Step::Keys);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -298,6 +298,75 @@ fn probe_view_shows_server_facts_and_warnings() {
 }
 
 #[test]
+fn target_counts_and_warns_for_the_kind_chosen() {
+    // Jira 9 offers OAuth 2.0 first: step 1 is of the OAuth 2.0 path (5 steps), and the
+    // plain-HTTP warning is about bearer tokens, not RSA-SHA1 signatures.
+    let mut w = Wizard::offering_kinds("/keys");
+    ok(&mut w, Input::SetUrl("http://jira.internal:8080".into()));
+    ok(&mut w, Input::Probe);
+    let mut info = probe_ok((9, 12, 3));
+    info.base_url_reported = Some("https://jira.example.com".into());
+    ok(&mut w, Input::ProbeResult(Ok(info)));
+    assert_eq!(w.link_kind(), wizard::LinkKind::OAuth2);
+    let v = w.view();
+    assert_eq!((v.number, v.total), (1, 5));
+    let plain = v
+        .warnings
+        .iter()
+        .find(|w| w.contains("Plain HTTP"))
+        .unwrap();
+    assert!(
+        !plain.contains("RSA-SHA1") && plain.contains("bearer"),
+        "{plain}"
+    );
+    assert!(
+        v.warnings.iter().all(|w| !w.contains("OAuth 1.0a")),
+        "{:?}",
+        v.warnings
+    );
+    // Step 2 of the same path says the same total.
+    ok(&mut w, Input::Next);
+    assert_eq!(w.view().total, 5);
+    ok(&mut w, Input::Back);
+
+    // OAuth 1.0a chosen on the same Target: 6 steps, the RSA-SHA1 wording.
+    ok(&mut w, Input::SetKind(wizard::LinkKind::OAuth1));
+    let v = w.view();
+    assert_eq!((v.number, v.total), (1, 6));
+    assert!(v.warnings.iter().any(|w| w.contains("RSA-SHA1")));
+}
+
+#[test]
+fn an_invalid_url_refusing_set_url_is_shown_once() {
+    // An invalid URL: the view explains it, and the refused SetUrl says the same.
+    let mut w = Wizard::new("/keys");
+    w.apply(Input::SetUrl("not a url".into()));
+    assert!(w.error().is_some());
+    let v = w.view();
+    assert_eq!(v.errors.len(), 1, "{:?}", v.errors);
+}
+
+#[test]
+fn an_unknown_scope_refusing_next_is_shown_once() {
+    // OAuth 2.0 Settings: an unknown scope, then Next refused for the same reason.
+    let mut w = Wizard::offering_kinds("/keys");
+    ok(&mut w, Input::SetUrl(format!("{BASE}/")));
+    ok(&mut w, Input::Probe);
+    ok(&mut w, Input::ProbeResult(Ok(probe_ok((9, 12, 3)))));
+    ok(&mut w, Input::Next);
+    assert!(w.oauth2().is_some());
+    ok(
+        &mut w,
+        Input::OAuth2(wizard::O2Input::SetScopes("READ,APP3".into())),
+    );
+    w.apply(Input::Next);
+    assert!(w.error().unwrap().contains("APP3"), "{:?}", w.error());
+    let v = w.view();
+    let scope_errors = v.errors.iter().filter(|e| e.contains("APP3")).count();
+    assert_eq!(scope_errors, 1, "{:?}", v.errors);
+}
+
+#[test]
 fn cloud_gets_a_warning() {
     let mut w = Wizard::new("/keys");
     ok(&mut w, Input::SetUrl("https://acme.atlassian.net".into()));

@@ -602,7 +602,7 @@ impl OAuth2Flow {
             v.diagnosis = Some(d.clone());
         }
         if let Some(e) = &self.error {
-            v.errors.push(e.clone());
+            super::view::push_once(&mut v.errors, e);
         }
         v
     }

@@ -1,7 +1,10 @@
 //! What each wizard step shows: fields, notes, warnings, errors and busy state, built from `&Wizard`.
 //! The TUI pane and the headless commands render this same view, so their texts never drift.
 
-use super::{check_verifier, normalize_base_url, Field, KeyOp, Pending, ProbeInfo, Step, Wizard};
+use super::{
+    check_verifier, normalize_base_url, Field, KeyOp, LinkKind, O2Step, Pending, ProbeInfo, Step,
+    Wizard,
+};
 use crate::jira::diagnose::{Code, Diagnosis};
 use serde::Serialize;
 
@@ -35,7 +38,11 @@ pub(super) fn build(w: &Wizard) -> StepView {
     let mut v = StepView {
         step: w.step,
         number: w.step.number(),
-        total: Step::ALL.len(),
+        // Target is the first step of either path: count the steps of the kind chosen.
+        total: match (w.step, w.link_kind()) {
+            (Step::Target, LinkKind::OAuth2) => O2Step::TOTAL,
+            _ => Step::ALL.len(),
+        },
         title: w.step.title().to_string(),
         fields: Vec::new(),
         notes: Vec::new(),
@@ -57,9 +64,16 @@ pub(super) fn build(w: &Wizard) -> StepView {
         Step::Verify => verify(w, &mut v),
     }
     if let Some(e) = &w.error {
-        v.errors.push(e.clone());
+        push_once(&mut v.errors, e);
     }
     v
+}
+
+/// Add `e` unless it is already there: a refused Next repeats the step's own validation message.
+pub(super) fn push_once(errors: &mut Vec<String>, e: &str) {
+    if !errors.iter().any(|x| x == e) {
+        errors.push(e.to_owned());
+    }
 }
 
 fn show_failure(v: &mut StepView, d: &Diagnosis) {
@@ -124,24 +138,35 @@ fn target(w: &Wizard, v: &mut StepView) {
                     "Transport",
                     if https { "HTTPS" } else { "plain HTTP" },
                 ));
-                v.warnings.extend(probe_warnings(&base, info));
+                v.warnings
+                    .extend(probe_warnings(&base, info, w.link_kind()));
             }
         }
     }
 }
 
 /// Warnings about a probed server: plain HTTP, a Base URL setting that differs from the URL used,
-/// Cloud, or a Jira too old for application links.
-pub(super) fn probe_warnings(base: &str, info: &ProbeInfo) -> Vec<String> {
+/// Cloud, or a Jira too old for application links; worded for the kind of link being made.
+pub(super) fn probe_warnings(base: &str, info: &ProbeInfo, kind: LinkKind) -> Vec<String> {
     let mut out = Vec::new();
     if base.starts_with("http://") {
-        out.push("Plain HTTP: the access token, and everything Jira returns, cross the network unencrypted. OAuth 1.0a RSA-SHA1 signs requests but does not encrypt them. Use https:// if Jira has TLS.".into());
+        out.push(match kind {
+            LinkKind::OAuth1 => "Plain HTTP: the access token, and everything Jira returns, cross the network unencrypted. OAuth 1.0a RSA-SHA1 signs requests but does not encrypt them. Use https:// if Jira has TLS.".into(),
+            // RFC 6749 §3.2 and §10.3 (token endpoint and tokens need TLS), RFC 6750 §1.2 ("any
+            // party in possession of a bearer token can use it") and §5.3 ("always use TLS").
+            LinkKind::OAuth2 => "Plain HTTP: the client secret, the authorization code, the access and refresh tokens, and everything Jira returns, cross the network unencrypted; OAuth 2.0 bearer tokens are not signed, so anyone who sees one can use it. Use https:// if Jira has TLS.".into(),
+        });
     }
     if let Some(reported) = &info.base_url_reported {
         match normalize_base_url(reported) {
-            Ok(r) if !r.eq_ignore_ascii_case(base) => out.push(format!(
-                "Jira's Base URL setting is {r}, but you connect to {base}. OAuth 1.0a signatures cover the scheme, host, port and path: if a proxy rewrites the URL between here and Jira, every signed request fails with signature_invalid. Connect with {r}, or have an admin correct the Base URL (⚙ → System → General configuration)."
-            )),
+            Ok(r) if !r.eq_ignore_ascii_case(base) => out.push(match kind {
+                LinkKind::OAuth1 => format!(
+                    "Jira's Base URL setting is {r}, but you connect to {base}. OAuth 1.0a signatures cover the scheme, host, port and path: if a proxy rewrites the URL between here and Jira, every signed request fails with signature_invalid. Connect with {r}, or have an admin correct the Base URL (⚙ → System → General configuration)."
+                ),
+                LinkKind::OAuth2 => format!(
+                    "Jira's Base URL setting is {r}, but you connect to {base}. Jira builds the links on its pages from the Base URL, so the authorize page may send the browser to {r}. Connect with {r}, or have an admin correct the Base URL (⚙ → System → General configuration)."
+                ),
+            }),
             Ok(_) => {}
             Err(_) => out.push(format!(
                 "Jira reports an unusable Base URL setting ({reported:?}); have an admin correct it under ⚙ → System → General configuration."
@@ -149,7 +174,11 @@ pub(super) fn probe_warnings(base: &str, info: &ProbeInfo) -> Vec<String> {
         }
     }
     if info.deployment_type.as_deref() == Some("Cloud") {
-        out.push("This is Atlassian Cloud. The wizard sets up OAuth 1.0a incoming links for Jira Server/Data Center; for Cloud use an API token (auth = \"cloud-token\").".into());
+        let kind = match kind {
+            LinkKind::OAuth1 => "OAuth 1.0a",
+            LinkKind::OAuth2 => "OAuth 2.0",
+        };
+        out.push(format!("This is Atlassian Cloud. The wizard sets up {kind} incoming links for Jira Server/Data Center; for Cloud use an API token (auth = \"cloud-token\")."));
     }
     if let Some((major, minor, _)) = info.version_tuple {
         if major < 4 || (major == 4 && minor < 3) {

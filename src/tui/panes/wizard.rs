@@ -964,6 +964,13 @@ impl WizardPane {
             Some(Item::Text(WizardField::Pasted)) => {
                 self.apply(Input::OAuth2(O2Input::SubmitPasted), cx)
             }
+            Some(Item::Text(WizardField::Url)) => {
+                // On to "Save as connection", still typing, like any form: the step's other rows
+                // (name, link kind) are seen before Next. The URL is probed now, not after the pause.
+                self.probe_now(cx);
+                self.move_focus(true);
+                self.editing = true;
+            }
             Some(Item::Text(WizardField::ClientId)) => {
                 // On to the secret, still typing.
                 self.move_focus(true);
@@ -1163,5 +1170,17 @@ impl Pane for WizardPane {
 impl WizardPane {
     fn schedule_probe(&mut self, now: Instant) {
         self.probe_due = self.wizard.base_url().ok().map(|_| now + PROBE_DEBOUNCE);
+    }
+
+    /// Probe the URL now unless it was probed or is being probed (a failed probe is retried).
+    fn probe_now(&mut self, cx: &mut PaneCx<'_>) {
+        self.probe_due = None;
+        if self.wizard.step() == Step::Target
+            && self.wizard.base_url().is_ok()
+            && self.wizard.probe_info().is_none()
+            && !self.inflight.contains_key(&Kind::Probe)
+        {
+            self.apply(Input::Probe, cx);
+        }
     }
 }

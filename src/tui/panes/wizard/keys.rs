@@ -9,7 +9,7 @@ pub const TEXT_KEYS: &[Binding] = &[
         keys: &[Key::plain(KeyCode::Enter)],
         cmd: Cmd::Open,
         hint: "submit",
-        help: "submit the field (Next, probe, load, verify, export)",
+        help: "submit the field (the URL: probe it and go on to the name; else Next, load, verify, export)",
     },
     Binding {
         keys: &[Key::plain(KeyCode::Down), Key::plain(KeyCode::Tab)],

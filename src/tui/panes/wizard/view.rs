@@ -2,6 +2,7 @@
 //! state and the notes. Pure over `&WizardPane`.
 
 use super::*;
+use crate::wizard::LinkKind;
 
 impl WizardPane {
     /// The whole pane.
@@ -21,8 +22,11 @@ impl WizardPane {
         .areas(inner);
         let step = self.wizard.step();
         let skipped = step >= Step::Authorize && !self.wizard.link_created();
+        // On Target the rail is the path of the kind chosen there.
+        let o2_target = step == Step::Target && self.wizard.link_kind() == LinkKind::OAuth2;
         let rail_line = match self.wizard.oauth2() {
-            Some(f) => oauth2_rail(f.step(), cx.theme),
+            Some(f) => oauth2_rail(Some(f.step()), cx.theme),
+            None if o2_target => oauth2_rail(None, cx.theme),
             None => progress_rail(step, skipped, cx.theme, rail.width),
         };
         frame.render_widget(Paragraph::new(rail_line), rail);
@@ -328,11 +332,15 @@ fn choice_line(
     ])
 }
 
-/// The OAuth 2.0 path's rail: Target → Settings → Register → Authorize → Verify.
-fn oauth2_rail(current: O2Step, theme: &crate::tui::theme::Theme) -> Line<'static> {
+/// The OAuth 2.0 path's rail: Target → Settings → Register → Authorize → Verify; `None` = on
+/// Target.
+fn oauth2_rail(current: Option<O2Step>, theme: &crate::tui::theme::Theme) -> Line<'static> {
     let arrow = if theme.ascii { " > " } else { " → " };
     let mut spans = vec![
-        Span::styled("Target", theme.ok()),
+        match current {
+            Some(_) => Span::styled("Target", theme.ok()),
+            None => Span::styled("[Target]", theme.selected()),
+        },
         Span::styled(arrow, theme.dim()),
     ];
     let all = [
@@ -345,7 +353,7 @@ fn oauth2_rail(current: O2Step, theme: &crate::tui::theme::Theme) -> Line<'stati
         if i > 0 {
             spans.push(Span::styled(arrow, theme.dim()));
         }
-        spans.push(match s.cmp(&current) {
+        spans.push(match Some(*s).cmp(&current) {
             std::cmp::Ordering::Equal => Span::styled(format!("[{label}]"), theme.selected()),
             std::cmp::Ordering::Less => Span::styled(label.to_string(), theme.ok()),
             std::cmp::Ordering::Greater => Span::styled(label.to_string(), theme.dim()),
