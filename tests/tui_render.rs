@@ -207,3 +207,26 @@ fn all_three_tabs_show_at_40_columns() {
         assert!(tabs.contains(t), "{tabs:?}");
     }
 }
+
+#[test]
+fn a_url_column_too_narrow_for_a_host_is_left_to_the_details() {
+    // An unlinked OAuth connection's badge is the longest ("not linked yet — open the Link
+    // wizard (2)"): at 80 columns the URL column had 5 cells and showed only "http:".
+    let mut config = tui_support::sample_config();
+    config.connections[2].access_token = None;
+    config.connections[0].name = "production-eu1".into();
+    let (app, _checks) = loaded_app(Theme::default(), config);
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("open the Link wizard (2)"), "{narrow}");
+    assert!(!narrow.contains("URL"), "{narrow}");
+    assert!(
+        !narrow
+            .lines()
+            .any(|l| l.trim_end_matches('│').trim_end().ends_with("http:")),
+        "{narrow}"
+    );
+    let wide = render(&app, 120, 30);
+    assert!(wide.contains("URL"), "{wide}");
+    assert!(wide.contains("https://jira.example.com/jira"), "{wide}");
+    assert!(wide.contains("open the Link wizard (2)"), "{wide}");
+}

@@ -102,24 +102,6 @@ impl ConnectionsPane {
             return;
         }
         let config = self.config();
-        let rows: Vec<Row> = names
-            .iter()
-            .map(|name| {
-                let conn = config.and_then(|c| c.connections.iter().find(|x| &x.name == name));
-                let state = self.state_of(name);
-                Row::new(vec![
-                    Cell::from(name.clone()),
-                    Cell::from(conn.map(|c| auth_label(c.auth)).unwrap_or_default()),
-                    Cell::from(badge::badge_line(
-                        theme,
-                        &state,
-                        self.is_checking(name),
-                        cx.spinner,
-                    )),
-                    Cell::from(conn.map(|c| c.url.clone()).unwrap_or_default()),
-                ])
-            })
-            .collect();
         // The name column is as wide as the longest name (within reason) so the URL keeps its room.
         let name_w = names
             .iter()
@@ -136,20 +118,52 @@ impl ConnectionsPane {
             .unwrap_or(0);
         let room = usize::from(area.width).saturating_sub(usize::from(name_w) + 11 + 2 + 3 + 2 + 5);
         let status_w = longest_badge.min(room).max(24) as u16;
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(name_w),
-                Constraint::Length(11),
-                Constraint::Length(status_w),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(Row::new(vec!["NAME", "AUTH", "STATUS", "URL"]).style(theme.accent()))
-        .row_highlight_style(theme.selected())
-        // The marker keeps the selection visible where reverse video is lost (copy-paste, screen readers).
-        .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
-        .block(block);
+        // A URL column narrower than a host name shows only "http:": then the URL is left to the
+        // details (Enter) rather than shown as a stub.
+        let url_w = usize::from(area.width)
+            .saturating_sub(usize::from(name_w) + 11 + usize::from(status_w) + 2 + 3 + 2);
+        let show_url = url_w >= 12;
+        let rows: Vec<Row> = names
+            .iter()
+            .map(|name| {
+                let conn = config.and_then(|c| c.connections.iter().find(|x| &x.name == name));
+                let state = self.state_of(name);
+                let mut cells = vec![
+                    Cell::from(name.clone()),
+                    Cell::from(conn.map(|c| auth_label(c.auth)).unwrap_or_default()),
+                    Cell::from(badge::badge_line(
+                        theme,
+                        &state,
+                        self.is_checking(name),
+                        cx.spinner,
+                    )),
+                ];
+                if show_url {
+                    cells.push(Cell::from(conn.map(|c| c.url.clone()).unwrap_or_default()));
+                }
+                Row::new(cells)
+            })
+            .collect();
+        let mut widths = vec![
+            Constraint::Length(name_w),
+            Constraint::Length(11),
+            if show_url {
+                Constraint::Length(status_w)
+            } else {
+                Constraint::Fill(1)
+            },
+        ];
+        let mut header = vec!["NAME", "AUTH", "STATUS"];
+        if show_url {
+            widths.push(Constraint::Fill(1));
+            header.push("URL");
+        }
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.accent()))
+            .row_highlight_style(theme.selected())
+            // The marker keeps the selection visible where reverse video is lost (copy-paste, screen readers).
+            .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
+            .block(block);
         // A fresh state per frame keeps drawing a pure function of the pane.
         let mut state =
             TableState::default().with_selected(Some(self.selected.min(names.len() - 1)));
