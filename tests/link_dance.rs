@@ -243,7 +243,8 @@ async fn create_refusals_are_diagnosed() {
     else {
         panic!("a non-admin must not create links");
     };
-    assert_eq!(d.code, Code::AuthFailed, "{d}");
+    // bob's login worked (Seraph says OK and names him): a missing permission, not bad credentials.
+    assert_eq!(d.code, Code::Forbidden, "{d}");
     assert!(d.fix.contains("administrator"), "{d}");
 
     // An invalid public key comes back as applinks' error key and is explained.
