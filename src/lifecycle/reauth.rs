@@ -145,29 +145,9 @@ where
     let mut signed = consumer;
     signed.token = Some(access.oauth_token());
     new_opts.auth = Auth::OAuth1(signed);
-    let verified = check(name, new_opts).await;
-    if !verified.ok {
-        let d = verified.diagnosis.clone().unwrap_or_else(|| {
-            Diagnosis::error(Code::Other, "The new access token failed its check", "", "")
-        });
-        return Err(err(Verify, d, UNTOUCHED));
-    }
-    if old_user.is_some() && verified.user != old_user {
-        return Err(err(
-            Verify,
-            Diagnosis::error(
-                Code::Other,
-                "The new access token acts as another user",
-                format!(
-                    "old: {:?}, new: {:?}",
-                    old_user.as_deref(),
-                    verified.user.as_deref()
-                ),
-                "Approve as the user the connection acted as before (log out of Jira in the browser first), or remove the connection and link it again.",
-            ),
-            UNTOUCHED,
-        ));
-    }
+    let verified = verify_same_user(name, new_opts, old_user.as_deref(), "The new access token")
+        .await
+        .map_err(|d| err(Verify, d, UNTOUCHED))?;
 
     // 4. One atomic switch.
     if stop(Switch) {
@@ -217,4 +197,29 @@ where
         access_token_file: saved.access_token_file,
         recheck,
     })
+}
+
+/// `check` with the new credential (`opts`), which must act as the user the old one did
+/// (`old_user`, when known); `who` names the credential in the refusal ("The new access token").
+pub(super) async fn verify_same_user(
+    name: &str,
+    opts: crate::jira::ClientOptions,
+    old_user: Option<&str>,
+    who: &str,
+) -> Result<CheckResult, Diagnosis> {
+    let verified = check(name, opts).await;
+    if !verified.ok {
+        return Err(verified.diagnosis.clone().unwrap_or_else(|| {
+            Diagnosis::error(Code::Other, "The new access token failed its check", "", "")
+        }));
+    }
+    if old_user.is_some() && verified.user.as_deref() != old_user {
+        return Err(Diagnosis::error(
+            Code::Other,
+            format!("{who} acts as another user"),
+            format!("old: {:?}, new: {:?}", old_user, verified.user.as_deref()),
+            "Approve as the user the connection acted as before (log out of Jira in the browser first), or remove the connection and link it again.",
+        ));
+    }
+    Ok(verified)
 }

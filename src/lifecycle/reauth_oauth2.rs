@@ -202,29 +202,14 @@ where
     ));
     let mut new_opts = bare_opts;
     new_opts.auth = Auth::OAuth2(session.clone());
-    let verified = check(name, new_opts).await;
-    if !verified.ok {
-        let d = verified.diagnosis.clone().unwrap_or_else(|| {
-            Diagnosis::error(Code::Other, "The new access token failed its check", "", "")
-        });
-        return Err(err(Verify, d, UNTOUCHED));
-    }
-    if old_user.is_some() && verified.user != old_user {
-        return Err(err(
-            Verify,
-            Diagnosis::error(
-                Code::Other,
-                "The new authorization acts as another user",
-                format!(
-                    "old: {:?}, new: {:?}",
-                    old_user.as_deref(),
-                    verified.user.as_deref()
-                ),
-                "Approve as the user the connection acted as before (log out of Jira in the browser first), or remove the connection and link it again.",
-            ),
-            UNTOUCHED,
-        ));
-    }
+    let verified = super::reauth::verify_same_user(
+        name,
+        new_opts,
+        old_user.as_deref(),
+        "The new authorization",
+    )
+    .await
+    .map_err(|d| err(Verify, d, UNTOUCHED))?;
 
     // 4. One atomic switch, with the tokens as the session holds them now.
     if stop(Switch) {
